@@ -1,0 +1,17 @@
+import { ConfigError } from '@tally/service';
+import { describe, expect, it } from 'vitest';
+import { loadAuditConfig } from './config.js';
+
+describe('audit config', () => {
+  it('runs against the local stack with no env set', () => {
+    const config = loadAuditConfig({});
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(config.TALLY_EVENTS_TOPIC).toBe('bank.account-events.v1');
+    expect(config.PORT).toBe(3003);
+  });
+
+  it('refuses a bad port, naming the variable', () => {
+    expect(() => loadAuditConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadAuditConfig({ PORT: 'eighty' })).toThrow(/PORT: .*got "eighty"/);
+  });
+});

@@ -1,0 +1,17 @@
+import { env, loadConfig } from '@tally/service';
+import { kafkaEnv } from '@tally/kafka';
+import { z } from 'zod';
+
+export const intakeEnv = {
+  ...kafkaEnv,
+  SCHEMA_REGISTRY_URL: env.url().default('http://127.0.0.1:8081'),
+  TALLY_EVENTS_TOPIC: z.string().min(1).default('bank.account-events.v1'),
+  PORT: env.port().default(3001),
+  LOG_LEVEL: env.logLevel().default('info'),
+};
+
+export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;
+
+export function loadIntakeConfig(vars: Readonly<Record<string, string | undefined>>) {
+  return loadConfig(intakeEnv, vars);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Shared helpers for the local stack scripts. Sourced, never run.
+set -euo pipefail
+
+STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Data, logs and pid files of the running stack.
+STATE_DIR="${TALLY_STATE_DIR:-$STACK_ROOT/.local}"
+# Installed jars and binaries; separate so that a second, throwaway stack can share them.
+INSTALL_DIR="${TALLY_INSTALL_DIR:-$STACK_ROOT/.local}"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+# wait_for "what" timeout_seconds command... : polls until the command succeeds.
+wait_for() {
+  local what="$1" timeout="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then die "$what not ready after ${timeout}s"; fi
+    sleep 0.5
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# A killed process may linger as a zombie until PID 1 reaps it; kill -0 still succeeds on it.
+proc_alive() {
+  local state
+  state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z* ]]
+}
+
+pid_alive() { [[ -f "$1" ]] && proc_alive "$(cat "$1")"; }
+
+# stop_pid pidfile name: SIGTERM, wait, then SIGKILL.
+stop_pid() {
+  local pidfile="$1" name="$2"
+  if ! pid_alive "$pidfile"; then rm -f "$pidfile"; return 0; fi
+  local pid; pid="$(cat "$pidfile")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do proc_alive "$pid" || break; sleep 0.5; done
+  if proc_alive "$pid"; then log "$name did not stop in 30s, killing"; kill -9 "$pid" 2>/dev/null || true; fi
+  rm -f "$pidfile"
+}

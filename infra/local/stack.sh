@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole local stack: PostgreSQL, the Kafka broker and the Schema Registry.
+# Usage: stack.sh up|down|status|reset|install
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+here="$(dirname "${BASH_SOURCE[0]}")"
+
+cmd="${1:-status}"
+case "$cmd" in
+  install)
+    bash "$here/kafka.sh" install
+    bash "$here/postgres.sh" install
+    bash "$here/registry.sh" install
+    ;;
+  up)
+    # The broker's JVM start is the slowest part, so it runs beside PostgreSQL and the registry.
+    bash "$here/kafka.sh" up &
+    kafka_pid=$!
+    bash "$here/postgres.sh" up
+    bash "$here/registry.sh" up
+    wait "$kafka_pid" || die "Kafka did not come up (see $STATE_DIR/kafka/logs)"
+    bash "$here/stack.sh" status
+    ;;
+  down)
+    bash "$here/registry.sh" down
+    bash "$here/kafka.sh" down
+    bash "$here/postgres.sh" down
+    ;;
+  status)
+    rc=0
+    bash "$here/postgres.sh" status || rc=3
+    bash "$here/kafka.sh" status || rc=3
+    bash "$here/registry.sh" status || rc=3
+    exit "$rc"
+    ;;
+  reset)
+    bash "$here/registry.sh" down
+    bash "$here/kafka.sh" reset
+    bash "$here/postgres.sh" reset
+    ;;
+  *)
+    die "unknown command '$cmd': use up, down, status, reset or install"
+    ;;
+esac

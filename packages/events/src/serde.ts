@@ -1,0 +1,153 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { AccountEvent } from '@tally/ledger';
+import type avro from 'avsc';
+import { EventDecodeError, EventEncodeError } from './errors.js';
+import { loadSchemas, type LocalSchema } from './schemas.js';
+import { subjectFor } from './subjects.js';
+import { frame, unframe } from './wire-format.js';
+
+interface Reader {
+  readonly name: AccountEvent['type'];
+  readonly type: avro.Type;
+  readonly resolver: avro.Resolver;
+}
+
+interface Writer {
+  readonly id: number;
+  readonly type: avro.Type;
+}
+
+export class SchemaNotRegisteredError extends Error {
+  readonly code = 'SCHEMA_NOT_REGISTERED';
+  constructor(readonly subject: string) {
+    super(
+      `the local schema of subject ${subject} is not registered; run \`pnpm schemas register\` first`,
+    );
+    this.name = 'SchemaNotRegisteredError';
+  }
+}
+
+export interface SerdeOptions {
+  readonly registryUrl: string;
+  /** The events topic; subjects are `<topic>-<record full name>`. */
+  readonly topic: string;
+  /** Reader and writer schemas; defaults to the .avsc files of this package. */
+  readonly schemas?: readonly LocalSchema[];
+}
+
+/**
+ * Account events to and from Confluent wire format. Encoding uses the ids of this package's schemas,
+ * looked up once at connect; decoding fetches each writer schema id once, then resolves the
+ * writer's version into the local reader schema, so old and new versions both decode.
+ */
+export class AccountEventSerde {
+  private readonly readers = new Map<number, Reader>();
+  private readonly pendingReaders = new Map<number, Promise<Reader>>();
+
+  private constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly writers: ReadonlyMap<string, Writer>,
+    private readonly localByFullName: ReadonlyMap<string, LocalSchema>,
+  ) {}
+
+  static async connect(options: SerdeOptions): Promise<AccountEventSerde> {
+    const schemas = options.schemas ?? loadSchemas();
+    const registry = new SchemaRegistry({ host: options.registryUrl });
+    const writers = new Map<string, Writer>();
+    for (const local of schemas) {
+      const subject = subjectFor(options.topic, local.fullName);
+      const id = await registry
+        .getRegistryIdBySchema(subject, {
+          type: SchemaType.AVRO,
+          schema: JSON.stringify(local.schema),
+        })
+        .catch((error: unknown) => {
+          throw /not found|404/i.test(String(error))
+            ? new SchemaNotRegisteredError(subject)
+            : error;
+        });
+      writers.set(local.name, { id, type: local.type });
+    }
+    const byFullName = new Map(schemas.map((local) => [local.fullName, local]));
+    return new AccountEventSerde(registry, writers, byFullName);
+  }
+
+  /** The schema id each event type is written with. */
+  schemaIds(): ReadonlyMap<string, number> {
+    return new Map([...this.writers].map(([name, writer]) => [name, writer.id]));
+  }
+
+  encode(event: AccountEvent): Buffer {
+    const writer = this.writers.get(event.type);
+    if (writer === undefined) {
+      throw new EventEncodeError(`no schema for event type ${JSON.stringify(event.type)}`);
+    }
+    const invalid: string[] = [];
+    if (!writer.type.isValid(event, { errorHook: (path) => invalid.push(path.join('.')) })) {
+      throw new EventEncodeError(
+        `${event.type} does not match its schema at field(s): ${invalid.join(', ')}`,
+      );
+    }
+    return frame(writer.id, writer.type.toBuffer(event));
+  }
+
+  async decode(bytes: Buffer | null): Promise<AccountEvent> {
+    const { schemaId, body } = unframe(bytes);
+    const reader = this.readers.get(schemaId) ?? (await this.readerFor(schemaId));
+    let record: object;
+    try {
+      record = reader.type.fromBuffer(body, reader.resolver) as object;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const reason = /truncated/i.test(message) ? 'TRUNCATED' : 'INVALID_BODY';
+      throw new EventDecodeError(reason, `schema id ${schemaId}: ${message}`, schemaId);
+    }
+    return { type: reader.name, ...record } as AccountEvent;
+  }
+
+  private readerFor(schemaId: number): Promise<Reader> {
+    let pending = this.pendingReaders.get(schemaId);
+    if (pending === undefined) {
+      pending = this.resolveReader(schemaId).finally(() => this.pendingReaders.delete(schemaId));
+      this.pendingReaders.set(schemaId, pending);
+    }
+    return pending;
+  }
+
+  private async resolveReader(schemaId: number): Promise<Reader> {
+    let writerType: avro.Type;
+    try {
+      writerType = (await this.registry.getSchema(schemaId)) as avro.Type;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) {
+        throw new EventDecodeError(
+          'UNKNOWN_SCHEMA_ID',
+          `schema id ${schemaId} is not in the registry`,
+          schemaId,
+        );
+      }
+      throw error;
+    }
+    const local = writerType.name ? this.localByFullName.get(writerType.name) : undefined;
+    if (local === undefined) {
+      throw new EventDecodeError(
+        'UNKNOWN_EVENT_TYPE',
+        `schema id ${schemaId} is ${writerType.name ?? 'an unnamed schema'}, not an account event type`,
+        schemaId,
+      );
+    }
+    let resolver: avro.Resolver;
+    try {
+      resolver = local.type.createResolver(writerType);
+    } catch (error) {
+      throw new EventDecodeError(
+        'UNKNOWN_EVENT_TYPE',
+        `schema id ${schemaId} (${local.fullName}) cannot be read with the local schema: ${String(error)}`,
+        schemaId,
+      );
+    }
+    const reader: Reader = { name: local.name as AccountEvent['type'], type: local.type, resolver };
+    this.readers.set(schemaId, reader);
+    return reader;
+  }
+}

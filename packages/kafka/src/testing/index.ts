@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { createKafka } from '../client.js';
+
+/** A topic or group name no other test run uses. */
+export function uniqueName(prefix: string): string {
+  return `test.${prefix}.${Date.now().toString(36)}.${randomUUID().slice(0, 8)}`;
+}
+
+/** A client for the local stack, or the brokers in KAFKA_BROKERS. */
+export function testKafka(clientId = 'tally-test'): Kafka {
+  const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+  return createKafka({ brokers, clientId });
+}
+
+/** Polls a condition until it holds, instead of sleeping a guessed time. */
+export async function waitUntil(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,70 @@
+import type { Admin } from 'kafkajs';
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Topic-level configs, e.g. { 'retention.ms': '-1', 'cleanup.policy': 'delete' }. */
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+export class TopicMismatchError extends Error {
+  readonly code = 'TOPIC_MISMATCH';
+  constructor(
+    readonly topic: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`topic ${topic} exists but does not match its spec: ${problems.join('; ')}`);
+    this.name = 'TopicMismatchError';
+  }
+}
+
+/**
+ * Creates the topic, or verifies an existing one against the spec: same partition count and the
+ * same values for every config the spec names. Never alters an existing topic.
+ */
+export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'created' | 'verified'> {
+  const created = await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: spec.topic,
+        numPartitions: spec.partitions,
+        replicationFactor: spec.replicationFactor,
+        configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+      },
+    ],
+  });
+  if (created) return 'created';
+
+  const problems: string[] = [];
+  const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+  const partitions = metadata.topics[0]?.partitions.length ?? 0;
+  if (partitions !== spec.partitions) {
+    problems.push(`partitions is ${partitions}, expected ${spec.partitions}`);
+  }
+  const wanted = Object.entries(spec.configs ?? {});
+  if (wanted.length > 0) {
+    const actual = await describeTopicConfigs(admin, spec.topic);
+    for (const [name, value] of wanted) {
+      if (actual[name] !== value) {
+        problems.push(`${name} is ${actual[name] ?? 'unset'}, expected ${value}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new TopicMismatchError(spec.topic, problems);
+  return 'verified';
+}
+
+/** The topic's effective configs (explicit or broker default), by name. */
+export async function describeTopicConfigs(
+  admin: Admin,
+  topic: string,
+): Promise<Record<string, string>> {
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: 2 /* TOPIC */, name: topic }],
+  });
+  const entries = resources[0]?.configEntries ?? [];
+  return Object.fromEntries(entries.map((entry) => [entry.configName, entry.configValue]));
+}

@@ -1,0 +1,69 @@
+import type { AccountEvent } from './events.js';
+
+/**
+ * Every reason decide may refuse a command. Stable: the HTTP layer maps each code to a status and
+ * problem type, so add codes only with that mapping, and never rename one.
+ */
+export const REJECTION_CODES = [
+  /** a field is missing or malformed (not an amount or currency problem), e.g. an empty owner. */
+  'INVALID_COMMAND',
+  /** amount or overdraft limit is not an integer of minor units in range. */
+  'INVALID_AMOUNT',
+  /** currency is not an active ISO 4217 alphabetic code. */
+  'INVALID_CURRENCY',
+  /** the account was never opened. */
+  'ACCOUNT_NOT_FOUND',
+  /** OpenAccount for an account id that is already taken (open or closed). */
+  'ACCOUNT_ALREADY_EXISTS',
+  /** the account is closed; nothing more can happen to it. */
+  'ACCOUNT_CLOSED',
+  /** expectedVersion differs from the account's current version. */
+  'VERSION_CONFLICT',
+  /** the movement's currency differs from the account's. */
+  'CURRENCY_MISMATCH',
+  /** the withdrawal would take the balance below -overdraftLimit. */
+  'INSUFFICIENT_FUNDS',
+  /** the deposit would take the balance above MAX_BALANCE_MINOR. */
+  'BALANCE_LIMIT_EXCEEDED',
+  /** CloseAccount while the balance is not 0. */
+  'BALANCE_NOT_ZERO',
+] as const;
+
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/** JSON-safe values only, so details can go straight into an RFC 7807 problem document. */
+export type RejectionDetailValue = string | number | boolean | null;
+
+export interface Rejection {
+  readonly code: RejectionCode;
+  /** Says which field or rule, which value, and what is allowed. */
+  readonly message: string;
+  /** Machine-readable facts behind the message, e.g. { field: 'amount', value: 0 }. */
+  readonly details: Readonly<Record<string, RejectionDetailValue>>;
+}
+
+export interface Accepted {
+  readonly outcome: 'accepted';
+  /** The events to append, in order, with versions state.version + 1, + 2, ... */
+  readonly events: AccountEvent[];
+}
+
+export interface Rejected {
+  readonly outcome: 'rejected';
+  readonly rejection: Rejection;
+}
+
+/** What decide returns: a rejection never carries events. */
+export type Decision = Accepted | Rejected;
+
+export function accepted(events: AccountEvent[]): Accepted {
+  return { outcome: 'accepted', events };
+}
+
+export function rejected(
+  code: RejectionCode,
+  message: string,
+  details: Readonly<Record<string, RejectionDetailValue>>,
+): Rejected {
+  return { outcome: 'rejected', rejection: { code, message, details } };
+}

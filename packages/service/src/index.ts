@@ -1,0 +1,2 @@
+export { ConfigError, env, loadConfig } from './config.js';
+export { createLogger, type Logger } from './logger.js';
