@@ -19,6 +19,9 @@ log "build, typecheck, lint"
 pnpm exec turbo run build typecheck lint --output-logs=errors-only
 pnpm exec prettier --check --log-level warn .
 
+log "schema check against the local registry"
+pnpm --silent schemas check
+
 log "tests"
 rm -f .local/test-results.json
 status=0

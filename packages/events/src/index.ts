@@ -1,4 +1,10 @@
+export {
+  compatibilityProblems,
+  formatProblem,
+  type CompatibilityProblem,
+} from './compatibility.js';
 export { EventDecodeError, EventEncodeError, type DecodeFailure } from './errors.js';
+export type * from './generated/records.js';
 export { RegistryClient, RegistryError, type RegisteredSchema } from './registry-client.js';
 export {
   loadSchemas,
@@ -9,5 +15,6 @@ export {
 } from './schemas.js';
 export { AccountEventSerde, SchemaNotRegisteredError, type SerdeOptions } from './serde.js';
 export { EVENT_SUBJECT_COMPATIBILITY, subjectFor } from './subjects.js';
+export { ACCOUNT_EVENTS_TOPIC, accountEventsTopicSpec, ensureAccountEventsTopic } from './topic.js';
 export { frame, unframe } from './wire-format.js';
-export type * from './generated/records.js';
+export { registerSchemas, type RegistrationResult } from './workflow.js';
