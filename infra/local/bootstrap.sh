@@ -18,4 +18,4 @@ if [[ "$(pnpm -v 2>/dev/null || true)" != "$wanted_pnpm" ]]; then
 fi
 
 log "installing workspace dependencies"
-pnpm install --frozen-lockfile --reporter=silent
+pnpm install --frozen-lockfile
