@@ -2,12 +2,42 @@ import { env, loadConfig } from '@tally/service';
 import { kafkaEnv } from '@tally/kafka';
 import { z } from 'zod';
 
+const bool = () =>
+  z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((value) => value === 'true');
+
 export const auditEnv = {
   ...kafkaEnv,
   SCHEMA_REGISTRY_URL: env.url().default('http://127.0.0.1:8081'),
   TALLY_EVENTS_TOPIC: z.string().min(1).default('bank.account-events.v1'),
+  /** The intake's command outcomes (JSON, v1); audited too when AUDIT_INGEST_OUTCOMES is true. */
+  TALLY_OUTCOMES_TOPIC: z.string().min(1).default('bank.command-outcomes.v1'),
+  AUDIT_INGEST_OUTCOMES: bool().default(true),
   PORT: env.port().default(3003),
   LOG_LEVEL: env.logLevel().default('info'),
+  /** PostgreSQL audit store when set (postgres://user:pass@host:port/db); else SQLite. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** The SQLite file of the audit log (ignored when DATABASE_URL is set). */
+  AUDIT_SQLITE_PATH: z.string().min(1).default('.local/audit/audit.sqlite'),
+  /** Consumer group (outcomes use `<group>-outcomes`); it only spreads partitions, offsets live in the store. */
+  AUDIT_GROUP_ID: z.string().min(1).default('tally-audit'),
+  /** The projector's query API, for the reconciliation report. */
+  PROJECTOR_URL: env.url().default('http://127.0.0.1:3002'),
+  /** HMAC key of signed digests; digests are off without it. Keep it out of the database. */
+  AUDIT_DIGEST_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A signed digest of the chain heads is stored this often (ms; 0 = only on request). */
+  AUDIT_DIGEST_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** /readyz fails while the log holds more anomaly entries than this (raise it once investigated). */
+  AUDIT_ACKNOWLEDGED_ANOMALIES: z.coerce.number().int().min(0).default(0),
+  /** /readyz fails while more records than this are not yet in the log. */
+  AUDIT_READY_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
+  /** kafkajs fetch size per partition (bytes); small values mean small transactions. */
+  AUDIT_MAX_BYTES_PER_PARTITION: env.positiveInt().default(1_048_576),
+  AUDIT_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };
 
 export type AuditConfig = ReturnType<typeof loadAuditConfig>;

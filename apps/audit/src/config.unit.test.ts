@@ -14,4 +14,17 @@ describe('audit config', () => {
     expect(() => loadAuditConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadAuditConfig({ PORT: 'eighty' })).toThrow(/PORT: .*got "eighty"/);
   });
+
+  it('defaults to SQLite with outcomes audited, and validates the audit variables', () => {
+    const config = loadAuditConfig({});
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.AUDIT_SQLITE_PATH).toBe('.local/audit/audit.sqlite');
+    expect(config.AUDIT_INGEST_OUTCOMES).toBe(true);
+    expect(loadAuditConfig({ AUDIT_INGEST_OUTCOMES: 'false' }).AUDIT_INGEST_OUTCOMES).toBe(false);
+    expect(() => loadAuditConfig({ AUDIT_INGEST_OUTCOMES: 'yes' })).toThrow(
+      /AUDIT_INGEST_OUTCOMES/,
+    );
+    expect(() => loadAuditConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadAuditConfig({ AUDIT_DIGEST_KEY: 'short' })).toThrow(/AUDIT_DIGEST_KEY/);
+  });
 });

@@ -1,0 +1,268 @@
+/**
+ * pnpm bench:audit — ingest rate of the audit log (decode, canonical JSON, SHA-256 chain, SQLite
+ * transaction with the offsets) over the projector benchmark's topic, the projector's replay rate
+ * into SQLite over the same topic in the same run, their ratio, and the time to verify the whole
+ * log. Not a test.
+ *
+ * The topic is `bench.projector-replay.<BENCH_EVENTS>.<BENCH_ACCOUNTS>.v1`, the one apps/projector's
+ * `bench:replay` preloads (1,000,000 events over 10,000 accounts); it is reused when it holds
+ * exactly that many records, else preloaded the same way. BENCH_SKIP_PROJECTOR=1 skips the
+ * projector; BENCH_AUDIT_PG=1 also measures the PostgreSQL audit store.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AccountEventSerde,
+  ensureAccountEventsTopic,
+  loadSchemas,
+  registerSchemas,
+  RegistryClient,
+} from '@tally/events';
+import { createKafka, PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
+import type { AccountEvent } from '@tally/ledger';
+import { CompressionTypes } from 'kafkajs';
+import pg from 'pg';
+import { AuditIngestor, SchemaInfoCache } from '../src/ingest.js';
+import { PostgresAuditStore } from '../src/store/postgres.js';
+import { SqliteAuditStore } from '../src/store/sqlite.js';
+import type { AuditStore } from '../src/store/types.js';
+import { verifyLog } from '../src/verify.js';
+
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
+const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
+const FETCH_BYTES = Number(process.env['BENCH_FETCH_BYTES'] ?? 8 << 20);
+const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
+const pgAdminUrl =
+  process.env['TEST_DATABASE_URL'] ?? 'postgres://tally:tally@127.0.0.1:5432/tally';
+const topic = `bench.projector-replay.${EVENTS}.${ACCOUNTS}.v1`;
+const kafka = createKafka({
+  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
+  clientId: 'bench-audit',
+});
+const admin = kafka.admin();
+const log = (line: string) => process.stderr.write(line);
+
+async function total(): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
+}
+
+/** The same events as the projector's bench: version by version over all accounts. */
+function manyEvents(): AccountEvent[] {
+  const events: AccountEvent[] = [];
+  const perAccount = Math.ceil(EVENTS / ACCOUNTS);
+  const t0 = 1_700_000_000_000;
+  for (let v = 1; v <= perAccount; v++) {
+    for (let a = 0; a < ACCOUNTS; a++) {
+      const accountId = `bench-${a}`;
+      const envelope = {
+        eventId: randomUUID(),
+        accountId,
+        version: v,
+        occurredAt: t0 + v,
+        commandId: randomUUID(),
+        correlationId: randomUUID(),
+        actor: 'bench',
+      };
+      events.push(
+        v === 1
+          ? {
+              type: 'AccountOpened',
+              ...envelope,
+              owner: 'Bench',
+              currency: 'EUR',
+              overdraftLimit: 0,
+            }
+          : { type: 'MoneyDeposited', ...envelope, amount: (a % 7) + v, currency: 'EUR' },
+      );
+    }
+  }
+  return events.slice(0, EVENTS);
+}
+
+async function preload(): Promise<void> {
+  await ensureAccountEventsTopic(admin, { topic, partitions: 6, replicationFactor: 1 });
+  await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
+  const have = await total();
+  if (have === EVENTS) {
+    log(`reusing ${topic}: ${have} events\n`);
+    return;
+  }
+  if (have !== 0) throw new Error(`${topic} holds ${have} records, not ${EVENTS}; delete it first`);
+  const serde = await AccountEventSerde.connect({ registryUrl, topic });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const started = Date.now();
+  const events = manyEvents();
+  for (let i = 0; i < events.length; i += 20_000) {
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: events
+        .slice(i, i + 20_000)
+        .map((e) => ({ key: e.accountId, value: serde.encode(e) })),
+    });
+    log(`\rpreloading ${Math.min(i + 20_000, EVENTS)}/${EVENTS}   `);
+  }
+  await producer.disconnect();
+  log(`\npreloaded ${EVENTS} events in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+/** Runs a partition consumer over the whole topic; resolves with events/s once EVENTS are applied. */
+async function consumeAll(
+  name: string,
+  make: (onEvent: (e: PartitionConsumerEvent) => void) => {
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  },
+): Promise<number> {
+  let applied = 0;
+  let started = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const runner = make((e) => {
+    if (e.type === 'halted')
+      log(`\n${name}: partition ${e.partition} halted: ${e.reason} ${e.detail}\n`);
+    if (e.type !== 'applied') return;
+    if (started === 0) started = performance.now() - e.ms;
+    applied += e.applied;
+    if (applied >= EVENTS) resolveDone();
+  });
+  const progress = setInterval(() => {
+    const secs = (performance.now() - started) / 1000;
+    const rate = started ? applied / secs : 0;
+    log(
+      `\r${name}: ${applied}/${EVENTS}  ${Math.round(rate)} events/s  ETA ${rate ? Math.ceil((EVENTS - applied) / rate) : '?'} s   `,
+    );
+  }, 1000);
+  await runner.start();
+  await done;
+  const rate = EVENTS / ((performance.now() - started) / 1000);
+  clearInterval(progress);
+  await runner.stop();
+  log(`\r${name}: ${Math.round(rate)} events/s                                        \n`);
+  return rate;
+}
+
+async function auditRate(name: string, store: AuditStore): Promise<number> {
+  const serde = await AccountEventSerde.connect({ registryUrl, topic });
+  const ingestor = new AuditIngestor({
+    store,
+    kind: 'events',
+    serde,
+    schemas: new SchemaInfoCache(registryUrl),
+  });
+  return consumeAll(
+    name,
+    (onEvent) =>
+      new PartitionConsumer({
+        kafka,
+        topic,
+        groupId: `bench-audit-${Date.now()}`,
+        store: ingestor,
+        maxBytesPerPartition: FETCH_BYTES,
+        onEvent,
+      }),
+  );
+}
+
+async function verifyTime(store: AuditStore): Promise<number> {
+  const started = performance.now();
+  const report = await verifyLog(store, {
+    onProgress: (checked) => {
+      if (checked % 100_000 < 5_000) log(`\rverify: ${checked}/${EVENTS}   `);
+    },
+  });
+  const ms = performance.now() - started;
+  if (!report.ok || report.entries !== EVENTS) {
+    throw new Error(
+      `verify failed: ${JSON.stringify(report.firstFailure)} entries ${report.entries}`,
+    );
+  }
+  log(
+    `\rverify: ${report.entries} entries in ${report.chains.length} chains, ${(ms / 1000).toFixed(1)} s\n`,
+  );
+  return ms;
+}
+
+async function projectorRate(): Promise<number | undefined> {
+  if (process.env['BENCH_SKIP_PROJECTOR'] === '1') return undefined;
+  // The projector's own classes (apps/projector), as its bench:replay drives them.
+  const { Projector } = await import('../../projector/src/projector.js');
+  const { SqliteStore } = await import('../../projector/src/store/sqlite.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-audit-projector-'));
+  const store = SqliteStore.open(join(dir, 'model.sqlite'));
+  const serde = await AccountEventSerde.connect({ registryUrl, topic });
+  try {
+    return await consumeAll('projector replay (sqlite)', (onEvent) => {
+      const projector = new Projector({
+        kafka,
+        topic,
+        serde,
+        store,
+        groupId: `bench-projector-${Date.now()}`,
+        pollMs: 60_000,
+        onEvent,
+      });
+      return projector;
+    });
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await admin.connect();
+await preload();
+const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
+const sqlite = SqliteAuditStore.open(join(dir, 'audit.sqlite'));
+const auditSqlite = await auditRate('audit ingest (sqlite)', sqlite);
+const verifySqliteMs = await verifyTime(sqlite);
+await sqlite.close();
+rmSync(dir, { recursive: true, force: true });
+
+let auditPg: number | undefined;
+let verifyPgMs: number | undefined;
+if (process.env['BENCH_AUDIT_PG'] === '1') {
+  const name = `audit_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const adminClient = new pg.Client({ connectionString: pgAdminUrl });
+  await adminClient.connect();
+  await adminClient.query(`CREATE DATABASE ${name}`);
+  const url = new URL(pgAdminUrl);
+  url.pathname = `/${name}`;
+  const store = await PostgresAuditStore.open(url.toString());
+  try {
+    auditPg = await auditRate('audit ingest (postgres)', store);
+    verifyPgMs = await verifyTime(store);
+  } finally {
+    await store.close();
+    await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await adminClient.end();
+  }
+}
+
+const projector = await projectorRate();
+await admin.disconnect();
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const lines = [
+  `topic ${topic}: ${fmt(EVENTS)} events, ${fmt(ACCOUNTS)} accounts, 6 partitions`,
+  `audit ingest, SQLite (decode + canonical JSON + SHA-256 chain + one transaction per batch): ${fmt(auditSqlite)} events/s`,
+  `verify the whole log (SQLite): ${(verifySqliteMs / 1000).toFixed(1)} s (${fmt(EVENTS / (verifySqliteMs / 1000))} entries/s)`,
+  ...(auditPg === undefined
+    ? []
+    : [
+        `audit ingest, PostgreSQL: ${fmt(auditPg)} events/s`,
+        `verify the whole log (PostgreSQL): ${((verifyPgMs ?? 0) / 1000).toFixed(1)} s`,
+      ]),
+  ...(projector === undefined
+    ? []
+    : [
+        `projector replay, SQLite: ${fmt(projector)} events/s`,
+        `ratio audit / projector: ${(auditSqlite / projector).toFixed(2)}`,
+      ]),
+];
+process.stdout.write(`\n${lines.join('\n')}\n`);
+process.exit(0);

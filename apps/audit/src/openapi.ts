@@ -1,0 +1,145 @@
+/** OpenAPI 3.1 description of the audit service, served at /openapi.json. */
+const problem = { $ref: '#/components/responses/Problem' };
+const json = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Tally audit log',
+    version: '1.0.0',
+    description:
+      'Append-only, hash-chained audit log of bank.account-events.v1 (and command outcomes), verification and reports.',
+  },
+  paths: {
+    '/audit/accounts/{id}/entries': {
+      get: {
+        summary: 'Audit entries of one account, oldest first, paged',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          {
+            name: 'after',
+            in: 'query',
+            schema: { type: 'integer', minimum: 0 },
+            description: 'cursor: `next` of the previous page',
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+        ],
+        responses: { '200': json('a page of entries: { accountId, items, next }'), '400': problem },
+      },
+    },
+    '/audit/verify': {
+      get: {
+        summary: 'Recompute every chain; names the first entry that does not match',
+        responses: { '200': json('{ ok, entries, chains, firstFailure, failures, durationMs }') },
+      },
+    },
+    '/audit/anomalies': {
+      get: {
+        summary: 'Records that could not be decoded, as recorded',
+        responses: { '200': json('{ items }') },
+      },
+    },
+    '/audit/digests': {
+      post: {
+        summary: 'Sign (HMAC-SHA256) and store a digest of every chain head; export the answer',
+        responses: { '201': json('the signed digest'), '404': problem },
+      },
+    },
+    '/audit/digests/latest': {
+      get: {
+        summary: 'The newest stored digest',
+        responses: { '200': json('digest'), '404': problem },
+      },
+    },
+    '/audit/digests/check': {
+      post: {
+        summary:
+          'Verify the log against an exported digest (signature, heads still present and unchanged)',
+        requestBody: { content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          '200': json('verify report with `digest.signatureValid`'),
+          '400': problem,
+          '404': problem,
+        },
+      },
+    },
+    '/reports/statement': {
+      get: {
+        summary: 'Account statement for a period: opening, movements with running balance, closing',
+        parameters: [
+          { name: 'account', in: 'query', required: true, schema: { type: 'string' } },
+          {
+            name: 'from',
+            in: 'query',
+            required: true,
+            schema: { type: 'string' },
+            description: 'inclusive; YYYY-MM-DD (UTC), ISO date-time or epoch ms',
+          },
+          {
+            name: 'to',
+            in: 'query',
+            required: true,
+            schema: { type: 'string' },
+            description: 'exclusive',
+          },
+          {
+            name: 'format',
+            in: 'query',
+            schema: { enum: ['json', 'csv', 'html'], default: 'json' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'the statement',
+            content: { 'application/json': {}, 'text/csv': {}, 'text/html': {} },
+          },
+          '400': problem,
+          '404': problem,
+        },
+      },
+    },
+    '/reports/daily': {
+      get: {
+        summary: 'Activity of one UTC day: counts and sums by event type, refused commands by code',
+        parameters: [
+          { name: 'date', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
+        ],
+        responses: { '200': json('daily summary'), '400': problem },
+      },
+    },
+    '/reports/reconciliation': {
+      get: {
+        summary: "Balances folded from the audit log against the projector's API; every mismatch",
+        responses: { '200': json('{ accounts, mismatches, ok }'), '502': problem },
+      },
+    },
+    '/healthz': { get: { summary: 'Alive', responses: { '200': json('ok') } } },
+    '/readyz': {
+      get: {
+        summary: 'Consuming, caught up, no unacknowledged anomaly',
+        responses: { '200': json('ready'), '503': json('not ready') },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics',
+        responses: { '200': { description: 'text exposition' } },
+      },
+    },
+  },
+  components: {
+    responses: {
+      Problem: {
+        description: 'RFC 7807 problem details',
+        content: { 'application/problem+json': { schema: { type: 'object' } } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { uniqueName, waitUntil } from '@tally/kafka/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteAuditStore } from '../src/store/sqlite.js';
+import { registryUrl, runAudit, scratchDatabase, scratchDir, topics, workload } from './support.js';
+
+const projectorDir = fileURLToPath(new URL('../../projector', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('reconciliation against a running projector', () => {
+  const scratch = scratchDir();
+  let t: Awaited<ReturnType<typeof topics>>;
+  let database: Awaited<ReturnType<typeof scratchDatabase>>;
+  let projector: ChildProcess | undefined;
+  let projectorUrl: string;
+  let audit: Awaited<ReturnType<typeof runAudit>>;
+  let store: SqliteAuditStore;
+  const log: string[] = [];
+  const events = workload('rec', 60, 12);
+
+  beforeAll(async () => {
+    t = await topics(3);
+    database = await scratchDatabase('audit_test_projector');
+    const port = await freePort();
+    projectorUrl = `http://127.0.0.1:${port}`;
+    // The projector app itself (apps/projector/src/main.ts), with a PostgreSQL read model of its own.
+    projector = spawn(
+      process.execPath,
+      ['--conditions=@tally/source', '--import', 'tsx', 'src/main.ts'],
+      {
+        cwd: projectorDir,
+        env: {
+          ...process.env,
+          TALLY_EVENTS_TOPIC: t.topic,
+          SCHEMA_REGISTRY_URL: registryUrl,
+          DATABASE_URL: database.url,
+          PROJECTOR_GROUP_ID: uniqueName('projector-for-audit'),
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    projector.stdout?.on('data', (c: Buffer) => log.push(c.toString()));
+    projector.stderr?.on('data', (c: Buffer) => log.push(c.toString()));
+    store = SqliteAuditStore.open(join(scratch.dir, 'audit.sqlite'));
+    audit = await runAudit({ store, kafka: t.kafka, topic: t.topic, projectorUrl });
+    await t.send(events);
+    await waitUntil('audit caught up', async () => (await store.counts()).events === events.length);
+    await waitUntil(
+      'projector caught up',
+      async () => {
+        const res = await fetch(`${projectorUrl}/readyz`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      60_000,
+      100,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nprojector output:\n${log.join('')}`);
+    });
+  });
+
+  afterAll(async () => {
+    await audit?.stop();
+    await store?.close();
+    if (projector && projector.exitCode === null) {
+      const exited = new Promise((resolve) => projector?.once('exit', resolve));
+      projector.kill('SIGTERM');
+      await exited;
+    }
+    await database?.drop();
+    await t?.close();
+    scratch.remove();
+  });
+
+  it('finds zero mismatches after a mixed workload', async () => {
+    const res = await audit.get('/reports/reconciliation');
+    expect(res.status).toBe(200);
+    const report = JSON.parse(res.text);
+    expect(report).toMatchObject({ accounts: 60, ok: true, mismatches: [] });
+  });
+
+  it("reports the account whose balance was altered in the projector's store", async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rowCount } = await client.query(
+        `UPDATE projector.accounts SET balance = balance + 1 WHERE account_id = 'rec-7'`,
+      );
+      expect(rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
+    const report = JSON.parse((await audit.get('/reports/reconciliation')).text);
+    expect(report.ok).toBe(false);
+    expect(report.mismatches).toEqual([
+      {
+        accountId: 'rec-7',
+        field: 'balance',
+        audit: expect.any(Number),
+        projector: expect.any(Number),
+      },
+    ]);
+    expect(report.mismatches[0].projector - report.mismatches[0].audit).toBe(1);
+  });
+});

@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryContent } from '../src/core/chain.js';
+import { signDigest } from '../src/core/digest.js';
+import { PostgresAuditStore } from '../src/store/postgres.js';
+import { SqliteAuditStore } from '../src/store/sqlite.js';
+import type { AuditStore } from '../src/store/types.js';
+import { verifyLog } from '../src/verify.js';
+import { scratchDatabase, scratchDir } from './support.js';
+
+const content = (partition: number, offset: number, amount: number): EntryContent => ({
+  kind: 'event',
+  topic: 'events',
+  partition,
+  offset: String(offset),
+  kafkaTimestamp: String(1_700_000_000_000 + offset),
+  key: `acc-${partition}`,
+  raw: Buffer.from(`record ${partition}/${offset}`).toString('base64'),
+  payload: JSON.stringify({ accountId: `acc-${partition}`, amount, version: offset + 2 }),
+  schemaSubject: 'events-tally.account.MoneyDeposited',
+  schemaVersion: 1,
+  schemaId: 3,
+  accountId: `acc-${partition}`,
+  eventType: 'MoneyDeposited',
+  accountVersion: offset + 2,
+  amount,
+  currency: 'EUR',
+  occurredAt: 1_700_000_000_000 + offset,
+  anomalyReason: null,
+  anomalyDetail: null,
+  recordedAt: 1_700_000_001_000,
+});
+
+/** What an attacker with access to the database file or a superuser session can do. */
+interface Attacker {
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Fixture {
+  open(): Promise<AuditStore>;
+  attacker(): Promise<Attacker>;
+  /** SQL that bypasses the append-only triggers, then the tampering statement. */
+  bypass: string;
+  table: string;
+  cleanup(): Promise<void>;
+}
+
+async function sqliteFixture(): Promise<Fixture> {
+  const scratch = scratchDir();
+  const path = join(scratch.dir, 'audit.sqlite');
+  return {
+    open: async () => SqliteAuditStore.open(path),
+    attacker: async () => {
+      const db = new Database(path);
+      return { exec: async (sql) => void db.exec(sql), close: async () => void db.close() };
+    },
+    bypass: 'DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete;',
+    table: 'audit_entries',
+    cleanup: async () => scratch.remove(),
+  };
+}
+
+async function postgresFixture(): Promise<Fixture> {
+  const database = await scratchDatabase();
+  return {
+    open: () => PostgresAuditStore.open(database.url, 2),
+    attacker: async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      return { exec: async (sql) => void (await client.query(sql)), close: () => client.end() };
+    },
+    bypass: 'ALTER TABLE audit.entries DISABLE TRIGGER USER;',
+    table: 'audit.entries',
+    cleanup: () => database.drop(),
+  };
+}
+
+describe.each([
+  ['sqlite', sqliteFixture],
+  ['postgres', postgresFixture],
+])('audit store contract: %s', (_kind, makeFixture) => {
+  let fixture: Fixture;
+  let store: AuditStore;
+
+  beforeAll(async () => {
+    fixture = await makeFixture();
+    store = await fixture.open();
+    // Two chains (partitions 0 and 1), appended in several batches.
+    let from = ['0', '0'];
+    for (let batch = 0; batch < 3; batch += 1) {
+      for (const partition of [0, 1]) {
+        const offsets = [0, 1, 2, 3].map((i) => batch * 4 + i);
+        const result = await store.append({
+          topic: 'events',
+          partition,
+          fromOffset: from[partition]!,
+          nextOffset: String(offsets.at(-1)! + 1),
+          contents: offsets.map((o) => content(partition, o, 100 + o)),
+        });
+        expect(result.kind).toBe('appended');
+        from[partition] = String(offsets.at(-1)! + 1);
+      }
+    }
+    from = [];
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await fixture?.cleanup();
+  });
+
+  it('stores offsets with the entries and refuses a batch that does not continue them', async () => {
+    expect(await store.loadOffsets('events')).toEqual(
+      new Map([
+        [0, '12'],
+        [1, '12'],
+      ]),
+    );
+    const stale = await store.append({
+      topic: 'events',
+      partition: 0,
+      fromOffset: '8',
+      nextOffset: '12',
+      contents: [content(0, 8, 1)],
+    });
+    expect(stale.kind).toBe('stale');
+    expect((await store.counts()).entries).toBe(24);
+    expect(await store.heads()).toMatchObject([
+      { chain: 'events/0', seq: 12 },
+      { chain: 'events/1', seq: 12 },
+    ]);
+  });
+
+  it('verifies the intact log', async () => {
+    const report = await verifyLog(store);
+    expect(report).toMatchObject({ ok: true, entries: 24, firstFailure: null });
+    expect(report.chains.map((c) => c.chain)).toEqual(['events/0', 'events/1']);
+  });
+
+  it('refuses UPDATE and DELETE of entries in the database itself', async () => {
+    const attacker = await fixture.attacker();
+    try {
+      await expect(
+        attacker.exec(`UPDATE ${fixture.table} SET amount = 1 WHERE seq = 2`),
+      ).rejects.toThrow(/append-only/);
+      await expect(attacker.exec(`DELETE FROM ${fixture.table} WHERE seq = 2`)).rejects.toThrow(
+        /append-only/,
+      );
+    } finally {
+      await attacker.close();
+    }
+    expect((await verifyLog(store)).ok).toBe(true);
+  });
+
+  it('detects a cut tail, then names exactly the entry changed behind the triggers, then a deleted one', async () => {
+    const key = 'digest-key-for-tests';
+    const digest = signDigest(await store.heads(), Date.now(), key);
+    const attacker = await fixture.attacker();
+    try {
+      await attacker.exec(fixture.bypass);
+      // Deleting the newest entries leaves no gap; the head recorded with the offsets and the
+      // signed digest both catch it.
+      await attacker.exec(`DELETE FROM ${fixture.table} WHERE chain = 'events/1' AND seq >= 11`);
+      let report = await verifyLog(store);
+      expect(report.firstFailure).toMatchObject({
+        chain: 'events/1',
+        seq: 11,
+        problem: 'TRUNCATED',
+      });
+      const withDigest = await verifyLog(store, { digest, digestKey: key });
+      expect(withDigest.digest).toEqual({ signatureValid: true, createdAt: digest.createdAt });
+      expect(withDigest.firstFailure).toMatchObject({
+        chain: 'events/1',
+        seq: 11,
+        problem: 'TRUNCATED',
+      });
+
+      await attacker.exec(
+        `UPDATE ${fixture.table} SET amount = 999999 WHERE chain = 'events/1' AND seq = 7`,
+      );
+      report = await verifyLog(store);
+      expect(report.ok).toBe(false);
+      expect(report.failures).toHaveLength(1);
+      const [row] = (await store.scanChain('events/1', 6, 1)).map((e) => e.id);
+      expect(report.firstFailure).toMatchObject({
+        chain: 'events/1',
+        seq: 7,
+        problem: 'HASH_MISMATCH',
+        entryId: row,
+      });
+
+      await attacker.exec(`DELETE FROM ${fixture.table} WHERE chain = 'events/0' AND seq = 5`);
+      report = await verifyLog(store);
+      expect(report.firstFailure).toMatchObject({
+        chain: 'events/0',
+        seq: 5,
+        problem: 'MISSING_ENTRY',
+      });
+      expect(report.failures.map((f) => [f.chain, f.seq])).toEqual([
+        ['events/0', 5],
+        ['events/1', 7],
+      ]);
+    } finally {
+      await attacker.close();
+    }
+  });
+});

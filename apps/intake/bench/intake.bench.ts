@@ -1,0 +1,138 @@
+/**
+ * `pnpm bench:intake`: the same HTTP load through the full intake path (HTTP -> commands topic ->
+ * processor transaction -> events + outcome read back) and against a bare express endpoint.
+ * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
+import { uniqueName } from '@tally/kafka/testing';
+import { createLogger } from '@tally/service';
+import autocannon from 'autocannon';
+import express, { type Express } from 'express';
+import { loadIntakeConfig } from '../src/config.js';
+import { startIntake } from '../src/runtime.js';
+
+const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
+const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
+const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
+
+function listen(app: Express): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    );
+  });
+}
+
+async function load(title: string, url: string) {
+  let n = 0;
+  const options: autocannon.Options = {
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const i = n++;
+          const kind = i % 3 === 0 ? 'withdrawals' : 'deposits';
+          return {
+            ...req,
+            path: `/accounts/bench-${i % accounts}/${kind}`,
+            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
+            body: JSON.stringify({ amount: 100 + (i % 50), currency: 'EUR' }),
+          };
+        },
+      },
+    ],
+  };
+  console.log(`\n== ${title}: ${connections} connections, ${seconds} s, ${accounts} accounts`);
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (error, done) => (error ? reject(error) : resolve(done)));
+    autocannon.track(instance, { renderResultsTable: false, renderLatencyTable: false });
+    // The progress bar only renders on a TTY; one line per second works in CI logs too.
+    let second = 0;
+    let total = 0;
+    (instance as unknown as NodeJS.EventEmitter).on('tick', ({ counter }: { counter: number }) => {
+      total += counter;
+      second += 1;
+      process.stdout.write(`  ${second}/${seconds} s: ${counter} responses/s, ${total} in all\n`);
+    });
+  });
+  const accepted = result['2xx'];
+  return {
+    accepted,
+    perSecond: accepted / (result.duration || seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+function print(title: string, r: Awaited<ReturnType<typeof load>>) {
+  console.log(
+    `${title.padEnd(8)} accepted ${r.accepted} (${r.perSecond.toFixed(0)}/s)  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`,
+  );
+}
+
+const logger = createLogger('intake-bench', process.env['LOG_LEVEL'] ?? 'warn');
+const events = uniqueName('bench.events');
+console.log('starting the intake on fresh bench topics...');
+await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
+const runtime = await startIntake(
+  loadIntakeConfig({
+    ...process.env,
+    TALLY_EVENTS_TOPIC: events,
+    TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
+    TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
+    INTAKE_PROCESSOR_GROUP: uniqueName('bench.processor'),
+    INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('bench.tx'),
+    LOG_LEVEL: 'warn',
+  }),
+  logger,
+);
+const intake = await listen(runtime.app);
+while (!(await fetch(`${intake.url}/readyz`)).ok) await new Promise((r) => setTimeout(r, 100));
+
+console.log(`opening ${accounts} accounts with 1,000,000.00 EUR each...`);
+for (let i = 0; i < accounts; i++) {
+  const headers = { 'content-type': 'application/json', 'idempotency-key': `open-${i}` };
+  await fetch(`${intake.url}/accounts`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ accountId: `bench-${i}`, owner: `owner ${i}`, currency: 'EUR' }),
+  });
+  await fetch(`${intake.url}/accounts/bench-${i}/deposits`, {
+    method: 'POST',
+    headers: { ...headers, 'idempotency-key': `fund-${i}` },
+    body: JSON.stringify({ amount: 100_000_000, currency: 'EUR' }),
+  });
+}
+
+const full = await load('full path (intake -> Kafka)', intake.url);
+
+const bare = express();
+bare.use(express.json({ limit: '64kb' }));
+bare.post('/accounts/:id/:kind', (req, res) => {
+  res.status(201).json({ accountId: req.params.id, version: 1, balance: 0, body: req.body });
+});
+const bareServer = await listen(bare);
+const baseline = await load('bare express', bareServer.url);
+
+console.log('\nresults');
+print('intake', full);
+print('bare', baseline);
+console.log(
+  `ratio    intake/bare throughput ${(full.perSecond / baseline.perSecond).toFixed(3)}, ` +
+    `p99 ${(full.p99 / Math.max(baseline.p99, 1)).toFixed(1)}x`,
+);
+console.log(
+  `target   >= 1000 accepted/s: ${full.perSecond >= 1000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${full.p99 <= 100 ? 'met' : 'NOT met'}`,
+);
+
+await new Promise((r) => bareServer.server.close(r));
+await new Promise((r) => intake.server.close(r));
+await runtime.stop();

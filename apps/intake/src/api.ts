@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { HttpProblem } from '@tally/service';
+import type { Express, Request, Response } from 'express';
+import type { CommandGateway } from './gateway.js';
+import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
+import type { IntakeMetrics } from './metrics.js';
+import { idempotencyKeyReused, rejectionProblem } from './problems.js';
+import type { CommandBody, OutcomeRecord } from './records.js';
+import {
+  closeBody,
+  movementBody,
+  openAccountBody,
+  parseAccountId,
+  parseBody,
+  parseIdempotencyKey,
+  parseIfMatch,
+  parseOptionalHeader,
+} from './validation.js';
+
+export interface CommandRoutesDeps {
+  readonly gateway: CommandGateway;
+  readonly metrics: IntakeMetrics;
+  readonly now?: () => number;
+}
+
+type BuildCommand = (req: Request, idempotencyKey: string) => CommandBody;
+
+/** The command endpoints: HTTP to a command record, and an outcome back to HTTP. */
+export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
+  const { gateway, metrics, now = Date.now } = deps;
+
+  const run =
+    (type: CommandBody['type'], build: BuildCommand) => async (req: Request, res: Response) => {
+      const started = performance.now();
+      let result = 'error';
+      try {
+        const idempotencyKey = parseIdempotencyKey(req.get('Idempotency-Key'));
+        const expectedVersion = parseIfMatch(req.get('If-Match'));
+        const actor = parseOptionalHeader('X-Actor', req.get('X-Actor')) ?? 'anonymous';
+        const correlationId =
+          parseOptionalHeader('X-Correlation-Id', req.get('X-Correlation-Id')) ?? randomUUID();
+        const command = build(req, idempotencyKey);
+        if (expectedVersion !== undefined) command.expectedVersion = expectedVersion;
+        const commandId = commandIdFor(command.accountId, idempotencyKey);
+        const hash = requestHash(command);
+
+        // A known outcome is answered from memory: a retry writes nothing.
+        const known = gateway.outcomeOf(commandId);
+        const outcome =
+          known ??
+          (await gateway.submit({
+            v: 1,
+            commandId,
+            idempotencyKey,
+            requestHash: hash,
+            correlationId,
+            actor,
+            receivedAt: now(),
+            eventId: randomUUID(),
+            command,
+          }));
+        if (outcome === undefined) {
+          result = 'pending';
+          res
+            .status(202)
+            .location(`/commands/${commandId}`)
+            .set('Retry-After', '1')
+            .json({ commandId, accountId: command.accountId, status: 'pending' });
+          return;
+        }
+        if (outcome.requestHash !== hash) throw idempotencyKeyReused(commandId);
+        if (known) res.set('Idempotent-Replayed', 'true');
+        result = outcome.outcome;
+        if (outcome.outcome === 'rejected') throw rejectionProblem(outcome);
+        metrics.accepted.inc({ type });
+        res
+          .status(201)
+          .location(`/commands/${commandId}`)
+          .set('ETag', `"${outcome.version}"`)
+          .json(acceptedBody(outcome));
+      } catch (error) {
+        if (error instanceof HttpProblem) {
+          result = 'rejected';
+          metrics.rejected.inc({ type, code: error.code });
+        }
+        throw error;
+      } finally {
+        metrics.latency.observe({ type, result }, (performance.now() - started) / 1000);
+      }
+    };
+
+  app.post(
+    '/accounts',
+    run('OpenAccount', (req, key) => {
+      const body = parseBody(openAccountBody, req.body);
+      return {
+        type: 'OpenAccount',
+        accountId: body.accountId ?? accountIdForKey(key),
+        owner: body.owner,
+        currency: body.currency,
+        ...(body.overdraftLimit === undefined ? {} : { overdraftLimit: body.overdraftLimit }),
+      };
+    }),
+  );
+  for (const [path, type] of [
+    ['deposits', 'DepositMoney'],
+    ['withdrawals', 'WithdrawMoney'],
+  ] as const) {
+    app.post(
+      `/accounts/:accountId/${path}`,
+      run(type, (req) => {
+        const accountId = parseAccountId(String(req.params['accountId']));
+        const body = parseBody(movementBody, req.body);
+        return { type, accountId, amount: body.amount, currency: body.currency };
+      }),
+    );
+  }
+  app.post(
+    '/accounts/:accountId/close',
+    run('CloseAccount', (req) => {
+      const accountId = parseAccountId(String(req.params['accountId']));
+      parseBody(closeBody, req.body);
+      return { type: 'CloseAccount', accountId };
+    }),
+  );
+
+  app.get('/commands/:commandId', (req, res) => {
+    const commandId = String(req.params['commandId']);
+    const outcome = gateway.outcomeOf(commandId);
+    if (outcome) {
+      res.json(statusBody(outcome));
+      return;
+    }
+    if (gateway.isPending(commandId)) {
+      res.status(202).set('Retry-After', '1').json({ commandId, status: 'pending' });
+      return;
+    }
+    throw new HttpProblem(
+      404,
+      'COMMAND_NOT_FOUND',
+      'Command not found',
+      `no outcome for command ${commandId}: unknown, or not processed yet`,
+      { commandId },
+    );
+  });
+}
+
+function acceptedBody(outcome: OutcomeRecord) {
+  return {
+    commandId: outcome.commandId,
+    accountId: outcome.accountId,
+    eventIds: outcome.eventIds,
+    version: outcome.version,
+    balance: outcome.balance,
+    currency: outcome.currency,
+  };
+}
+
+function statusBody(outcome: OutcomeRecord) {
+  return {
+    ...acceptedBody(outcome),
+    status: outcome.outcome,
+    rejection: outcome.rejection,
+  };
+}

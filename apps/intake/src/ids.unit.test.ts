@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { accountIdForKey, commandIdFor, requestHash, uuidV5 } from './ids.js';
+
+describe('ids', () => {
+  it('computes RFC 9562 UUID v5 (test vector: DNS namespace, www.example.com)', () => {
+    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
+  });
+
+  it('derives the same account and command for a retried key, others for another account', () => {
+    expect(accountIdForKey('k')).toBe(accountIdForKey('k'));
+    expect(commandIdFor('a', 'k')).toBe(commandIdFor('a', 'k'));
+    expect(commandIdFor('a', 'k')).not.toBe(commandIdFor('b', 'k'));
+  });
+
+  it('hashes requests independently of key order', () => {
+    expect(requestHash({ a: 1, b: 'x' })).toBe(requestHash({ b: 'x', a: 1 }));
+    expect(requestHash({ a: 1 })).not.toBe(requestHash({ a: 2 }));
+  });
+});

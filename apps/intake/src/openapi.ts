@@ -1,0 +1,191 @@
+import {
+  CURRENCY_CODES,
+  MAX_AMOUNT_MINOR,
+  MAX_OVERDRAFT_LIMIT_MINOR,
+  REJECTION_CODES,
+} from '@tally/ledger';
+import { REJECTION_STATUS } from './problems.js';
+
+const problem = { $ref: '#/components/responses/Problem' };
+const commandHeaders = [
+  { $ref: '#/components/parameters/IdempotencyKey' },
+  { $ref: '#/components/parameters/IfMatch' },
+  { $ref: '#/components/parameters/Actor' },
+  { $ref: '#/components/parameters/CorrelationId' },
+];
+const accountIdParam = {
+  name: 'accountId',
+  in: 'path',
+  required: true,
+  schema: { $ref: '#/components/schemas/AccountId' },
+};
+const commandResponses = {
+  '201': {
+    description: 'Accepted: the events are durable in Kafka',
+    headers: { ETag: { description: 'New account version', schema: { type: 'string' } } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
+  },
+  '202': {
+    description: 'Not decided within the timeout; poll the Location',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Pending' } } },
+  },
+  '400': problem,
+  '404': problem,
+  '409': problem,
+  '412': problem,
+  '413': problem,
+  '422': problem,
+};
+
+function command(summary: string, body: object | undefined, withAccount: boolean) {
+  return {
+    post: {
+      summary,
+      parameters: withAccount ? [accountIdParam, ...commandHeaders] : commandHeaders,
+      ...(body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } }
+        : {}),
+      responses: commandResponses,
+    },
+  };
+}
+
+const movement = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['amount', 'currency'],
+  properties: {
+    amount: { $ref: '#/components/schemas/Amount' },
+    currency: { $ref: '#/components/schemas/Currency' },
+  },
+};
+
+/** OpenAPI 3.1 description of the intake; a test checks its paths against the express routes. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Tally command intake',
+    version: '1.0.0',
+    description:
+      'Commands on bank accounts. Every command needs an Idempotency-Key, scoped to the account. ' +
+      `Rejection codes and their statuses: ${REJECTION_CODES.map((c) => `${c} ${REJECTION_STATUS[c]}`).join(', ')}.`,
+  },
+  paths: {
+    '/accounts': command(
+      'Open an account (accountId derived from the Idempotency-Key when omitted)',
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['owner', 'currency'],
+        properties: {
+          accountId: { $ref: '#/components/schemas/AccountId' },
+          owner: { type: 'string', minLength: 1, maxLength: 200 },
+          currency: { $ref: '#/components/schemas/Currency' },
+          overdraftLimit: { type: 'integer', minimum: 0, maximum: MAX_OVERDRAFT_LIMIT_MINOR },
+        },
+      },
+      false,
+    ),
+    '/accounts/{accountId}/deposits': command('Deposit money', movement, true),
+    '/accounts/{accountId}/withdrawals': command('Withdraw money', movement, true),
+    '/accounts/{accountId}/close': command('Close an account at balance 0', undefined, true),
+    '/commands/{commandId}': {
+      get: {
+        summary: 'Outcome of a command',
+        parameters: [{ name: 'commandId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': {
+            description: 'Decided',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          '202': { description: 'Still pending on this instance' },
+          '404': problem,
+        },
+      },
+    },
+    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
+    '/readyz': {
+      get: {
+        summary: 'Readiness: events and outcomes read, command partitions taken over',
+        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+      },
+    },
+    '/metrics': {
+      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text format' } } },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+    },
+  },
+  components: {
+    parameters: {
+      IdempotencyKey: {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: true,
+        description: 'Same key and body: the first outcome again. Same key, other body: 422.',
+        schema: { type: 'string', minLength: 1, maxLength: 200 },
+      },
+      IfMatch: {
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        description: 'Expected account version, e.g. "7"; 412 VERSION_CONFLICT when it differs',
+        schema: { type: 'string' },
+      },
+      Actor: { name: 'X-Actor', in: 'header', required: false, schema: { type: 'string' } },
+      CorrelationId: {
+        name: 'X-Correlation-Id',
+        in: 'header',
+        required: false,
+        schema: { type: 'string' },
+      },
+    },
+    schemas: {
+      AccountId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
+      Amount: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_AMOUNT_MINOR,
+        description: 'minor units',
+      },
+      Currency: { type: 'string', enum: [...CURRENCY_CODES] },
+      Accepted: {
+        type: 'object',
+        required: ['commandId', 'accountId', 'eventIds', 'version', 'balance', 'currency'],
+        properties: {
+          commandId: { type: 'string', format: 'uuid' },
+          accountId: { type: 'string' },
+          eventIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+          version: { type: 'integer' },
+          balance: { type: 'integer' },
+          currency: { type: 'string' },
+        },
+      },
+      Pending: {
+        type: 'object',
+        properties: { commandId: { type: 'string' }, status: { const: 'pending' } },
+      },
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'code', 'detail'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          code: { type: 'string' },
+          detail: { type: 'string' },
+          instance: { type: 'string' },
+        },
+      },
+    },
+    responses: {
+      Problem: {
+        description: 'RFC 7807 problem details with a stable code',
+        content: {
+          'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,89 @@
+import type { RejectionCode } from '@tally/ledger';
+import { HttpProblem } from '@tally/service';
+import type { OutcomeRecord } from './records.js';
+
+/**
+ * HTTP status of each ledger rejection. Stable: clients branch on it. The compiler flags a new
+ * code without a status.
+ */
+export const REJECTION_STATUS: Record<RejectionCode, number> = {
+  INVALID_COMMAND: 422,
+  INVALID_AMOUNT: 422,
+  INVALID_CURRENCY: 422,
+  CURRENCY_MISMATCH: 422,
+  ACCOUNT_NOT_FOUND: 404,
+  ACCOUNT_ALREADY_EXISTS: 409,
+  ACCOUNT_CLOSED: 409,
+  INSUFFICIENT_FUNDS: 409,
+  BALANCE_LIMIT_EXCEEDED: 409,
+  BALANCE_NOT_ZERO: 409,
+  // The client's If-Match no longer holds (RFC 9110 §13.1.1).
+  VERSION_CONFLICT: 412,
+};
+
+const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code']);
+
+/** The problem a rejected outcome is answered with, the same on every retry. */
+export function rejectionProblem(outcome: OutcomeRecord): HttpProblem {
+  const rejection = outcome.rejection;
+  if (rejection === null) throw new Error(`outcome ${outcome.commandId} is not a rejection`);
+  const details = Object.fromEntries(
+    Object.entries(rejection.details).filter(([name]) => !RESERVED.has(name)),
+  );
+  return new HttpProblem(
+    REJECTION_STATUS[rejection.code],
+    rejection.code,
+    rejection.code
+      .toLowerCase()
+      .replaceAll('_', ' ')
+      .replace(/^./, (c) => c.toUpperCase()),
+    rejection.message,
+    {
+      ...details,
+      commandId: outcome.commandId,
+      accountId: outcome.accountId,
+      version: outcome.version,
+    },
+  );
+}
+
+export interface FieldError {
+  readonly field: string;
+  readonly value: unknown;
+  readonly allowed: string;
+}
+
+export function validationProblem(errors: readonly FieldError[]): HttpProblem {
+  return new HttpProblem(
+    422,
+    'VALIDATION_ERROR',
+    'Validation error',
+    errors
+      .map((e) => `${e.field} ${JSON.stringify(e.value) ?? 'undefined'}: ${e.allowed}`)
+      .join('; '),
+    { errors },
+  );
+}
+
+export function headerProblem(header: string, value: unknown, allowed: string): HttpProblem {
+  const code = `INVALID_${header.toUpperCase().replaceAll('-', '_')}`;
+  return new HttpProblem(
+    400,
+    code,
+    `Invalid ${header} header`,
+    `${header} ${JSON.stringify(value) ?? 'missing'}: ${allowed}`,
+    {
+      errors: [{ field: header, value: value ?? null, allowed }],
+    },
+  );
+}
+
+export function idempotencyKeyReused(commandId: string): HttpProblem {
+  return new HttpProblem(
+    422,
+    'IDEMPOTENCY_KEY_REUSED',
+    'Idempotency-Key reused',
+    'this Idempotency-Key was already used for a different request on this account; use a new key',
+    { commandId },
+  );
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { AccountEventSerde } from '@tally/events';
+import { createKafka, PartitionProcessor, TopicFollower } from '@tally/kafka';
+import { createMetricsRegistry, type Logger } from '@tally/service';
+import type { Express } from 'express';
+import { createIntakeApp } from './app.js';
+import { commandHandler } from './command-handler.js';
+import type { IntakeConfig } from './config.js';
+import { KafkaCommandGateway } from './gateway.js';
+import { LedgerView } from './ledger-view.js';
+import { decodeOutcome } from './records.js';
+import { ensureIntakeTopics } from './topics.js';
+
+export interface IntakeRuntime {
+  readonly app: Express;
+  readonly processor: PartitionProcessor;
+  /** Stops the processor (in-flight batches commit), then disconnects everything. */
+  stop(): Promise<void>;
+}
+
+/** Wires Kafka, the registry, the view, the processor and the HTTP app of one intake instance. */
+export async function startIntake(config: IntakeConfig, logger: Logger): Promise<IntakeRuntime> {
+  const topics = {
+    events: config.TALLY_EVENTS_TOPIC,
+    commands: config.TALLY_COMMANDS_TOPIC,
+    outcomes: config.TALLY_OUTCOMES_TOPIC,
+  };
+  const kafka = createKafka(
+    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID },
+    logger.child({ component: 'kafkajs' }),
+  );
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureIntakeTopics(
+    admin,
+    topics,
+    config.TALLY_TOPIC_PARTITIONS,
+    config.TALLY_TOPIC_REPLICATION,
+  );
+  const serde = await AccountEventSerde.connect({
+    registryUrl: config.SCHEMA_REGISTRY_URL,
+    topic: topics.events,
+  });
+
+  const view = new LedgerView();
+  const follower = new TopicFollower({
+    kafka,
+    topics: [topics.events, topics.outcomes],
+    // Its own group: every instance reads everything from the beginning.
+    groupId: `${config.INTAKE_PROCESSOR_GROUP}-view-${randomUUID()}`,
+    logger,
+    onMessage: async (topic, _partition, message) => {
+      if (topic === topics.events) view.applyEvent(await serde.decode(message.value), 'log');
+      else view.recordOutcome(decodeOutcome(message.value), 'log');
+    },
+  });
+  const startOffsets = await TopicFollower.endOffsets(admin, [topics.events, topics.outcomes]);
+  await follower.start();
+
+  const processor = new PartitionProcessor({
+    kafka,
+    topic: topics.commands,
+    groupId: config.INTAKE_PROCESSOR_GROUP,
+    transactionalIdPrefix: config.INTAKE_TRANSACTIONAL_ID_PREFIX,
+    sessionTimeoutMs: config.INTAKE_SESSION_TIMEOUT_MS,
+    logger,
+    prepare: async (partition) => {
+      // Everything the fenced owner committed is below these offsets.
+      const ends = await TopicFollower.endOffsets(
+        admin,
+        [topics.events, topics.outcomes],
+        [partition],
+      );
+      await follower.waitFor(ends);
+    },
+    handle: commandHandler({
+      view,
+      serde,
+      eventsTopic: topics.events,
+      outcomesTopic: topics.outcomes,
+      logger,
+    }),
+  });
+  await processor.start();
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const gateway = new KafkaCommandGateway(
+    producer,
+    view,
+    topics.commands,
+    config.INTAKE_COMMAND_TIMEOUT_MS,
+  );
+
+  const app = createIntakeApp({
+    gateway,
+    logger,
+    metrics: createMetricsRegistry('intake'),
+    readiness: [
+      {
+        name: 'view',
+        check: () => follower.isAt(startOffsets) || 'reading events and outcomes',
+      },
+      {
+        name: 'processor',
+        check: () => processor.isCaughtUp() || 'taking over command partitions',
+      },
+    ],
+  });
+
+  return {
+    app,
+    processor,
+    stop: async () => {
+      await processor.stop();
+      await producer.disconnect();
+      await follower.stop();
+      await admin.disconnect();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * pnpm bench:replay — replay rate of the projector into SQLite and PostgreSQL against a raw kafkajs
+ * consumer reading the same topic (no decoding, no storing). Not a test.
+ * Preloads BENCH_EVENTS (1,000,000) events over BENCH_ACCOUNTS (10,000) accounts into a fixed topic,
+ * reused when it already holds exactly that many records.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AccountEventSerde,
+  ensureAccountEventsTopic,
+  loadSchemas,
+  registerSchemas,
+  RegistryClient,
+} from '@tally/events';
+import { createKafka } from '@tally/kafka';
+import { CompressionTypes } from 'kafkajs';
+import { Projector } from '../src/projector.js';
+import { PostgresStore } from '../src/store/postgres.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import type { ReadModelStore } from '../src/store/types.js';
+import { manyEvents, pgDatabase, registryUrl } from '../test/support.js';
+
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
+const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
+const topic = `bench.projector-replay.${EVENTS}.${ACCOUNTS}.v1`;
+const kafka = createKafka({
+  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
+  clientId: 'bench',
+});
+const admin = kafka.admin();
+const log = (line: string) => process.stderr.write(line);
+
+let peakRss = 0;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+
+async function total(): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
+}
+
+async function preload(): Promise<void> {
+  await ensureAccountEventsTopic(admin, { topic, partitions: 6, replicationFactor: 1 });
+  await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
+  const have = await total();
+  if (have === EVENTS) {
+    log(`reusing ${topic}: ${have} events\n`);
+    return;
+  }
+  if (have !== 0) throw new Error(`${topic} holds ${have} records, not ${EVENTS}; delete it first`);
+  const serde = await AccountEventSerde.connect({ registryUrl, topic });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const started = Date.now();
+  const events = manyEvents('bench', ACCOUNTS, Math.ceil(EVENTS / ACCOUNTS)).slice(0, EVENTS);
+  for (let i = 0; i < events.length; i += 20_000) {
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: events
+        .slice(i, i + 20_000)
+        .map((e) => ({ key: e.accountId, value: serde.encode(e) })),
+    });
+    log(
+      `\rpreloading ${i + 20_000}/${events.length} (${Math.round((i + 20_000) / ((Date.now() - started) / 1000))} events/s)   `,
+    );
+  }
+  await producer.disconnect();
+  log(`\npreloaded ${events.length} events in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+async function rawRate(): Promise<number> {
+  const consumer = kafka.consumer({
+    groupId: `bench-raw-${Date.now()}`,
+    maxBytesPerPartition: 8 << 20,
+    maxBytes: 64 << 20,
+    maxWaitTimeInMs: 200,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let started = 0;
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 6,
+      eachBatch: async ({ batch }) => {
+        if (started === 0) started = Date.now();
+        count += batch.messages.length;
+        if (count >= EVENTS) resolve();
+      },
+    });
+  });
+  const progress = setInterval(() => log(`\rraw kafkajs: ${count}/${EVENTS}   `), 1000);
+  await done;
+  const rate = EVENTS / ((Date.now() - started) / 1000);
+  clearInterval(progress);
+  await consumer.disconnect();
+  log(`\rraw kafkajs consumer: ${Math.round(rate)} events/s\n`);
+  return rate;
+}
+
+async function projectorRate(name: string, store: ReadModelStore): Promise<number> {
+  const serde = await AccountEventSerde.connect({ registryUrl, topic });
+  let applied = 0;
+  let started = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const projector = new Projector({
+    kafka,
+    topic,
+    serde,
+    store,
+    groupId: `bench-${name}-${Date.now()}`,
+    pollMs: 60_000,
+    onEvent: (e) => {
+      if (e.type !== 'applied') return;
+      if (started === 0) started = Date.now() - e.ms;
+      applied += e.applied;
+      if (applied >= EVENTS) resolveDone();
+    },
+  });
+  const progress = setInterval(() => {
+    const secs = (Date.now() - started) / 1000;
+    const rate = started ? applied / secs : 0;
+    log(
+      `\r${name}: ${applied}/${EVENTS}  ${Math.round(rate)} events/s  lag ${EVENTS - applied}  ETA ${rate ? Math.ceil((EVENTS - applied) / rate) : '?'} s   `,
+    );
+  }, 1000);
+  await projector.start();
+  await done;
+  const rate = EVENTS / ((Date.now() - started) / 1000);
+  clearInterval(progress);
+  await projector.stop();
+  log(`\rprojector into ${name}: ${Math.round(rate)} events/s                              \n`);
+  return rate;
+}
+
+await admin.connect();
+await preload();
+const raw = await rawRate();
+const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
+const sqlite = SqliteStore.open(join(dir, 'model.sqlite'));
+const sqliteRate = await projectorRate('sqlite', sqlite);
+await sqlite.close();
+rmSync(dir, { recursive: true, force: true });
+const db = await pgDatabase();
+const postgres = await PostgresStore.open(db.url);
+const pgRate = await projectorRate('postgres', postgres);
+await postgres.close();
+await db.drop();
+await admin.disconnect();
+clearInterval(rssTimer);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+console.log(`
+events               ${fmt(EVENTS)} over ${fmt(ACCOUNTS)} accounts, 6 partitions (topic ${topic})
+raw kafkajs consumer ${fmt(raw)} events/s
+projector → SQLite   ${fmt(sqliteRate)} events/s  (${(sqliteRate / raw).toFixed(2)} × raw; target ≥ 50,000 and ≥ 0.5)
+projector → Postgres ${fmt(pgRate)} events/s  (${(pgRate / raw).toFixed(2)} × raw)
+peak RSS             ${fmt(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20)} MiB`);
+process.exit(0);

@@ -1,0 +1,88 @@
+import type { AccountEventSerde } from '@tally/events';
+import type { Kafka } from 'kafkajs';
+import { Projector } from './projector.js';
+import type { ReadModelStore } from './store/types.js';
+
+export interface RebuildProgress {
+  readonly applied: number;
+  readonly eventsPerSecond: number;
+  readonly lag: number;
+  readonly etaSeconds: number | null;
+  readonly elapsedSeconds: number;
+}
+
+export interface RebuildOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly serde: AccountEventSerde;
+  /** Live store; the rebuild writes a new generation beside it. */
+  readonly store: ReadModelStore;
+  readonly groupId: string;
+  /** false: build and leave the new generation inactive (for comparisons). */
+  readonly swap?: boolean;
+  readonly onProgress?: (progress: RebuildProgress) => void;
+  readonly progressMs?: number;
+}
+
+/**
+ * Folds the topic from offset 0 into a new generation while the live one keeps serving, until it
+ * has caught up with the high watermarks, then swaps the views to it in one transaction and drops
+ * the old generation. A halted partition stops the rebuild (nothing is swapped).
+ */
+export async function rebuild(
+  options: RebuildOptions,
+): Promise<{ generation: number; applied: number; seconds: number; store: ReadModelStore }> {
+  const target = await options.store.createGeneration();
+  let applied = 0;
+  const projector = new Projector({
+    kafka: options.kafka,
+    topic: options.topic,
+    groupId: options.groupId,
+    store: target,
+    serde: options.serde,
+    pollMs: 60_000,
+    onEvent: (e) => {
+      if (e.type === 'applied') applied += e.applied;
+    },
+  });
+  const started = Date.now();
+  await projector.start();
+  try {
+    let lastApplied = 0;
+    let lastAt = started;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, options.progressMs ?? 1_000));
+      const lag = (await projector.refreshLag()).reduce((sum, l) => sum + l.lag, 0);
+      const now = Date.now();
+      const rate = ((applied - lastApplied) * 1000) / Math.max(1, now - lastAt);
+      lastApplied = applied;
+      lastAt = now;
+      options.onProgress?.({
+        applied,
+        eventsPerSecond: Math.round(rate),
+        lag,
+        etaSeconds: rate > 0 ? Math.ceil(lag / rate) : null,
+        elapsedSeconds: (now - started) / 1000,
+      });
+      const halts = projector.halts();
+      if (halts.length > 0) {
+        throw new Error(
+          `rebuild stopped, nothing swapped: ${halts.map((h) => `partition ${h.partition} offset ${h.offset} ${h.reason} (${h.detail})`).join('; ')}`,
+        );
+      }
+      if (lag === 0) break;
+    }
+  } finally {
+    await projector.stop();
+  }
+  if (options.swap !== false) {
+    await target.activate();
+    await options.store.dropInactive();
+  }
+  return {
+    generation: target.generation,
+    applied,
+    seconds: (Date.now() - started) / 1000,
+    store: target,
+  };
+}

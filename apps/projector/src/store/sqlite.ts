@@ -1,0 +1,386 @@
+import Database from 'better-sqlite3';
+import type { AccountRow, HistoryRow } from '../projection.js';
+import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
+
+type Db = Database.Database;
+
+interface AccountRecord {
+  account_id: string;
+  owner: string;
+  currency: string;
+  overdraft_limit: number;
+  balance: number;
+  version: number;
+  status: 'open' | 'closed';
+  opened_at: number;
+  updated_at: number;
+  closed_at: number | null;
+}
+
+interface HistoryRecord {
+  account_id: string;
+  version: number;
+  event_id: string;
+  event_type: HistoryRow['eventType'];
+  amount: number;
+  balance_after: number;
+  occurred_at: number;
+}
+
+export const toAccount = (r: AccountRecord): AccountRow => ({
+  accountId: r.account_id,
+  owner: r.owner,
+  currency: r.currency,
+  overdraftLimit: Number(r.overdraft_limit),
+  balance: Number(r.balance),
+  version: Number(r.version),
+  status: r.status,
+  openedAt: Number(r.opened_at),
+  updatedAt: Number(r.updated_at),
+  closedAt: r.closed_at === null ? null : Number(r.closed_at),
+});
+
+export const toHistory = (r: HistoryRecord): HistoryRow => ({
+  accountId: r.account_id,
+  version: Number(r.version),
+  eventId: r.event_id,
+  eventType: r.event_type,
+  amount: Number(r.amount),
+  balanceAfter: Number(r.balance_after),
+  occurredAt: Number(r.occurred_at),
+});
+
+const ACCOUNT_COLS =
+  'account_id, owner, currency, overdraft_limit, balance, version, status, opened_at, updated_at, closed_at';
+const HISTORY_COLS =
+  'account_id, version, event_id, event_type, amount, balance_after, occurred_at';
+
+function init(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a commit is atomic and consistent (rows and offsets together, or
+  // neither) after a process crash; a power loss may lose the last transactions, which are then
+  // re-read from Kafka because their offsets are lost with them.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  // The history index takes inserts all over its key range (one account after another); with
+  // SQLite's 2 MB default page cache, replay spends most of its time re-reading pages.
+  db.pragma('cache_size = -262144'); // 256 MiB
+  // Checkpoint every 64 MiB of WAL instead of 4 MiB: hot pages are copied back far less often.
+  db.pragma('wal_autocheckpoint = 16384');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS projector_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS projector_skips (
+      topic TEXT NOT NULL, partition INTEGER NOT NULL, "offset" TEXT NOT NULL,
+      reason TEXT NOT NULL, operator TEXT NOT NULL, created_at INTEGER NOT NULL,
+      PRIMARY KEY (topic, partition, "offset"));
+  `);
+  db.transaction(() => {
+    const active = db
+      .prepare(`SELECT value FROM projector_meta WHERE key = 'active_generation'`)
+      .get();
+    if (active === undefined) {
+      createTables(db, 1);
+      db.prepare(`INSERT INTO projector_meta (key, value) VALUES ('active_generation', '1')`).run();
+      swapViews(db, 1);
+    }
+  }).immediate();
+}
+
+function createTables(db: Db, g: number): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS g${g}_accounts (
+      account_id TEXT PRIMARY KEY, owner TEXT NOT NULL, currency TEXT NOT NULL,
+      overdraft_limit INTEGER NOT NULL, balance INTEGER NOT NULL, version INTEGER NOT NULL,
+      status TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS g${g}_balance_history (
+      account_id TEXT NOT NULL, version INTEGER NOT NULL, event_id TEXT NOT NULL,
+      event_type TEXT NOT NULL, amount INTEGER NOT NULL, balance_after INTEGER NOT NULL,
+      occurred_at INTEGER NOT NULL, PRIMARY KEY (account_id, version)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS g${g}_balance_history_as_of
+      ON g${g}_balance_history (account_id, occurred_at, version);
+    CREATE TABLE IF NOT EXISTS g${g}_offsets (
+      topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
+      PRIMARY KEY (topic, partition));
+  `);
+}
+
+function swapViews(db: Db, g: number): void {
+  db.exec(`
+    DROP VIEW IF EXISTS accounts; DROP VIEW IF EXISTS balance_history; DROP VIEW IF EXISTS consumer_offsets;
+    CREATE VIEW accounts AS SELECT * FROM g${g}_accounts;
+    CREATE VIEW balance_history AS SELECT * FROM g${g}_balance_history;
+    CREATE VIEW consumer_offsets AS SELECT * FROM g${g}_offsets;
+  `);
+}
+
+function readActive(db: Db): number {
+  const row = db
+    .prepare(`SELECT value FROM projector_meta WHERE key = 'active_generation'`)
+    .get() as { value: string } | undefined;
+  return Number(row?.value ?? 1);
+}
+
+/** SQLite read model in one file (WAL); generation g lives in tables `g<g>_*`. */
+export class SqliteStore implements ReadModelStore {
+  readonly kind = 'sqlite';
+  private statements!: ReturnType<SqliteStore['prepare']>;
+  private readonly queries: ReturnType<SqliteStore['prepareQueries']>;
+
+  private constructor(
+    private readonly db: Db,
+    private gen: number,
+    /** true: follows the active generation (the live projector); false: a rebuild's generation. */
+    private readonly followsActive: boolean,
+  ) {
+    this.statements = this.prepare();
+    this.queries = this.prepareQueries();
+  }
+
+  static open(path: string): SqliteStore {
+    const db = new Database(path);
+    init(db);
+    return new SqliteStore(db, readActive(db), true);
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  private prepare() {
+    const g = this.gen;
+    return {
+      offsets: this.db.prepare(`SELECT partition, next_offset FROM g${g}_offsets WHERE topic = ?`),
+      offset: this.db.prepare(
+        `SELECT next_offset FROM g${g}_offsets WHERE topic = ? AND partition = ?`,
+      ),
+      insertOffset: this.db.prepare(
+        `INSERT INTO g${g}_offsets (topic, partition, next_offset) VALUES (?, ?, ?)`,
+      ),
+      updateOffset: this.db.prepare(
+        `UPDATE g${g}_offsets SET next_offset = ? WHERE topic = ? AND partition = ?`,
+      ),
+      account: this.db.prepare(`SELECT ${ACCOUNT_COLS} FROM g${g}_accounts WHERE account_id = ?`),
+      upsertAccount: this.db.prepare(
+        `INSERT INTO g${g}_accounts (${ACCOUNT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, version = excluded.version,
+           status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at`,
+      ),
+      insertHistory: this.db.prepare(
+        `INSERT INTO g${g}_balance_history (${HISTORY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  private prepareQueries() {
+    return {
+      active: this.db.prepare(`SELECT value FROM projector_meta WHERE key = 'active_generation'`),
+      account: this.db.prepare(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE account_id = ?`),
+      asOf: this.db.prepare(
+        `SELECT ${HISTORY_COLS} FROM balance_history WHERE account_id = ? AND occurred_at <= ?
+         ORDER BY occurred_at DESC, version DESC LIMIT 1`,
+      ),
+      history: this.db.prepare(
+        `SELECT ${HISTORY_COLS} FROM balance_history WHERE account_id = ? AND version > ?
+         ORDER BY version LIMIT ?`,
+      ),
+      list: this.db.prepare(
+        `SELECT ${ACCOUNT_COLS} FROM accounts WHERE account_id > ? ORDER BY account_id LIMIT ?`,
+      ),
+      skips: this.db.prepare(
+        `SELECT topic, partition, "offset", reason, operator, created_at FROM projector_skips
+         WHERE topic = ? AND partition = ?`,
+      ),
+      addSkip: this.db.prepare(
+        `INSERT OR REPLACE INTO projector_skips (topic, partition, "offset", reason, operator, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  async loadOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    const rows = this.statements.offsets.all(topic) as { partition: number; next_offset: string }[];
+    return new Map(rows.map((r) => [r.partition, r.next_offset]));
+  }
+
+  async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {
+    const found = new Map<string, AccountRow>();
+    for (const id of ids) {
+      const row = this.statements.account.get(id) as AccountRecord | undefined;
+      if (row !== undefined) found.set(id, toAccount(row));
+    }
+    return found;
+  }
+
+  private readonly commitTx = (batch: BatchCommit): 'committed' | 'stale' => {
+    const s = this.statements;
+    if (this.followsActive && readActive(this.db) !== this.gen) return 'stale';
+    const stored = s.offset.get(batch.topic, batch.partition) as
+      { next_offset: string } | undefined;
+    if ((stored?.next_offset ?? '0') !== batch.fromOffset) return 'stale';
+    for (const a of batch.accounts) {
+      s.upsertAccount.run(
+        a.accountId,
+        a.owner,
+        a.currency,
+        a.overdraftLimit,
+        a.balance,
+        a.version,
+        a.status,
+        a.openedAt,
+        a.updatedAt,
+        a.closedAt,
+      );
+    }
+    for (const h of batch.history) {
+      s.insertHistory.run(
+        h.accountId,
+        h.version,
+        h.eventId,
+        h.eventType,
+        h.amount,
+        h.balanceAfter,
+        h.occurredAt,
+      );
+    }
+    if (stored === undefined) s.insertOffset.run(batch.topic, batch.partition, batch.nextOffset);
+    else s.updateOffset.run(batch.nextOffset, batch.topic, batch.partition);
+    return 'committed';
+  };
+
+  async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
+    return this.db.transaction(this.commitTx).immediate(batch);
+  }
+
+  async refreshGeneration(): Promise<number> {
+    const active = readActive(this.db);
+    if (this.followsActive && active !== this.gen) {
+      this.gen = active;
+      this.statements = this.prepare();
+    }
+    return this.gen;
+  }
+
+  async getAccount(accountId: string): Promise<AccountRow | undefined> {
+    const row = this.queries.account.get(accountId) as AccountRecord | undefined;
+    return row && toAccount(row);
+  }
+
+  async balanceAsOf(accountId: string, at: number): Promise<HistoryRow | undefined> {
+    const row = this.queries.asOf.get(accountId, at) as HistoryRecord | undefined;
+    return row && toHistory(row);
+  }
+
+  async history(accountId: string, afterVersion: number, limit: number): Promise<Page<HistoryRow>> {
+    const rows = this.queries.history.all(accountId, afterVersion, limit + 1) as HistoryRecord[];
+    const items = rows.slice(0, limit).map(toHistory);
+    return { items, next: rows.length > limit ? String(items.at(-1)?.version) : null };
+  }
+
+  async listAccounts(after: string | null, limit: number): Promise<Page<AccountRow>> {
+    const rows = this.queries.list.all(after ?? '', limit + 1) as AccountRecord[];
+    const items = rows.slice(0, limit).map(toAccount);
+    return { items, next: rows.length > limit ? (items.at(-1)?.accountId ?? null) : null };
+  }
+
+  async dump(): Promise<{ accounts: AccountRow[]; history: HistoryRow[] }> {
+    const g = this.gen;
+    const accounts = this.db
+      .prepare(`SELECT ${ACCOUNT_COLS} FROM g${g}_accounts ORDER BY account_id`)
+      .all() as AccountRecord[];
+    const history = this.db
+      .prepare(`SELECT ${HISTORY_COLS} FROM g${g}_balance_history ORDER BY account_id, version`)
+      .all() as HistoryRecord[];
+    return { accounts: accounts.map(toAccount), history: history.map(toHistory) };
+  }
+
+  async recordSkip(skip: Omit<Skip, 'createdAt'> & { createdAt?: number }): Promise<void> {
+    this.queries.addSkip.run(
+      skip.topic,
+      skip.partition,
+      skip.offset,
+      skip.reason,
+      skip.operator,
+      skip.createdAt ?? Date.now(),
+    );
+  }
+
+  async skips(topic: string, partition: number): Promise<readonly Skip[]> {
+    const rows = this.queries.skips.all(topic, partition) as {
+      topic: string;
+      partition: number;
+      offset: string;
+      reason: string;
+      operator: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      reason: r.reason,
+      operator: r.operator,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async createGeneration(): Promise<ReadModelStore> {
+    const g = this.db
+      .transaction(() => {
+        const row = this.db
+          .prepare(`SELECT value FROM projector_meta WHERE key = 'max_generation'`)
+          .get() as { value: string } | undefined;
+        const next = Math.max(Number(row?.value ?? 1), readActive(this.db)) + 1;
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO projector_meta (key, value) VALUES ('max_generation', ?)`,
+          )
+          .run(String(next));
+        createTables(this.db, next);
+        return next;
+      })
+      .immediate();
+    return new SqliteStore(this.db, g, false);
+  }
+
+  async activate(): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(`UPDATE projector_meta SET value = ? WHERE key = 'active_generation'`)
+          .run(String(this.gen));
+        swapViews(this.db, this.gen);
+      })
+      .immediate();
+  }
+
+  async dropInactive(): Promise<number[]> {
+    const active = readActive(this.db);
+    const tables = this.db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'g[0-9]*_offsets'`,
+      )
+      .all() as { name: string }[];
+    const dropped = tables
+      .map((t) => Number(/^g(\d+)_/.exec(t.name)?.[1]))
+      .filter((g) => g !== active);
+    for (const g of dropped) {
+      this.db.exec(`DROP TABLE IF EXISTS g${g}_accounts; DROP TABLE IF EXISTS g${g}_balance_history;
+        DROP TABLE IF EXISTS g${g}_offsets;`);
+    }
+    return dropped;
+  }
+
+  async activeGeneration(): Promise<number> {
+    return Number((this.queries.active.get() as { value: string }).value);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.followsActive && this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,252 @@
+import type { Logger } from '@tally/service';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+
+/**
+ * A consumer whose offsets live in the application's own database, next to the rows it writes,
+ * so that a batch's effects and its offsets commit in one transaction (exactly-once in effect).
+ * The consumer group only spreads partitions over instances; its committed offsets are never
+ * used nor written: on every assignment the consumer seeks to the offsets the store returns.
+ */
+
+/** The storage side, implemented by each read model (SQLite, PostgreSQL, ...). */
+export interface PartitionStore {
+  /** The next offset to read, per partition; a partition never applied may be absent (read from 0). */
+  loadOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
+  /**
+   * Applies the messages (all at offsets >= fromOffset, in order) and stores the next offset to
+   * read in ONE transaction. Returns what happened; throws only on infrastructure errors (the
+   * batch is then retried from the stored offset).
+   */
+  applyBatch(batch: PartitionBatch): Promise<ApplyResult>;
+}
+
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** The stored offset this batch continues from. */
+  readonly fromOffset: string;
+  readonly messages: readonly KafkaMessage[];
+  /** The offset after the last record of the fetched batch (control records included). */
+  readonly nextOffset: string;
+}
+
+export type ApplyResult =
+  /** Everything applied; `nextOffset` was stored. */
+  | { readonly kind: 'applied'; readonly nextOffset: string; readonly applied: number }
+  /**
+   * The record at `offset` cannot be applied; everything before it was applied and `offset` is
+   * the stored next offset. The partition stops until an operator acts and `retry` is called.
+   */
+  | {
+      readonly kind: 'halted';
+      readonly offset: string;
+      readonly applied: number;
+      readonly reason: string;
+      readonly detail: string;
+    }
+  /** The stored offsets changed under this consumer (fenced, or the model was swapped). */
+  | { readonly kind: 'reload' };
+
+export type PartitionConsumerEvent =
+  | { type: 'applied'; partition: number; applied: number; nextOffset: string; ms: number }
+  | { type: 'halted'; partition: number; offset: string; reason: string; detail: string }
+  | { type: 'resumed'; partition: number; offset: string }
+  | { type: 'assigned'; partitions: number[] };
+
+export interface PartitionConsumerOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly store: PartitionStore;
+  readonly logger?: Logger;
+  /** Called after each applied batch, halt and assignment (metrics, readiness). */
+  readonly onEvent?: (event: PartitionConsumerEvent) => void;
+  /** Partitions processed in parallel; default: all of them. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** kafkajs fetch tuning; defaults suit replay (large fetches). */
+  readonly maxBytesPerPartition?: number;
+  readonly maxBytes?: number;
+  /** A crashed member holds its partitions this long before a rebalance (kafkajs default 30 s). */
+  readonly sessionTimeout?: number;
+}
+
+export interface PartitionLag {
+  readonly partition: number;
+  readonly nextOffset: string;
+  readonly highWatermark: string;
+  readonly lag: number;
+}
+
+export interface Halt {
+  readonly partition: number;
+  readonly offset: string;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+export class PartitionConsumer {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly next = new Map<number, string>();
+  private readonly halts = new Map<number, Halt>();
+  private assigned: number[] = [];
+  private running = false;
+
+  constructor(private readonly options: PartitionConsumerOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: false,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+      maxBytes: options.maxBytes ?? 64 * 1024 * 1024,
+      maxWaitTimeInMs: 200,
+      sessionTimeout: options.sessionTimeout ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeout ?? 30_000) / 3)),
+    });
+    this.admin = options.kafka.admin();
+  }
+
+  /** Connects, joins the group and runs until stop(). */
+  async start(): Promise<void> {
+    const { topic, store } = this.options;
+    await this.admin.connect();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+      void this.seekAssigned().catch((error: unknown) =>
+        this.options.logger?.error({ err: error }, 'seeking to stored offsets failed'),
+      );
+      this.options.onEvent?.({ type: 'assigned', partitions: this.assigned });
+    });
+    await this.consumer.subscribe({ topic, fromBeginning: true });
+    for (const [partition, offset] of await store.loadOffsets(topic)) {
+      this.next.set(partition, offset);
+    }
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 64,
+      eachBatch: async ({ batch, isRunning, isStale, pause, resolveOffset, heartbeat }) => {
+        if (!isRunning() || isStale()) return;
+        const partition = batch.partition;
+        if (this.halts.has(partition)) {
+          pause();
+          return;
+        }
+        const fromOffset = this.next.get(partition) ?? '0';
+        const from = BigInt(fromOffset);
+        // The group's fetch position may be behind the database (a seek not yet applied).
+        const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
+        const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+        // Resolving only moves kafkajs' in-memory fetch position (autoCommit is off).
+        if (BigInt(nextOffset) <= from) {
+          resolveOffset(batch.lastOffset());
+          return;
+        }
+        const started = performance.now();
+        const result = await store.applyBatch({
+          topic,
+          partition,
+          fromOffset,
+          messages,
+          nextOffset,
+        });
+        if (result.kind === 'applied') {
+          this.next.set(partition, result.nextOffset);
+          resolveOffset(batch.lastOffset());
+          await heartbeat();
+          this.options.onEvent?.({
+            type: 'applied',
+            partition,
+            applied: result.applied,
+            nextOffset: result.nextOffset,
+            ms: performance.now() - started,
+          });
+        } else if (result.kind === 'halted') {
+          this.next.set(partition, result.offset);
+          const halt: Halt = {
+            partition,
+            offset: result.offset,
+            reason: result.reason,
+            detail: result.detail,
+          };
+          this.halts.set(partition, halt);
+          pause();
+          this.consumer.seek({ topic, partition, offset: result.offset });
+          this.options.logger?.error(
+            { topic, ...halt },
+            `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+          );
+          this.options.onEvent?.({ type: 'halted', ...halt });
+        } else {
+          await this.reload();
+        }
+      },
+    });
+  }
+
+  /** Re-reads the stored offsets and seeks every assigned partition to them. */
+  async reload(): Promise<void> {
+    this.next.clear();
+    for (const [partition, offset] of await this.options.store.loadOffsets(this.options.topic)) {
+      this.next.set(partition, offset);
+    }
+    this.halts.clear();
+    await this.seekAssigned();
+  }
+
+  /** Resumes a halted partition from its stored offset (after an operator recorded a skip). */
+  retry(partition: number): void {
+    const halt = this.halts.get(partition);
+    if (halt === undefined) return;
+    this.halts.delete(partition);
+    const { topic } = this.options;
+    this.consumer.seek({ topic, partition, offset: halt.offset });
+    this.consumer.resume([{ topic, partitions: [partition] }]);
+    this.options.onEvent?.({ type: 'resumed', partition, offset: halt.offset });
+  }
+
+  halted(): readonly Halt[] {
+    return [...this.halts.values()];
+  }
+
+  assignedPartitions(): readonly number[] {
+    return this.assigned;
+  }
+
+  /** Stored next offset against the high watermark, per partition of the topic. */
+  async lag(): Promise<PartitionLag[]> {
+    const offsets = await this.admin.fetchTopicOffsets(this.options.topic);
+    return offsets
+      .map(({ partition, high }) => {
+        const nextOffset = this.next.get(partition) ?? '0';
+        const lag = Math.max(0, Number(BigInt(high) - BigInt(nextOffset)));
+        return { partition, nextOffset, highWatermark: high, lag };
+      })
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Stops fetching, lets the in-flight batch finish (its transaction commits), disconnects. */
+  async stop(): Promise<void> {
+    if (!this.running) {
+      await this.admin.disconnect().catch(() => undefined);
+      return;
+    }
+    this.running = false;
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  private async seekAssigned(): Promise<void> {
+    if (!this.running) return;
+    const { topic } = this.options;
+    for (const partition of this.assigned) {
+      const offset = this.next.get(partition) ?? '0';
+      this.consumer.seek({ topic, partition, offset });
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import type { Logger } from '@tally/service';
+import type {
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Producer,
+  TopicMessages,
+} from 'kafkajs';
+
+/** What a batch of input records turns into, written in the same transaction as its offsets. */
+export interface BatchOutput {
+  readonly messages: readonly TopicMessages[];
+  /** Called once the transaction committed: make the batch's state changes visible. */
+  readonly committed: () => void;
+  /** Called when the transaction did not commit: forget the batch's state changes. */
+  readonly aborted: () => void;
+}
+
+export interface PartitionProcessorOptions {
+  readonly kafka: Kafka;
+  /** Input topic, e.g. commands; each of its partitions is owned by one member of the group. */
+  readonly topic: string;
+  readonly groupId: string;
+  /** Transactional ids are `<prefix>-<partition>`: a new owner fences the previous one. */
+  readonly transactionalIdPrefix: string;
+  readonly logger?: Logger;
+  /**
+   * Runs after this instance fenced the partition's previous writer and before its first batch:
+   * bring the state the handler needs up to date (e.g. read the outputs to their end offsets).
+   */
+  readonly prepare: (partition: number) => Promise<void>;
+  readonly handle: (partition: number, messages: readonly KafkaMessage[]) => Promise<BatchOutput>;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+}
+
+interface Ownership {
+  readonly partition: number;
+  readonly producer: Producer;
+  /** Resolves once fenced and prepared; a batch waits for it. */
+  readonly ready: Promise<void>;
+  readonly prepared: boolean;
+}
+
+/**
+ * Read-process-write exactly once, per partition: a consumer group hands out input partitions;
+ * for each owned partition one transactional producer (`<prefix>-<partition>`) writes a batch's
+ * outputs and the batch's input offsets in one transaction. kafkajs sends no group generation with
+ * the offsets (no KIP-447), so fencing comes from the transactional id alone, and the handler must
+ * treat input it already processed as a no-op (a new owner may see a batch again).
+ */
+export class PartitionProcessor {
+  private readonly consumer: Consumer;
+  private readonly owned = new Map<number, Ownership>();
+  private joined = false;
+  private stopping = false;
+
+  constructor(private readonly options: PartitionProcessorOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeout: 20_000,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.onAssignment(payload.memberAssignment[options.topic] ?? []);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // Partitions have their own producers, so their transactions can run side by side.
+      partitionsConsumedConcurrently: 16,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Finishes the batches in flight (their transactions commit), leaves the group, closes producers. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+    await Promise.all([...this.owned.keys()].map((partition) => this.release(partition)));
+  }
+
+  /** True once the group assigned partitions to this member and each is fenced and prepared. */
+  isCaughtUp(): boolean {
+    return this.joined && [...this.owned.values()].every((o) => o.prepared);
+  }
+
+  assignedPartitions(): number[] {
+    return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  private onAssignment(partitions: readonly number[]): void {
+    this.joined = true;
+    for (const partition of this.owned.keys()) {
+      if (!partitions.includes(partition)) void this.release(partition);
+    }
+    for (const partition of partitions) {
+      if (!this.owned.has(partition)) this.own(partition);
+    }
+    this.options.logger?.info({ partitions }, 'partitions assigned');
+  }
+
+  private own(partition: number): Ownership {
+    const producer = this.options.kafka.producer({
+      transactionalId: `${this.options.transactionalIdPrefix}-${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // kafkajs retries CONCURRENT_TRANSACTIONS after initialRetryTime; 300 ms by default.
+      retry: { initialRetryTime: 50, retries: 10 },
+    });
+    const state = { prepared: false };
+    const ready = (async () => {
+      await producer.connect();
+      // Initialising the transactional id bumps its epoch: the previous owner is fenced and
+      // its open transaction aborted, so what it committed is all there is to catch up on.
+      const fence = await producer.transaction();
+      await fence.abort();
+      await this.options.prepare(partition);
+      state.prepared = true;
+    })();
+    const ownership: Ownership = {
+      partition,
+      producer,
+      ready,
+      get prepared() {
+        return state.prepared;
+      },
+    };
+    ownership.ready.catch((error: unknown) => {
+      this.options.logger?.error({ err: error, partition }, 'taking over the partition failed');
+    });
+    this.owned.set(partition, ownership);
+    return ownership;
+  }
+
+  private async release(partition: number): Promise<void> {
+    const ownership = this.owned.get(partition);
+    if (ownership === undefined) return;
+    this.owned.delete(partition);
+    await ownership.producer.disconnect().catch(() => undefined);
+  }
+
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload) {
+    if (batch.messages.length === 0) return;
+    let ownership = this.owned.get(batch.partition);
+    if (ownership === undefined) {
+      // A batch may come before GROUP_JOIN was handled, or after a failed transaction dropped it.
+      ownership = this.own(batch.partition);
+    }
+    await ownership.ready;
+    if (!isRunning() || isStale()) return;
+
+    const output = await this.options.handle(batch.partition, batch.messages);
+    const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+    const transaction = await ownership.producer.transaction();
+    try {
+      const topicMessages = output.messages.filter((t) => t.messages.length > 0);
+      // One request for all topics: separate sends race their AddPartitionsToTxn calls.
+      if (topicMessages.length > 0) {
+        await transaction.sendBatch({ topicMessages: [...topicMessages], acks: -1 });
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [
+              { partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+            ],
+          },
+        ],
+      });
+      await transaction.commit();
+    } catch (error) {
+      output.aborted();
+      await transaction.abort().catch(() => undefined);
+      // Fenced or broken: drop the producer and read the batch again. The next attempt takes the
+      // partition over afresh (fence, catch up), so it decides on what the other owner committed.
+      await this.release(batch.partition);
+      if (this.stopping) throw error;
+      this.options.logger?.warn({ err: error, partition: batch.partition }, 'transaction failed');
+      const first = batch.messages[0] as KafkaMessage;
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
+      return;
+    }
+    output.committed();
+    resolveOffset(last.offset);
+    await heartbeat();
+  }
+}

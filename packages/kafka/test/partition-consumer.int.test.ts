@@ -1,0 +1,78 @@
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureTopic,
+  PartitionConsumer,
+  type ApplyResult,
+  type PartitionBatch,
+  type PartitionStore,
+} from '../src/index.js';
+import { testKafka, uniqueName, waitUntil } from '../src/testing/index.js';
+
+/** The smallest PartitionStore: values and offsets in memory, "committed" together. */
+class MemoryStore implements PartitionStore {
+  readonly values: string[] = [];
+  readonly offsets = new Map<number, string>();
+  async loadOffsets(): Promise<ReadonlyMap<number, string>> {
+    return new Map(this.offsets);
+  }
+  async applyBatch(batch: PartitionBatch): Promise<ApplyResult> {
+    if ((this.offsets.get(batch.partition) ?? '0') !== batch.fromOffset) return { kind: 'reload' };
+    let applied = 0;
+    for (const m of batch.messages) {
+      const value = m.value?.toString() ?? '';
+      if (value === 'poison') {
+        this.offsets.set(batch.partition, m.offset);
+        return { kind: 'halted', offset: m.offset, applied, reason: 'poison', detail: 'test' };
+      }
+      this.values.push(value);
+      applied++;
+    }
+    this.offsets.set(batch.partition, batch.nextOffset);
+    return { kind: 'applied', nextOffset: batch.nextOffset, applied };
+  }
+}
+
+const kafka = testKafka('partition-consumer-test');
+const admin = kafka.admin();
+const topic = uniqueName('pc');
+let producer: Producer;
+const send = (values: string[], partition: number) =>
+  producer.send({ topic, acks: -1, messages: values.map((value) => ({ value, partition })) });
+
+beforeAll(async () => {
+  await admin.connect();
+  await ensureTopic(admin, { topic, partitions: 2, replicationFactor: 1 });
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+});
+afterAll(async () => {
+  await producer.disconnect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+describe('PartitionConsumer', () => {
+  it('starts at the stored offsets, not the group’s, and halts one partition only', async () => {
+    const store = new MemoryStore();
+    const groupId = uniqueName('pc-group');
+    await send(['a1', 'a2'], 0);
+    await send(['b1'], 1);
+    const first = new PartitionConsumer({ kafka, topic, groupId, store });
+    await first.start();
+    await waitUntil('first three', () => store.values.length === 3);
+    await first.stop();
+
+    await send(['a3', 'poison', 'a4'], 0);
+    await send(['b2'], 1);
+    const second = new PartitionConsumer({ kafka, topic, groupId, store });
+    await second.start();
+    await waitUntil('partition 0 halted', () => second.halted().length === 1);
+    await waitUntil('partition 1 goes on', () => store.values.includes('b2'));
+    expect(store.values.sort()).toEqual(['a1', 'a2', 'a3', 'b1', 'b2']);
+    expect(second.halted()[0]).toMatchObject({ partition: 0, offset: '3', reason: 'poison' });
+    const lag = await second.lag();
+    expect(lag.find((l) => l.partition === 0)?.lag).toBe(2);
+    await second.stop();
+  });
+});

@@ -1,0 +1,107 @@
+import type { KafkaMessage, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTopic, PartitionProcessor, TopicFollower, type BatchOutput } from '../src/index.js';
+import { testKafka, uniqueName, waitUntil } from '../src/testing/index.js';
+import { createLogger } from '@tally/service';
+
+const logger = createLogger('pp-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+
+const kafka = testKafka('partition-processor-test');
+const admin = kafka.admin();
+const input = uniqueName('pp-in');
+const output = uniqueName('pp-out');
+const prefix = uniqueName('pp-tx');
+let producer: Producer;
+const processors: PartitionProcessor[] = [];
+let follower: TopicFollower;
+const seen: string[] = [];
+const attempts = new Map<string, number>();
+
+beforeAll(async () => {
+  await admin.connect();
+  await ensureTopic(admin, { topic: input, partitions: 1, replicationFactor: 1 });
+  await ensureTopic(admin, { topic: output, partitions: 1, replicationFactor: 1 });
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  follower = new TopicFollower({
+    kafka,
+    topics: [output],
+    groupId: uniqueName('pp-follower'),
+    onMessage: (_topic, _partition, message) => {
+      seen.push(String(message.value));
+    },
+  });
+  await follower.start();
+});
+
+afterAll(async () => {
+  await Promise.all(processors.map((p) => p.stop().catch(() => undefined)));
+  await follower.stop();
+  await producer.disconnect();
+  await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+/** A processor that copies input values to the output, tagged with its name and attempt. */
+function processor(name: string, gate?: Promise<void>) {
+  let attempt = 0;
+  const p = new PartitionProcessor({
+    kafka,
+    topic: input,
+    // Different groups: both believe they own partition 0, as a zombie does after a rebalance.
+    groupId: uniqueName(`pp-${name}`),
+    transactionalIdPrefix: prefix,
+    logger: logger.child({ name }),
+    prepare: async () => undefined,
+    handle: async (partition, messages: readonly KafkaMessage[]): Promise<BatchOutput> => {
+      attempt += 1;
+      attempts.set(name, attempt);
+      if (gate && messages.some((m) => String(m.value) === 'block')) await gate;
+      return {
+        messages: [
+          {
+            topic: output,
+            messages: messages.map((m) => ({
+              value: `${name}:${String(m.value)}#${attempt}`,
+              partition,
+            })),
+          },
+        ],
+        committed: () => undefined,
+        aborted: () => undefined,
+      };
+    },
+  });
+  processors.push(p);
+  return p;
+}
+
+describe('PartitionProcessor', () => {
+  it('fences a zombie: its open transaction never becomes visible once a new owner took over', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const zombie = processor('zombie', gate);
+    await zombie.start();
+    await producer.send({ topic: input, acks: -1, messages: [{ value: 'a' }] });
+    await waitUntil('the zombie processed a', () => seen.includes('zombie:a#1'));
+
+    await producer.send({ topic: input, acks: -1, messages: [{ value: 'block' }] });
+    await waitUntil('the zombie holds block', () => zombie.isCaughtUp());
+    const owner = processor('owner');
+    await owner.start();
+    await waitUntil('the new owner processed everything', () => seen.includes('owner:block#1'));
+    open();
+
+    // The zombie's commit fails (fenced); kafkajs retries the batch, the zombie takes over again
+    // and handles it a third time. Its second attempt, open while fenced, must never show up.
+    await waitUntil(
+      'the zombie retried its batch',
+      () => (attempts.get('zombie') ?? 0) >= 3,
+      12_000,
+    );
+    const ends = await TopicFollower.endOffsets(admin, [output]);
+    await follower.waitFor(ends);
+    expect(seen).not.toContain('zombie:block#2');
+    expect(seen.filter((v) => v.startsWith('owner:'))).toEqual(['owner:a#1', 'owner:block#1']);
+  });
+});

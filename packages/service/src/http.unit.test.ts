@@ -1,0 +1,88 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Counter } from 'prom-client';
+import { createHttpApp } from './http.js';
+import { createLogger } from './logger.js';
+import { createMetricsRegistry } from './metrics.js';
+import { HttpProblem } from './problem.js';
+
+let ready: true | string = 'still catching up';
+const metrics = createMetricsRegistry('kit-test');
+const hits = new Counter({ name: 'kit_hits_total', help: 'hits', registers: [metrics] });
+const app = createHttpApp({
+  logger: createLogger('kit-test', 'silent'),
+  metrics,
+  bodyLimit: 100,
+  readiness: [{ name: 'caught-up', check: () => ready }],
+  routes: (router) => {
+    router.post('/echo', (req, res) => {
+      hits.inc();
+      res.json(req.body);
+    });
+    router.get('/refuse', () => {
+      throw new HttpProblem(409, 'SOME_RULE', 'Some rule', 'a rule was broken', { field: 'x' });
+    });
+    router.get('/bug', () => {
+      throw new Error('secret internals');
+    });
+  },
+});
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = app.listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+async function call(path: string, init?: RequestInit) {
+  const res = await fetch(base + path, init);
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
+}
+
+describe('createHttpApp', () => {
+  it('answers /healthz and drives /readyz by its checks', async () => {
+    expect((await call('/healthz')).status).toBe(200);
+    expect(await call('/readyz')).toMatchObject({
+      status: 503,
+      body: { ready: false, checks: { 'caught-up': 'still catching up' } },
+    });
+    ready = true;
+    expect(await call('/readyz')).toMatchObject({ status: 200, body: { ready: true } });
+  });
+
+  it('maps an HttpProblem to problem+json with its code and extensions', async () => {
+    const res = await call('/refuse');
+    expect(res.status).toBe(409);
+    expect(res.type).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ status: 409, code: 'SOME_RULE', field: 'x' });
+  });
+
+  it('hides internals of unexpected errors behind a 500 problem', async () => {
+    const res = await call('/bug');
+    expect(res).toMatchObject({ status: 500, body: { code: 'INTERNAL' } });
+    expect(JSON.stringify(res.body)).not.toContain('secret');
+  });
+
+  it.each([
+    ['malformed JSON', '{"a":', 400, 'MALFORMED_JSON'],
+    ['an oversized body', JSON.stringify({ a: 'x'.repeat(200) }), 413, 'PAYLOAD_TOO_LARGE'],
+  ])('answers %s with a 4xx problem', async (_what, body, status, code) => {
+    const res = await call('/echo', { method: 'POST', body });
+    expect(res).toMatchObject({ status, body: { code } });
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    expect(await call('/nope')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+  });
+
+  it('serves the app registry on /metrics', async () => {
+    await call('/echo', { method: 'POST', body: '{}' });
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/kit_hits_total\{service="kit-test"\} 1/);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+});
