@@ -8,6 +8,11 @@ STATE_DIR="${TALLY_STATE_DIR:-$STACK_ROOT/.local}"
 # Installed jars and binaries; separate so that a second, throwaway stack can share them.
 INSTALL_DIR="${TALLY_INSTALL_DIR:-$STACK_ROOT/.local}"
 
+# Where clients (tests, CLIs, services) find the stack; follows the ports the stack scripts use.
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
+export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:${SCHEMA_REGISTRY_PORT:-8081}}"
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://tally:tally@127.0.0.1:${TALLY_PG_PORT:-5432}/tally}"
+
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
 
