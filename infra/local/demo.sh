@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# The README's main job: installs what is missing, brings the local stack up and proves it works
-# by round-tripping an Avro account event through Kafka and the Schema Registry.
+# The README's main job: installs what is missing, brings the local stack up, builds, registers the
+# event schemas, starts the three services from their deploy folders (infra/local/services.sh) and
+# runs the seed scenario through their HTTP APIs (packages/e2e/src/demo.ts). Idempotent: a rerun
+# restarts the services (redeploying only what changed) and runs the scenario on a new account.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 here="$(dirname "${BASH_SOURCE[0]}")"
 cd "$STACK_ROOT"
 
 bash "$here/bootstrap.sh"
 bash "$here/stack.sh" up
-pnpm --silent --filter @tally/events run stack-check
+
+log "build (turbo, cached)"
+pnpm exec turbo run build --output-logs=errors-only >/dev/null
+log "register the event schemas"
+pnpm --silent schemas register
+
+bash "$here/services.sh" up
+pnpm --silent --filter @tally/e2e demo
 
 cat <<MSG
 
