@@ -20,6 +20,7 @@ export interface SchemaInfo {
  */
 export class SchemaInfoCache {
   private readonly cache = new Map<number, Promise<SchemaInfo>>();
+  private readonly resolved = new Map<number, SchemaInfo>();
   constructor(private readonly registryUrl: string) {}
 
   lookup(topic: string, schemaId: number, recordType: string): Promise<SchemaInfo> {
@@ -28,9 +29,17 @@ export class SchemaInfoCache {
     if (info === undefined) {
       info = this.fetch(topic, schemaId, recordType);
       this.cache.set(key, info);
-      info.catch(() => this.cache.delete(key));
+      info.then(
+        (found) => this.resolved.set(key, found),
+        () => this.cache.delete(key),
+      );
     }
     return info;
+  }
+
+  /** The info of a schema id whose lookup already completed, without waiting; else undefined. */
+  cached(schemaId: number): SchemaInfo | undefined {
+    return this.resolved.get(schemaId);
   }
 
   private async fetch(topic: string, schemaId: number, recordType: string): Promise<SchemaInfo> {
@@ -56,32 +65,58 @@ function signedAmount(event: AccountEvent): number | null {
   return null;
 }
 
-function base(topic: string, partition: number, message: KafkaMessage, recordedAt: number) {
+const keyOf = (message: KafkaMessage): string | null =>
+  message.key === null ? null : message.key.toString('utf8');
+
+/**
+ * Every entry field in one object literal of one fixed shape (no spreads: this runs once per
+ * record). The fields of `rest` that are not given are null.
+ */
+function content(
+  kind: EntryContent['kind'],
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  recordedAt: number,
+  rest: {
+    readonly key?: string | null;
+    readonly payload?: string | null;
+    readonly schemaSubject?: string | null;
+    readonly schemaVersion?: number | null;
+    readonly schemaId?: number | null;
+    readonly accountId?: string | null;
+    readonly eventType?: string | null;
+    readonly accountVersion?: number | null;
+    readonly amount?: number | null;
+    readonly currency?: string | null;
+    readonly occurredAt?: number | null;
+    readonly anomalyReason?: string | null;
+    readonly anomalyDetail?: string | null;
+  },
+): EntryContent {
   return {
+    kind,
     topic,
     partition,
     offset: message.offset,
     kafkaTimestamp: message.timestamp,
-    key: message.key === null ? null : message.key.toString('utf8'),
+    key: rest.key === undefined ? keyOf(message) : rest.key,
     raw: message.value === null ? null : message.value.toString('base64'),
+    payload: rest.payload ?? null,
+    schemaSubject: rest.schemaSubject ?? null,
+    schemaVersion: rest.schemaVersion ?? null,
+    schemaId: rest.schemaId ?? null,
+    accountId: rest.accountId ?? null,
+    eventType: rest.eventType ?? null,
+    accountVersion: rest.accountVersion ?? null,
+    amount: rest.amount ?? null,
+    currency: rest.currency ?? null,
+    occurredAt: rest.occurredAt ?? null,
+    anomalyReason: rest.anomalyReason ?? null,
+    anomalyDetail: rest.anomalyDetail ?? null,
     recordedAt,
   };
 }
-
-const none = {
-  payload: null,
-  schemaSubject: null,
-  schemaVersion: null,
-  schemaId: null,
-  accountId: null,
-  eventType: null,
-  accountVersion: null,
-  amount: null,
-  currency: null,
-  occurredAt: null,
-  anomalyReason: null,
-  anomalyDetail: null,
-} as const;
 
 function anomaly(
   topic: string,
@@ -92,16 +127,74 @@ function anomaly(
   detail: string,
   schemaId: number | null = null,
 ): EntryContent {
-  return {
-    ...base(topic, partition, message, recordedAt),
-    ...none,
-    kind: 'anomaly',
+  const key = keyOf(message);
+  return content('anomaly', topic, partition, message, recordedAt, {
+    key,
     schemaId,
-    key: message.key === null ? null : message.key.toString('utf8'),
-    accountId: message.key === null ? null : message.key.toString('utf8'),
+    accountId: key,
     anomalyReason: reason,
     anomalyDetail: detail.slice(0, 2_000),
+  });
+}
+
+function eventEntry(
+  event: AccountEvent,
+  info: SchemaInfo,
+  schemaId: number,
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  recordedAt: number,
+): EntryContent {
+  return {
+    kind: 'event',
+    topic,
+    partition,
+    offset: message.offset,
+    kafkaTimestamp: message.timestamp,
+    key: keyOf(message),
+    raw: (message.value as Buffer).toString('base64'),
+    payload: canonicalJson(event),
+    schemaSubject: info.subject,
+    schemaVersion: info.version,
+    schemaId,
+    accountId: event.accountId,
+    eventType: event.type,
+    accountVersion: event.version,
+    amount: signedAmount(event),
+    currency: 'currency' in event ? event.currency : null,
+    occurredAt: event.occurredAt,
+    anomalyReason: null,
+    anomalyDetail: null,
+    recordedAt,
   };
+}
+
+/**
+ * `eventContent` without waiting, when the record's schema id is already known to the serde and to
+ * the schema info cache (every record but the first of each id); undefined otherwise.
+ */
+export function eventContentCached(
+  serde: AccountEventSerde,
+  schemas: SchemaInfoCache,
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  recordedAt: number,
+): EntryContent | undefined {
+  const value = message.value;
+  if (value === null || value.length < 5) return undefined; // the slow path names the anomaly
+  const schemaId = value.readUInt32BE(1);
+  const info = schemas.cached(schemaId);
+  if (info === undefined) return undefined;
+  let event: AccountEvent | undefined;
+  try {
+    event = serde.decodeCached(value);
+  } catch (error) {
+    if (error instanceof EventDecodeError) return undefined; // the slow path records the anomaly
+    throw error;
+  }
+  return event && eventEntry(event, info, schemaId, topic, partition, message, recordedAt);
 }
 
 /** An account event record as an entry; an undecodable record becomes an anomaly entry. */
@@ -132,21 +225,7 @@ export async function eventContent(
   }
   const schemaId = (message.value as Buffer).readUInt32BE(1);
   const info = await schemas.lookup(topic, schemaId, event.type);
-  return {
-    ...base(topic, partition, message, recordedAt),
-    ...none,
-    kind: 'event',
-    payload: canonicalJson(event),
-    schemaSubject: info.subject,
-    schemaVersion: info.version,
-    schemaId,
-    accountId: event.accountId,
-    eventType: event.type,
-    accountVersion: event.version,
-    amount: signedAmount(event),
-    currency: 'currency' in event ? event.currency : null,
-    occurredAt: event.occurredAt,
-  };
+  return eventEntry(event, info, schemaId, topic, partition, message, recordedAt);
 }
 
 /**
@@ -183,10 +262,7 @@ export function outcomeContent(
     return anomaly(topic, partition, message, recordedAt, reason, String(error));
   }
   const rejection = record['rejection'] as { code?: unknown } | null | undefined;
-  return {
-    ...base(topic, partition, message, recordedAt),
-    ...none,
-    kind: 'outcome',
+  return content('outcome', topic, partition, message, recordedAt, {
     payload,
     accountId: record['accountId'] as string,
     eventType:
@@ -196,7 +272,7 @@ export function outcomeContent(
     accountVersion: typeof record['version'] === 'number' ? record['version'] : null,
     currency: typeof record['currency'] === 'string' ? record['currency'] : null,
     occurredAt: record['decidedAt'] as number,
-  };
+  });
 }
 
 export interface IngestorOptions {
@@ -228,19 +304,22 @@ export class AuditIngestor implements PartitionStore {
     const { store, kind, metrics } = this.options;
     const recordedAt = (this.options.clock ?? Date.now)();
     const contents: EntryContent[] = [];
-    for (const message of batch.messages) {
-      contents.push(
-        kind === 'events'
-          ? await eventContent(
-              this.options.serde as AccountEventSerde,
-              this.options.schemas as SchemaInfoCache,
-              batch.topic,
-              batch.partition,
-              message,
-              recordedAt,
-            )
-          : outcomeContent(batch.topic, batch.partition, message, recordedAt),
-      );
+    const { topic, partition } = batch;
+    if (kind === 'events') {
+      const serde = this.options.serde as AccountEventSerde;
+      const schemas = this.options.schemas as SchemaInfoCache;
+      for (const message of batch.messages) {
+        contents.push(
+          // Synchronous for a known schema id; the first record of an id (and any record that
+          // does not decode) takes the awaited path.
+          eventContentCached(serde, schemas, topic, partition, message, recordedAt) ??
+            (await eventContent(serde, schemas, topic, partition, message, recordedAt)),
+        );
+      }
+    } else {
+      for (const message of batch.messages) {
+        contents.push(outcomeContent(topic, partition, message, recordedAt));
+      }
     }
     const result = await store.append({
       topic: batch.topic,

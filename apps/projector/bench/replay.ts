@@ -128,28 +128,42 @@ async function projectorRate(name: string, store: ReadModelStore): Promise<numbe
       `\r${name}: ${applied}/${EVENTS}  ${Math.round(rate)} events/s  lag ${EVENTS - applied}  ETA ${rate ? Math.ceil((EVENTS - applied) / rate) : '?'} s   `,
     );
   }, 1000);
+  const cpu = process.cpuUsage();
   await projector.start();
   await done;
   const rate = EVENTS / ((Date.now() - started) / 1000);
+  const used = process.cpuUsage(cpu);
   clearInterval(progress);
   await projector.stop();
-  log(`\rprojector into ${name}: ${Math.round(rate)} events/s                              \n`);
+  // CPU time of this process per event: less sensitive than the rate to other load on the machine.
+  const us = (used.user + used.system) / EVENTS;
+  log(
+    `\rprojector into ${name}: ${Math.round(rate)} events/s, ${us.toFixed(1)} µs CPU/event (this process)          \n`,
+  );
   return rate;
 }
 
+/** BENCH_STORES=sqlite (or postgres) measures one store only (profiling); default both. */
+const stores = (process.env['BENCH_STORES'] ?? 'sqlite,postgres').split(',');
 await admin.connect();
 await preload();
 const raw = await rawRate();
-const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
-const sqlite = SqliteStore.open(join(dir, 'model.sqlite'));
-const sqliteRate = await projectorRate('sqlite', sqlite);
-await sqlite.close();
-rmSync(dir, { recursive: true, force: true });
-const db = await pgDatabase();
-const postgres = await PostgresStore.open(db.url);
-const pgRate = await projectorRate('postgres', postgres);
-await postgres.close();
-await db.drop();
+let sqliteRate = NaN;
+if (stores.includes('sqlite')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
+  const sqlite = SqliteStore.open(join(dir, 'model.sqlite'));
+  sqliteRate = await projectorRate('sqlite', sqlite);
+  await sqlite.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+let pgRate = NaN;
+if (stores.includes('postgres')) {
+  const db = await pgDatabase();
+  const postgres = await PostgresStore.open(db.url);
+  pgRate = await projectorRate('postgres', postgres);
+  await postgres.close();
+  await db.drop();
+}
 await admin.disconnect();
 clearInterval(rssTimer);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

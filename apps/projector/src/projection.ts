@@ -126,3 +126,65 @@ export function projectAll(events: Iterable<AccountEvent>): {
   }
   return { accounts, history };
 }
+
+/** The fold of one account's events of a batch (`projectEvents`). */
+export interface AccountFold {
+  /** The row after the last applied event (the given row when none applied). */
+  readonly account: AccountRow | undefined;
+  /** One row per applied event, in order. */
+  readonly history: HistoryRow[];
+  readonly duplicates: number;
+  /** The first event that is neither applied nor a duplicate; nothing after it was folded. */
+  readonly failure?: {
+    readonly index: number;
+    readonly result: Extract<Projected, { kind: 'gap' | 'corrupt' }>;
+  };
+}
+
+/**
+ * Folds a run of events of ONE account onto its row, in order: the same results as calling
+ * projectEvent event by event, but the state is converted once per run instead of once per event
+ * (replay folds tens of events per account and batch). Pure: the input row is not touched.
+ */
+export function projectEvents(
+  current: AccountRow | undefined,
+  events: readonly AccountEvent[],
+): AccountFold {
+  let state = toState(current);
+  const history: HistoryRow[] = [];
+  let duplicates = 0;
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index] as AccountEvent;
+    if (event.version <= state.version) {
+      duplicates++;
+      continue;
+    }
+    if (event.version !== state.version + 1) {
+      const result = { kind: 'gap', expected: state.version + 1, got: event.version } as const;
+      return { account: finalRow(current, state), history, duplicates, failure: { index, result } };
+    }
+    try {
+      state = evolve(state, event);
+    } catch (error) {
+      if (!(error instanceof CorruptEventStreamError)) throw error;
+      const result = { kind: 'corrupt', reason: error.reason, message: error.message } as const;
+      return { account: finalRow(current, state), history, duplicates, failure: { index, result } };
+    }
+    history.push({
+      accountId: event.accountId,
+      version: event.version,
+      eventId: event.eventId,
+      eventType: event.type,
+      amount: signedAmount(event),
+      balanceAfter: state.status === 'not-opened' ? 0 : state.balance,
+      occurredAt: event.occurredAt,
+    });
+  }
+  return { account: finalRow(current, state), history, duplicates };
+}
+
+function finalRow(current: AccountRow | undefined, state: AccountState): AccountRow | undefined {
+  return state.status === 'not-opened' || state.version === current?.version
+    ? current
+    : toRow(state);
+}

@@ -12,7 +12,7 @@ import type { AccountEvent } from '@tally/ledger';
 import type { Logger } from '@tally/service';
 import type { Kafka } from 'kafkajs';
 import type { ProjectorMetrics } from './metrics.js';
-import { projectEvent, type AccountRow, type HistoryRow } from './projection.js';
+import { projectEvent, projectEvents, type AccountRow, type HistoryRow } from './projection.js';
 import type { ReadModelStore } from './store/types.js';
 
 export interface ProjectorOptions {
@@ -27,6 +27,8 @@ export interface ProjectorOptions {
   readonly pollMs?: number;
   readonly onEvent?: (event: PartitionConsumerEvent) => void;
   readonly sessionTimeout?: number;
+  /** Fetch size per partition (bounds one batch, so one transaction); PartitionConsumer's default. */
+  readonly maxBytesPerPartition?: number;
 }
 
 /**
@@ -49,6 +51,9 @@ export class Projector implements PartitionStore {
       ...(options.logger ? { logger: options.logger } : {}),
       onEvent: (event) => this.observe(event),
       ...(options.sessionTimeout ? { sessionTimeout: options.sessionTimeout } : {}),
+      ...(options.maxBytesPerPartition
+        ? { maxBytesPerPartition: options.maxBytesPerPartition }
+        : {}),
     });
   }
 
@@ -99,7 +104,9 @@ export class Projector implements PartitionStore {
         continue;
       }
       try {
-        events.push({ offset: message.offset, event: await serde.decode(message.value) });
+        // Synchronous once the writer schema id is known (every record but the first per id).
+        const event = serde.decodeCached(message.value) ?? (await serde.decode(message.value));
+        events.push({ offset: message.offset, event });
       } catch (error) {
         if (!(error instanceof EventDecodeError)) throw error;
         halt = {
@@ -111,33 +118,36 @@ export class Projector implements PartitionStore {
       }
     }
 
-    // 2. fold onto the stored rows
-    const ids = [...new Set(events.filter((e) => e.event).map((e) => e.event.accountId))];
-    const stored = await store.loadAccounts(ids);
-    const changed = new Map<string, AccountRow>();
-    const history: HistoryRow[] = [];
-    let duplicates = 0;
-    for (const { offset, event } of events) {
+    // 2. fold onto the stored rows: account by account (the state is converted once per account,
+    // not once per event); if any account fails, the batch is folded again in offset order so
+    // the halt is at the first failing offset and nothing after it is applied.
+    const byAccount = new Map<string, AccountEvent[]>();
+    for (const { event } of events) {
       if (event === undefined) continue;
-      const current = changed.get(event.accountId) ?? stored.get(event.accountId);
-      const result = projectEvent(current, event);
-      if (result.kind === 'applied') {
-        changed.set(event.accountId, result.account);
-        history.push(result.history);
-      } else if (result.kind === 'duplicate') {
-        duplicates++;
-      } else {
-        const where = `account ${event.accountId} version ${event.version}`;
-        halt =
-          result.kind === 'gap'
-            ? {
-                offset,
-                reason: 'version-gap',
-                detail: `${where}: expected version ${result.expected}`,
-              }
-            : { offset, reason: `corrupt:${result.reason}`, detail: `${where}: ${result.message}` };
+      const run = byAccount.get(event.accountId);
+      if (run === undefined) byAccount.set(event.accountId, [event]);
+      else run.push(event);
+    }
+    const stored = await store.loadAccounts([...byAccount.keys()]);
+    let changed: AccountRow[] = [];
+    let history: HistoryRow[] = [];
+    let duplicates = 0;
+    let failed = false;
+    for (const [accountId, run] of byAccount) {
+      const row = stored.get(accountId);
+      const fold = projectEvents(row, run);
+      if (fold.failure) {
+        failed = true;
         break;
       }
+      duplicates += fold.duplicates;
+      if (fold.account !== row && fold.account !== undefined) changed.push(fold.account);
+      for (const h of fold.history) history.push(h);
+    }
+    if (failed) {
+      const inOrder = foldInOrder(events, stored);
+      ({ changed, history, duplicates } = inOrder);
+      halt = inOrder.halt ?? halt;
     }
 
     // 3. rows and offset in one transaction
@@ -147,7 +157,7 @@ export class Projector implements PartitionStore {
       partition: batch.partition,
       fromOffset: batch.fromOffset,
       nextOffset,
-      accounts: [...changed.values()],
+      accounts: changed,
       history,
     });
     if (outcome === 'stale') return { kind: 'reload' };
@@ -200,4 +210,42 @@ export class Projector implements PartitionStore {
       if (skips.some((s) => s.offset === h.offset)) this.consumer.retry(h.partition);
     }
   }
+}
+
+/** The batch folded event by event in offset order, up to the first event that does not apply. */
+function foldInOrder(
+  events: readonly { offset: string; event: AccountEvent }[],
+  stored: ReadonlyMap<string, AccountRow>,
+): {
+  changed: AccountRow[];
+  history: HistoryRow[];
+  duplicates: number;
+  halt?: { offset: string; reason: string; detail: string };
+} {
+  const changed = new Map<string, AccountRow>();
+  const history: HistoryRow[] = [];
+  let duplicates = 0;
+  for (const { offset, event } of events) {
+    if (event === undefined) continue;
+    const current = changed.get(event.accountId) ?? stored.get(event.accountId);
+    const result = projectEvent(current, event);
+    if (result.kind === 'applied') {
+      changed.set(event.accountId, result.account);
+      history.push(result.history);
+    } else if (result.kind === 'duplicate') {
+      duplicates++;
+    } else {
+      const where = `account ${event.accountId} version ${event.version}`;
+      const halt =
+        result.kind === 'gap'
+          ? {
+              offset,
+              reason: 'version-gap',
+              detail: `${where}: expected version ${result.expected}`,
+            }
+          : { offset, reason: `corrupt:${result.reason}`, detail: `${where}: ${result.message}` };
+      return { changed: [...changed.values()], history, duplicates, halt };
+    }
+  }
+  return { changed: [...changed.values()], history, duplicates };
 }

@@ -94,6 +94,21 @@ export class AccountEventSerde {
   async decode(bytes: Buffer | null): Promise<AccountEvent> {
     const { schemaId, body } = unframe(bytes);
     const reader = this.readers.get(schemaId) ?? (await this.readerFor(schemaId));
+    return this.read(reader, schemaId, body);
+  }
+
+  /**
+   * Synchronous decode for a writer schema id already resolved by an earlier `decode`: the event,
+   * or `undefined` when the id is not cached yet (call `decode` then; it fetches the schema once).
+   * Throws the same `EventDecodeError`s as `decode` for a bad frame or body.
+   */
+  decodeCached(bytes: Buffer | null): AccountEvent | undefined {
+    const { schemaId, body } = unframe(bytes);
+    const reader = this.readers.get(schemaId);
+    return reader === undefined ? undefined : this.read(reader, schemaId, body);
+  }
+
+  private read(reader: Reader, schemaId: number, body: Buffer): AccountEvent {
     let record: object;
     try {
       record = reader.type.fromBuffer(body, reader.resolver) as object;

@@ -172,4 +172,38 @@ describe('schema id caching', () => {
     // One schema lookup per distinct writer schema id, then none.
     expect(requests - afterConnect).toBe(new Set(encoded.map((b) => b.readUInt32BE(1))).size);
   });
+
+  it('decodes synchronously once a schema id is cached (decodeCached), undefined before', async () => {
+    const address = proxy.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const fresh = await AccountEventSerde.connect({
+      registryUrl: `http://127.0.0.1:${port}`,
+      topic,
+    });
+    const events = seedEvents();
+    const encoded = events.map((e) => fresh.encode(e));
+    const before = requests;
+    // Not resolved yet: undefined, and no registry round trip.
+    expect(encoded.map((b) => fresh.decodeCached(b))).toEqual(encoded.map(() => undefined));
+    expect(requests).toBe(before);
+    for (const bytes of encoded) await fresh.decode(bytes);
+    const afterDecode = requests;
+    const cached = encoded.map((b) => fresh.decodeCached(b));
+    expect(cached).toEqual(await Promise.all(encoded.map((b) => fresh.decode(b))));
+    expect(cached).toEqual(events);
+    expect(requests).toBe(afterDecode);
+    // Bad frames and bodies throw the same typed errors as decode.
+    const wrongMagic = Buffer.from(encoded[0] as Buffer);
+    wrongMagic[0] = 1;
+    expect(() => fresh.decodeCached(wrongMagic)).toThrow(EventDecodeError);
+    const first = encoded[0] as Buffer;
+    let error: unknown;
+    try {
+      fresh.decodeCached(first.subarray(0, first.length - 10));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EventDecodeError);
+    expect((error as EventDecodeError).reason).toBe('TRUNCATED');
+  });
 });

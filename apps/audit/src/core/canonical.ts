@@ -24,6 +24,18 @@ export function canonicalJson(value: unknown): string {
   return encode(value, '$');
 }
 
+/** JSON.stringify of object keys seen before (keys repeat: every event has the same few). */
+const keyJson = new Map<string, string>();
+function quotedKey(key: string): string {
+  let quoted = keyJson.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (keyJson.size < 1_000) keyJson.set(key, quoted);
+  }
+  return quoted;
+}
+
+// `path` names the value in errors; it is built only when a member is descended into.
 function encode(value: unknown, path: string): string {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -45,13 +57,26 @@ function encode(value: unknown, path: string): string {
         throw new CanonicalEncodingError(`${path}: only plain objects can be encoded`);
       }
       const record = value as Record<string, unknown>;
-      const members = Object.keys(record)
-        .filter((key) => record[key] !== undefined)
-        .sort()
-        .map((key) => `${JSON.stringify(key)}:${encode(record[key], `${path}.${key}`)}`);
-      return `{${members.join(',')}}`;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        if (out.length > 1) out += ',';
+        out += quotedKey(key) + ':' + encodeMember(member, path, key);
+      }
+      return out + '}';
     }
     default:
       throw new CanonicalEncodingError(`${path}: a ${typeof value} cannot be encoded`);
   }
+}
+
+/** Scalars inline (no path string per member); objects and arrays and errors via encode. */
+function encodeMember(value: unknown, path: string, key: string): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value === null) return 'null';
+  return encode(value, `${path}.${key}`);
 }

@@ -105,13 +105,15 @@ const HASHED_FIELDS = [
 export function canonicalEntry(entry: Omit<ChainedEntry, 'hash'>): string {
   // Same bytes as canonicalJson({ encoding, ...fields }) (a unit test holds them equal), built
   // directly: the fields are known, flat and already in sorted order, so no sort per entry.
-  let out = '';
-  for (const [i, field] of SORTED_FIELDS.entries()) {
+  let out = '{';
+  for (let i = 0; i < SORTED_FIELDS.length; i++) {
+    const field = SORTED_FIELDS[i] as (typeof SORTED_FIELDS)[number];
     const value = field === 'encoding' ? ENCODING_VERSION : entry[field];
     if (value === undefined) continue;
-    out += `${out === '' ? '' : ','}${KEY_PREFIX[i]}${scalar(value, field)}`;
+    if (out.length > 1) out += ',';
+    out += (KEY_PREFIX[i] as string) + scalar(value, field);
   }
-  return `{${out}}`;
+  return out + '}';
 }
 
 /** The generic encoder's result for the same entry; used by tests to prove the fast path. */
@@ -143,8 +145,15 @@ export function chainEntries(
 ): { entries: ChainedEntry[]; head: ChainHead } {
   let { seq, hash } = head;
   const entries = contents.map((content) => {
-    const unhashed = { ...content, chain: head.chain, seq: seq + 1, prevHash: hash };
-    const entry: ChainedEntry = { ...unhashed, hash: hashEntry(unhashed) };
+    // One copy per entry; `hash` is not a hashed field, so it is filled in after hashing.
+    const entry: { -readonly [K in keyof ChainedEntry]: ChainedEntry[K] } = {
+      ...content,
+      chain: head.chain,
+      seq: seq + 1,
+      prevHash: hash,
+      hash: '',
+    };
+    entry.hash = hashEntry(entry);
     seq = entry.seq;
     hash = entry.hash;
     return entry;

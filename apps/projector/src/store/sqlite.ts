@@ -122,6 +122,20 @@ function readActive(db: Db): number {
   return Number(row?.value ?? 1);
 }
 
+/** History rows grouped by account, accounts in id order, each account's rows in batch order. */
+function inKeyOrder(history: readonly HistoryRow[]): readonly HistoryRow[] {
+  const byAccount = new Map<string, HistoryRow[]>();
+  for (const h of history) {
+    const rows = byAccount.get(h.accountId);
+    if (rows === undefined) byAccount.set(h.accountId, [h]);
+    else rows.push(h);
+  }
+  const ids = [...byAccount.keys()].sort();
+  const out: HistoryRow[] = [];
+  for (const id of ids) for (const h of byAccount.get(id) as HistoryRow[]) out.push(h);
+  return out;
+}
+
 /** SQLite read model in one file (WAL); generation g lives in tables `g<g>_*`. */
 export class SqliteStore implements ReadModelStore {
   readonly kind = 'sqlite';
@@ -233,7 +247,9 @@ export class SqliteStore implements ReadModelStore {
         a.closedAt,
       );
     }
-    for (const h of batch.history) {
+    // In key order (account, version): each B-tree page is visited once per batch, not once per
+    // row. Rows of one account are already in version order (the fold applies them in order).
+    for (const h of inKeyOrder(batch.history)) {
       s.insertHistory.run(
         h.accountId,
         h.version,
