@@ -1,5 +1,5 @@
 import { createKafka } from '@tally/kafka';
-import { createLogger, installGracefulShutdown } from '@tally/service';
+import { closeHttpServer, createLogger, installGracefulShutdown } from '@tally/service';
 import { createAuditApp } from './app.js';
 import { loadAuditConfig } from './config.js';
 import { createAuditMetrics } from './metrics.js';
@@ -48,10 +48,7 @@ async function main(): Promise<void> {
     steps: [
       {
         name: 'http',
-        run: async () => {
-          server.close();
-          server.closeIdleConnections();
-        },
+        run: () => closeHttpServer(server),
       },
       { name: 'consumers', run: () => service.stop() },
       { name: 'store', run: () => store.close() },

@@ -112,7 +112,11 @@ for (let i = 0; i < accounts; i++) {
   });
 }
 
+// CPU of this process (intake and load generator) per accepted command: steadier than
+// throughput when other work shares the machine.
+const cpuBefore = process.cpuUsage();
 const full = await load('full path (intake -> Kafka)', intake.url);
+const cpu = process.cpuUsage(cpuBefore);
 
 const bare = express();
 bare.use(express.json({ limit: '64kb' }));
@@ -128,6 +132,9 @@ print('bare', baseline);
 console.log(
   `ratio    intake/bare throughput ${(full.perSecond / baseline.perSecond).toFixed(3)}, ` +
     `p99 ${(full.p99 / Math.max(baseline.p99, 1)).toFixed(1)}x`,
+);
+console.log(
+  `cpu      ${((cpu.user + cpu.system) / 1000 / Math.max(full.accepted, 1)).toFixed(3)} ms of this process per accepted command (intake + autocannon)`,
 );
 console.log(
   `target   >= 1000 accepted/s: ${full.perSecond >= 1000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${full.p99 <= 100 ? 'met' : 'NOT met'}`,

@@ -1,4 +1,4 @@
-import { createLogger, installGracefulShutdown } from '@tally/service';
+import { closeHttpServer, createLogger, installGracefulShutdown } from '@tally/service';
 import { loadIntakeConfig } from './config.js';
 import { startIntake } from './runtime.js';
 
@@ -16,11 +16,7 @@ installGracefulShutdown({
     {
       // Stop taking requests; in-flight ones still get their outcome from the running processor.
       name: 'http',
-      run: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          server.closeIdleConnections();
-        }),
+      run: () => closeHttpServer(server),
     },
     { name: 'kafka', run: () => runtime.stop() },
   ],

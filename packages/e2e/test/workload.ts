@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 
 /** A command sent to the intake: one Idempotency-Key, one request, retried until it has an outcome. */
 export interface Command {
@@ -61,11 +61,10 @@ export async function sendUntilDecided(
 
 class UnexpectedStatus extends Error {}
 
-/**
- * One POST on a connection of its own (`Connection: close`). Not fetch: its keep-alive pool keeps
- * reusing connections, and the intake's SIGTERM (server.close + closeIdleConnections) never ends
- * while busy keep-alive clients send on them; see the hand-over of issue 7.
- */
+// Keep-alive on purpose: busy kept-alive connections must not hold a SIGTERM'd service open.
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** One POST on a pooled keep-alive connection. */
 function post(
   url: string,
   command: Command,
@@ -76,7 +75,7 @@ function post(
       url,
       {
         method: 'POST',
-        agent: false,
+        agent: keepAlive,
         timeout: 15_000,
         headers: {
           'content-type': 'application/json',

@@ -33,6 +33,14 @@ export interface PartitionProcessorOptions {
   readonly handle: (partition: number, messages: readonly KafkaMessage[]) => Promise<BatchOutput>;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
+  /**
+   * 0 (default): every transaction commits the batch's input offsets. Above 0: a transaction
+   * commits them only if this long passed since the partition's last offset commit (or it has no
+   * outputs, or the processor is stopping). Saves AddOffsetsToTxn + TxnOffsetCommit on most
+   * transactions; a new owner then reads up to this much input again, so only for handlers whose
+   * re-delivered input is a no-op (which they must be anyway without KIP-447).
+   */
+  readonly offsetCommitIntervalMs?: number;
 }
 
 interface Ownership {
@@ -53,6 +61,8 @@ interface Ownership {
 export class PartitionProcessor {
   private readonly consumer: Consumer;
   private readonly owned = new Map<number, Ownership>();
+  /** performance.now() of each partition's last transaction that committed input offsets. */
+  private readonly offsetsCommittedAt = new Map<number, number>();
   private joined = false;
   private stopping = false;
 
@@ -117,6 +127,7 @@ export class PartitionProcessor {
       // kafkajs retries CONCURRENT_TRANSACTIONS after initialRetryTime; 300 ms by default.
       retry: { initialRetryTime: 50, retries: 10 },
     });
+    this.offsetsCommittedAt.delete(partition);
     const state = { prepared: false };
     const ready = (async () => {
       await producer.connect();
@@ -174,18 +185,28 @@ export class PartitionProcessor {
       if (topicMessages.length > 0) {
         await transaction.sendBatch({ topicMessages: [...topicMessages], acks: -1 });
       }
-      await transaction.sendOffsets({
-        consumerGroupId: this.options.groupId,
-        topics: [
-          {
-            topic: batch.topic,
-            partitions: [
-              { partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-            ],
-          },
-        ],
-      });
+      const interval = this.options.offsetCommitIntervalMs ?? 0;
+      const started = performance.now();
+      const withOffsets =
+        interval <= 0 ||
+        topicMessages.length === 0 ||
+        this.stopping ||
+        started - (this.offsetsCommittedAt.get(batch.partition) ?? -Infinity) >= interval;
+      if (withOffsets) {
+        await transaction.sendOffsets({
+          consumerGroupId: this.options.groupId,
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [
+                { partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+              ],
+            },
+          ],
+        });
+      }
       await transaction.commit();
+      if (withOffsets) this.offsetsCommittedAt.set(batch.partition, started);
     } catch (error) {
       output.aborted();
       await transaction.abort().catch(() => undefined);

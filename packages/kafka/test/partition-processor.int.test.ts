@@ -105,3 +105,54 @@ describe('PartitionProcessor', () => {
     expect(seen.filter((v) => v.startsWith('owner:'))).toEqual(['owner:a#1', 'owner:block#1']);
   });
 });
+
+describe('PartitionProcessor with offsetCommitIntervalMs', () => {
+  it('commits input offsets only once per interval; a new member reads the rest again', async () => {
+    const topic = uniqueName('pp-int-in');
+    const out = uniqueName('pp-int-out');
+    const groupId = uniqueName('pp-int');
+    await ensureTopic(admin, { topic, partitions: 1, replicationFactor: 1 });
+    await ensureTopic(admin, { topic: out, partitions: 1, replicationFactor: 1 });
+    const handled: string[] = [];
+    const make = () => {
+      const p = new PartitionProcessor({
+        kafka,
+        topic,
+        groupId,
+        transactionalIdPrefix: uniqueName('pp-int-tx'),
+        logger,
+        offsetCommitIntervalMs: 60_000,
+        prepare: async () => undefined,
+        handle: async (partition, messages) => {
+          handled.push(...messages.map((m) => String(m.value)));
+          return {
+            messages: [
+              { topic: out, messages: messages.map((m) => ({ value: m.value, partition })) },
+            ],
+            committed: () => undefined,
+            aborted: () => undefined,
+          };
+        },
+      });
+      processors.push(p);
+      return p;
+    };
+    const first = make();
+    await first.start();
+    for (const value of ['x', 'y', 'z']) {
+      await producer.send({ topic, acks: -1, messages: [{ value }] });
+      await waitUntil(`${value} handled`, () => handled.includes(value));
+    }
+    await first.stop();
+    // Only the first transaction carried offsets: the group resumes after x.
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(committed?.partitions[0]?.offset).toBe('1');
+
+    const second = make();
+    await second.start();
+    await waitUntil('y and z handled again', () => handled.length === 5);
+    expect(handled).toEqual(['x', 'y', 'z', 'y', 'z']);
+    await second.stop();
+    await admin.deleteTopics({ topics: [topic, out] }).catch(() => undefined);
+  });
+});

@@ -1,5 +1,6 @@
 export { ConfigError, env, loadConfig } from './config.js';
 export { createHttpApp, type HttpAppOptions } from './http.js';
+export { closeHttpServer } from './http-server.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetricsRegistry } from './metrics.js';
 export {
