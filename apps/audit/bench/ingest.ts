@@ -23,7 +23,7 @@ import {
 import { createKafka, PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
 import { CompressionTypes } from 'kafkajs';
-import pg from 'pg';
+import { benchTopicName, preloadBenchTopic, registryUrl, scratchDatabase } from '@tally/testing';
 import { AuditIngestor, SchemaInfoCache } from '../src/ingest.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
@@ -33,82 +33,13 @@ import { verifyLog } from '../src/verify.js';
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
 const FETCH_BYTES = Number(process.env['BENCH_FETCH_BYTES'] ?? 8 << 20);
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
-const pgAdminUrl =
-  process.env['TEST_DATABASE_URL'] ?? 'postgres://tally:tally@127.0.0.1:5432/tally';
-const topic = `bench.projector-replay.${EVENTS}.${ACCOUNTS}.v1`;
+const topic = benchTopicName(EVENTS, ACCOUNTS);
 const kafka = createKafka({
   brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
   clientId: 'bench-audit',
 });
 const admin = kafka.admin();
 const log = (line: string) => process.stderr.write(line);
-
-async function total(): Promise<number> {
-  return (await admin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
-}
-
-/** The same events as the projector's bench: version by version over all accounts. */
-function manyEvents(): AccountEvent[] {
-  const events: AccountEvent[] = [];
-  const perAccount = Math.ceil(EVENTS / ACCOUNTS);
-  const t0 = 1_700_000_000_000;
-  for (let v = 1; v <= perAccount; v++) {
-    for (let a = 0; a < ACCOUNTS; a++) {
-      const accountId = `bench-${a}`;
-      const envelope = {
-        eventId: randomUUID(),
-        accountId,
-        version: v,
-        occurredAt: t0 + v,
-        commandId: randomUUID(),
-        correlationId: randomUUID(),
-        actor: 'bench',
-      };
-      events.push(
-        v === 1
-          ? {
-              type: 'AccountOpened',
-              ...envelope,
-              owner: 'Bench',
-              currency: 'EUR',
-              overdraftLimit: 0,
-            }
-          : { type: 'MoneyDeposited', ...envelope, amount: (a % 7) + v, currency: 'EUR' },
-      );
-    }
-  }
-  return events.slice(0, EVENTS);
-}
-
-async function preload(): Promise<void> {
-  await ensureAccountEventsTopic(admin, { topic, partitions: 6, replicationFactor: 1 });
-  await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
-  const have = await total();
-  if (have === EVENTS) {
-    log(`reusing ${topic}: ${have} events\n`);
-    return;
-  }
-  if (have !== 0) throw new Error(`${topic} holds ${have} records, not ${EVENTS}; delete it first`);
-  const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const started = Date.now();
-  const events = manyEvents();
-  for (let i = 0; i < events.length; i += 20_000) {
-    await producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.None,
-      messages: events
-        .slice(i, i + 20_000)
-        .map((e) => ({ key: e.accountId, value: serde.encode(e) })),
-    });
-    log(`\rpreloading ${Math.min(i + 20_000, EVENTS)}/${EVENTS}   `);
-  }
-  await producer.disconnect();
-  log(`\npreloaded ${EVENTS} events in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-}
 
 /** Runs a partition consumer over the whole topic; resolves with events/s once EVENTS are applied. */
 async function consumeAll(
@@ -221,7 +152,7 @@ async function projectorRate(): Promise<number | undefined> {
 }
 
 await admin.connect();
-await preload();
+await preloadBenchTopic(kafka, EVENTS, ACCOUNTS);
 const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
 const sqlite = SqliteAuditStore.open(join(dir, 'audit.sqlite'));
 const auditSqlite = await auditRate('audit ingest (sqlite)', sqlite);
@@ -232,20 +163,14 @@ rmSync(dir, { recursive: true, force: true });
 let auditPg: number | undefined;
 let verifyPgMs: number | undefined;
 if (process.env['BENCH_AUDIT_PG'] === '1') {
-  const name = `audit_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const adminClient = new pg.Client({ connectionString: pgAdminUrl });
-  await adminClient.connect();
-  await adminClient.query(`CREATE DATABASE ${name}`);
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  const store = await PostgresAuditStore.open(url.toString());
+  const database = await scratchDatabase('audit_bench');
+  const store = await PostgresAuditStore.open(database.url);
   try {
     auditPg = await auditRate('audit ingest (postgres)', store);
     verifyPgMs = await verifyTime(store);
   } finally {
     await store.close();
-    await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await adminClient.end();
+    await database.drop();
   }
 }
 

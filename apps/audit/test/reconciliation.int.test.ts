@@ -1,22 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uniqueName, waitUntil } from '@tally/kafka/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
-import { registryUrl, runAudit, scratchDatabase, scratchDir, topics, workload } from './support.js';
+import {
+  registryUrl,
+  runAudit,
+  scratchDatabase,
+  scratchDir,
+  topics,
+  workload,
+  freePort,
+} from './support.js';
 
 const projectorDir = fileURLToPath(new URL('../../projector', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('reconciliation against a running projector', () => {
   const scratch = scratchDir();

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -7,17 +6,9 @@ import { uniqueName, waitUntil } from '@tally/kafka/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { verifyLog } from '../src/verify.js';
-import { registryUrl, scratchDir, topics, workload } from './support.js';
+import { registryUrl, scratchDir, topics, workload, freePort } from './support.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The real service (src/main.ts) in a child process, as it runs in production. */
 function startChild(env: Record<string, string>): {

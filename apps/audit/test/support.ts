@@ -1,8 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AccountEventSerde,
   ensureAccountEventsTopic,
@@ -15,42 +11,24 @@ import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { createLogger } from '@tally/service';
 import type { Kafka, Producer } from 'kafkajs';
-import pg from 'pg';
 import { createAuditApp } from '../src/app.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
 import type { AuditStore } from '../src/store/types.js';
 
-export const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
-export const pgAdminUrl =
-  process.env['TEST_DATABASE_URL'] ?? 'postgres://tally:tally@127.0.0.1:5432/tally';
+import {
+  closed,
+  deposited,
+  opened,
+  registryUrl,
+  scratchDir as scratchFolder,
+  withdrawn,
+} from '@tally/testing';
 
-/** A PostgreSQL database of its own (audit_test_<random>), dropped by `drop()`. */
-export async function scratchDatabase(prefix = 'audit_test') {
-  const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: pgAdminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
+export { freePort, pgAdminUrl, registryUrl, scratchDatabase } from '@tally/testing';
 
 /** A temporary directory, removed by `remove()`. */
-export function scratchDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'audit-test-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export const scratchDir = () => scratchFolder('audit-test');
 
 /** An events topic of its own with the schemas registered, an outcomes topic, and a producer. */
 export async function topics(partitions = 3, kafka: Kafka = testKafka('audit-test')) {
@@ -95,50 +73,7 @@ export async function topics(partitions = 3, kafka: Kafka = testKafka('audit-tes
   };
 }
 
-let clock = Date.parse('2026-03-02T09:00:00Z');
-const envelope = (accountId: string, version: number, occurredAt?: number) => ({
-  eventId: randomUUID(),
-  accountId,
-  version,
-  occurredAt: occurredAt ?? (clock += 1_000),
-  commandId: randomUUID(),
-  correlationId: randomUUID(),
-  actor: 'test',
-});
-
-export const opened = (accountId: string, at?: number): AccountEvent => ({
-  type: 'AccountOpened',
-  ...envelope(accountId, 1, at),
-  owner: 'Ada',
-  currency: 'EUR',
-  overdraftLimit: 0,
-});
-export const deposited = (
-  accountId: string,
-  version: number,
-  amount: number,
-  at?: number,
-): AccountEvent => ({
-  type: 'MoneyDeposited',
-  ...envelope(accountId, version, at),
-  amount,
-  currency: 'EUR',
-});
-export const withdrawn = (
-  accountId: string,
-  version: number,
-  amount: number,
-  at?: number,
-): AccountEvent => ({
-  type: 'MoneyWithdrawn',
-  ...envelope(accountId, version, at),
-  amount,
-  currency: 'EUR',
-});
-export const closed = (accountId: string, version: number, at?: number): AccountEvent => ({
-  type: 'AccountClosed',
-  ...envelope(accountId, version, at),
-});
+export { closed, deposited, opened, withdrawn } from '@tally/testing';
 
 /**
  * A mixed workload: `accounts` accounts, each opened, then deposits and withdrawals that never go

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,14 +11,12 @@ import {
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import type { Kafka, Producer } from 'kafkajs';
-import pg from 'pg';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
+import { registryUrl, scratchDatabase } from '@tally/testing';
 import type { ReadModelStore } from '../src/store/types.js';
 
-export const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
-export const pgAdminUrl =
-  process.env['TEST_DATABASE_URL'] ?? 'postgres://tally:tally@127.0.0.1:5432/tally';
+export { pgAdminUrl, registryUrl } from '@tally/testing';
 
 /** A topic of its own with the account-event schemas registered, and a serde for it. */
 export async function eventsTopic(partitions: number, kafka: Kafka = testKafka('projector-test')) {
@@ -65,82 +62,12 @@ export async function eventsTopic(partitions: number, kafka: Kafka = testKafka('
   };
 }
 
-const envelope = (accountId: string, version: number, occurredAt: number) => ({
-  eventId: randomUUID(),
-  accountId,
-  version,
-  occurredAt,
-  commandId: randomUUID(),
-  correlationId: randomUUID(),
-  actor: 'test',
-});
+export { closed, deposited, opened, withdrawn } from '@tally/testing';
 
-export const opened = (accountId: string, at: number, owner = 'Ada'): AccountEvent => ({
-  type: 'AccountOpened',
-  ...envelope(accountId, 1, at),
-  owner,
-  currency: 'EUR',
-  overdraftLimit: 0,
-});
-export const deposited = (
-  accountId: string,
-  version: number,
-  amount: number,
-  at: number,
-): AccountEvent => ({
-  type: 'MoneyDeposited',
-  ...envelope(accountId, version, at),
-  amount,
-  currency: 'EUR',
-});
-export const withdrawn = (
-  accountId: string,
-  version: number,
-  amount: number,
-  at: number,
-): AccountEvent => ({
-  type: 'MoneyWithdrawn',
-  ...envelope(accountId, version, at),
-  amount,
-  currency: 'EUR',
-});
-
-/** `accounts` accounts with `perAccount` events each (open + deposits), interleaved. */
-export function manyEvents(
-  prefix: string,
-  accounts: number,
-  perAccount: number,
-  t0 = 1_700_000_000_000,
-): AccountEvent[] {
-  const events: AccountEvent[] = [];
-  for (let v = 1; v <= perAccount; v++) {
-    for (let a = 0; a < accounts; a++) {
-      const id = `${prefix}-${a}`;
-      events.push(v === 1 ? opened(id, t0 + v) : deposited(id, v, (a % 7) + v, t0 + v));
-    }
-  }
-  return events;
-}
+export { manyEvents } from '@tally/testing';
 
 /** A database of its own on the local PostgreSQL, dropped by `drop`. */
-export async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `projector_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: pgAdminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
+export const pgDatabase = () => scratchDatabase('projector_test');
 
 export interface StoreFactory {
   readonly name: 'sqlite' | 'postgres';

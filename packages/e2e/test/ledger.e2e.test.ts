@@ -9,7 +9,8 @@ import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { foldEvents, type AccountEvent } from '@tally/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ServiceProcess } from './services.js';
+import { freePort } from '@tally/testing';
+import { ServiceProcess } from './services.js';
 import { sendUntilDecided, type Command, type Outcome } from './workload.js';
 
 const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';

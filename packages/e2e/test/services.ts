@@ -1,18 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from '@tally/kafka/testing';
 
 export type ServiceName = 'intake' | 'projector' | 'audit';
 
 /** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * One service as its own OS process: plain node with the tsx loader running `src/main.ts` of the

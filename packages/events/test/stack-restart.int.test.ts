@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createKafka, ensureTopic } from '@tally/kafka';
-import { waitUntil } from '@tally/kafka/testing';
+import { freePort, waitUntil } from '@tally/kafka/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/index.js';
 
@@ -15,17 +14,6 @@ const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const stackScript = `${repoRoot}infra/local/stack.sh`;
 const stateDir = `${repoRoot}.local/restart-drill-${randomUUID().slice(0, 8)}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const ports = {
   kafka: await freePort(),

@@ -1,0 +1,10 @@
+export { closed, deposited, opened, withdrawn } from './events.js';
+export { freePort } from '@tally/kafka/testing';
+export {
+  pgAdminUrl,
+  registryUrl,
+  scratchDatabase,
+  scratchDir,
+  type ScratchDatabase,
+} from './scratch.js';
+export { benchTopicName, manyEvents, preloadBenchTopic } from './bench-topic.js';
