@@ -9,20 +9,11 @@
  * exactly that many records, else preloaded the same way. BENCH_SKIP_PROJECTOR=1 skips the
  * projector; BENCH_AUDIT_PG=1 also measures the PostgreSQL audit store.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AccountEventSerde,
-  ensureAccountEventsTopic,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-} from '@tally/events';
+import { AccountEventSerde } from '@tally/events';
 import { createKafka, PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
-import type { AccountEvent } from '@tally/ledger';
-import { CompressionTypes } from 'kafkajs';
 import { benchTopicName, preloadBenchTopic, registryUrl, scratchDatabase } from '@tally/testing';
 import { AuditIngestor, SchemaInfoCache } from '../src/ingest.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
