@@ -1,5 +1,5 @@
 import type { Logger } from '@tally/service';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type ProducerConfig } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 
 const pinoLevel = {
@@ -22,11 +22,21 @@ function kafkajsLogCreator(logger: Logger) {
 }
 
 /**
+ * Producers partition with the Java client's murmur2 partitioner, named explicitly, so that a Java
+ * or Python producer puts the same key on the same partition.
+ */
+class TallyKafka extends Kafka {
+  override producer(config: ProducerConfig = {}) {
+    return super.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  }
+}
+
+/**
  * A kafkajs client for the given brokers. kafkajs is unmaintained upstream, so the rest of the
  * code base only sees it through this package.
  */
 export function createKafka(config: KafkaConfig, logger?: Logger): Kafka {
-  return new Kafka({
+  return new TallyKafka({
     clientId: config.clientId,
     brokers: [...config.brokers],
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
