@@ -4,7 +4,7 @@ import { loadProjectorConfig } from '../config.js';
 import { rebuild } from '../rebuild.js';
 import { openStore } from '../store/open.js';
 
-/** `pnpm --filter @tally/projector rebuild`: a fresh model from offset 0, swapped in atomically. */
+/** `pnpm --filter @tally/projector run rebuild`: a fresh model from offset 0, swapped in atomically. */
 const config = loadProjectorConfig(process.env);
 const store = await openStore(config);
 const serde = await AccountEventSerde.connect({
