@@ -121,10 +121,10 @@ paths_only() { # like resolve_pg_dir but creates nothing (for status/down)
 # --- cluster ------------------------------------------------------------------
 
 # pg_ctl status trusts kill -0, which also succeeds on a killed postmaster that PID 1
-# has not reaped yet (a zombie), so check the process state too.
+# has not reaped yet (a zombie), so check the process state too (proc_alive, common.sh).
 running() {
   [[ -f "$DATA/PG_VERSION" ]] && as_pg "$BINDIR/pg_ctl" -D "$DATA" status >/dev/null 2>&1 &&
-    [[ "$(ps -o stat= -p "$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null)" 2>/dev/null)" != Z* ]]
+    proc_alive "$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null)"
 }
 ready() { "$BINDIR/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" -d postgres; }
 
@@ -183,8 +183,8 @@ cmd_up() {
   local lock oldpid
   for lock in "$DATA/postmaster.pid" "$SOCK"/.s.PGSQL.*.lock; do
     oldpid="$(head -n 1 "$lock" 2>/dev/null || true)"
-    if [[ -n "$oldpid" && "$(ps -o stat= -p "$oldpid" 2>/dev/null)" == Z* ]]; then
-      log "removing $lock of dead (zombie) postmaster $oldpid"; rm -f "$lock" "${lock%.lock}"
+    if [[ -n "$oldpid" ]] && ! proc_alive "$oldpid"; then
+      log "removing $lock of dead postmaster $oldpid"; rm -f "$lock" "${lock%.lock}"
     fi
   done
   write_conf

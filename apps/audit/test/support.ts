@@ -1,16 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import {
-  AccountEventSerde,
-  ensureAccountEventsTopic,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-} from '@tally/events';
 import { ensureTopic } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { createLogger } from '@tally/service';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { createAuditApp } from '../src/app.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
@@ -22,6 +15,7 @@ import {
   opened,
   registryUrl,
   scratchDir as scratchFolder,
+  testEventsTopic,
   withdrawn,
 } from '@tally/testing';
 
@@ -32,32 +26,19 @@ export const scratchDir = () => scratchFolder('audit-test');
 
 /** An events topic of its own with the schemas registered, an outcomes topic, and a producer. */
 export async function topics(partitions = 3, kafka: Kafka = testKafka('audit-test')) {
-  const topic = uniqueName('audit-events');
+  const { topic, admin, serde, producer, send } = await testEventsTopic(
+    kafka,
+    'audit-events',
+    partitions,
+  );
   const outcomesTopic = uniqueName('audit-outcomes');
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureAccountEventsTopic(admin, { topic, partitions, replicationFactor: 1 });
   await ensureTopic(admin, { topic: outcomesTopic, partitions, replicationFactor: 1 });
-  await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
-  const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
   return {
     kafka,
     topic,
     outcomesTopic,
     serde,
-    async send(events: readonly AccountEvent[]) {
-      for (let i = 0; i < events.length; i += 2_000) {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: events
-            .slice(i, i + 2_000)
-            .map((e) => ({ key: e.accountId, value: serde.encode(e) })),
-        });
-      }
-    },
+    send: (events: readonly AccountEvent[]) => send(events, { chunk: 2_000 }),
     async sendRaw(key: string, value: Buffer | null, target = topic) {
       await producer.send({ topic: target, acks: -1, messages: [{ key, value }] });
     },

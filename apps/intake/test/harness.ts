@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { AccountEventSerde, loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
+import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
-import { createLogger } from '@tally/service';
+import { closeHttpServer, createLogger } from '@tally/service';
+import { readCommittedLedger } from '@tally/testing';
 import { loadIntakeConfig } from '../src/config.js';
 import { decodeOutcome, type OutcomeRecord } from '../src/records.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
@@ -43,13 +44,9 @@ export interface TestInstance {
   stop(): Promise<void>;
 }
 
-/** One intake instance (processor + HTTP) on an ephemeral port, on the given topics. */
-export async function startInstance(
-  topics: TestTopics,
-  env: Record<string, string> = {},
-): Promise<TestInstance> {
-  const config = loadIntakeConfig({
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+/** The env that puts an intake instance, in this process or a child, on the test's topics. */
+function instanceEnv(topics: TestTopics): Record<string, string> {
+  return {
     SCHEMA_REGISTRY_URL: registryUrl,
     TALLY_EVENTS_TOPIC: topics.events,
     TALLY_COMMANDS_TOPIC: topics.commands,
@@ -58,6 +55,17 @@ export async function startInstance(
     INTAKE_PROCESSOR_GROUP: topics.group,
     INTAKE_TRANSACTIONAL_ID_PREFIX: topics.prefix,
     INTAKE_SESSION_TIMEOUT_MS: '6000',
+  };
+}
+
+/** One intake instance (processor + HTTP) on an ephemeral port, on the given topics. */
+export async function startInstance(
+  topics: TestTopics,
+  env: Record<string, string> = {},
+): Promise<TestInstance> {
+  const config = loadIntakeConfig({
+    KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+    ...instanceEnv(topics),
     INTAKE_COMMAND_TIMEOUT_MS: '10000',
     ...env,
   });
@@ -71,10 +79,7 @@ export async function startInstance(
     url,
     runtime,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeHttpServer(server);
       await runtime.stop();
     },
   };
@@ -102,33 +107,10 @@ export async function post(
 }
 
 /** Everything committed on the events and outcomes topics right now, read read_committed. */
-export async function readCommitted(
+export function readCommitted(
   topics: TestTopics,
 ): Promise<{ events: AccountEvent[]; outcomes: OutcomeRecord[] }> {
-  const kafka = testKafka('intake-test-reader');
-  const admin = kafka.admin();
-  await admin.connect();
-  const serde = await AccountEventSerde.connect({ registryUrl, topic: topics.events });
-  const events: AccountEvent[] = [];
-  const outcomes: OutcomeRecord[] = [];
-  const follower = new TopicFollower({
-    kafka,
-    topics: [topics.events, topics.outcomes],
-    groupId: uniqueName('reader'),
-    onMessage: async (topic, _partition, message) => {
-      if (topic === topics.events) events.push(await serde.decode(message.value));
-      else outcomes.push(decodeOutcome(message.value));
-    },
-  });
-  try {
-    const ends = await TopicFollower.endOffsets(admin, [topics.events, topics.outcomes]);
-    await follower.start();
-    await follower.waitFor(ends);
-  } finally {
-    await follower.stop();
-    await admin.disconnect();
-  }
-  return { events, outcomes };
+  return readCommittedLedger(topics, decodeOutcome);
 }
 
 /** Committed record count of a topic (sum of end offsets; transaction markers included). */
@@ -167,14 +149,7 @@ export async function spawnInstance(topics: TestTopics, port: number): Promise<C
         ...process.env,
         PORT: String(port),
         LOG_LEVEL: 'warn',
-        SCHEMA_REGISTRY_URL: registryUrl,
-        TALLY_EVENTS_TOPIC: topics.events,
-        TALLY_COMMANDS_TOPIC: topics.commands,
-        TALLY_OUTCOMES_TOPIC: topics.outcomes,
-        TALLY_TOPIC_PARTITIONS: String(PARTITIONS),
-        INTAKE_PROCESSOR_GROUP: topics.group,
-        INTAKE_TRANSACTIONAL_ID_PREFIX: topics.prefix,
-        INTAKE_SESSION_TIMEOUT_MS: '6000',
+        ...instanceEnv(topics),
       },
       detached: true,
     },

@@ -1,52 +1,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AccountEventSerde,
-  ensureAccountEventsTopic,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-} from '@tally/events';
-import { testKafka, uniqueName } from '@tally/kafka/testing';
+import { testKafka } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
-import type { Kafka, Producer } from 'kafkajs';
+import { scratchDatabase, testEventsTopic } from '@tally/testing';
+import type { Kafka } from 'kafkajs';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { registryUrl, scratchDatabase } from '@tally/testing';
 import type { ReadModelStore } from '../src/store/types.js';
 
 export { pgAdminUrl, registryUrl } from '@tally/testing';
 
 /** A topic of its own with the account-event schemas registered, and a serde for it. */
 export async function eventsTopic(partitions: number, kafka: Kafka = testKafka('projector-test')) {
-  const topic = uniqueName('projector');
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureAccountEventsTopic(admin, { topic, partitions, replicationFactor: 1 });
-  await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
-  const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const { topic, admin, serde, producer, send } = await testEventsTopic(
+    kafka,
+    'projector',
+    partitions,
+  );
   return {
     kafka,
     topic,
     serde,
     producer,
     /** Sends events keyed by accountId (or to a given partition). */
-    async send(events: readonly AccountEvent[], partition?: number) {
-      for (let i = 0; i < events.length; i += 5_000) {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: events.slice(i, i + 5_000).map((e) => ({
-            key: e.accountId,
-            value: serde.encode(e),
-            ...(partition === undefined ? {} : { partition }),
-          })),
-        });
-      }
-    },
+    send: (events: readonly AccountEvent[], partition?: number) =>
+      send(events, partition === undefined ? {} : { partition }),
     async sendRaw(key: string, value: Buffer, partition: number) {
       await producer.send({ topic, acks: -1, messages: [{ key, value, partition }] });
     },
@@ -62,9 +41,7 @@ export async function eventsTopic(partitions: number, kafka: Kafka = testKafka('
   };
 }
 
-export { closed, deposited, opened, withdrawn } from '@tally/testing';
-
-export { manyEvents } from '@tally/testing';
+export { closed, deposited, manyEvents, opened, withdrawn } from '@tally/testing';
 
 /** A database of its own on the local PostgreSQL, dropped by `drop`. */
 export const pgDatabase = () => scratchDatabase('projector_test');

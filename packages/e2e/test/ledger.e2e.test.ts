@@ -4,12 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountEventSerde, loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
-import { TopicFollower } from '@tally/kafka';
+import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
-import { foldEvents, type AccountEvent } from '@tally/ledger';
+import { foldEvents } from '@tally/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@tally/testing';
+import { freePort, readCommittedLedger } from '@tally/testing';
 import { ServiceProcess } from './services.js';
 import { sendUntilDecided, type Command, type Outcome } from './workload.js';
 
@@ -179,7 +178,10 @@ describe('the three services as separate processes', () => {
       }
 
       // The events topic, read_committed: the truth everything else is compared with.
-      const { events, outcomes } = await readTopics();
+      const { events, outcomes } = await readCommittedLedger(
+        names,
+        (value) => JSON.parse(String(value)) as OutcomeRecord,
+      );
       const byAccount = groupBy(events, (e) => e.accountId);
       expect([...byAccount.keys()].sort()).toEqual([...accounts].sort());
       const folded = new Map<string, { balance: number; version: number }>();
@@ -264,34 +266,6 @@ describe('the three services as separate processes', () => {
 interface OutcomeRecord {
   readonly commandId: string;
   readonly outcome: 'accepted' | 'rejected';
-}
-
-/** Everything committed on the events and outcomes topics now (read_committed, offset order). */
-async function readTopics(): Promise<{ events: AccountEvent[]; outcomes: OutcomeRecord[] }> {
-  const kafka = testKafka('e2e-reader');
-  const admin = kafka.admin();
-  await admin.connect();
-  const serde = await AccountEventSerde.connect({ registryUrl, topic: names.events });
-  const events: AccountEvent[] = [];
-  const outcomes: OutcomeRecord[] = [];
-  const follower = new TopicFollower({
-    kafka,
-    topics: [names.events, names.outcomes],
-    groupId: uniqueName('e2e.reader'),
-    onMessage: async (topic, _partition, message) => {
-      if (topic === names.events) events.push(await serde.decode(message.value));
-      else outcomes.push(JSON.parse(message.value!.toString()) as OutcomeRecord);
-    },
-  });
-  try {
-    const ends = await TopicFollower.endOffsets(admin, [names.events, names.outcomes]);
-    await follower.start();
-    await follower.waitFor(ends);
-  } finally {
-    await follower.stop();
-    await admin.disconnect();
-  }
-  return { events, outcomes };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -8,3 +8,5 @@ export {
   type ScratchDatabase,
 } from './scratch.js';
 export { benchTopicName, manyEvents, preloadBenchTopic } from './bench-topic.js';
+export { readCommittedLedger } from './read-topics.js';
+export { testEventsTopic, type TestEventsTopic } from './events-topic.js';

@@ -1,0 +1,61 @@
+import {
+  AccountEventSerde,
+  ensureAccountEventsTopic,
+  loadSchemas,
+  registerSchemas,
+  RegistryClient,
+} from '@tally/events';
+import type { AccountEvent } from '@tally/ledger';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { uniqueName } from '@tally/kafka/testing';
+import { registryUrl } from './scratch.js';
+
+export interface TestEventsTopic {
+  readonly topic: string;
+  readonly admin: Admin;
+  readonly serde: AccountEventSerde;
+  readonly producer: Producer;
+  /** Sends events keyed by accountId (or all to one partition), in chunks of `chunk`. */
+  send(
+    events: readonly AccountEvent[],
+    options?: { partition?: number; chunk?: number },
+  ): Promise<void>;
+}
+
+/**
+ * An account-events topic of the test's own, with the schemas registered, a serde, a connected
+ * admin and an idempotent producer. The caller disconnects admin and producer.
+ */
+export async function testEventsTopic(
+  kafka: Kafka,
+  prefix: string,
+  partitions: number,
+): Promise<TestEventsTopic> {
+  const topic = uniqueName(prefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureAccountEventsTopic(admin, { topic, partitions, replicationFactor: 1 });
+  await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
+  const serde = await AccountEventSerde.connect({ registryUrl, topic });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return {
+    topic,
+    admin,
+    serde,
+    producer,
+    async send(events, { partition, chunk = 5_000 } = {}) {
+      for (let i = 0; i < events.length; i += chunk) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: events.slice(i, i + chunk).map((e) => ({
+            key: e.accountId,
+            value: serde.encode(e),
+            ...(partition === undefined ? {} : { partition }),
+          })),
+        });
+      }
+    },
+  };
+}
