@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -127,26 +127,26 @@ export interface FileKeysOptions {
 
 /**
  * Keys in a file (a JWKS document or PEM public keys). Read at once, so a bad file stops the
- * service at start; re-read when a token names an unknown key and the file changed since, so
- * that a rotation that publishes a new key needs no restart.
+ * service at start; read again when a token names an unknown key (at most once per cooldown),
+ * so that a rotation that publishes a new key needs no restart.
  */
 export async function fileKeys(
   path: string,
   options: FileKeysOptions = {},
 ): Promise<VerificationKeys> {
   const { reloadCooldownMs = 5_000, now = Date.now } = options;
-  const read = async () => {
-    let text: string;
-    let mtimeMs: number;
+  const readText = () => {
     try {
-      mtimeMs = statSync(path).mtimeMs;
-      text = readFileSync(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (error) {
       throw new KeySetError(`cannot read ${path}: ${(error as Error).message}`);
     }
-    return { resolve: createLocalJWKSet(await parseKeySet(text)), mtimeMs };
   };
-  let current = await read();
+  const load = async (text: string) => ({
+    text,
+    resolve: createLocalJWKSet(await parseKeySet(text)),
+  });
+  let current = await load(readText());
   let lastReload = now();
   let problem: string | undefined;
 
@@ -154,8 +154,9 @@ export async function fileKeys(
     if (now() - lastReload < reloadCooldownMs) return false;
     lastReload = now();
     try {
-      if (statSync(path).mtimeMs === current.mtimeMs) return false;
-      current = await read();
+      const text = readText();
+      if (text === current.text) return false;
+      current = await load(text);
       problem = undefined;
       return true;
     } catch (error) {

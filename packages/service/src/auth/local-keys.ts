@@ -81,6 +81,6 @@ export function rotateLocalSigningKey(stateDir: string): Promise<string> {
   return install(localAuthPaths(stateDir), true);
 }
 
-export function loadLocalSigningKey(stateDir: string): Promise<SigningKey> {
+export async function loadLocalSigningKey(stateDir: string): Promise<SigningKey> {
   return loadSigningKey(readFileSync(localAuthPaths(stateDir).signingKey, 'utf8'));
 }
