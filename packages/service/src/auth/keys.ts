@@ -120,21 +120,23 @@ export async function inlineKeys(text: string): Promise<VerificationKeys> {
 }
 
 export interface FileKeysOptions {
-  /** Least time between two re-reads of the file prompted by unknown key ids. */
+  /** Keys read longer ago than this are read again before the next verification. */
+  readonly maxAgeMs?: number;
+  /** Least time between two re-reads prompted by unknown key ids. */
   readonly reloadCooldownMs?: number;
   readonly now?: () => number;
 }
 
 /**
  * Keys in a file (a JWKS document or PEM public keys). Read at once, so a bad file stops the
- * service at start; read again when a token names an unknown key (at most once per cooldown),
- * so that a rotation that publishes a new key needs no restart.
+ * service at start; read again once a minute, and when a token names an unknown key (at most once
+ * per cooldown), so that a rotation that adds a key or removes a compromised one needs no restart.
  */
 export async function fileKeys(
   path: string,
   options: FileKeysOptions = {},
 ): Promise<VerificationKeys> {
-  const { reloadCooldownMs = 5_000, now = Date.now } = options;
+  const { maxAgeMs = 60_000, reloadCooldownMs = 5_000, now = Date.now } = options;
   const readText = () => {
     try {
       return readFileSync(path, 'utf8');
@@ -147,30 +149,32 @@ export async function fileKeys(
     resolve: createLocalJWKSet(await parseKeySet(text)),
   });
   let current = await load(readText());
-  let lastReload = now();
+  let readAt = now();
   let problem: string | undefined;
 
-  const reloadIfChanged = async (): Promise<boolean> => {
-    if (now() - lastReload < reloadCooldownMs) return false;
-    lastReload = now();
+  const reload = async (): Promise<void> => {
+    readAt = now();
     try {
       const text = readText();
-      if (text === current.text) return false;
-      current = await load(text);
+      if (text !== current.text) current = await load(text);
       problem = undefined;
-      return true;
     } catch (error) {
       // Keep serving the keys read before; /readyz says what is wrong with the file.
       problem = `the key file cannot be re-read: ${(error as Error).message}`;
-      return false;
     }
   };
 
   const resolve: JWTVerifyGetKey = async (header, token) => {
+    if (now() - readAt >= maxAgeMs) await reload();
     try {
       return await current.resolve(header, token);
     } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey) || !(await reloadIfChanged())) throw error;
+      if (!(error instanceof errors.JWKSNoMatchingKey) || now() - readAt < reloadCooldownMs) {
+        throw error;
+      }
+      const before = current;
+      await reload();
+      if (current === before) throw error;
       return current.resolve(header, token);
     }
   };

@@ -250,6 +250,33 @@ describe('key sources', () => {
     expect((await fromFile.verify(await issuer.token({ now: NOW }))).subject).toBe('test-user');
   });
 
+  it('drops a removed key within the maximum age, and keeps serving when the file breaks', async () => {
+    const path = join(dir, 'removal.json');
+    const compromised = await testIssuer({ issuer: issuer.issuer, audience: issuer.audience });
+    writeFileSync(path, JSON.stringify({ keys: [issuer.publicJwk, compromised.publicJwk] }));
+    let clock = 0;
+    const keys = await fileKeys(path, { maxAgeMs: 60_000, now: () => clock });
+    const fromFile = createTokenVerifier({
+      issuer: issuer.issuer,
+      audience: [issuer.audience],
+      keys,
+      now: () => NOW,
+    });
+    const stolen = await compromised.token({ now: NOW });
+    expect((await fromFile.verify(stolen)).subject).toBe('test-user');
+
+    writeFileSync(path, JSON.stringify({ keys: [issuer.publicJwk] }));
+    clock = 59_000;
+    expect((await fromFile.verify(stolen)).subject).toBe('test-user');
+    clock = 60_000;
+    expect(await rejection(stolen, fromFile)).toBe('no known key matches the token (kid)');
+
+    writeFileSync(path, 'not a key set');
+    clock = 120_000;
+    expect((await fromFile.verify(await issuer.token({ now: NOW }))).subject).toBe('test-user');
+    expect(await keys.check()).toMatch(/cannot be re-read: neither a JWKS document nor PEM/);
+  });
+
   it('refuses a missing key file at start', async () => {
     await expect(fileKeys(join(dir, 'missing.json'))).rejects.toThrow(/cannot read/);
   });
