@@ -34,6 +34,14 @@ async function rejection(token: string, by: TokenVerifier = verifier): Promise<s
   return (error as TokenRejectedError).description;
 }
 
+/** What a forger would like a token to say: valid issuer and audience, a write scope. */
+const forgerClaims = () => ({
+  iss: issuer.issuer,
+  aud: issuer.audience,
+  sub: 'mallory',
+  scope: 'ledger:write',
+});
+
 const unsigned = (header: object, payload: object) =>
   `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.`;
 
@@ -93,13 +101,7 @@ describe('createTokenVerifier', () => {
   });
 
   it('rejects an unsigned token (alg none), even with valid claims', async () => {
-    const claims = {
-      iss: issuer.issuer,
-      aud: issuer.audience,
-      sub: 'mallory',
-      exp: NOW / 1000 + 60,
-      scope: 'ledger:write',
-    };
+    const claims = { ...forgerClaims(), exp: NOW / 1000 + 60 };
     for (const header of [{ alg: 'none' }, { alg: 'none', kid: issuer.key.kid }, { alg: 'NONE' }]) {
       expect(await rejection(unsigned(header, claims))).toBe(
         "the token's signature algorithm is not accepted",
@@ -108,12 +110,7 @@ describe('createTokenVerifier', () => {
   });
 
   it('rejects HS256 tokens "signed" with the public key (algorithm confusion)', async () => {
-    const claims = {
-      iss: issuer.issuer,
-      aud: issuer.audience,
-      sub: 'mallory',
-      scope: 'ledger:write',
-    };
+    const claims = forgerClaims();
     const publicPem = createPublicKey({ key: issuer.publicJwk, format: 'jwk' }).export({
       type: 'spki',
       format: 'pem',
