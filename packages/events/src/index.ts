@@ -17,4 +17,4 @@ export { AccountEventSerde, SchemaNotRegisteredError, type SerdeOptions } from '
 export { EVENT_SUBJECT_COMPATIBILITY, subjectFor } from './subjects.js';
 export { ACCOUNT_EVENTS_TOPIC, accountEventsTopicSpec, ensureAccountEventsTopic } from './topic.js';
 export { frame, unframe } from './wire-format.js';
-export { registerSchemas, type RegistrationResult } from './workflow.js';
+export { registerSchemas, unknownEventSubjects, type RegistrationResult } from './workflow.js';
