@@ -19,7 +19,7 @@ export const REJECTION_STATUS: Record<RejectionCode, number> = {
   BALANCE_NOT_ZERO: 409,
   // The client's If-Match no longer holds (RFC 9110 §13.1.1).
   VERSION_CONFLICT: 412,
-  // Transfers and holds (ADR 0006).
+  // Transfers and holds (ADR 0007).
   LIVE_HOLDS: 409,
   UNSETTLED_TRANSFERS: 409,
   TRANSFER_ALREADY_EXISTS: 409,

@@ -46,7 +46,7 @@ const RECORD_FULL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /**
  * The subjects of the topic that none of the local schemas reads: event types a writer may
  * already write and a consumer of this build would halt on (UNKNOWN_EVENT_TYPE). A deploy gate
- * or a start-up check, so that "readers before writers" (ADR 0006) is checked, not hoped for.
+ * or a start-up check, so that "readers before writers" (ADR 0007) is checked, not hoped for.
  */
 export async function unknownEventSubjects(
   client: RegistryClient,

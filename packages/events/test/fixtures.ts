@@ -46,7 +46,7 @@ export function seedEvents(accountId = `acc-${randomUUID().slice(0, 8)}`): Accou
 }
 
 /**
- * One account's story with every transfer and hold event (ADR 0006), in an order evolve accepts:
+ * One account's story with every transfer and hold event (ADR 0007), in an order evolve accepts:
  * a hold captured as a withdrawal, one released, one expired, a transfer out completed, one
  * reversed, and a transfer in.
  */

@@ -15,7 +15,7 @@ import {
 import { checkCommand, unknownCommand } from '../src/schema-commands.js';
 import { registryUrl, seedEvents, transferAndHoldEvents } from './fixtures.js';
 
-// ADR 0006: the transfer and hold events are new records on the same topic, one subject each
+// ADR 0007: the transfer and hold events are new records on the same topic, one subject each
 // (`<topic>-tally.account.<Name>`), FULL_TRANSITIVE, registered through the workflow before any
 // deploy; a reader built before them halts on them with UNKNOWN_EVENT_TYPE.
 const client = new RegistryClient(registryUrl);

@@ -1,7 +1,7 @@
 import type { AccountEvent } from './events.js';
 
 /**
- * The one home of each event's effect on money (ADR 0006). Three quantities, each in the event's
+ * The one home of each event's effect on money (ADR 0007). Three quantities, each in the event's
  * currency, so that for every currency and any set of events:
  *   sum of balances + money in flight = sum of MoneyDeposited - sum of MoneyWithdrawn.
  * Holds reserve money without moving it: they change `held`, never a balance.

@@ -56,12 +56,12 @@ export interface WithdrawMoney extends CommandBase<'WithdrawMoney'> {
 
 export type CloseAccount = CommandBase<'CloseAccount'>;
 
-// Transfers (ADR 0006). The source's owner debits, the destination's owner credits or refuses,
+// Transfers (ADR 0007). The source's owner debits, the destination's owner credits or refuses,
 // and the source's owner completes or reverses. Only TransferMoney comes from users.
 
 /** Debits the source (`accountId`) and asks the destination to credit. */
 export interface TransferMoney extends CommandBase<'TransferMoney'> {
-  /** UUID; the id of this command (ADR 0006), so a re-decided step writes the same id. */
+  /** UUID; the id of this command (ADR 0007), so a re-decided step writes the same id. */
   readonly transferId: string;
   /** The destination account; another account than `accountId`. */
   readonly toAccountId: string;
@@ -91,10 +91,10 @@ export interface ReverseTransfer extends CommandBase<'ReverseTransfer'> {
   readonly reason: string;
 }
 
-// Holds (ADR 0006): money reserved on one account, then captured, released or expired.
+// Holds (ADR 0007): money reserved on one account, then captured, released or expired.
 
 export interface PlaceHold extends CommandBase<'PlaceHold'> {
-  /** UUID; the id of this command (ADR 0006). */
+  /** UUID; the id of this command (ADR 0007). */
   readonly holdId: string;
   /** Positive integer of minor units, at most MAX_AMOUNT_MINOR. */
   readonly amount: number;
@@ -160,7 +160,7 @@ export const ACCOUNT_COMMAND_TYPES = [
   'ExpireHold',
 ] as const satisfies readonly AccountCommandType[];
 
-/** Commands only partition owners issue (ADR 0006); never accepted from HTTP. */
+/** Commands only partition owners issue (ADR 0007); never accepted from HTTP. */
 export const PROCESS_COMMAND_TYPES = [
   'CreditTransfer',
   'CompleteTransfer',
@@ -176,7 +176,7 @@ type WithoutMetadata<Command> = Command extends unknown
 
 /**
  * A command a decision asks another account to decide, written in the same transaction as the
- * decision's events (ADR 0006). The shell adds the metadata: command id from processCommandName,
+ * decision's events (ADR 0007). The shell adds the metadata: command id from processCommandName,
  * the cause's correlationId and actor, its own clock, derived event ids.
  */
 export type FollowUp = WithoutMetadata<CreditTransfer | CompleteTransfer | ReverseTransfer>;

@@ -22,7 +22,7 @@ import {
 } from './validation.js';
 
 /**
- * Holds (ADR 0006), TigerBeetle's pending transfers on one account: PlaceHold reserves, and
+ * Holds (ADR 0007), TigerBeetle's pending transfers on one account: PlaceHold reserves, and
  * exactly one of CaptureHold, ReleaseHold or ExpireHold ends the hold. Time is the command's
  * `metadata.occurredAt`, never a clock.
  */

@@ -30,7 +30,7 @@ import {
 } from './validation.js';
 
 /**
- * The steps of a transfer (ADR 0006), each decided by the owner of the one account it changes:
+ * The steps of a transfer (ADR 0007), each decided by the owner of the one account it changes:
  * TransferMoney on the source, CreditTransfer on the destination, then CompleteTransfer or
  * ReverseTransfer on the source. Each step returns the command of the next one as a follow-up.
  */

@@ -44,7 +44,7 @@ import {
  * (INVALID_COMMAND, INVALID_AMOUNT, INVALID_CURRENCY, INVALID_EXPIRY), then existence
  * (ACCOUNT_NOT_FOUND, ACCOUNT_ALREADY_EXISTS), then expectedVersion (VERSION_CONFLICT), then
  * lifecycle (ACCOUNT_CLOSED), then the business rules of the command. Transfers and holds are in
- * decide-transfers.ts and decide-holds.ts (ADR 0006).
+ * decide-transfers.ts and decide-holds.ts (ADR 0007).
  */
 export function decide(state: AccountState, command: AccountCommand): Decision {
   assertValidMetadata(command);

@@ -67,14 +67,14 @@ export interface Accepted {
   readonly outcome: 'accepted';
   /** The events to append, in order, with versions state.version + 1, + 2, ... */
   readonly events: AccountEvent[];
-  /** Commands for other accounts, written in the same transaction as the events (ADR 0006). */
+  /** Commands for other accounts, written in the same transaction as the events (ADR 0007). */
   readonly followUps: FollowUp[];
 }
 
 export interface Rejected {
   readonly outcome: 'rejected';
   readonly rejection: Rejection;
-  /** Commands a refusal still owes, e.g. the reversal of a refused credit (ADR 0006). */
+  /** Commands a refusal still owes, e.g. the reversal of a refused credit (ADR 0007). */
   readonly followUps: FollowUp[];
 }
 

@@ -45,7 +45,7 @@ export interface AccountClosed extends EventEnvelope {
   type: 'AccountClosed';
 }
 
-// Transfers (ADR 0006): TransferDebited, TransferCompleted and TransferReversed are on the source
+// Transfers (ADR 0007): TransferDebited, TransferCompleted and TransferReversed are on the source
 // account's stream, TransferCredited on the destination's.
 
 /** The source's balance fell by `amount`; the money is in flight until credited or reversed. */
@@ -87,7 +87,7 @@ export interface TransferReversed extends EventEnvelope {
   reason: string;
 }
 
-// Holds (ADR 0006): a reservation on one account, ended by exactly one of captured, released,
+// Holds (ADR 0007): a reservation on one account, ended by exactly one of captured, released,
 // expired.
 
 /** `amount` is reserved: the available balance falls, the balance does not. */

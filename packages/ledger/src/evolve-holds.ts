@@ -2,7 +2,7 @@ import type { HoldCaptured, HoldExpired, HoldPlaced, HoldReleased } from './even
 import { fail, requireMovement } from './evolve-checks.js';
 import type { AccountState, LiveHold, OpenAccountState } from './state.js';
 
-/** evolve for the hold events (ADR 0006): a hold is live from HoldPlaced to its one end. */
+/** evolve for the hold events (ADR 0007): a hold is live from HoldPlaced to its one end. */
 
 export function holdPlaced(state: AccountState, event: HoldPlaced): OpenAccountState {
   const account = requireMovement(state, event);

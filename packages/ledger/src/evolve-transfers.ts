@@ -7,7 +7,7 @@ import type {
 import { exactBalance, fail, requireMovement } from './evolve-checks.js';
 import type { AccountState, OpenAccountState, UnsettledTransfer } from './state.js';
 
-/** evolve for the transfer events (ADR 0006); the source keeps a transfer until it settles. */
+/** evolve for the transfer events (ADR 0007); the source keeps a transfer until it settles. */
 
 export function transferDebited(state: AccountState, event: TransferDebited): OpenAccountState {
   const account = requireMovement(state, event);

@@ -80,7 +80,7 @@ export function checkSameCurrency(
 
 /**
  * INSUFFICIENT_FUNDS unless `amount` may leave the account: the available balance (balance minus
- * live holds) must stay at or above -overdraftLimit (ADR 0006).
+ * live holds) must stay at or above -overdraftLimit (ADR 0007).
  */
 export function checkFunds(
   account: OpenAccountState,
@@ -113,7 +113,7 @@ export function checkFunds(
 
 /**
  * BALANCE_LIMIT_EXCEEDED unless `amount` may come in: the balance plus the unsettled transfers
- * (which may still be reversed) must stay at or below MAX_BALANCE_MINOR (ADR 0006).
+ * (which may still be reversed) must stay at or below MAX_BALANCE_MINOR (ADR 0007).
  */
 export function checkCeiling(
   account: OpenAccountState,

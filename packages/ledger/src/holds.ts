@@ -2,7 +2,7 @@ import type { AccountState, LiveHold } from './state.js';
 
 /** Reading holds off an account's state: what the owner's expiry timer and readers need. */
 
-/** Balance minus live holds (ADR 0006); undefined before the account is opened. */
+/** Balance minus live holds (ADR 0007); undefined before the account is opened. */
 export function availableBalance(state: AccountState): number | undefined {
   return state.status === 'not-opened' ? undefined : state.balance - state.held;
 }

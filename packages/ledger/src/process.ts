@@ -1,7 +1,7 @@
 import type { FollowUp } from './commands.js';
 
 /**
- * The name a process command's id is derived from (ADR 0006): the shell makes the command id
+ * The name a process command's id is derived from (ADR 0007): the shell makes the command id
  * UUID v5 of this name, so every owner that issues the same step writes the same id, and the
  * target's dedupe by command id recognises a repeat.
  */

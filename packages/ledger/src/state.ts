@@ -35,7 +35,7 @@ export interface OpenAccountState {
   /** Minor units; `balance - held` may go down to -overdraftLimit. */
   readonly balance: number;
   readonly overdraftLimit: number;
-  /** Sum of the live holds' amounts: reserved, not available (ADR 0006). */
+  /** Sum of the live holds' amounts: reserved, not available (ADR 0007). */
   readonly held: number;
   /** Holds placed and not yet captured, released or expired, in the order placed. */
   readonly holds: readonly LiveHold[];

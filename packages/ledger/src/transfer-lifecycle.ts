@@ -1,7 +1,7 @@
 import type { AccountEvent, TransferEvent } from './events.js';
 
 /**
- * A transfer's life across its two accounts (ADR 0006), folded from its events in any order:
+ * A transfer's life across its two accounts (ADR 0007), folded from its events in any order:
  * TransferDebited, TransferCompleted and TransferReversed come from the source's partition,
  * TransferCredited from the destination's, so a reader may see them interleaved either way.
  * What no correct run writes is a violation, returned as a value; the audit names it.

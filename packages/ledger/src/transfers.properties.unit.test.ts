@@ -16,7 +16,7 @@ import { MAX_BALANCE_MINOR, isValidAmount } from './money.js';
 import { isFinal } from './transfer-lifecycle.js';
 
 /**
- * ADR 0006's transfer and hold process under arbitrary schedules: the real decide and evolve run
+ * ADR 0007's transfer and hold process under arbitrary schedules: the real decide and evolve run
  * inside a model of partitions, transactions, lazy offsets, crashes, zombies and redeliveries
  * (test/process-model.ts). Checked after every action, i.e. after every transaction: money is
  * conserved per currency, no transfer breaks its lifecycle, no account's available balance is

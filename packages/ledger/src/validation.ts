@@ -59,7 +59,7 @@ export function checkCounterparty(
   );
 }
 
-/** A transfer or hold id (ADR 0006: the id of the command that creates it). */
+/** A transfer or hold id (ADR 0007: the id of the command that creates it). */
 export function checkId(value: unknown, field: 'transferId' | 'holdId'): Rejected | undefined {
   if (isUuid(value)) return undefined;
   return rejected(

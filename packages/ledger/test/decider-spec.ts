@@ -15,7 +15,7 @@ import {
  * - then(events): the command is accepted and produces exactly these events, which must also
  *   fold onto the given state (so decide never emits what evolve would refuse).
  * - then(code): the command is rejected with this code; returns the rejection for more checks.
- * - either way, the decision asks exactly `followUps` of other accounts (ADR 0006).
+ * - either way, the decision asks exactly `followUps` of other accounts (ADR 0007).
  * - thenThrows(ErrorClass): decide throws (caller bugs such as bad metadata).
  * Every run also checks that decide is deterministic and leaves state and command untouched.
  */

@@ -146,7 +146,7 @@ export function close(step: number, overrides: Partial<CloseAccount> = {}): Clos
   return { type: 'CloseAccount', accountId: ACCOUNT_ID, metadata: metadata(step), ...overrides };
 }
 
-// Transfers and holds (ADR 0006)
+// Transfers and holds (ADR 0007)
 
 /** The time of step n: T0 + n seconds, the occurredAt of metadata(n). */
 export function at(step: number): number {

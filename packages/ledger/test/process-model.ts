@@ -15,7 +15,7 @@ import {
 } from '../src/index.js';
 
 /**
- * A model of ADR 0006's process on Kafka, driving the real decide and evolve: partitions with a
+ * A model of ADR 0007's process on Kafka, driving the real decide and evolve: partitions with a
  * commands log, committed events and outcomes (the dedupe state), a consumer position and a
  * lazily committed offset; one transaction per batch that writes events, outcomes and follow-up
  * commands atomically; crashes before and after commits, zombies (fenced, so their transaction
@@ -439,7 +439,7 @@ export class ProcessModel {
     else this.violation = step.violation;
   }
 
-  /** What the shell adds to a follow-up (ADR 0006): derived ids, the cause's correlation. */
+  /** What the shell adds to a follow-up (ADR 0007): derived ids, the cause's correlation. */
   private followUpRecord(followUp: FollowUp, cause: AccountCommand): CommandRecord {
     const commandId = processCommandName(followUp);
     const metadata = this.metadataFor(
