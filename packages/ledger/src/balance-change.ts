@@ -6,82 +6,63 @@ import type { AccountEvent } from './events.js';
  *   sum of balances + money in flight = sum of MoneyDeposited - sum of MoneyWithdrawn.
  * Holds reserve money without moving it: they change `held`, never a balance.
  */
+export interface MoneyEffect {
+  /** Signed change of the account's balance, in minor units of the account's currency. */
+  readonly balance: number;
+  /** Signed change of the account's held amount (the sum of its live holds). */
+  readonly held: number;
+  /**
+   * Signed change of the money in flight between accounts: a debit sends it, a credit or a
+   * reversal lands it. TransferCompleted only tells the source; the money landed with the credit.
+   */
+  readonly inFlight: number;
+}
+
+const NONE: MoneyEffect = Object.freeze({ balance: 0, held: 0, inFlight: 0 });
+
+export function moneyEffect(event: AccountEvent): MoneyEffect {
+  switch (event.type) {
+    case 'MoneyDeposited':
+      return { ...NONE, balance: event.amount };
+    case 'MoneyWithdrawn':
+      return { ...NONE, balance: -event.amount };
+    case 'TransferDebited':
+      return { ...NONE, balance: -event.amount, inFlight: event.amount };
+    case 'TransferCredited':
+    case 'TransferReversed':
+      return { ...NONE, balance: event.amount, inFlight: -event.amount };
+    case 'HoldPlaced':
+      return { ...NONE, held: event.amount };
+    case 'HoldCaptured':
+      return { ...NONE, held: -(event.amount + event.releasedAmount) };
+    case 'HoldReleased':
+    case 'HoldExpired':
+      return { ...NONE, held: -event.amount };
+    case 'AccountOpened':
+    case 'AccountClosed':
+    case 'TransferCompleted':
+      return NONE;
+    default: {
+      const unknown: never = event;
+      throw new TypeError(
+        `no money effect is known for event type ` +
+          JSON.stringify((unknown as { type?: unknown }).type),
+      );
+    }
+  }
+}
 
 /** Signed change of the account's balance, in minor units of the account's currency. */
 export function balanceChange(event: AccountEvent): number {
-  switch (event.type) {
-    case 'MoneyDeposited':
-    case 'TransferCredited':
-    case 'TransferReversed':
-      return event.amount;
-    case 'MoneyWithdrawn':
-    case 'TransferDebited':
-      return -event.amount;
-    case 'AccountOpened':
-    case 'AccountClosed':
-    case 'TransferCompleted':
-    case 'HoldPlaced':
-    case 'HoldCaptured':
-    case 'HoldReleased':
-    case 'HoldExpired':
-      return 0;
-    default:
-      return unknownEvent(event);
-  }
+  return moneyEffect(event).balance;
 }
 
-/** Signed change of the account's held amount (the sum of its live holds). */
+/** Signed change of the account's held amount. */
 export function heldChange(event: AccountEvent): number {
-  switch (event.type) {
-    case 'HoldPlaced':
-      return event.amount;
-    case 'HoldCaptured':
-      return -(event.amount + event.releasedAmount);
-    case 'HoldReleased':
-    case 'HoldExpired':
-      return -event.amount;
-    case 'AccountOpened':
-    case 'MoneyDeposited':
-    case 'MoneyWithdrawn':
-    case 'AccountClosed':
-    case 'TransferDebited':
-    case 'TransferCredited':
-    case 'TransferCompleted':
-    case 'TransferReversed':
-      return 0;
-    default:
-      return unknownEvent(event);
-  }
+  return moneyEffect(event).held;
 }
 
-/**
- * Signed change of the money in flight between accounts: a debit sends it, a credit or a
- * reversal lands it. TransferCompleted only tells the source; the money landed with the credit.
- */
+/** Signed change of the money in flight between accounts. */
 export function inFlightChange(event: AccountEvent): number {
-  switch (event.type) {
-    case 'TransferDebited':
-      return event.amount;
-    case 'TransferCredited':
-    case 'TransferReversed':
-      return -event.amount;
-    case 'AccountOpened':
-    case 'MoneyDeposited':
-    case 'MoneyWithdrawn':
-    case 'AccountClosed':
-    case 'TransferCompleted':
-    case 'HoldPlaced':
-    case 'HoldCaptured':
-    case 'HoldReleased':
-    case 'HoldExpired':
-      return 0;
-    default:
-      return unknownEvent(event);
-  }
-}
-
-function unknownEvent(event: never): never {
-  throw new TypeError(
-    `no money effect is known for event type ${JSON.stringify((event as { type?: unknown }).type)}`,
-  );
+  return moneyEffect(event).inFlight;
 }

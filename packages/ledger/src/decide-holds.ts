@@ -61,16 +61,14 @@ export function placeHold(state: AccountState, command: PlaceHold): Decision {
  */
 export function captureHold(state: AccountState, command: CaptureHold): Decision {
   const invalid = firstRejection(
-    checkId(command.holdId, 'holdId'),
     checkAmount(command.amount),
     checkCurrency(command.currency),
     checkCaptureDestination(command),
   );
   if (invalid) return invalid;
-  const account = requireOpenAccount(state, command);
-  if (isRejected(account)) return account;
-  const hold = requireLiveHold(account, command.holdId);
-  if (isRejected(hold)) return hold;
+  const found = liveHoldOf(state, command);
+  if (isRejected(found)) return found;
+  const { account, hold } = found;
   const refused =
     checkSameCurrency(account, command.currency) ??
     checkNotExpired(account, hold, command.metadata.occurredAt) ??
@@ -106,12 +104,9 @@ export function captureHold(state: AccountState, command: CaptureHold): Decision
 }
 
 export function releaseHold(state: AccountState, command: ReleaseHold): Decision {
-  const invalid = checkId(command.holdId, 'holdId');
-  if (invalid) return invalid;
-  const account = requireOpenAccount(state, command);
-  if (isRejected(account)) return account;
-  const hold = requireLiveHold(account, command.holdId);
-  if (isRejected(hold)) return hold;
+  const found = liveHoldOf(state, command);
+  if (isRejected(found)) return found;
+  const { account, hold } = found;
   return accepted([
     {
       ...envelopeFor(command, account.version),
@@ -125,12 +120,9 @@ export function releaseHold(state: AccountState, command: ReleaseHold): Decision
 
 /** Issued by the partition owner; refused before the deadline, whoever issues it. */
 export function expireHold(state: AccountState, command: ExpireHold): Decision {
-  const invalid = checkId(command.holdId, 'holdId');
-  if (invalid) return invalid;
-  const account = requireOpenAccount(state, command);
-  if (isRejected(account)) return account;
-  const hold = requireLiveHold(account, command.holdId);
-  if (isRejected(hold)) return hold;
+  const found = liveHoldOf(state, command);
+  if (isRejected(found)) return found;
+  const { account, hold } = found;
   const now = command.metadata.occurredAt;
   if (now < hold.expiresAt) {
     return rejected(
@@ -150,6 +142,20 @@ export function expireHold(state: AccountState, command: ExpireHold): Decision {
       expiresAt: hold.expiresAt,
     },
   ]);
+}
+
+/** The open account and the live hold a command ends, or why not. */
+function liveHoldOf(
+  state: AccountState,
+  command: CaptureHold | ReleaseHold | ExpireHold,
+): { account: OpenAccountState; hold: LiveHold } | Rejected {
+  const invalid = checkId(command.holdId, 'holdId');
+  if (invalid) return invalid;
+  const account = requireOpenAccount(state, command);
+  if (isRejected(account)) return account;
+  const hold = requireLiveHold(account, command.holdId);
+  if (isRejected(hold)) return hold;
+  return { account, hold };
 }
 
 function checkNewHold(account: OpenAccountState, holdId: string): Rejected | undefined {

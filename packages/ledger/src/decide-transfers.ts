@@ -18,7 +18,7 @@ import {
   requireUnsettledTransfer,
 } from './guards.js';
 import { envelopeFor } from './metadata.js';
-import type { AccountState, OpenAccountState } from './state.js';
+import type { AccountState, OpenAccountState, UnsettledTransfer } from './state.js';
 import {
   checkAccountId,
   checkAmount,
@@ -149,12 +149,9 @@ function withReversal(refusal: Rejected, command: CreditTransfer): Rejected {
 
 /** The source learns that the destination credited: the transfer is settled. */
 export function completeTransfer(state: AccountState, command: CompleteTransfer): Decision {
-  const invalid = checkId(command.transferId, 'transferId');
-  if (invalid) return invalid;
-  const account = requireOpenAccount(state, command);
-  if (isRejected(account)) return account;
-  const transfer = requireUnsettledTransfer(account, command.transferId);
-  if (isRejected(transfer)) return transfer;
+  const found = unsettledTransferOf(state, command);
+  if (isRejected(found)) return found;
+  const { account, transfer } = found;
   return accepted([
     {
       ...envelopeFor(command, account.version),
@@ -169,15 +166,11 @@ export function completeTransfer(state: AccountState, command: CompleteTransfer)
 
 /** The destination refused: the source gets its money back. */
 export function reverseTransfer(state: AccountState, command: ReverseTransfer): Decision {
-  const invalid = firstRejection(
-    checkId(command.transferId, 'transferId'),
-    checkReason(command.reason),
-  );
+  const invalid = checkReason(command.reason);
   if (invalid) return invalid;
-  const account = requireOpenAccount(state, command);
-  if (isRejected(account)) return account;
-  const transfer = requireUnsettledTransfer(account, command.transferId);
-  if (isRejected(transfer)) return transfer;
+  const found = unsettledTransferOf(state, command);
+  if (isRejected(found)) return found;
+  const { account, transfer } = found;
   // No ceiling check: deposits and credits kept room for this (checkCeiling).
   return accepted([
     {
@@ -190,4 +183,18 @@ export function reverseTransfer(state: AccountState, command: ReverseTransfer): 
       reason: command.reason,
     },
   ]);
+}
+
+/** The open source account and the unsettled transfer a settling command names, or why not. */
+function unsettledTransferOf(
+  state: AccountState,
+  command: CompleteTransfer | ReverseTransfer,
+): { account: OpenAccountState; transfer: UnsettledTransfer } | Rejected {
+  const invalid = checkId(command.transferId, 'transferId');
+  if (invalid) return invalid;
+  const account = requireOpenAccount(state, command);
+  if (isRejected(account)) return account;
+  const transfer = requireUnsettledTransfer(account, command.transferId);
+  if (isRejected(transfer)) return transfer;
+  return { account, transfer };
 }
