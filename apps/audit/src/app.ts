@@ -1,7 +1,17 @@
 import type { Express, Request } from 'express';
 import { createHttpApp, HttpProblem, type Logger, type ReadinessCheck } from '@tally/service';
 import { signDigest, type Digest } from './core/digest.js';
-import { parseInstant, statementCsv, statementHtml } from './core/reports.js';
+import { jsonSafe } from './core/money.js';
+import { statementCsv } from './core/statement-csv.js';
+import { statementHtml } from './core/statement-html.js';
+import { statementPdf } from './core/statement-pdf.js';
+import {
+  parseDay,
+  parsePeriod,
+  parseTimeZone,
+  type ParameterProblem,
+  type Parsed,
+} from './core/time.js';
 import type { AuditMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import {
@@ -44,18 +54,27 @@ function intParam(req: Request, name: string, min: number, max: number, fallback
   return value;
 }
 
-function instantParam(req: Request, name: string): number {
-  const raw = stringParam(req, name);
-  if (raw === undefined)
-    throw badParam(name, 'is required (YYYY-MM-DD, ISO date-time or epoch ms)');
-  const ms = parseInstant(raw);
-  if (ms === undefined)
-    throw badParam(
-      name,
-      `must be YYYY-MM-DD, an ISO date-time or epoch ms, got ${JSON.stringify(raw)}`,
-    );
-  return ms;
+/** A strict-time result (core/time.ts) as the value, or a 400 naming the parameter. */
+function timeValue<T>(parsed: Parsed<T>): T {
+  if (parsed.ok) return parsed.value;
+  const p: ParameterProblem = parsed.problem;
+  throw new HttpProblem(
+    400,
+    'INVALID_PARAMETER',
+    'Invalid parameter',
+    `${p.name}: ${JSON.stringify(p.value)} ${p.reason}; allowed: ${p.allowed}`,
+    { 'invalid-params': [{ name: p.name, reason: p.reason, value: p.value, allowed: p.allowed }] },
+  );
 }
+
+function requiredParam(req: Request, name: string, form: string): string {
+  const raw = stringParam(req, name);
+  if (raw === undefined) throw badParam(name, `is required (${form})`);
+  return raw;
+}
+
+const timeZoneParam = (req: Request) =>
+  timeValue(parseTimeZone('tz', stringParam(req, 'tz') ?? 'UTC'));
 
 /** An entry as the API shows it: the decoded payload as JSON, everything hashed kept as stored. */
 export function entryJson(entry: StoredEntry) {
@@ -126,13 +145,18 @@ export function createAuditApp(options: AuditAppOptions): Express {
       app.get('/reports/statement', async (req, res) => {
         const account = stringParam(req, 'account');
         if (!account) throw badParam('account', 'is required');
-        const from = instantParam(req, 'from');
-        const to = instantParam(req, 'to');
-        if (to <= from) throw badParam('to', 'must be after from');
+        const timeZone = timeZoneParam(req);
+        const period = timeValue(
+          parsePeriod(
+            { name: 'from', value: requiredParam(req, 'from', 'a date or date-time') },
+            { name: 'to', value: requiredParam(req, 'to', 'a date or date-time') },
+            timeZone,
+          ),
+        );
         const format = stringParam(req, 'format') ?? 'json';
-        if (!['json', 'csv', 'html'].includes(format))
-          throw badParam('format', 'must be json, csv or html');
-        const statement = await statementReport(store, account, { from, to });
+        if (!['json', 'csv', 'html', 'pdf'].includes(format))
+          throw badParam('format', 'must be json, csv, html or pdf');
+        const statement = await statementReport(store, account, period);
         if (!statement) {
           throw new HttpProblem(
             404,
@@ -147,19 +171,23 @@ export function createAuditApp(options: AuditAppOptions): Express {
             .attachment(`statement-${account}.csv`)
             .send(statementCsv(statement));
         } else if (format === 'html') {
-          res.type('text/html; charset=utf-8').send(statementHtml(statement));
+          res
+            .type('text/html; charset=utf-8')
+            .send(statementHtml(statement, { generatedAt: clock(), timeZone }));
+        } else if (format === 'pdf') {
+          res
+            .type('application/pdf')
+            .attachment(`statement-${account}.pdf`)
+            .send(await statementPdf(statement, { generatedAt: clock(), timeZone }));
         } else {
-          res.json(statement);
+          res.json(jsonSafe(statement));
         }
       });
 
       app.get('/reports/daily', async (req, res) => {
-        const date = stringParam(req, 'date');
-        if (!date) throw badParam('date', 'is required (YYYY-MM-DD, UTC)');
-        const summary = await dailyReport(store, date);
-        if (!summary)
-          throw badParam('date', `must be a date YYYY-MM-DD, got ${JSON.stringify(date)}`);
-        res.json(summary);
+        const date = requiredParam(req, 'date', 'YYYY-MM-DD');
+        const day = timeValue(parseDay('date', date, timeZoneParam(req)));
+        res.json(jsonSafe(await dailyReport(store, day)));
       });
 
       app.get('/reports/reconciliation', async (_req, res) => {

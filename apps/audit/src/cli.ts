@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadAuditConfig } from './config.js';
 import { signDigest, type Digest } from './core/digest.js';
-import { parseInstant, statementCsv, statementHtml } from './core/reports.js';
+import { jsonSafe } from './core/money.js';
+import { statementCsv } from './core/statement-csv.js';
+import { statementHtml } from './core/statement-html.js';
+import { statementPdf } from './core/statement-pdf.js';
+import { parseDay, parsePeriod, parseTimeZone, type Parsed } from './core/time.js';
 import { dailyReport, reconciliationReport, statementReport } from './reporting.js';
 import { openAuditStore } from './store/open.js';
 import { verifyLog } from './verify.js';
@@ -10,14 +14,20 @@ import { verifyLog } from './verify.js';
 const USAGE = `usage: pnpm --filter @tally/audit cli <command> [options]
   verify [--digest <file>]        recompute every chain; exit 1 naming the first bad entry
   digest                          sign a digest of the chain heads (AUDIT_DIGEST_KEY), store and print it
-  statement --account <id> --from <date> --to <date> [--format json|csv|html]
-  daily --date <YYYY-MM-DD>
+  statement --account <id> --from <date> --to <date> [--tz <zone>] [--format json|csv|html|pdf]
+  daily --date <YYYY-MM-DD> [--tz <zone>]
   reconcile                       balances from the log against the projector (PROJECTOR_URL)
 The store is DATABASE_URL or AUDIT_SQLITE_PATH, as for the service.`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
+}
+
+function valid<T>(parsed: Parsed<T>): T {
+  if (parsed.ok) return parsed.value;
+  const p = parsed.problem;
+  return fail(`--${p.name} ${JSON.stringify(p.value)} ${p.reason}; allowed: ${p.allowed}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       to: { type: 'string' },
       format: { type: 'string', default: 'json' },
       date: { type: 'string' },
+      tz: { type: 'string', default: 'UTC' },
     },
   });
   const command = positionals[0];
@@ -80,24 +91,34 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'statement': {
-        const from = parseInstant(values.from ?? '');
-        const to = parseInstant(values.to ?? '');
-        if (!values.account || from === undefined || to === undefined) fail(USAGE);
-        const statement = await statementReport(store, values.account, { from, to });
-        if (!statement) fail(`the audit log has no event of account ${values.account}`);
-        out(
-          values.format === 'csv'
-            ? statementCsv(statement)
-            : values.format === 'html'
-              ? statementHtml(statement)
-              : statement,
+        if (!values.account || values.from === undefined || values.to === undefined) fail(USAGE);
+        const timeZone = valid(parseTimeZone('tz', values.tz));
+        const period = valid(
+          parsePeriod(
+            { name: 'from', value: values.from },
+            { name: 'to', value: values.to },
+            timeZone,
+          ),
         );
+        const statement = await statementReport(store, values.account, period);
+        if (!statement) fail(`the audit log has no event of account ${values.account}`);
+        const meta = { generatedAt: Date.now(), timeZone };
+        if (values.format === 'pdf') process.stdout.write(await statementPdf(statement, meta));
+        else
+          out(
+            values.format === 'csv'
+              ? statementCsv(statement)
+              : values.format === 'html'
+                ? statementHtml(statement, meta)
+                : jsonSafe(statement),
+          );
         return 0;
       }
       case 'daily': {
-        const summary = await dailyReport(store, values.date ?? '');
-        if (!summary) fail('--date must be YYYY-MM-DD');
-        out(summary);
+        const timeZone = valid(parseTimeZone('tz', values.tz));
+        out(
+          jsonSafe(await dailyReport(store, valid(parseDay('date', values.date ?? '', timeZone)))),
+        );
         return 0;
       }
       case 'reconcile': {

@@ -92,13 +92,24 @@ export const openApiDocument = {
           {
             name: 'format',
             in: 'query',
-            schema: { enum: ['json', 'csv', 'html'], default: 'json' },
+            schema: { enum: ['json', 'csv', 'html', 'pdf'], default: 'json' },
+          },
+          {
+            name: 'tz',
+            in: 'query',
+            schema: { type: 'string', default: 'UTC' },
+            description: 'IANA time zone for dates given as YYYY-MM-DD and for times shown',
           },
         ],
         responses: {
           '200': {
             description: 'the statement',
-            content: { 'application/json': {}, 'text/csv': {}, 'text/html': {} },
+            content: {
+              'application/json': {},
+              'text/csv': {},
+              'text/html': {},
+              'application/pdf': {},
+            },
           },
           '400': problem,
           '404': problem,
@@ -107,17 +118,23 @@ export const openApiDocument = {
     },
     '/reports/daily': {
       get: {
-        summary: 'Activity of one UTC day: counts and sums by event type, refused commands by code',
+        summary:
+          'Activity of one day: counts and sums per currency by event type, refused commands by code, anomalies and version gaps of that day',
         parameters: [
           { name: 'date', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
+          { name: 'tz', in: 'query', schema: { type: 'string', default: 'UTC' } },
         ],
         responses: { '200': json('daily summary'), '400': problem },
       },
     },
     '/reports/reconciliation': {
       get: {
-        summary: "Balances folded from the audit log against the projector's API; every mismatch",
-        responses: { '200': json('{ accounts, mismatches, ok }'), '502': problem },
+        summary:
+          "Both ways at the audited version: the audit log's accounts against the projector's (its history where it is ahead); every account that differs or is missing on either side",
+        responses: {
+          '200': json('{ ok, accounts, counts, projectorBehind, problems, problemsTruncated }'),
+          '502': problem,
+        },
       },
     },
     '/healthz': { get: { summary: 'Alive', responses: { '200': json('ok') } } },

@@ -1,24 +1,41 @@
 import type { AccountEvent } from '@tally/ledger';
 import {
+  compareAccountIds,
+  foldAuditedAccount,
+  reconcileAccounts,
+  ReconciliationTally,
+  type AuditedAccount,
+  type ProjectorHead,
+  type ProjectorStateAt,
+  type ReconciliationSummary,
+} from './core/reconcile.js';
+import {
   buildDailySummary,
   buildStatement,
-  dayPeriod,
-  foldBalances,
-  reconcile,
-  type AuditedBalance,
+  type AnomalyFacts,
   type DailySummary,
-  type Mismatch,
   type OutcomeFacts,
-  type Period,
-  type ProjectedBalance,
   type Statement,
 } from './core/reports.js';
+import type { Day, Period } from './core/time.js';
 import type { AuditStore } from './store/types.js';
 
 /** The shell around the pure reports: reads the payloads from the store and folds them. */
 
 const parseEvents = (payloads: readonly string[]) =>
   payloads.map((p) => JSON.parse(p) as AccountEvent);
+
+/** Anomaly entries read for the reports; they are rare, and each one blocks readiness. */
+const ANOMALY_SCAN_LIMIT = 100_000;
+
+async function anomalyFacts(
+  store: AuditStore,
+): Promise<{ accountId: string | null; facts: AnomalyFacts }[]> {
+  return (await store.anomalies(ANOMALY_SCAN_LIMIT)).map((entry) => ({
+    accountId: entry.accountId,
+    facts: { at: Number(entry.kafkaTimestamp), reason: entry.anomalyReason },
+  }));
+}
 
 export async function statementReport(
   store: AuditStore,
@@ -30,41 +47,43 @@ export async function statementReport(
   return buildStatement(accountId, events, period);
 }
 
-export async function dailyReport(
-  store: AuditStore,
-  date: string,
-): Promise<DailySummary | undefined> {
-  const period = dayPeriod(date);
-  if (!period) return undefined;
-  const events = parseEvents(await store.eventPayloadsBetween(period.from, period.to));
-  const outcomes = (await store.outcomePayloadsBetween(period.from, period.to)).map(
+export async function dailyReport(store: AuditStore, day: Day): Promise<DailySummary> {
+  const events = parseEvents(await store.eventPayloadsBetween(day.from, day.to));
+  const outcomes = (await store.outcomePayloadsBetween(day.from, day.to)).map(
     (p) => JSON.parse(p) as OutcomeFacts,
   );
-  const { anomalies } = await store.counts();
-  return buildDailySummary(date, period, events, outcomes, anomalies);
+  const anomalies = (await anomalyFacts(store)).map((a) => a.facts);
+  return buildDailySummary(day, events, outcomes, anomalies);
 }
 
-/** Balances of every account, folded from the whole log page by page. */
-export async function auditedBalances(
+/** Every account folded from the log, in account order (the log is read page by page). */
+export async function auditedAccounts(
   store: AuditStore,
   pageSize = 10_000,
-): Promise<Map<string, AuditedBalance>> {
-  const events: AccountEvent[] = [];
+): Promise<AuditedAccount[]> {
+  const byAccount = new Map<string, AccountEvent[]>();
   let after = 0;
   for (;;) {
     const page = await store.eventPayloadPage(after, pageSize);
-    for (const row of page) events.push(JSON.parse(row.payload) as AccountEvent);
+    for (const row of page) {
+      const event = JSON.parse(row.payload) as AccountEvent;
+      let list = byAccount.get(event.accountId);
+      if (list === undefined) byAccount.set(event.accountId, (list = []));
+      list.push(event);
+    }
     if (page.length < pageSize) break;
     after = page[page.length - 1]?.id ?? after;
   }
-  return foldBalances(events);
+  const anomalies = new Map<string, number>();
+  for (const { accountId } of await anomalyFacts(store)) {
+    if (accountId !== null) anomalies.set(accountId, (anomalies.get(accountId) ?? 0) + 1);
+  }
+  const ids = [...new Set([...byAccount.keys(), ...anomalies.keys()])].sort(compareAccountIds);
+  return ids.map((id) => foldAuditedAccount(id, byAccount.get(id) ?? [], anomalies.get(id) ?? 0));
 }
 
-export interface ReconciliationReport {
+export interface ReconciliationReport extends ReconciliationSummary {
   readonly projectorUrl: string;
-  readonly accounts: number;
-  readonly mismatches: readonly Mismatch[];
-  readonly ok: boolean;
   readonly durationMs: number;
 }
 
@@ -76,68 +95,99 @@ export class ProjectorUnavailableError extends Error {
   }
 }
 
-/**
- * Asks the projector (`GET /accounts/:id?minVersion=<audited version>`, which waits a bounded time
- * for a lagging projector) about every account the audit log knows, and compares balance,
- * version, status and currency. A 404 is a missing account; a 504 or 409 means the projector is
- * at another version, reported with the version it gave.
- */
-export async function reconciliationReport(
-  store: AuditStore,
-  projectorUrl: string,
-  concurrency = 16,
-): Promise<ReconciliationReport> {
-  const started = performance.now();
-  const audited = await auditedBalances(store);
-  const projected = new Map<string, ProjectedBalance | undefined>();
-  const queue = [...audited.values()];
-  const worker = async () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      projected.set(next.accountId, await askProjector(projectorUrl, next));
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const mismatches = reconcile(audited, projected);
-  return {
-    projectorUrl,
-    accounts: audited.size,
-    mismatches,
-    ok: mismatches.length === 0,
-    durationMs: Math.round(performance.now() - started),
-  };
-}
+const PROJECTOR_TIMEOUT_MS = 10_000;
 
-async function askProjector(
-  base: string,
-  audited: AuditedBalance,
-): Promise<ProjectedBalance | undefined> {
-  const url = new URL(`/accounts/${encodeURIComponent(audited.accountId)}`, base);
-  url.searchParams.set('minVersion', String(audited.version));
+async function projectorGet(base: string, path: string, query: Record<string, string> = {}) {
+  const url = new URL(path, base);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' } });
+    response = await fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(PROJECTOR_TIMEOUT_MS),
+    });
   } catch (error) {
     throw new ProjectorUnavailableError(`projector at ${base} did not answer: ${String(error)}`);
   }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (response.status === 404) return undefined;
-  if (response.status === 504 || response.status === 409) {
-    // At another version than the audit log; it gave its current version.
-    return {
-      balance: Number.NaN,
-      version: Number(body['currentVersion'] ?? -1),
-      status: 'unknown',
-    };
-  }
   if (!response.ok) {
     throw new ProjectorUnavailableError(
       `projector answered ${response.status} for ${url.pathname}`,
     );
   }
+  return (await response.json()) as Record<string, unknown>;
+}
+
+function head(body: Record<string, unknown>): ProjectorHead {
   return {
-    balance: Number(body['balance']),
+    accountId: String(body['accountId']),
     version: Number(body['version']),
+    balance: BigInt(String(body['balance'])),
     status: String(body['status']),
-    ...(typeof body['currency'] === 'string' ? { currency: body['currency'] } : {}),
+    currency: String(body['currency']),
+  };
+}
+
+/** Every projector account, page by page (`GET /accounts`, sorted by account id, bytewise). */
+async function* projectorAccounts(base: string): AsyncGenerator<ProjectorHead> {
+  let after: string | null = null;
+  do {
+    const page = await projectorGet(base, '/accounts', {
+      limit: '1000',
+      ...(after === null ? {} : { after }),
+    });
+    for (const item of (page?.['items'] ?? []) as Record<string, unknown>[]) yield head(item);
+    after = (page?.['next'] as string | null | undefined) ?? null;
+  } while (after !== null);
+}
+
+/** The projector's history row at one version (`GET /accounts/:id/history`). */
+async function projectorAt(
+  base: string,
+  accountId: string,
+  version: number,
+): Promise<ProjectorStateAt | undefined> {
+  const page = await projectorGet(base, `/accounts/${encodeURIComponent(accountId)}/history`, {
+    afterVersion: String(version - 1),
+    limit: '1',
+  });
+  const row = ((page?.['items'] ?? []) as Record<string, unknown>[])[0];
+  if (row === undefined) return undefined;
+  return {
+    version: Number(row['version']),
+    balance: BigInt(String(row['balanceAfter'])),
+    status: row['type'] === 'AccountClosed' ? 'closed' : 'open',
+  };
+}
+
+/**
+ * Both ways at the audited version (`core/reconcile.ts`): the audit's accounts and the
+ * projector's, merged by account id; the projector's history answers for accounts it has moved
+ * past the audited version. An account on one side only is read again on the other before it is
+ * reported missing (it may have just arrived).
+ */
+export async function reconciliationReport(
+  store: AuditStore,
+  projectorUrl: string,
+): Promise<ReconciliationReport> {
+  const started = performance.now();
+  const audited = await auditedAccounts(store);
+  const tally = new ReconciliationTally();
+  const results = reconcileAccounts(audited, projectorAccounts(projectorUrl), {
+    projectorAt: (accountId, version) => projectorAt(projectorUrl, accountId, version),
+    projectorAgain: async (accountId) => {
+      const body = await projectorGet(projectorUrl, `/accounts/${encodeURIComponent(accountId)}`);
+      return body === undefined ? undefined : head(body);
+    },
+    auditAgain: async (accountId) => {
+      const events = parseEvents(await store.accountEventPayloads(accountId));
+      return events.length === 0 ? undefined : foldAuditedAccount(accountId, events);
+    },
+  });
+  for await (const result of results) tally.add(result);
+  return {
+    projectorUrl,
+    ...tally.summary(),
+    durationMs: Math.round(performance.now() - started),
   };
 }

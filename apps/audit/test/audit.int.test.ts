@@ -125,9 +125,11 @@ describe('audit service against the broker and the registry', () => {
   it('seed scenario statement: opening 0, running 100/70/120, closing 120, in JSON, CSV and HTML', async () => {
     const q = '/reports/statement?account=seed&from=2026-03-02&to=2026-03-03';
     const json = JSON.parse((await audit.get(q)).text);
-    expect(json.openingBalance).toBe(0);
-    expect(json.movements.map((m: { balance: number }) => m.balance)).toEqual([100, 70, 120]);
-    expect(json.closingBalance).toBe(120);
+    // Money travels as decimal strings of minor units: exact past 2^53.
+    expect(json.openingBalance).toBe('0');
+    expect(json.movements.map((m: { balance: string }) => m.balance)).toEqual(['100', '70', '120']);
+    expect(json.closingBalance).toBe('120');
+    expect(json.gaps).toEqual([]);
 
     const csv = await audit.get(`${q}&format=csv`);
     expect(csv.type).toMatch(/text\/csv/);
@@ -152,7 +154,22 @@ describe('audit service against the broker and the registry', () => {
     expect(
       (await audit.get('/reports/statement?account=nobody&from=2026-03-02&to=2026-03-03')).status,
     ).toBe(404);
-    expect((await audit.get('/reports/daily?date=2026-02-30')).status).toBe(400);
+    const impossible = await audit.get('/reports/daily?date=2026-02-30');
+    expect(impossible.status).toBe(400);
+    expect(JSON.parse(impossible.text)['invalid-params']).toEqual([
+      expect.objectContaining({ name: 'date', value: '2026-02-30' }),
+    ]);
+    for (const query of [
+      'from=2026-03-02T00:00:00&to=2026-03-03', // no offset
+      'from=0&to=99999999999999999', // past year 9999
+      'from=2026-03-02&to=2026-03-03&tz=Mars/Olympus',
+    ]) {
+      for (const format of ['json', 'csv', 'html', 'pdf']) {
+        const bad = await audit.get(`/reports/statement?account=seed&${query}&format=${format}`);
+        expect(bad.status, `${query} ${format}`).toBe(400);
+        expect(bad.type).toMatch(/application\/problem\+json/);
+      }
+    }
   });
 
   it('daily summary: counts and sums by event type, refused commands by code', async () => {
@@ -161,10 +178,11 @@ describe('audit service against the broker and the registry', () => {
       events: 6,
       accounts: 2,
       byType: {
-        AccountOpened: { count: 2, sumMinor: 0 },
-        MoneyDeposited: { count: 3, sumMinor: 157 },
-        MoneyWithdrawn: { count: 1, sumMinor: 30 },
+        AccountOpened: { count: 2, byCurrency: {} },
+        MoneyDeposited: { count: 3, byCurrency: { EUR: '157' } },
+        MoneyWithdrawn: { count: 1, byCurrency: { EUR: '30' } },
       },
+      gaps: [],
       outcomes: { accepted: 1, rejected: 3 },
       refusedByCode: { INSUFFICIENT_FUNDS: 2, ACCOUNT_CLOSED: 1 },
     });

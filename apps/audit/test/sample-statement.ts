@@ -1,0 +1,91 @@
+import type { AccountEvent } from '@tally/ledger';
+import type { AuditedEvent } from '../src/core/reports.js';
+
+/**
+ * A month of a business account in EUR, from eight-figure transfers down to one cent, used by the renderer tests and by `pnpm --filter @tally/audit docs:statement`.
+ */
+export const SAMPLE_ACCOUNT = 'acc-7f3c2a91';
+export const SAMPLE_PERIOD = {
+  from: Date.parse('2026-02-28T23:00:00Z'), // 1 March 2026, 00:00 in Europe/Berlin
+  to: Date.parse('2026-03-31T22:00:00Z'), // 1 April 2026, 00:00 in Europe/Berlin
+};
+
+export function sampleEvents(): AuditedEvent[] {
+  const chain = 'bank.account-events.v1/3';
+  let version = 0;
+  const envelope = (at: string) => {
+    version += 1;
+    return {
+      eventId: `${(0x3f2a9100 + version * 7919).toString(16)}-7c1e-4b2a-9d40-${String(version).padStart(12, '0')}`,
+      accountId: SAMPLE_ACCOUNT,
+      version,
+      occurredAt: Date.parse(at),
+      commandId: `cmd-${version}`,
+      correlationId: `corr-${version}`,
+      actor: 'teller-12',
+      entryRef: { chain, seq: 40 + version * 3 },
+    };
+  };
+  const events: AuditedEvent[] = [
+    {
+      type: 'AccountOpened',
+      ...envelope('2026-02-03T08:15:00Z'),
+      owner: 'Müller & Søn Logistik GmbH',
+      currency: 'EUR',
+      overdraftLimit: 0,
+    },
+    {
+      type: 'MoneyDeposited',
+      ...envelope('2026-02-10T09:00:00Z'),
+      amount: 184_250_00,
+      currency: 'EUR',
+    },
+  ];
+  const movements: [string, 'in' | 'out', number][] = [
+    ['2026-03-02T07:41:12Z', 'in', 1_250_000_00],
+    ['2026-03-02T13:05:40Z', 'out', 48_730_15],
+    ['2026-03-03T10:22:03Z', 'out', 312_400_00],
+    ['2026-03-05T16:48:55Z', 'in', 27_500_50],
+    ['2026-03-06T08:00:00Z', 'out', 9_845_99],
+    ['2026-03-09T11:11:11Z', 'in', 12_345_678_90],
+    ['2026-03-10T09:30:00Z', 'out', 2_500_000_00],
+    ['2026-03-12T15:20:45Z', 'out', 8_765_43],
+    ['2026-03-13T06:59:59Z', 'in', 1_00],
+    ['2026-03-16T12:00:00Z', 'out', 645_120_00],
+    ['2026-03-18T17:45:30Z', 'in', 75_000_00],
+    ['2026-03-20T10:10:10Z', 'out', 19_99],
+    ['2026-03-23T08:30:00Z', 'in', 430_210_75],
+    ['2026-03-25T14:14:14Z', 'out', 1_640_000_00],
+    ['2026-03-27T09:45:00Z', 'in', 3_210_987_65],
+    ['2026-03-30T16:00:00Z', 'out', 45_000_00],
+    ['2026-03-31T20:30:00Z', 'in', 12_00],
+  ];
+  for (const [at, way, amount] of movements) {
+    events.push(
+      way === 'in'
+        ? { type: 'MoneyDeposited', ...envelope(at), amount, currency: 'EUR' }
+        : { type: 'MoneyWithdrawn', ...envelope(at), amount, currency: 'EUR' },
+    );
+  }
+  // After the period: not on the statement.
+  events.push({
+    type: 'MoneyDeposited',
+    ...envelope('2026-04-01T08:00:00Z'),
+    amount: 5_00,
+    currency: 'EUR',
+  });
+  return events satisfies AccountEvent[];
+}
+
+export const SAMPLE_GENERATED_AT = Date.parse('2026-04-01T06:30:00Z');
+export const SAMPLE_VERIFICATION = {
+  chain: 'bank.account-events.v1/3',
+  headSeq: 1_204_311,
+  headHash: '9c41d0e2b7a85f3361c0ad4e8f27b19de0c5a6f4b3829d17e6c0f5a4b3d2e1f0',
+  digest: {
+    sequence: 2_161,
+    keyId: '5be1c09a7d3e44f2',
+    createdAt: Date.parse('2026-04-01T06:00:00Z'),
+    merkleRoot: 'e7a3b1c90d4f6a28b5c7e9d1f3a5b7c9e1d3f5a7b9c1e3d5f7a9b1c3e5d7f9a1',
+  },
+};
