@@ -164,7 +164,7 @@ export interface HeadWithOffset {
 
 /**
  * The next period: each chain from the previous digest's head to its current head, in chain
- * order. The caller reads exactly these entries and feeds them to `signDigest`.
+ * order. The caller reads exactly these entries and feeds them to `signEd25519Digest`.
  */
 export function nextPeriod(
   heads: readonly HeadWithOffset[],
@@ -206,7 +206,7 @@ export function leafIndexOf(digest: DigestBody, chain: string, seq: number): num
  * order (see `nextPeriod`); each is checked to be exactly the expected chain and seq, and each
  * chain's last one to carry the head's hash, so a digest never signs what the log does not hold.
  */
-export function signDigest(
+export function signEd25519Digest(
   input: {
     readonly heads: readonly DigestHead[];
     readonly previous: SignedDigest | undefined;

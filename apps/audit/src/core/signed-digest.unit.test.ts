@@ -19,7 +19,7 @@ import {
   loadPublicKey,
   nextPeriod,
   parseDigest,
-  signDigest,
+  signEd25519Digest,
   verifyDigestSignature,
   type SignedDigest,
 } from './signed-digest.js';
@@ -92,7 +92,7 @@ class Log {
   sign(previous: SignedDigest | undefined, createdAt: number, key = privateKey): SignedDigest {
     const { heads, slices } = nextPeriod(this.heads(), previous);
     const period = slices.flatMap((s) => this.entriesOf(s.chain).slice(s.fromSeq, s.seq));
-    return signDigest({ heads, previous, createdAt }, period, key);
+    return signEd25519Digest({ heads, previous, createdAt }, period, key);
   }
   check(digest: SignedDigest, offsets = this.heads()) {
     const checker = new DigestChecker(digest);
@@ -219,10 +219,14 @@ describe('Ed25519 digests', () => {
     const { heads } = nextPeriod(fresh.heads(), undefined);
     const entries = fresh.entriesOf(`${TOPIC}/0`);
     expect(() =>
-      signDigest({ heads, previous: undefined, createdAt: 1 }, entries.slice(0, 2), privateKey),
+      signEd25519Digest(
+        { heads, previous: undefined, createdAt: 1 },
+        entries.slice(0, 2),
+        privateKey,
+      ),
     ).toThrow(/end before/);
     expect(() =>
-      signDigest(
+      signEd25519Digest(
         { heads, previous: undefined, createdAt: 1 },
         [entries[1]!, entries[0]!, entries[2]!],
         privateKey,
