@@ -28,7 +28,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 
 /** The leaf of an audit entry: its canonical bytes, the same bytes its chain hash covers. */
 export function entryLeafHash(entry: Omit<ChainedEntry, 'hash'>): Buffer {
-  return leafHash(Buffer.from(canonicalEntry(entry), 'utf8'));
+  return createHash('sha256').update(LEAF).update(canonicalEntry(entry), 'utf8').digest();
 }
 
 /** Largest power of two strictly below n (n >= 2). */
@@ -40,10 +40,16 @@ function split(n: number): number {
 
 /** The root over leaf hashes, recursively as RFC 6962 defines it (the reference for the builder). */
 export function merkleRoot(leaves: readonly Uint8Array[]): Buffer {
-  if (leaves.length === 0) return EMPTY_ROOT;
-  if (leaves.length === 1) return Buffer.from(leaves[0] as Uint8Array);
-  const k = split(leaves.length);
-  return nodeHash(merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
+  return rangeRoot(leaves, 0, leaves.length);
+}
+
+/** MTH(D[start:end]) without copying the leaves. */
+function rangeRoot(leaves: readonly Uint8Array[], start: number, end: number): Buffer {
+  const n = end - start;
+  if (n === 0) return EMPTY_ROOT;
+  if (n === 1) return Buffer.from(leaves[start] as Uint8Array);
+  const k = split(n);
+  return nodeHash(rangeRoot(leaves, start, start + k), rangeRoot(leaves, start + k, end));
 }
 
 /**
@@ -82,16 +88,29 @@ export class MerkleRootBuilder {
   }
 }
 
-/** The audit path of leaf `index` (RFC 6962 PATH(m, D[n])), leaf level first. */
+/**
+ * The audit path of leaf `index` (RFC 6962 PATH(m, D[n])), leaf level first. Each level's sibling
+ * is the root of the other half, so building a path hashes each leaf about once: O(n).
+ */
 export function inclusionPath(leaves: readonly Uint8Array[], index: number): Buffer[] {
   if (!Number.isSafeInteger(index) || index < 0 || index >= leaves.length) {
     throw new RangeError(`leaf ${index} is not in a tree of ${leaves.length}`);
   }
-  if (leaves.length === 1) return [];
-  const k = split(leaves.length);
-  return index < k
-    ? [...inclusionPath(leaves.slice(0, k), index), merkleRoot(leaves.slice(k))]
-    : [...inclusionPath(leaves.slice(k), index - k), merkleRoot(leaves.slice(0, k))];
+  const path: Buffer[] = [];
+  let start = 0;
+  let end = leaves.length;
+  // Walk down from the root, then return the siblings leaf level first.
+  while (end - start > 1) {
+    const k = split(end - start);
+    if (index < start + k) {
+      path.push(rangeRoot(leaves, start + k, end));
+      end = start + k;
+    } else {
+      path.push(rangeRoot(leaves, start, start + k));
+      start += k;
+    }
+  }
+  return path.reverse();
 }
 
 /**

@@ -129,14 +129,42 @@ export interface PartitionWitness {
 
 type Source<T> = AsyncIterable<T> | Iterable<T>;
 
-function cursor<T>(source: Source<T>): { next(): Promise<IteratorResult<T>> } {
-  if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
-  const it = source[Symbol.iterator]();
-  return { next: async () => it.next() };
+/**
+ * A pull cursor over either kind of source. `advance` returns a promise only for an async
+ * source: a microtask per record would cost more than comparing it.
+ */
+class Cursor<T> {
+  current: IteratorResult<T> = { done: true, value: undefined };
+  private readonly it: AsyncIterator<T> | Iterator<T>;
+
+  constructor(source: Source<T>) {
+    this.it =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+  }
+
+  advance(): Promise<void> | undefined {
+    const next = this.it.next();
+    if (next instanceof Promise) {
+      return next.then((result) => {
+        this.current = result;
+      });
+    }
+    this.current = next;
+    return undefined;
+  }
 }
 
-const fingerprint = (r: WitnessRecord) =>
-  `${r.valueSha256}|${r.key}|${r.timestamp}|${r.derived ?? ''}`;
+/** Kafka offsets as decimal strings without leading zeros compare by length, then digits. */
+function compareOffsets(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const sameRecord = (a: WitnessRecord, b: WitnessRecord) =>
+  a.valueSha256 === b.valueSha256 &&
+  a.key === b.key &&
+  a.timestamp === b.timestamp &&
+  a.derived === b.derived;
 
 function alteredField(log: LoggedRecord, kafka: WitnessRecord): WitnessDifference['field'] {
   if (log.valueSha256 !== kafka.valueSha256) return 'value';
@@ -166,13 +194,13 @@ export async function witnessPartition(
 ): Promise<PartitionWitness> {
   const lookahead = options.lookahead ?? 10_000;
   const memory = options.memory ?? 10_000;
-  const log = cursor(logSource);
-  const kafka = cursor(kafkaSource);
-  const mustHold = BigInt(bounds.mustHoldBelow);
-  const recent = new Map<string, string>();
+  const log = new Cursor(logSource);
+  const kafka = new Cursor(kafkaSource);
+  const mustHold = bounds.mustHoldBelow;
+  const recent = new Map<string, LoggedRecord>();
   let matched = 0;
   let notYetIngested = 0;
-  let lastOffset = -1n;
+  let lastOffset: string | null = null;
   const result = (firstDifference: WitnessDifference | null): PartitionWitness => ({
     topic,
     partition,
@@ -203,19 +231,22 @@ export async function witnessPartition(
     bounds.maxIngestDelayMs !== undefined &&
     bounds.now - Number(record.timestamp) > bounds.maxIngestDelayMs;
 
-  let l = await log.next();
-  let k = await kafka.next();
+  await log.advance();
+  await kafka.advance();
   for (;;) {
+    const l = log.current;
+    const k = kafka.current;
     if (l.done) {
       // The log ends: what the topic still has must be newer than the log's position.
-      for (; !k.done; k = await kafka.next()) {
-        const record = k.value;
-        if (BigInt(record.offset) < mustHold || overdue(record)) {
+      for (; !kafka.current.done; await kafka.advance()) {
+        const record = kafka.current.value;
+        const below = compareOffsets(record.offset, mustHold) < 0;
+        if (below || overdue(record)) {
           return difference(
             'missing',
             record.offset,
             null,
-            BigInt(record.offset) < mustHold
+            below
               ? `the topic has offset ${record.offset}, below the log's position ${bounds.mustHoldBelow}, and the log ends before it`
               : `the topic has offset ${record.offset} (written ${new Date(Number(record.timestamp)).toISOString()}), longer ago than ingest may take, and the log ends before it`,
           );
@@ -225,10 +256,9 @@ export async function witnessPartition(
       return result(null);
     }
     const entry = l.value;
-    const offset = BigInt(entry.offset);
-    if (offset <= lastOffset) {
+    if (lastOffset !== null && compareOffsets(entry.offset, lastOffset) <= 0) {
       const seen = recent.get(entry.offset);
-      return seen !== undefined && seen === fingerprint(entry)
+      return seen !== undefined && sameRecord(seen, entry)
         ? difference(
             'duplicated',
             entry.offset,
@@ -251,8 +281,8 @@ export async function witnessPartition(
       );
     }
     const record = k.value;
-    const kafkaOffset = BigInt(record.offset);
-    if (offset === kafkaOffset) {
+    const order = compareOffsets(entry.offset, record.offset);
+    if (order === 0) {
       const field = alteredField(entry, record);
       if (field !== undefined) {
         return difference(
@@ -264,12 +294,14 @@ export async function witnessPartition(
         );
       }
       matched += 1;
-      lastOffset = offset;
-      recent.set(entry.offset, fingerprint(entry));
+      lastOffset = entry.offset;
+      recent.set(entry.offset, entry);
       if (recent.size > memory) recent.delete(recent.keys().next().value as string);
-      l = await log.next();
-      k = await kafka.next();
-    } else if (offset < kafkaOffset) {
+      const movingLog = log.advance();
+      if (movingLog) await movingLog;
+      const movingKafka = kafka.advance();
+      if (movingKafka) await movingKafka;
+    } else if (order < 0) {
       return difference(
         'extra',
         entry.offset,
@@ -279,7 +311,8 @@ export async function witnessPartition(
     } else {
       // The record at kafkaOffset is not where it belongs. Later in the log (reordered) or not at all?
       for (let i = 0; i < lookahead; i++) {
-        const later = await log.next();
+        await log.advance();
+        const later = log.current;
         if (later.done) break;
         if (later.value.offset === record.offset) {
           return difference(
