@@ -6,14 +6,7 @@
  * BENCH_CORE_ENTRIES (default 200,000) entries over 4 chains, each with ~300 bytes of raw value
  * and a canonical payload, like the audit's real entries.
  */
-import { canonicalJson } from '../src/core/canonical.js';
-import {
-  chainEntries,
-  ChainVerifier,
-  GENESIS_HASH,
-  type ChainedEntry,
-  type EntryContent,
-} from '../src/core/chain.js';
+import { chainEntries, ChainVerifier, GENESIS_HASH, type ChainedEntry } from '../src/core/chain.js';
 import { buildInclusionProof, verifyInclusionProof } from '../src/core/inclusion.js';
 import { entryLeafHash, MerkleRootBuilder } from '../src/core/merkle.js';
 import { foldAuditedAccount } from '../src/core/reconcile.js';
@@ -25,49 +18,23 @@ import {
   witnessPartition,
 } from '../src/core/witness.js';
 import { generateKeyPairSync } from 'node:crypto';
+import { depositContent } from '../test/entry-content.js';
 import type { AccountEvent } from '@tally/ledger';
 
 const N = Number(process.env['BENCH_CORE_ENTRIES'] ?? 200_000);
 const CHAINS = 4;
 const TOPIC = 'bench.audit-core.v1';
 
-function content(partition: number, i: number): EntryContent {
-  const accountId = `acc-${partition}-${i % 500}`;
-  const event = {
-    type: 'MoneyDeposited',
-    eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    accountId,
-    version: Math.floor(i / 500) + 2,
-    occurredAt: 1_700_000_000_000 + i,
-    commandId: `cmd-${i}`,
-    correlationId: `corr-${i}`,
-    actor: 'bench',
-    amount: 100 + (i % 1000),
-    currency: 'EUR',
-  };
-  return {
-    kind: 'event',
+const content = (partition: number, i: number) =>
+  depositContent({
     topic: TOPIC,
     partition,
-    offset: String(i * 2),
-    kafkaTimestamp: String(1_700_000_000_000 + i),
-    key: accountId,
+    offset: i * 2,
+    accountId: `acc-${partition}-${i % 500}`,
+    version: Math.floor(i / 500) + 2,
+    amount: 100 + (i % 1000),
     raw: Buffer.alloc(300, i % 251).toString('base64'),
-    payload: canonicalJson(event),
-    schemaSubject: `${TOPIC}-tally.account.MoneyDeposited`,
-    schemaVersion: 1,
-    schemaId: 3,
-    accountId,
-    eventType: 'MoneyDeposited',
-    accountVersion: event.version,
-    amount: event.amount,
-    currency: 'EUR',
-    occurredAt: event.occurredAt,
-    anomalyReason: null,
-    anomalyDetail: null,
-    recordedAt: 1_700_000_001_000,
-  };
-}
+  });
 
 const chains: ChainedEntry[][] = Array.from(
   { length: CHAINS },

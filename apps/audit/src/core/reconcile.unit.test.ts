@@ -1,4 +1,5 @@
 import type { AccountEvent } from '@tally/ledger';
+import { closed, deposited, opened, withdrawn } from '@tally/testing';
 import { describe, expect, it } from 'vitest';
 import {
   compareAccountIds,
@@ -12,34 +13,21 @@ import {
   type ProjectorStateAt,
 } from './reconcile.js';
 
-const T0 = Date.parse('2026-03-02T09:00:00Z');
-const envelope = (accountId: string, version: number) => ({
-  eventId: `${accountId}-${version}`,
-  accountId,
-  version,
-  occurredAt: T0 + version,
-  commandId: 'c',
-  correlationId: 'c',
-  actor: 'teller',
-});
-
 /** A random-ish but fixed workload: accounts with deposits, withdrawals, some closed. */
 function workload(accounts: number, eventsEach: number): Map<string, AccountEvent[]> {
   const all = new Map<string, AccountEvent[]>();
   for (let i = 0; i < accounts; i++) {
     const id = `acc-${String(i).padStart(3, '0')}`;
     const currency = ['EUR', 'JPY', 'BHD'][i % 3]!;
-    const events: AccountEvent[] = [
-      { type: 'AccountOpened', ...envelope(id, 1), owner: 'o', currency, overdraftLimit: 0 },
-    ];
+    const events: AccountEvent[] = [opened(id, undefined, 'o', currency)];
     for (let v = 2; v <= eventsEach; v++) {
       events.push(
         v % 3 === 0
-          ? { type: 'MoneyWithdrawn', ...envelope(id, v), amount: 7 * v, currency }
-          : { type: 'MoneyDeposited', ...envelope(id, v), amount: 100 * v + i, currency },
+          ? withdrawn(id, v, 7 * v, undefined, currency)
+          : deposited(id, v, 100 * v + i, undefined, currency),
       );
     }
-    if (i % 5 === 0) events.push({ type: 'AccountClosed', ...envelope(id, eventsEach + 1) });
+    if (i % 5 === 0) events.push(closed(id, eventsEach + 1));
     all.set(id, events);
   }
   return all;
@@ -145,13 +133,7 @@ describe('reconciliation at the audited version', () => {
     const last = projector.history.get('acc-011')!;
     last[last.length - 1] = { ...last.at(-1)!, balance: 0n };
     projector.history.delete('acc-020');
-    projector.apply({
-      type: 'AccountOpened',
-      ...envelope('zz-ghost', 1),
-      owner: 'x',
-      currency: 'EUR',
-      overdraftLimit: 0,
-    });
+    projector.apply(opened('zz-ghost'));
     const auditSide = audited(events, (id) => (id === 'acc-007' ? 4 : 99));
     const summary = await collect(
       reconcileAccounts(auditSide, projector.heads(), projector.ports()),
@@ -195,16 +177,8 @@ describe('reconciliation at the audited version', () => {
 
   it('sums balances past 2^53 exactly', () => {
     const id = 'big';
-    const list: AccountEvent[] = [
-      { type: 'AccountOpened', ...envelope(id, 1), owner: 'o', currency: 'EUR', overdraftLimit: 0 },
-    ];
-    for (let v = 2; v <= 92; v++)
-      list.push({
-        type: 'MoneyDeposited',
-        ...envelope(id, v),
-        amount: 99_999_999_999_999,
-        currency: 'EUR',
-      });
+    const list: AccountEvent[] = [opened(id)];
+    for (let v = 2; v <= 92; v++) list.push(deposited(id, v, 99_999_999_999_999));
     expect(foldAuditedAccount(id, list).balances.at(-1)).toBe(9_099_999_999_999_909n);
   });
 

@@ -1,4 +1,5 @@
 import type { AccountEvent } from '@tally/ledger';
+import { deposited, opened as openedEvent, withdrawn } from '@tally/testing';
 import { describe, expect, it } from 'vitest';
 import { buildDailySummary, buildStatement, versionOrder, type AuditedEvent } from './reports.js';
 import { statementCsv } from './statement-csv.js';
@@ -10,57 +11,24 @@ const day = {
   from: Date.parse('2026-03-02T00:00:00Z'),
   to: Date.parse('2026-03-03T00:00:00Z'),
 };
-const env = (version: number, minutes: number, accountId = 'acc-1') => ({
-  eventId: `00000000-0000-4000-8000-${accountId}-${version}`,
-  accountId,
-  version,
-  occurredAt: T0 + minutes * 60_000,
-  commandId: `cmd-${version}`,
-  correlationId: `corr-${version}`,
-  actor: 'teller',
-});
-const opened = (
-  version: number,
-  minutes: number,
-  accountId = 'acc-1',
-  currency = 'EUR',
-): AccountEvent => ({
-  type: 'AccountOpened',
-  ...env(version, minutes, accountId),
-  owner: 'Ada',
-  currency,
-  overdraftLimit: 0,
-});
+const at = (minutes: number) => T0 + minutes * 60_000;
+const opened = (minutes: number, accountId = 'acc-1', currency = 'EUR') =>
+  openedEvent(accountId, at(minutes), 'Ada', currency);
 const deposit = (
   version: number,
   minutes: number,
   amount: number,
   accountId = 'acc-1',
   currency = 'EUR',
-): AccountEvent => ({
-  type: 'MoneyDeposited',
-  ...env(version, minutes, accountId),
-  amount,
-  currency,
-});
+) => deposited(accountId, version, amount, at(minutes), currency);
 const withdraw = (
   version: number,
   minutes: number,
   amount: number,
   accountId = 'acc-1',
   currency = 'EUR',
-): AccountEvent => ({
-  type: 'MoneyWithdrawn',
-  ...env(version, minutes, accountId),
-  amount,
-  currency,
-});
-const seed: AccountEvent[] = [
-  opened(1, 0),
-  deposit(2, 1, 100),
-  withdraw(3, 2, 30),
-  deposit(4, 3, 50),
-];
+) => withdrawn(accountId, version, amount, at(minutes), currency);
+const seed: AccountEvent[] = [opened(0), deposit(2, 1, 100), withdraw(3, 2, 30), deposit(4, 3, 50)];
 const meta = { generatedAt: T0 };
 
 describe('statement', () => {
@@ -85,7 +53,7 @@ describe('statement', () => {
 
   it('sums past 2^53 exactly', () => {
     const big = 99_999_999_999_999;
-    const events = [opened(1, 0), ...Array.from({ length: 91 }, (_, i) => deposit(i + 2, 1, big))];
+    const events = [opened(0), ...Array.from({ length: 91 }, (_, i) => deposit(i + 2, 1, big))];
     const s = buildStatement('acc-1', events, day);
     expect(s.totalDeposits).toBe(9_099_999_999_999_909n);
     expect(s.closingBalance).toBe(9_099_999_999_999_909n);
@@ -101,7 +69,7 @@ describe('statement', () => {
 
   it('cuts periods in version order when a later version carries an earlier time', () => {
     // Version 3 was stamped before version 2 (two intake instances, clocks apart).
-    const skewed = [opened(1, 0), deposit(2, 10, 100), withdraw(3, 5, 30), deposit(4, 20, 50)];
+    const skewed = [opened(0), deposit(2, 10, 100), withdraw(3, 5, 30), deposit(4, 20, 50)];
     // The bound at minute 8 falls after version 3's stamp: the cut is after version 3.
     const s = buildStatement('acc-1', skewed, { from: T0 + 8 * 60_000, to: day.to });
     expect(s.openingVersion).toBe(3);
@@ -115,7 +83,7 @@ describe('statement', () => {
 
   it('reports a version gap and a conflicting version instead of hiding them', () => {
     const events = [
-      opened(1, 0),
+      opened(0),
       deposit(2, 1, 100),
       deposit(5, 2, 7),
       { ...deposit(5, 3, 9), eventId: 'other' },
@@ -139,9 +107,9 @@ describe('daily summary', () => {
   it('counts and sums by event type per currency, refused commands by code, that day only', () => {
     const events: AuditedEvent[] = [
       ...seed,
-      opened(1, 0, 'acc-jp', 'JPY'),
+      opened(0, 'acc-jp', 'JPY'),
       deposit(2, 1, 500, 'acc-jp', 'JPY'),
-      opened(1, 0, 'acc-bh', 'BHD'),
+      opened(0, 'acc-bh', 'BHD'),
       deposit(2, 1, 1_234, 'acc-bh', 'BHD'),
       deposit(3, 24 * 60, 1, 'acc-bh', 'BHD'), // the next day
     ];
@@ -191,7 +159,7 @@ describe('daily summary', () => {
   it('sums past 2^53 exactly and surfaces holes between the day’s versions', () => {
     const big = 99_999_999_999_999;
     const events = [
-      opened(1, 0),
+      opened(0),
       ...Array.from({ length: 91 }, (_, i) => deposit(i + 2, 1, big)),
       // Versions 100..101 of acc-2 are absent; 98 and 99 occurred on an earlier day.
       deposit(99, 1, 1, 'acc-2'),

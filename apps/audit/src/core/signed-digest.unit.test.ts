@@ -1,13 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical.js';
-import {
-  chainEntries,
-  GENESIS_HASH,
-  hashEntry,
-  type ChainedEntry,
-  type EntryContent,
-} from './chain.js';
+import { depositContent } from '../../test/entry-content.js';
+import { chainEntries, GENESIS_HASH, hashEntry, type ChainedEntry } from './chain.js';
 import { signDigest as signHmacDigest } from './digest.js';
 import { buildInclusionProof, verifyInclusionProof } from './inclusion.js';
 import {
@@ -28,40 +22,15 @@ const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
 const TOPIC = 'bank.account-events.v1';
 
-function content(partition: number, offset: number, version: number): EntryContent {
-  const accountId = `acc-${partition}`;
-  const event = {
-    type: 'MoneyDeposited',
-    accountId,
-    version,
-    amount: 100 * version,
-    currency: 'EUR',
-    eventId: `e-${partition}-${version}`,
-    occurredAt: 1_700_000_000_000 + offset,
-  };
-  return {
-    kind: 'event',
+const content = (partition: number, offset: number, version: number) =>
+  depositContent({
     topic: TOPIC,
     partition,
-    offset: String(offset),
-    kafkaTimestamp: String(1_700_000_000_000 + offset),
-    key: accountId,
-    raw: Buffer.from(`raw-${partition}-${offset}`).toString('base64'),
-    payload: canonicalJson(event),
-    schemaSubject: `${TOPIC}-tally.account.MoneyDeposited`,
-    schemaVersion: 1,
-    schemaId: 3,
-    accountId,
-    eventType: 'MoneyDeposited',
-    accountVersion: version,
+    offset,
+    accountId: `acc-${partition}`,
+    version,
     amount: 100 * version,
-    currency: 'EUR',
-    occurredAt: 1_700_000_000_000 + offset,
-    anomalyReason: null,
-    anomalyDetail: null,
-    recordedAt: 1_700_000_000_500,
-  };
-}
+  });
 
 /** Three partitions; offsets advance by 2 (transaction markers take the odd ones). */
 class Log {
