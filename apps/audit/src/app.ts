@@ -1,7 +1,8 @@
 import type { Express, Request } from 'express';
 import { createHttpApp, HttpProblem, type Logger, type ReadinessCheck } from '@tally/service';
-import { signDigest, type Digest } from './core/digest.js';
+import { signDigest } from './core/digest.js';
 import { jsonSafe } from './core/money.js';
+import { parseDigest } from './core/signed-digest.js';
 import { statementCsv } from './core/statement-csv.js';
 import { statementHtml } from './core/statement-html.js';
 import { statementPdf } from './core/statement-pdf.js';
@@ -135,11 +136,26 @@ export function createAuditApp(options: AuditAppOptions): Express {
 
       app.post('/audit/digests/check', async (req, res) => {
         if (options.digestKey === undefined) throw digestDisabled();
-        const digest = req.body as Digest;
-        if (typeof digest !== 'object' || digest === null || !Array.isArray(digest.chains)) {
-          throw badParam('body', 'must be a digest as exported by POST /audit/digests');
+        // Untrusted JSON: parsed field by field (core/signed-digest.ts), every problem named.
+        const parsed = parseDigest(req.body);
+        if (!parsed.ok) {
+          throw new HttpProblem(
+            400,
+            'INVALID_DIGEST',
+            'Invalid digest',
+            parsed.problems.map((p) => `${p.at}: ${p.problem}`).join('; '),
+            { 'invalid-params': parsed.problems.map((p) => ({ name: p.at, reason: p.problem })) },
+          );
         }
-        res.json(await verifyLog(store, { digest, digestKey: options.digestKey }));
+        if (parsed.kind !== 'hmac') {
+          throw new HttpProblem(
+            400,
+            'UNSUPPORTED_DIGEST',
+            'Unsupported digest',
+            'this endpoint checks HMAC digests (format 1); Ed25519 digests are verified with their public key',
+          );
+        }
+        res.json(await verifyLog(store, { digest: parsed.digest, digestKey: options.digestKey }));
       });
 
       app.get('/reports/statement', async (req, res) => {

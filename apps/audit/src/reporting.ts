@@ -109,7 +109,8 @@ async function projectorGet(base: string, path: string, query: Record<string, st
   } catch (error) {
     throw new ProjectorUnavailableError(`projector at ${base} did not answer: ${String(error)}`);
   }
-  if (response.status === 404) return undefined;
+  // 404: unknown; 504: still unknown after the projector's bounded wait for ?minVersion.
+  if (response.status === 404 || response.status === 504) return undefined;
   if (!response.ok) {
     throw new ProjectorUnavailableError(
       `projector answered ${response.status} for ${url.pathname}`,
@@ -175,8 +176,11 @@ export async function reconciliationReport(
   const tally = new ReconciliationTally();
   const results = reconcileAccounts(audited, projectorAccounts(projectorUrl), {
     projectorAt: (accountId, version) => projectorAt(projectorUrl, accountId, version),
+    // A projector that has not reached the account yet gets its bounded wait (?minVersion=1).
     projectorAgain: async (accountId) => {
-      const body = await projectorGet(projectorUrl, `/accounts/${encodeURIComponent(accountId)}`);
+      const body = await projectorGet(projectorUrl, `/accounts/${encodeURIComponent(accountId)}`, {
+        minVersion: '1',
+      });
       return body === undefined ? undefined : head(body);
     },
     auditAgain: async (accountId) => {

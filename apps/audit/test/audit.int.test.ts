@@ -47,6 +47,7 @@ describe('audit service against the broker and the registry', () => {
       kafka: t.kafka,
       topic: t.topic,
       outcomesTopic: t.outcomesTopic,
+      digestKey: 'a-key-of-sixteen-chars',
     });
     await t.send([
       opened('seed', T),
@@ -186,6 +187,29 @@ describe('audit service against the broker and the registry', () => {
       outcomes: { accepted: 1, rejected: 3 },
       refusedByCode: { INSUFFICIENT_FUNDS: 2, ACCOUNT_CLOSED: 1 },
     });
+  });
+
+  it('refuses a malformed digest to check with 400 naming the field, and checks a real one', async () => {
+    const post = (body: string) =>
+      fetch(`${audit.base}/audit/digests/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    for (const body of ['null', '42', '[]', '{}', '{"algorithm":"HMAC-SHA256","chains":[1]}']) {
+      const res = await post(body);
+      expect(res.status, body).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    }
+    const named = (await (
+      await post(
+        '{"algorithm":"HMAC-SHA256","createdAt":1,"chains":[1],"count":1,"signature":"00"}',
+      )
+    ).json()) as { 'invalid-params': { name: string }[] };
+    expect(named['invalid-params'].map((p) => p.name)).toEqual(['chains[0]', 'signature']);
+    const digest = await (await fetch(`${audit.base}/audit/digests`, { method: 'POST' })).json();
+    const checked = await (await post(JSON.stringify(digest))).json();
+    expect(checked).toMatchObject({ ok: true, digest: { signatureValid: true } });
   });
 
   it('verifies over HTTP, serves OpenAPI, health and metrics', async () => {

@@ -91,7 +91,7 @@ console.log(
 const reconciliation = await call('GET', `${audit}/reports/reconciliation`);
 console.log(
   `  reconciliation with the projector: ok: ${String(reconciliation['ok'])}, ` +
-    `${String(reconciliation['accounts'])} accounts, ${(reconciliation['mismatches'] as unknown[]).length} mismatches`,
+    `${String(reconciliation['accounts'])} accounts, ${(reconciliation['problems'] as unknown[]).length} that differ or are missing`,
 );
 
 console.log(`

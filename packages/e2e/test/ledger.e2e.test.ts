@@ -252,7 +252,7 @@ describe('the three services as separate processes', () => {
       const reconciliation = (await (
         await fetch(`${audit.url}/reports/reconciliation`)
       ).json()) as unknown;
-      expect(reconciliation).toMatchObject({ ok: true, accounts: ACCOUNTS, mismatches: [] });
+      expect(reconciliation).toMatchObject({ ok: true, accounts: ACCOUNTS, problems: [] });
 
       console.log(
         `e2e: ${all.length} commands (${accepted.length} accepted, ${refused.length} refused), ` +

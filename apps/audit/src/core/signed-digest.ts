@@ -370,12 +370,14 @@ const signedDigestSchema = z.strictObject({
   signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'must be a base64 Ed25519 signature'),
 });
 
-const legacyDigestSchema = z.object({
+const legacyDigestSchema = z.strictObject({
   algorithm: z.literal('HMAC-SHA256'),
   createdAt: count,
-  chains: z.array(z.object({ chain: z.string(), seq: count, hash: hex64 })),
+  chains: z
+    .array(z.strictObject({ chain: z.string().min(1).max(300), seq: count, hash: hex64 }))
+    .max(100_000),
   count,
-  signature: z.string(),
+  signature: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
 });
 
 export type ParsedDigest =
@@ -390,8 +392,17 @@ export type ParsedDigest =
 
 /** Reads an untrusted JSON value as a digest; every problem names where it is. */
 export function parseDigest(value: unknown): ParsedDigest {
-  const legacy = legacyDigestSchema.safeParse(value);
-  if (legacy.success) return { ok: true, kind: 'hmac', digest: legacy.data };
+  const isLegacy =
+    typeof value === 'object' &&
+    value !== null &&
+    'algorithm' in value &&
+    value.algorithm === 'HMAC-SHA256';
+  if (isLegacy) {
+    const legacy = legacyDigestSchema.safeParse(value);
+    return legacy.success
+      ? { ok: true, kind: 'hmac', digest: legacy.data }
+      : { ok: false, problems: issues(legacy.error) };
+  }
   const parsed = signedDigestSchema.safeParse(value);
   if (parsed.success) {
     const digest = parsed.data as SignedDigest;
@@ -409,16 +420,17 @@ export function parseDigest(value: unknown): ParsedDigest {
     }
     return problems.length === 0 ? { ok: true, kind: 'ed25519', digest } : { ok: false, problems };
   }
-  return {
-    ok: false,
-    problems: parsed.error.issues.map((issue) => ({
-      at:
-        issue.path
-          .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-          .join('') || '(digest)',
-      problem: issue.message,
-    })),
-  };
+  return { ok: false, problems: issues(parsed.error) };
+}
+
+function issues(error: z.ZodError): DigestProblem[] {
+  return error.issues.map((issue) => ({
+    at:
+      issue.path
+        .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+        .join('') || '(digest)',
+    problem: issue.message,
+  }));
 }
 
 // ---- Checking a log against a verified digest. ----

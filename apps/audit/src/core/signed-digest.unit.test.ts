@@ -169,6 +169,8 @@ describe('Ed25519 digests', () => {
       'a-key-of-sixteen-chars',
     );
     expect(parseDigest(JSON.parse(JSON.stringify(hmac)))).toMatchObject({ ok: true, kind: 'hmac' });
+    const badHmac = parseDigest({ ...hmac, chains: [1] });
+    expect(!badHmac.ok && badHmac.problems.map((p) => p.at)).toEqual(['chains[0]']);
   });
 
   it('loads PEM keys and refuses keys of another type', () => {
