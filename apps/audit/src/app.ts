@@ -20,6 +20,7 @@ import {
   ProjectorUnavailableError,
   reconciliationReport,
   statementReport,
+  statementVerification,
 } from './reporting.js';
 import type { AuditStore, StoredEntry } from './store/types.js';
 import { verifyLog } from './verify.js';
@@ -186,15 +187,20 @@ export function createAuditApp(options: AuditAppOptions): Express {
             .type('text/csv; charset=utf-8')
             .attachment(`statement-${account}.csv`)
             .send(statementCsv(statement));
-        } else if (format === 'html') {
-          res
-            .type('text/html; charset=utf-8')
-            .send(statementHtml(statement, { generatedAt: clock(), timeZone }));
-        } else if (format === 'pdf') {
-          res
-            .type('application/pdf')
-            .attachment(`statement-${account}.pdf`)
-            .send(await statementPdf(statement, { generatedAt: clock(), timeZone }));
+        } else if (format === 'html' || format === 'pdf') {
+          const meta = {
+            generatedAt: clock(),
+            timeZone,
+            ...(await statementVerification(store, statement)),
+          };
+          if (format === 'html') {
+            res.type('text/html; charset=utf-8').send(statementHtml(statement, meta));
+          } else {
+            res
+              .type('application/pdf')
+              .attachment(`statement-${account}.pdf`)
+              .send(await statementPdf(statement, meta));
+          }
         } else {
           res.json(jsonSafe(statement));
         }

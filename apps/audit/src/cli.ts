@@ -7,7 +7,12 @@ import { statementCsv } from './core/statement-csv.js';
 import { statementHtml } from './core/statement-html.js';
 import { statementPdf } from './core/statement-pdf.js';
 import { parseDay, parsePeriod, parseTimeZone, type Parsed } from './core/time.js';
-import { dailyReport, reconciliationReport, statementReport } from './reporting.js';
+import {
+  dailyReport,
+  reconciliationReport,
+  statementReport,
+  statementVerification,
+} from './reporting.js';
 import { openAuditStore } from './store/open.js';
 import { verifyLog } from './verify.js';
 
@@ -102,7 +107,11 @@ async function main(argv: string[]): Promise<number> {
         );
         const statement = await statementReport(store, values.account, period);
         if (!statement) fail(`the audit log has no event of account ${values.account}`);
-        const meta = { generatedAt: Date.now(), timeZone };
+        const meta = {
+          generatedAt: Date.now(),
+          timeZone,
+          ...(await statementVerification(store, statement)),
+        };
         if (values.format === 'pdf') process.stdout.write(await statementPdf(statement, meta));
         else
           out(

@@ -13,10 +13,12 @@ import {
   buildDailySummary,
   buildStatement,
   type AnomalyFacts,
+  type AuditedEvent,
   type DailySummary,
   type OutcomeFacts,
   type Statement,
 } from './core/reports.js';
+import type { StatementVerification } from './core/statement-view.js';
 import type { Day, Period } from './core/time.js';
 import type { AuditStore } from './store/types.js';
 
@@ -37,14 +39,42 @@ async function anomalyFacts(
   }));
 }
 
+/** The account's events with the entry each comes from (chain and seq: what a proof names). */
+async function accountEvents(store: AuditStore, accountId: string): Promise<AuditedEvent[]> {
+  const events: AuditedEvent[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await store.accountEntries(accountId, after, 1_000);
+    for (const entry of page.items) {
+      if (entry.kind !== 'event' || entry.payload === null) continue;
+      const event = JSON.parse(entry.payload) as AccountEvent;
+      events.push({ ...event, entryRef: { chain: entry.chain, seq: entry.seq } });
+    }
+    if (page.next === null) return events;
+    after = Number(page.next);
+  }
+}
+
 export async function statementReport(
   store: AuditStore,
   accountId: string,
   period: Period,
 ): Promise<Statement | undefined> {
-  const events = parseEvents(await store.accountEventPayloads(accountId));
+  const events = await accountEvents(store, accountId);
   if (events.length === 0) return undefined;
   return buildStatement(accountId, events, period);
+}
+
+/** The head of the chain holding the statement's entries, for its verification footer. */
+export async function statementVerification(
+  store: AuditStore,
+  statement: Statement,
+): Promise<{ verification?: StatementVerification }> {
+  const chain = statement.lastEntry?.chain;
+  const head = (await store.heads()).find((h) => h.chain === chain);
+  return head
+    ? { verification: { chain: head.chain, headSeq: head.seq, headHash: head.hash } }
+    : {};
 }
 
 export async function dailyReport(store: AuditStore, day: Day): Promise<DailySummary> {

@@ -145,6 +145,19 @@ describe('audit service against the broker and the registry', () => {
     expect(html.type).toMatch(/text\/html/);
     const minors = [...html.text.matchAll(/data-minor="(-?\d+)"/g)].map((m) => Number(m[1]));
     expect(minors).toEqual([0, 100, 100, -30, 70, 50, 120, 120]);
+    // The footer names the chain head that verifies it; each line names its entry.
+    const head = (await store.heads()).find((h) => html.text.includes(`Audit chain ${h.chain},`));
+    expect(head && html.text).toContain(head?.hash);
+    expect([...html.text.matchAll(/data-entry="([^"]+)"/g)]).toHaveLength(3);
+
+    const pdf = await fetch(`${audit.base}${q}&format=pdf&tz=Europe/Berlin`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString('latin1'),
+    ).toBe('%PDF-');
   });
 
   it('refuses bad report parameters with problem+json', async () => {
