@@ -67,6 +67,25 @@ export function sampleEvents(): AuditedEvent[] {
         : { type: 'MoneyWithdrawn', ...envelope(at), amount, currency: 'EUR' },
     );
   }
+  // Transfers with another account, in the order they happened.
+  events.push(
+    {
+      type: 'TransferDebited',
+      ...envelope('2026-03-31T21:05:00Z'),
+      transferId: 'tr-9021',
+      toAccountId: 'acc-51d08e77',
+      amount: 18_400_00,
+      currency: 'EUR',
+    },
+    {
+      type: 'TransferCredited',
+      ...envelope('2026-03-31T21:40:00Z'),
+      transferId: 'tr-9034',
+      fromAccountId: 'acc-0a6b3f12',
+      amount: 2_250_00,
+      currency: 'EUR',
+    },
+  );
   // After the period: not on the statement.
   events.push({
     type: 'MoneyDeposited',

@@ -1,8 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import type { AccountEvent } from '@tally/ledger';
+import { balanceChange, type AccountEvent } from '@tally/ledger';
 import { hashEntry, type ChainedEntry } from './chain.js';
 import { entryLeafHash, inclusionPath, rootFromPath } from './merkle.js';
-import { signedAmount } from './reports.js';
 import {
   leafIndexOf,
   verifyDigestSignature,
@@ -84,7 +83,7 @@ function lineProblems(entry: ChainedEntry, line: LineClaim): DigestProblem[] {
     ['accountId', event.accountId, line.accountId],
     ['eventId', event.eventId, line.eventId],
     ['version', event.version, line.version],
-    ['amount', BigInt(signedAmount(event)), line.amount],
+    ['amount', BigInt(balanceChange(event)), line.amount],
     ['occurredAt', event.occurredAt, line.occurredAt],
   ];
   return claims

@@ -1,6 +1,5 @@
-import type { AccountEvent } from '@tally/ledger';
+import { balanceChange, type AccountEvent } from '@tally/ledger';
 import {
-  signedAmount,
   versionOrder,
   type AccountStatus,
   type VersionConflict,
@@ -52,7 +51,7 @@ export function foldAuditedAccount(
     if (event.version === 1 && event.type !== 'AccountOpened') break;
     if (event.type === 'AccountOpened') currency = event.currency;
     if (event.type === 'AccountClosed') closedAtVersion = event.version;
-    balance += BigInt(signedAmount(event));
+    balance += BigInt(balanceChange(event));
     balances.push(balance);
   }
   return {

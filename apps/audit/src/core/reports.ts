@@ -1,4 +1,4 @@
-import type { AccountEvent } from '@tally/ledger';
+import { balanceChange, type AccountEvent } from '@tally/ledger';
 import { addTo, currencyTotals, type CurrencyTotals, type Minor } from './money.js';
 import type { Period } from './time.js';
 
@@ -90,18 +90,22 @@ export function versionOrder(
   return { events: ordered, gaps, conflicts, duplicates };
 }
 
-export function signedAmount(event: AccountEvent): number {
-  if (event.type === 'MoneyDeposited') return event.amount;
-  if (event.type === 'MoneyWithdrawn') return -event.amount;
-  return 0;
+/** The other account of a transfer event, if the event is one. */
+function counterparty(event: AccountEvent): string | null {
+  if ('toAccountId' in event) return event.toAccountId;
+  if ('fromAccountId' in event) return event.fromAccountId;
+  return null;
 }
 
 export interface StatementLine {
   readonly occurredAt: number;
   readonly version: number;
   readonly eventId: string;
-  readonly type: 'MoneyDeposited' | 'MoneyWithdrawn';
-  /** Signed minor units: + deposit, - withdrawal. */
+  /** Any event that moves the balance: deposits, withdrawals, transfers out, in and back. */
+  readonly type: AccountEvent['type'];
+  /** The other account of a transfer, else null. */
+  readonly counterparty: string | null;
+  /** Signed minor units: + money in, - money out (the ledger's balanceChange). */
   readonly amount: Minor;
   /** Balance after the movement, minor units. */
   readonly balance: Minor;
@@ -122,8 +126,9 @@ export interface Statement {
   readonly movements: readonly StatementLine[];
   readonly closingBalance: Minor;
   readonly closingVersion: number;
-  readonly totalDeposits: Minor;
-  readonly totalWithdrawals: Minor;
+  /** Sum of the movements into and out of the account in the period, minor units. */
+  readonly totalIn: Minor;
+  readonly totalOut: Minor;
   /** Account status at the end of the period. */
   readonly status: AccountStatus;
   /** occurredAt of AccountClosed when it is within the statement. */
@@ -164,8 +169,8 @@ export function buildStatement(
   let owner: string | null = null;
   let status: AccountStatus = 'not-opened';
   let closedAt: number | null = null;
-  let deposits = 0n;
-  let withdrawals = 0n;
+  let moneyIn = 0n;
+  let moneyOut = 0n;
   let lastEntry: EntryRef | null = null;
   const movements: StatementLine[] = [];
   for (const event of ordered.events) {
@@ -178,19 +183,20 @@ export function buildStatement(
       status = 'closed';
       closedAt = event.occurredAt;
     }
-    const amount = BigInt(signedAmount(event));
+    const amount = BigInt(balanceChange(event));
     balance += amount;
     lastEntry = event.entryRef ?? null;
     if (event.version <= openingVersion) {
       opening = balance;
-    } else if (event.type === 'MoneyDeposited' || event.type === 'MoneyWithdrawn') {
-      if (amount > 0n) deposits += amount;
-      else withdrawals -= amount;
+    } else if (amount !== 0n) {
+      if (amount > 0n) moneyIn += amount;
+      else moneyOut -= amount;
       movements.push({
         occurredAt: event.occurredAt,
         version: event.version,
         eventId: event.eventId,
         type: event.type,
+        counterparty: counterparty(event),
         amount,
         balance,
         ...(event.entryRef ? { entryRef: event.entryRef } : {}),
@@ -208,8 +214,8 @@ export function buildStatement(
     movements,
     closingBalance: balance,
     closingVersion,
-    totalDeposits: deposits,
-    totalWithdrawals: withdrawals,
+    totalIn: moneyIn,
+    totalOut: moneyOut,
     status,
     closedAt,
     lastEntry,
@@ -238,9 +244,9 @@ export interface DailySummary {
   readonly to: number;
   readonly events: number;
   readonly accounts: number;
-  /** Count and sum of amounts per currency (minor units) for each event type. */
+  /** Count and sum of `amount` per currency (minor units) for each event type. */
   readonly byType: Record<string, { count: number; byCurrency: CurrencyTotals }>;
-  /** Deposits minus withdrawals per currency, minor units. */
+  /** Sum of balance changes per currency (money in minus money out; holds move none). */
   readonly netByCurrency: CurrencyTotals;
   readonly outcomes: { accepted: number; rejected: number };
   readonly refusedByCode: Record<string, number>;
@@ -274,9 +280,9 @@ export function buildDailySummary(
     accounts.add(event.accountId);
     const slot = (byType[event.type] ??= { count: 0, byCurrency: currencyTotals() });
     slot.count += 1;
-    if (event.type === 'MoneyDeposited' || event.type === 'MoneyWithdrawn') {
+    if ('amount' in event) {
       addTo(slot.byCurrency, event.currency, event.amount);
-      addTo(netByCurrency, event.currency, signedAmount(event));
+      addTo(netByCurrency, event.currency, balanceChange(event));
     }
   }
   const result = { accepted: 0, rejected: 0 };

@@ -38,8 +38,8 @@ describe('statement', () => {
     expect(s.movements.map((m) => m.balance)).toEqual([100n, 70n, 120n]);
     expect(s.movements.map((m) => m.amount)).toEqual([100n, -30n, 50n]);
     expect(s.closingBalance).toBe(120n);
-    expect(s.totalDeposits).toBe(150n);
-    expect(s.totalWithdrawals).toBe(30n);
+    expect(s.totalIn).toBe(150n);
+    expect(s.totalOut).toBe(30n);
     expect(s.gaps).toEqual([]);
   });
 
@@ -55,7 +55,7 @@ describe('statement', () => {
     const big = 99_999_999_999_999;
     const events = [opened(0), ...Array.from({ length: 91 }, (_, i) => deposit(i + 2, 1, big))];
     const s = buildStatement('acc-1', events, day);
-    expect(s.totalDeposits).toBe(9_099_999_999_999_909n);
+    expect(s.totalIn).toBe(9_099_999_999_999_909n);
     expect(s.closingBalance).toBe(9_099_999_999_999_909n);
     expect(statementCsv(s)).toContain('9099999999999909');
   });
@@ -94,6 +94,65 @@ describe('statement', () => {
       { accountId: 'acc-1', version: 5, kept: events[2]!.eventId, other: 'other' },
     ]);
     expect(statementHtml(s, meta)).toContain('Versions 3–4 of this account are missing');
+  });
+
+  it('shows transfers out, in and returned as movements; holds move no balance', () => {
+    const envelope = (version: number, minutes: number) => ({
+      ...deposit(version, minutes, 1),
+      type: undefined,
+    });
+    const events: AccountEvent[] = [
+      ...seed,
+      {
+        ...envelope(5, 4),
+        type: 'TransferDebited',
+        transferId: 't1',
+        toAccountId: 'acc-2',
+        amount: 40,
+        currency: 'EUR',
+      },
+      {
+        ...envelope(6, 5),
+        type: 'HoldPlaced',
+        holdId: 'h1',
+        amount: 10,
+        currency: 'EUR',
+        expiresAt: T0,
+      },
+      {
+        ...envelope(7, 6),
+        type: 'TransferReversed',
+        transferId: 't1',
+        toAccountId: 'acc-2',
+        amount: 40,
+        currency: 'EUR',
+        reason: 'ACCOUNT_CLOSED',
+      },
+      {
+        ...envelope(8, 7),
+        type: 'TransferCredited',
+        transferId: 't2',
+        fromAccountId: 'acc-3',
+        amount: 5,
+        currency: 'EUR',
+      },
+    ];
+    const s = buildStatement('acc-1', events, day);
+    expect(s.movements.map((m) => [m.type, m.counterparty, m.amount, m.balance])).toEqual([
+      ['MoneyDeposited', null, 100n, 100n],
+      ['MoneyWithdrawn', null, -30n, 70n],
+      ['MoneyDeposited', null, 50n, 120n],
+      ['TransferDebited', 'acc-2', -40n, 80n],
+      ['TransferReversed', 'acc-2', 40n, 120n],
+      ['TransferCredited', 'acc-3', 5n, 125n],
+    ]);
+    expect([s.totalIn, s.totalOut, s.closingVersion]).toEqual([195n, 70n, 8]);
+    const html = statementHtml(s, meta);
+    expect(html).toContain('Transfer to acc-2 returned');
+    expect(html).toContain('Transfer from acc-3');
+    const daily = buildDailySummary(day, events, [], []);
+    expect({ ...daily.netByCurrency }).toEqual({ EUR: 125n });
+    expect({ ...daily.byType['HoldPlaced']!.byCurrency }).toEqual({ EUR: 10n });
   });
 
   it('reports a statement whose opening event is missing (it became an anomaly)', () => {

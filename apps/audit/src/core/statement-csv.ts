@@ -24,6 +24,22 @@ export function statementCsv(s: Statement): string {
   const cur = s.currency ?? '';
   const entry = (m: Statement['movements'][number]) =>
     m.entryRef ? `${m.entryRef.chain}#${m.entryRef.seq}` : '';
+  // An OPENING or CLOSING line: a balance at a bound, no movement.
+  const boundary = (line: string, at: number, version: number, balance: bigint) => [
+    id,
+    line,
+    iso(at),
+    version,
+    '',
+    '',
+    '',
+    '',
+    String(balance),
+    '',
+    money(balance),
+    cur,
+    '',
+  ];
   const rows: (string | number)[][] = [
     [
       'statement_id',
@@ -32,6 +48,7 @@ export function statementCsv(s: Statement): string {
       'version',
       'event_id',
       'type',
+      'counterparty',
       'amount_minor',
       'balance_minor',
       'amount',
@@ -39,20 +56,7 @@ export function statementCsv(s: Statement): string {
       'currency',
       'entry',
     ],
-    [
-      id,
-      'OPENING',
-      iso(s.from),
-      s.openingVersion,
-      '',
-      '',
-      '',
-      String(s.openingBalance),
-      '',
-      money(s.openingBalance),
-      cur,
-      '',
-    ],
+    boundary('OPENING', s.from, s.openingVersion, s.openingBalance),
     ...s.movements.map((m) => [
       id,
       'MOVEMENT',
@@ -60,6 +64,7 @@ export function statementCsv(s: Statement): string {
       m.version,
       m.eventId,
       m.type,
+      m.counterparty ?? '',
       String(m.amount),
       String(m.balance),
       money(m.amount),
@@ -67,20 +72,7 @@ export function statementCsv(s: Statement): string {
       cur,
       entry(m),
     ]),
-    [
-      id,
-      'CLOSING',
-      iso(s.to),
-      s.closingVersion,
-      '',
-      '',
-      '',
-      String(s.closingBalance),
-      '',
-      money(s.closingBalance),
-      cur,
-      '',
-    ],
+    boundary('CLOSING', s.to, s.closingVersion, s.closingBalance),
   ];
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

@@ -25,12 +25,12 @@ const MARGIN = 42;
 const FOOTER_SPACE = 28;
 /** Column widths in points; they fill the A4 width between the margins (511 pt). */
 const COLUMNS = [
-  { key: 'date', title: 'DATE', width: 74, align: 'left' },
-  { key: 'description', title: 'DESCRIPTION', width: 66, align: 'left' },
-  { key: 'reference', title: 'REFERENCE', width: 61, align: 'left' },
-  { key: 'debit', title: 'MONEY OUT', width: 100, align: 'right' },
-  { key: 'credit', title: 'MONEY IN', width: 100, align: 'right' },
-  { key: 'balance', title: 'BALANCE', width: 110, align: 'right' },
+  { key: 'date', title: 'DATE', width: 66, align: 'left' },
+  { key: 'description', title: 'DESCRIPTION', width: 112, align: 'left' },
+  { key: 'reference', title: 'REFERENCE', width: 55, align: 'left' },
+  { key: 'debit', title: 'MONEY OUT', width: 90, align: 'right' },
+  { key: 'credit', title: 'MONEY IN', width: 90, align: 'right' },
+  { key: 'balance', title: 'BALANCE', width: 98, align: 'right' },
 ] as const;
 
 type Doc = InstanceType<typeof PDFDocument>;
@@ -173,7 +173,7 @@ function layout(doc: Doc, v: StatementView): void {
     cells: Record<string, string>,
     options: { bold?: boolean; band?: boolean; sub?: string; span?: string },
   ) => {
-    const height = options.sub ? 24 : 17;
+    const height = options.sub ? 21 : 17;
     if (y + height > bottom()) {
       doc.addPage();
       y = tableHeader(doc, MARGIN);
@@ -199,7 +199,7 @@ function layout(doc: Doc, v: StatementView): void {
         .font('sans')
         .fontSize(7)
         .fillColor(MUTED)
-        .text(options.sub, MARGIN + 3, y + 12, {
+        .text(options.sub, MARGIN + 3, y + 10.5, {
           width: COLUMNS[0].width - 6,
           lineBreak: false,
         });

@@ -137,6 +137,24 @@ export function zoneLabel(timeZone: string, from: number, to: number): string {
   return `${timeZone} (${offsets.join(', ')})`;
 }
 
+/** What a movement is, in the words of a statement. */
+function describe(line: Statement['movements'][number]): string {
+  switch (line.type) {
+    case 'MoneyDeposited':
+      return 'Deposit';
+    case 'MoneyWithdrawn':
+      return 'Withdrawal';
+    case 'TransferDebited':
+      return `Transfer to ${line.counterparty ?? '—'}`;
+    case 'TransferCredited':
+      return `Transfer from ${line.counterparty ?? '—'}`;
+    case 'TransferReversed':
+      return `Transfer to ${line.counterparty ?? '—'} returned`;
+    default:
+      return line.type;
+  }
+}
+
 const isMidnight = (instant: number, timeZone: string) =>
   (instant + zoneOffsetMs(instant, timeZone)) % 86_400_000 === 0;
 
@@ -208,7 +226,7 @@ export function statementView(s: Statement, meta: StatementMeta): StatementView 
     rows: s.movements.map((m) => ({
       date: date(m.occurredAt),
       time: time(m.occurredAt),
-      description: m.type === 'MoneyDeposited' ? 'Deposit' : 'Withdrawal',
+      description: describe(m),
       reference: m.eventId.slice(0, 8).toUpperCase(),
       eventId: m.eventId,
       entry: m.entryRef ? `${m.entryRef.chain}#${m.entryRef.seq}` : null,
@@ -219,8 +237,8 @@ export function statementView(s: Statement, meta: StatementMeta): StatementView 
       balanceMinor: String(m.balance),
     })),
     totals: {
-      credits: money(s.totalDeposits),
-      debits: money(s.totalWithdrawals),
+      credits: money(s.totalIn),
+      debits: money(s.totalOut),
       count: s.movements.length,
     },
     warnings,
