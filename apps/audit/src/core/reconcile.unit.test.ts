@@ -1,4 +1,4 @@
-import type { AccountEvent } from '@tally/ledger';
+import { balanceChange, type AccountEvent } from '@tally/ledger';
 import { closed, deposited, opened, withdrawn } from '@tally/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -40,16 +40,10 @@ class ProjectorModel {
   apply(event: AccountEvent): void {
     const rows = this.history.get(event.accountId) ?? [];
     const before = BigInt(rows.at(-1)?.balance ?? 0n);
-    const delta =
-      event.type === 'MoneyDeposited'
-        ? event.amount
-        : event.type === 'MoneyWithdrawn'
-          ? -event.amount
-          : 0;
     if (event.type === 'AccountOpened') this.currency.set(event.accountId, event.currency);
     rows.push({
       version: event.version,
-      balance: before + BigInt(delta),
+      balance: before + BigInt(balanceChange(event)),
       status: event.type === 'AccountClosed' ? 'closed' : 'open',
     });
     this.history.set(event.accountId, rows);
