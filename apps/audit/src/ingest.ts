@@ -1,6 +1,6 @@
 import { EventDecodeError, type AccountEventSerde } from '@tally/events';
 import type { ApplyResult, PartitionBatch, PartitionStore } from '@tally/kafka';
-import type { AccountEvent } from '@tally/ledger';
+import { balanceChange, type AccountEvent } from '@tally/ledger';
 import type { KafkaMessage } from 'kafkajs';
 import { canonicalJson, CanonicalEncodingError } from './core/canonical.js';
 import type { EntryContent } from './core/chain.js';
@@ -59,10 +59,10 @@ export class SchemaInfoCache {
   }
 }
 
-function signedAmount(event: AccountEvent): number | null {
-  if (event.type === 'MoneyDeposited') return event.amount;
-  if (event.type === 'MoneyWithdrawn') return -event.amount;
-  return null;
+/** The entry's amount: the balance change, null for an event that moves no money. */
+function amountOf(event: AccountEvent): number | null {
+  const change = balanceChange(event);
+  return change === 0 ? null : change;
 }
 
 const keyOf = (message: KafkaMessage): string | null =>
@@ -161,7 +161,7 @@ function eventEntry(
     accountId: event.accountId,
     eventType: event.type,
     accountVersion: event.version,
-    amount: signedAmount(event),
+    amount: amountOf(event),
     currency: 'currency' in event ? event.currency : null,
     occurredAt: event.occurredAt,
     anomalyReason: null,

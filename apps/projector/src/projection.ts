@@ -1,4 +1,5 @@
 import {
+  balanceChange,
   CorruptEventStreamError,
   evolve,
   type AccountEvent,
@@ -71,12 +72,6 @@ function toRow(state: AccountState): AccountRow {
   };
 }
 
-function signedAmount(event: AccountEvent): number {
-  if (event.type === 'MoneyDeposited') return event.amount;
-  if (event.type === 'MoneyWithdrawn') return -event.amount;
-  return 0;
-}
-
 /** Folds one event onto the account's current row (undefined: no event applied yet). */
 export function projectEvent(current: AccountRow | undefined, event: AccountEvent): Projected {
   const version = current?.version ?? 0;
@@ -101,7 +96,7 @@ export function projectEvent(current: AccountRow | undefined, event: AccountEven
       version: account.version,
       eventId: event.eventId,
       eventType: event.type,
-      amount: signedAmount(event),
+      amount: balanceChange(event),
       balanceAfter: account.balance,
       occurredAt: event.occurredAt,
     },
@@ -175,7 +170,7 @@ export function projectEvents(
       version: event.version,
       eventId: event.eventId,
       eventType: event.type,
-      amount: signedAmount(event),
+      amount: balanceChange(event),
       balanceAfter: state.status === 'not-opened' ? 0 : state.balance,
       occurredAt: event.occurredAt,
     });

@@ -8,6 +8,7 @@ export {
   type OpenAccount,
   type WithdrawMoney,
 } from './commands.js';
+export { balanceChange } from './balance-change.js';
 export {
   CURRENCIES,
   CURRENCY_CODES,
