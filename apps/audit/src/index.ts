@@ -1,6 +1,5 @@
 export * from './config.js';
 export { createAuditApp, type AuditAppOptions } from './app.js';
-export { canonicalJson, CanonicalEncodingError } from './core/canonical.js';
 export * from './core/chain.js';
 export * from './core/digest.js';
 export * from './core/reports.js';

@@ -1,8 +1,12 @@
-import { EventDecodeError, type AccountEventSerde } from '@tally/events';
+import {
+  canonicalJson,
+  CanonicalEncodingError,
+  EventDecodeError,
+  type AccountEventSerde,
+} from '@tally/events';
 import type { ApplyResult, PartitionBatch, PartitionStore } from '@tally/kafka';
 import { balanceChange, type AccountEvent } from '@tally/ledger';
 import type { KafkaMessage } from 'kafkajs';
-import { canonicalJson, CanonicalEncodingError } from './core/canonical.js';
 import type { EntryContent } from './core/chain.js';
 import type { AuditMetrics } from './metrics.js';
 import type { AuditStore } from './store/types.js';

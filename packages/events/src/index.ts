@@ -1,3 +1,4 @@
+export { canonicalJson, CanonicalEncodingError } from './canonical-json.js';
 export {
   compatibilityProblems,
   formatProblem,
