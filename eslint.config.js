@@ -20,6 +20,20 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
+    // Kafka is reached only through packages/kafka, Tally's own port: kafkajs is unmaintained
+    // upstream, and a library's types leaking past its adapter would make it hard to replace.
+    files: ['**/*.ts'],
+    ignores: ['packages/kafka/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kafkajs', message: 'use @tally/kafka (Tally’s port to Kafka) instead' }],
+        },
+      ],
+    },
+  },
+  {
     // The pure domain has no I/O: no Node built-ins, no environment, no clock.
     files: ['packages/ledger/src/**/*.ts'],
     ignores: ['**/*.test.ts'],

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountEventSerde } from '@tally/events';
-import { createKafka, PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
+import { kafkaFromEnv, PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
 import { benchTopicName, preloadBenchTopic, registryUrl, scratchDatabase } from '@tally/testing';
 import { AuditIngestor, SchemaInfoCache } from '../src/ingest.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
@@ -25,10 +25,7 @@ const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
 const FETCH_BYTES = Number(process.env['BENCH_FETCH_BYTES'] ?? 8 << 20);
 const topic = benchTopicName(EVENTS, ACCOUNTS);
-const kafka = createKafka({
-  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
-  clientId: 'bench-audit',
-});
+const kafka = kafkaFromEnv(process.env, { clientId: 'bench-audit' });
 const admin = kafka.admin();
 const log = (line: string) => process.stderr.write(line);
 

@@ -4,9 +4,8 @@ import {
   EventDecodeError,
   type AccountEventSerde,
 } from '@tally/events';
-import type { ApplyResult, PartitionBatch, PartitionStore } from '@tally/kafka';
+import type { ApplyResult, KafkaRecord, PartitionBatch, PartitionStore } from '@tally/kafka';
 import { balanceChange, type AccountEvent } from '@tally/ledger';
-import type { KafkaMessage } from 'kafkajs';
 import type { EntryContent } from './core/chain.js';
 import type { AuditMetrics } from './metrics.js';
 import type { AuditStore } from './store/types.js';
@@ -69,7 +68,7 @@ function amountOf(event: AccountEvent): number | null {
   return change === 0 ? null : change;
 }
 
-const keyOf = (message: KafkaMessage): string | null =>
+const keyOf = (message: KafkaRecord): string | null =>
   message.key === null ? null : message.key.toString('utf8');
 
 /**
@@ -80,7 +79,7 @@ function content(
   kind: EntryContent['kind'],
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: KafkaRecord,
   recordedAt: number,
   rest: {
     readonly key?: string | null;
@@ -125,7 +124,7 @@ function content(
 function anomaly(
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: KafkaRecord,
   recordedAt: number,
   reason: string,
   detail: string,
@@ -147,7 +146,7 @@ function eventEntry(
   schemaId: number,
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: KafkaRecord,
   recordedAt: number,
 ): EntryContent {
   return {
@@ -183,7 +182,7 @@ export function eventContentCached(
   schemas: SchemaInfoCache,
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: KafkaRecord,
   recordedAt: number,
 ): EntryContent | undefined {
   const value = message.value;
@@ -207,7 +206,7 @@ export async function eventContent(
   schemas: SchemaInfoCache,
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: KafkaRecord,
   recordedAt: number,
 ): Promise<EntryContent> {
   let event: AccountEvent;
@@ -239,7 +238,7 @@ export async function eventContent(
 export function outcomeContent(
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  message: KafkaRecord,
   recordedAt: number,
 ): EntryContent {
   let record: Record<string, unknown>;

@@ -12,10 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger('audit', config.LOG_LEVEL);
   const store = await openAuditStore(config);
   const metrics = createAuditMetrics();
-  const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID },
-    logger,
-  );
+  const kafka = createKafka(config, { logger });
   const service = await AuditService.create({
     kafka,
     store,

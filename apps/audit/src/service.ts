@@ -1,14 +1,13 @@
 import { AccountEventSerde } from '@tally/events';
-import { PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
+import { PartitionConsumer, type KafkaClient, type PartitionConsumerEvent } from '@tally/kafka';
 import type { Logger, ReadinessCheck } from '@tally/service';
-import type { Kafka } from 'kafkajs';
 import { signDigest } from './core/digest.js';
 import { AuditIngestor, SchemaInfoCache } from './ingest.js';
 import type { AuditMetrics } from './metrics.js';
 import type { AuditStore } from './store/types.js';
 
 export interface AuditServiceOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly store: AuditStore;
   readonly metrics: AuditMetrics;
   readonly logger: Logger;
@@ -171,7 +170,7 @@ export class AuditService {
   }
 }
 
-async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
+async function topicExists(kafka: KafkaClient, topic: string): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
   try {

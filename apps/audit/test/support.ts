@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { ensureTopic } from '@tally/kafka';
+import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { createLogger } from '@tally/service';
-import type { Kafka } from 'kafkajs';
 import { createAuditApp } from '../src/app.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
@@ -25,7 +24,7 @@ export { freePort, pgAdminUrl, registryUrl, scratchDatabase } from '@tally/testi
 export const scratchDir = () => scratchFolder('audit-test');
 
 /** An events topic of its own with the schemas registered, an outcomes topic, and a producer. */
-export async function topics(partitions = 3, kafka: Kafka = testKafka('audit-test')) {
+export async function topics(partitions = 3, kafka: KafkaClient = testKafka('audit-test')) {
   const { topic, admin, serde, producer, send } = await testEventsTopic(
     kafka,
     'audit-events',
@@ -40,7 +39,7 @@ export async function topics(partitions = 3, kafka: Kafka = testKafka('audit-tes
     serde,
     send: (events: readonly AccountEvent[]) => send(events, { chunk: 2_000 }),
     async sendRaw(key: string, value: Buffer | null, target = topic) {
-      await producer.send({ topic: target, acks: -1, messages: [{ key, value }] });
+      await producer.send({ topic: target, messages: [{ key, value }] });
     },
     async endOffsets(t = topic): Promise<number> {
       const offsets = await admin.fetchTopicOffsets(t);
@@ -90,7 +89,7 @@ export function workload(prefix: string, accounts: number, movements: number): A
 /** The audit service in this process, listening on a free port. */
 export async function runAudit(options: {
   store: AuditStore;
-  kafka: Kafka;
+  kafka: KafkaClient;
   topic: string;
   outcomesTopic?: string;
   projectorUrl?: string;

@@ -1,5 +1,5 @@
 import type { AccountEventSerde } from '@tally/events';
-import type { BatchOutput } from '@tally/kafka';
+import type { BatchOutput, KafkaRecord, OutgoingRecord } from '@tally/kafka';
 import {
   decide,
   evolve,
@@ -8,7 +8,6 @@ import {
   type AccountState,
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
-import type { KafkaMessage, Message } from 'kafkajs';
 import type { LedgerView } from './ledger-view.js';
 import { decodeCommand, encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
 
@@ -29,12 +28,12 @@ export interface CommandHandlerOptions {
 export function commandHandler(options: CommandHandlerOptions) {
   const { view, serde, eventsTopic, outcomesTopic, logger, now = Date.now } = options;
 
-  return async (partition: number, messages: readonly KafkaMessage[]): Promise<BatchOutput> => {
+  return async (partition: number, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
     const states = new Map<string, AccountState>();
     const decided = new Map<string, OutcomeRecord>();
     const written: AccountEvent[] = [];
-    const eventMessages: Message[] = [];
-    const outcomeMessages: Message[] = [];
+    const eventMessages: OutgoingRecord[] = [];
+    const outcomeMessages: OutgoingRecord[] = [];
 
     for (const message of messages) {
       let record: CommandRecord;

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { KafkaProducer } from '@tally/kafka';
 import type { LedgerView } from './ledger-view.js';
 import { encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
 
@@ -22,7 +22,7 @@ export class KafkaCommandGateway implements CommandGateway {
   private readonly pending = new Map<string, number>();
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: KafkaProducer,
     private readonly view: LedgerView,
     private readonly topic: string,
     private readonly timeoutMs: number,
@@ -66,7 +66,6 @@ export class KafkaCommandGateway implements CommandGateway {
       try {
         await this.producer.send({
           topic: this.topic,
-          acks: -1,
           messages: batch.map(({ record }) => ({
             key: record.command.accountId,
             value: encodeRecord(record),

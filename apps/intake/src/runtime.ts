@@ -25,10 +25,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
     commands: config.TALLY_COMMANDS_TOPIC,
     outcomes: config.TALLY_OUTCOMES_TOPIC,
   };
-  const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID },
-    logger.child({ component: 'kafkajs' }),
-  );
+  const kafka = createKafka(config, { logger: logger.child({ component: 'kafkajs' }) });
   const admin = kafka.admin();
   await admin.connect();
   await ensureIntakeTopics(
@@ -87,7 +84,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
   });
   await processor.start();
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer();
   await producer.connect();
   const gateway = new KafkaCommandGateway(
     producer,

@@ -1,6 +1,5 @@
 import { ensureAccountEventsTopic } from '@tally/events';
-import { ensureTopic, type TopicSpec } from '@tally/kafka';
-import type { Admin } from 'kafkajs';
+import { ensureTopic, type KafkaAdmin, type TopicSpec } from '@tally/kafka';
 
 const SEVEN_DAYS_MS = String(7 * 24 * 60 * 60 * 1000);
 
@@ -15,7 +14,7 @@ export interface IntakeTopics {
  * of an account share a partition number, which is what lets one owner decide alone.
  */
 export async function ensureIntakeTopics(
-  admin: Admin,
+  admin: KafkaAdmin,
   topics: IntakeTopics,
   partitions: number,
   replicationFactor: number,

@@ -19,10 +19,7 @@ async function main(): Promise<void> {
     registryUrl: config.SCHEMA_REGISTRY_URL,
     topic: config.TALLY_EVENTS_TOPIC,
   });
-  const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID },
-    logger,
-  );
+  const kafka = createKafka(config, { logger });
   const metrics = createMetrics();
   const projector = new Projector({
     kafka,

@@ -3,6 +3,7 @@ import {
   PartitionConsumer,
   type ApplyResult,
   type Halt,
+  type KafkaClient,
   type PartitionBatch,
   type PartitionConsumerEvent,
   type PartitionLag,
@@ -10,13 +11,12 @@ import {
 } from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
 import type { Logger } from '@tally/service';
-import type { Kafka } from 'kafkajs';
 import type { ProjectorMetrics } from './metrics.js';
 import { projectEvent, projectEvents, type AccountRow, type HistoryRow } from './projection.js';
 import type { ReadModelStore } from './store/types.js';
 
 export interface ProjectorOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly groupId: string;
   readonly store: ReadModelStore;

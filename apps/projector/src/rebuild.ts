@@ -1,5 +1,5 @@
 import type { AccountEventSerde } from '@tally/events';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@tally/kafka';
 import { Projector } from './projector.js';
 import type { ReadModelStore } from './store/types.js';
 
@@ -12,7 +12,7 @@ export interface RebuildProgress {
 }
 
 export interface RebuildOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly serde: AccountEventSerde;
   /** Live store; the rebuild writes a new generation beside it. */

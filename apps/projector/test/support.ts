@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KafkaClient } from '@tally/kafka';
 import { testKafka } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { scratchDatabase, testEventsTopic } from '@tally/testing';
-import type { Kafka } from 'kafkajs';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { ReadModelStore } from '../src/store/types.js';
@@ -12,7 +12,10 @@ import type { ReadModelStore } from '../src/store/types.js';
 export { pgAdminUrl, registryUrl } from '@tally/testing';
 
 /** A topic of its own with the account-event schemas registered, and a serde for it. */
-export async function eventsTopic(partitions: number, kafka: Kafka = testKafka('projector-test')) {
+export async function eventsTopic(
+  partitions: number,
+  kafka: KafkaClient = testKafka('projector-test'),
+) {
   const { topic, admin, serde, producer, send } = await testEventsTopic(
     kafka,
     'projector',
@@ -27,7 +30,7 @@ export async function eventsTopic(partitions: number, kafka: Kafka = testKafka('
     send: (events: readonly AccountEvent[], partition?: number) =>
       send(events, partition === undefined ? {} : { partition }),
     async sendRaw(key: string, value: Buffer, partition: number) {
-      await producer.send({ topic, acks: -1, messages: [{ key, value, partition }] });
+      await producer.send({ topic, messages: [{ key, value, partition }] });
     },
     async highWatermarks(): Promise<number> {
       const offsets = await admin.fetchTopicOffsets(topic);

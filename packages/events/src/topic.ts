@@ -1,5 +1,4 @@
-import { ensureTopic, type TopicSpec } from '@tally/kafka';
-import type { Admin } from 'kafkajs';
+import { ensureTopic, type KafkaAdmin, type TopicSpec } from '@tally/kafka';
 
 export const ACCOUNT_EVENTS_TOPIC = 'bank.account-events.v1';
 
@@ -30,7 +29,7 @@ export function accountEventsTopicSpec(options: {
  * when an existing topic would delete or compact events or has another partition count.
  */
 export function ensureAccountEventsTopic(
-  admin: Admin,
+  admin: KafkaAdmin,
   options: Parameters<typeof accountEventsTopicSpec>[0],
 ): Promise<'created' | 'verified'> {
   return ensureTopic(admin, accountEventsTopicSpec(options));

@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { ensureTopic } from '@tally/kafka';
-import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { ensureTopic, type KafkaProducer } from '@tally/kafka';
+import { readTopics, testKafka, uniqueName } from '@tally/kafka/testing';
 import avro from 'avsc';
-import type { Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccountEventSerde,
@@ -21,8 +20,7 @@ const admin = kafka.admin();
 const topic = uniqueName('serde');
 const client = new RegistryClient(registryUrl);
 let serde: AccountEventSerde;
-let producer: Producer;
-const consumers: Consumer[] = [];
+let producer: KafkaProducer;
 
 async function decodeFailure(bytes: Buffer): Promise<EventDecodeError> {
   const error = await serde.decode(bytes).then(
@@ -39,12 +37,11 @@ beforeAll(async () => {
   await ensureTopic(admin, { topic, partitions: 2, replicationFactor: 1 });
   await registerSchemas(client, topic, loadSchemas());
   serde = await AccountEventSerde.connect({ registryUrl, topic });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = kafka.producer();
   await producer.connect();
 });
 
 afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect()));
   await producer.disconnect();
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
@@ -55,18 +52,12 @@ describe('AccountEventSerde', () => {
     const events = seedEvents();
     await producer.send({
       topic,
-      acks: -1,
       messages: events.map((e) => ({ key: e.accountId, value: serde.encode(e) })),
     });
     const decoded: unknown[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('serde-group') });
-    consumers.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => void decoded.push(await serde.decode(message.value)),
-    });
-    await waitUntil('all events decoded', () => decoded.length === events.length);
+    for (const { record } of await readTopics(kafka, [topic])) {
+      decoded.push(await serde.decode(record.value));
+    }
     expect(decoded).toEqual(events);
   });
 

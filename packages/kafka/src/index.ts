@@ -1,6 +1,17 @@
-export { createKafka } from './client.js';
+export { createKafka, kafkaFromEnv, type KafkaClientOptions } from './client.js';
 export { kafkaEnv, type KafkaConfig } from './config.js';
+export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
+export type {
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  KafkaRecord,
+  OutgoingRecord,
+  PartitionOffsets,
+  RecordMetadata,
+  TopicRecords,
+} from './types.js';
 export {
   PartitionConsumer,
   type ApplyResult,

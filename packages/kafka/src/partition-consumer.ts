@@ -1,5 +1,7 @@
 import type { Logger } from '@tally/service';
-import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
+import { kafkajsOf } from './client.js';
+import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
 /**
  * A consumer whose offsets live in the application's own database, next to the rows it writes,
@@ -25,7 +27,7 @@ export interface PartitionBatch {
   readonly partition: number;
   /** The stored offset this batch continues from. */
   readonly fromOffset: string;
-  readonly messages: readonly KafkaMessage[];
+  readonly messages: readonly KafkaRecord[];
   /** The offset after the last record of the fetched batch (control records included). */
   readonly nextOffset: string;
 }
@@ -54,7 +56,7 @@ export type PartitionConsumerEvent =
   | { type: 'assigned'; partitions: number[] };
 
 export interface PartitionConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly groupId: string;
   readonly store: PartitionStore;
@@ -86,14 +88,14 @@ export interface Halt {
 
 export class PartitionConsumer {
   private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private readonly admin: KafkaAdmin;
   private readonly next = new Map<number, string>();
   private readonly halts = new Map<number, Halt>();
   private assigned: number[] = [];
   private running = false;
 
   constructor(private readonly options: PartitionConsumerOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       readUncommitted: false,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,

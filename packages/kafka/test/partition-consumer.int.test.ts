@@ -1,9 +1,9 @@
-import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureTopic,
   PartitionConsumer,
   type ApplyResult,
+  type KafkaProducer,
   type PartitionBatch,
   type PartitionStore,
 } from '../src/index.js';
@@ -36,14 +36,14 @@ class MemoryStore implements PartitionStore {
 const kafka = testKafka('partition-consumer-test');
 const admin = kafka.admin();
 const topic = uniqueName('pc');
-let producer: Producer;
+let producer: KafkaProducer;
 const send = (values: string[], partition: number) =>
-  producer.send({ topic, acks: -1, messages: values.map((value) => ({ value, partition })) });
+  producer.send({ topic, messages: values.map((value) => ({ value, partition })) });
 
 beforeAll(async () => {
   await admin.connect();
   await ensureTopic(admin, { topic, partitions: 2, replicationFactor: 1 });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = kafka.producer();
   await producer.connect();
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import {
   RegistryClient,
 } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
-import { CompressionTypes, type Kafka } from 'kafkajs';
+import type { KafkaClient } from '@tally/kafka';
 import { deposited, opened } from './events.js';
 import { registryUrl } from './scratch.js';
 
@@ -39,7 +39,7 @@ export const benchTopicName = (events: number, accounts: number) =>
  * reuses it when it already holds exactly that many records. Shows progress on stderr.
  */
 export async function preloadBenchTopic(
-  kafka: Kafka,
+  kafka: KafkaClient,
   events: number,
   accounts: number,
 ): Promise<string> {
@@ -58,15 +58,13 @@ export async function preloadBenchTopic(
     if (have !== 0)
       throw new Error(`${topic} holds ${have} records, not ${events}; delete it first`);
     const serde = await AccountEventSerde.connect({ registryUrl, topic });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer();
     await producer.connect();
     const started = Date.now();
     const all = manyEvents('bench', accounts, Math.ceil(events / accounts)).slice(0, events);
     for (let i = 0; i < all.length; i += 20_000) {
       await producer.send({
         topic,
-        acks: -1,
-        compression: CompressionTypes.None,
         messages: all
           .slice(i, i + 20_000)
           .map((e) => ({ key: e.accountId, value: serde.encode(e) })),

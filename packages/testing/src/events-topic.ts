@@ -6,15 +6,15 @@ import {
   RegistryClient,
 } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient, KafkaProducer } from '@tally/kafka';
 import { uniqueName } from '@tally/kafka/testing';
 import { registryUrl } from './scratch.js';
 
 export interface TestEventsTopic {
   readonly topic: string;
-  readonly admin: Admin;
+  readonly admin: KafkaAdmin;
   readonly serde: AccountEventSerde;
-  readonly producer: Producer;
+  readonly producer: KafkaProducer;
   /** Sends events keyed by accountId (or all to one partition), in chunks of `chunk`. */
   send(
     events: readonly AccountEvent[],
@@ -27,7 +27,7 @@ export interface TestEventsTopic {
  * admin and an idempotent producer. The caller disconnects admin and producer.
  */
 export async function testEventsTopic(
-  kafka: Kafka,
+  kafka: KafkaClient,
   prefix: string,
   partitions: number,
 ): Promise<TestEventsTopic> {
@@ -37,7 +37,7 @@ export async function testEventsTopic(
   await ensureAccountEventsTopic(admin, { topic, partitions, replicationFactor: 1 });
   await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
   const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer();
   await producer.connect();
   return {
     topic,
@@ -48,7 +48,6 @@ export async function testEventsTopic(
       for (let i = 0; i < events.length; i += chunk) {
         await producer.send({
           topic,
-          acks: -1,
           messages: events.slice(i, i + chunk).map((e) => ({
             key: e.accountId,
             value: serde.encode(e),

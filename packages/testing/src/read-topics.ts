@@ -1,8 +1,7 @@
 import { AccountEventSerde } from '@tally/events';
-import { TopicFollower } from '@tally/kafka';
+import { TopicFollower, type KafkaRecord } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
-import type { KafkaMessage } from 'kafkajs';
 import { registryUrl } from './scratch.js';
 
 /**
@@ -11,7 +10,7 @@ import { registryUrl } from './scratch.js';
  */
 export async function readCommittedLedger<Outcome>(
   topics: { readonly events: string; readonly outcomes: string },
-  decodeOutcome: (value: KafkaMessage['value']) => Outcome,
+  decodeOutcome: (value: KafkaRecord['value']) => Outcome,
 ): Promise<{ events: AccountEvent[]; outcomes: Outcome[] }> {
   const kafka = testKafka('ledger-reader');
   const admin = kafka.admin();

@@ -11,10 +11,7 @@ const serde = await AccountEventSerde.connect({
   registryUrl: config.SCHEMA_REGISTRY_URL,
   topic: config.TALLY_EVENTS_TOPIC,
 });
-const kafka = createKafka({
-  brokers: config.KAFKA_BROKERS,
-  clientId: `${config.KAFKA_CLIENT_ID}-rebuild`,
-});
+const kafka = createKafka(config, { clientId: `${config.KAFKA_CLIENT_ID}-rebuild` });
 const before = await store.activeGeneration();
 process.stderr.write(
   `rebuilding ${store.kind} read model from ${config.TALLY_EVENTS_TOPIC} offset 0 (live generation ${before})\n`,
