@@ -1,4 +1,10 @@
-import type { AccountEventSerde } from '@tally/events';
+import {
+  decodeCommand,
+  encodeOutcome,
+  type AccountEventSerde,
+  type CommandRecord,
+  type OutcomeRecord,
+} from '@tally/events';
 import type { BatchOutput, KafkaRecord, OutgoingRecord } from '@tally/kafka';
 import {
   decide,
@@ -9,7 +15,6 @@ import {
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
 import type { LedgerView } from './ledger-view.js';
-import { decodeCommand, encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
 
 export interface CommandHandlerOptions {
   readonly view: LedgerView;
@@ -81,7 +86,7 @@ export function commandHandler(options: CommandHandlerOptions) {
             : null,
       };
       decided.set(commandId, outcome);
-      outcomeMessages.push({ key: command.accountId, value: encodeRecord(outcome), partition });
+      outcomeMessages.push({ key: command.accountId, value: encodeOutcome(outcome), partition });
     }
 
     return {

@@ -1,6 +1,6 @@
+import { encodeCommand, type CommandRecord, type OutcomeRecord } from '@tally/events';
 import type { KafkaProducer } from '@tally/kafka';
 import type { LedgerView } from './ledger-view.js';
-import { encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
 
 /** What the HTTP layer needs from command processing; the app is built against this port. */
 export interface CommandGateway {
@@ -68,7 +68,7 @@ export class KafkaCommandGateway implements CommandGateway {
           topic: this.topic,
           messages: batch.map(({ record }) => ({
             key: record.command.accountId,
-            value: encodeRecord(record),
+            value: encodeCommand(record),
           })),
         });
         for (const entry of batch) entry.done();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, decodeOutcome, ensureLedgerTopics } from '@tally/events';
 import { createKafka, PartitionProcessor, TopicFollower } from '@tally/kafka';
 import { createMetricsRegistry, type Logger } from '@tally/service';
 import type { Express } from 'express';
@@ -8,8 +8,6 @@ import { commandHandler } from './command-handler.js';
 import type { IntakeConfig } from './config.js';
 import { KafkaCommandGateway } from './gateway.js';
 import { LedgerView } from './ledger-view.js';
-import { decodeOutcome } from './records.js';
-import { ensureIntakeTopics } from './topics.js';
 
 export interface IntakeRuntime {
   readonly app: Express;
@@ -28,7 +26,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
   const kafka = createKafka(config, { logger: logger.child({ component: 'kafkajs' }) });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureIntakeTopics(
+  await ensureLedgerTopics(
     admin,
     topics,
     config.TALLY_TOPIC_PARTITIONS,

@@ -2,14 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
+import {
+  decodeOutcome,
+  loadSchemas,
+  registerSchemas,
+  RegistryClient,
+  type OutcomeRecord,
+} from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { closeHttpServer, createLogger } from '@tally/service';
 import { readCommittedLedger } from '@tally/testing';
 import { loadIntakeConfig } from '../src/config.js';
-import { decodeOutcome, type OutcomeRecord } from '../src/records.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
 
 export const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';

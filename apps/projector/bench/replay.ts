@@ -11,7 +11,7 @@ import { AccountEventSerde } from '@tally/events';
 import { kafkaFromEnv } from '@tally/kafka';
 import { rawReadRate } from '@tally/kafka/testing';
 import { benchTopicName, preloadBenchTopic, registryUrl } from '@tally/testing';
-import { Projector } from '../src/projector.js';
+import { balancesReadModel } from '../src/read-model.js';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { ReadModelStore } from '../src/store/types.js';
@@ -41,7 +41,7 @@ async function projectorRate(name: string, store: ReadModelStore): Promise<numbe
   let started = 0;
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const projector = new Projector({
+  const projector = balancesReadModel({
     kafka,
     topic,
     serde,

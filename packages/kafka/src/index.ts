@@ -22,6 +22,14 @@ export {
   type PartitionLag,
   type PartitionStore,
 } from './partition-consumer.js';
+export {
+  ReadModelService,
+  type ReadModelEvent,
+  type ReadModelOptions,
+  type ReadModelSource,
+  type TopicHalt,
+  type TopicLag,
+} from './read-model.js';
 export { TopicFollower, type PartitionOffset, type TopicFollowerOptions } from './follower.js';
 export {
   PartitionProcessor,

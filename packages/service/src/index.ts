@@ -1,4 +1,4 @@
-export { ConfigError, env, loadConfig } from './config.js';
+export { ConfigError, env, loadConfig, serviceEnv } from './config.js';
 export { createHttpApp, type HttpAppOptions } from './http.js';
 export { closeHttpServer } from './http-server.js';
 export { createLogger, type Logger } from './logger.js';
@@ -17,3 +17,12 @@ export {
   type GracefulShutdownOptions,
   type ShutdownStep,
 } from './shutdown.js';
+export { badParam, intParam, stringParam } from './query.js';
+export { listen, serve, type RunningService, type ServeOptions } from './serve.js';
+export {
+  databaseEnv,
+  inTransaction,
+  openStore,
+  type StoreOpeners,
+  type TransactionClient,
+} from './store.js';

@@ -2,11 +2,11 @@ import { AccountEventSerde } from '@tally/events';
 import { createKafka } from '@tally/kafka';
 import { loadProjectorConfig } from '../config.js';
 import { rebuild } from '../rebuild.js';
-import { openStore } from '../store/open.js';
+import { openReadModelStore } from '../store/open.js';
 
 /** `pnpm --filter @tally/projector run rebuild`: a fresh model from offset 0, swapped in atomically. */
 const config = loadProjectorConfig(process.env);
-const store = await openStore(config);
+const store = await openReadModelStore(config);
 const serde = await AccountEventSerde.connect({
   registryUrl: config.SCHEMA_REGISTRY_URL,
   topic: config.TALLY_EVENTS_TOPIC,

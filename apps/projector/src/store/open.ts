@@ -1,15 +1,15 @@
+import { openStore } from '@tally/service';
 import { PostgresStore } from './postgres.js';
 import { SqliteStore } from './sqlite.js';
 import type { ReadModelStore } from './types.js';
 
-export interface StoreConfig {
+/** PostgreSQL when DATABASE_URL is set, else the SQLite file. */
+export function openReadModelStore(config: {
   readonly DATABASE_URL?: string | undefined;
   readonly PROJECTOR_SQLITE_PATH: string;
-}
-
-/** PostgreSQL when DATABASE_URL is set, else the SQLite file. */
-export async function openStore(config: StoreConfig): Promise<ReadModelStore> {
-  return config.DATABASE_URL
-    ? PostgresStore.open(config.DATABASE_URL)
-    : SqliteStore.open(config.PROJECTOR_SQLITE_PATH);
+}): Promise<ReadModelStore> {
+  return openStore<ReadModelStore>(config.DATABASE_URL, config.PROJECTOR_SQLITE_PATH, {
+    postgres: (url) => PostgresStore.open(url),
+    sqlite: (path) => SqliteStore.open(path),
+  });
 }

@@ -1,34 +1,13 @@
 import pg from 'pg';
+import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
-import { toAccount, toHistory } from './sqlite.js';
+import { ACCOUNT_COLS, HISTORY_COLS, toAccount, toHistory } from './rows.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 const INT8 = 20;
-const ACCOUNT_COLS =
-  'account_id, owner, currency, overdraft_limit, balance, version, status, opened_at, updated_at, closed_at';
-const HISTORY_COLS =
-  'account_id, version, event_id, event_type, amount, balance_after, occurred_at';
 const LOCK_ID = 7_340_001;
 
 const schemaOf = (g: number) => `projector_g${g}`;
-
-async function inTransaction<T>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 async function createTables(client: pg.PoolClient, g: number): Promise<void> {
   const s = schemaOf(g);
@@ -82,26 +61,29 @@ export class PostgresStore implements ReadModelStore {
           oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
       },
     });
-    await inTransaction(pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
-      await client.query(`
+    await inTransaction(
+      () => pool.connect(),
+      async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+        await client.query(`
         CREATE SCHEMA IF NOT EXISTS projector;
         CREATE TABLE IF NOT EXISTS projector.meta (key text PRIMARY KEY, value text NOT NULL);
         CREATE TABLE IF NOT EXISTS projector.skips (
           topic text NOT NULL, partition integer NOT NULL, "offset" bigint NOT NULL,
           reason text NOT NULL, operator text NOT NULL, created_at bigint NOT NULL,
           PRIMARY KEY (topic, partition, "offset"));`);
-      const { rowCount } = await client.query(
-        `SELECT 1 FROM projector.meta WHERE key = 'active_generation'`,
-      );
-      if (rowCount === 0) {
-        await createTables(client, 1);
-        await client.query(
-          `INSERT INTO projector.meta (key, value) VALUES ('active_generation', '1'), ('max_generation', '1')`,
+        const { rowCount } = await client.query(
+          `SELECT 1 FROM projector.meta WHERE key = 'active_generation'`,
         );
-        await swapViews(client, 1);
-      }
-    });
+        if (rowCount === 0) {
+          await createTables(client, 1);
+          await client.query(
+            `INSERT INTO projector.meta (key, value) VALUES ('active_generation', '1'), ('max_generation', '1')`,
+          );
+          await swapViews(client, 1);
+        }
+      },
+    );
     return new PostgresStore(pool, await readActive(pool), true);
   }
 
@@ -127,23 +109,15 @@ export class PostgresStore implements ReadModelStore {
 
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
     const s = schemaOf(this.gen);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const work = async (client: pg.PoolClient): Promise<'committed' | 'stale'> => {
       // FOR SHARE: a swap (UPDATE of this row) waits until this batch is committed.
       const active = await readActive(client, 'FOR SHARE');
-      if (this.followsActive && active !== this.gen) {
-        await client.query('ROLLBACK');
-        return 'stale';
-      }
+      if (this.followsActive && active !== this.gen) return 'stale';
       const { rows } = await client.query<{ next_offset: number }>(
         `SELECT next_offset FROM ${s}.offsets WHERE topic = $1 AND partition = $2 FOR UPDATE`,
         [batch.topic, batch.partition],
       );
-      if (String(rows[0]?.next_offset ?? '0') !== batch.fromOffset) {
-        await client.query('ROLLBACK');
-        return 'stale';
-      }
+      if (String(rows[0]?.next_offset ?? '0') !== batch.fromOffset) return 'stale';
       const a = batch.accounts;
       if (a.length > 0) {
         await client.query(
@@ -189,14 +163,13 @@ export class PostgresStore implements ReadModelStore {
          ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
         [batch.topic, batch.partition, batch.nextOffset],
       );
-      await client.query('COMMIT');
       return 'committed';
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    };
+    return inTransaction(
+      () => this.pool.connect(),
+      work,
+      (result) => result === 'committed',
+    );
   }
 
   async refreshGeneration(): Promise<number> {
@@ -284,24 +257,30 @@ export class PostgresStore implements ReadModelStore {
   }
 
   async createGeneration(): Promise<ReadModelStore> {
-    const g = await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ value: string }>(
-        `UPDATE projector.meta SET value = (value::int + 1)::text WHERE key = 'max_generation' RETURNING value`,
-      );
-      const next = Number(rows[0]?.value);
-      await createTables(client, next);
-      return next;
-    });
+    const g = await inTransaction(
+      () => this.pool.connect(),
+      async (client) => {
+        const { rows } = await client.query<{ value: string }>(
+          `UPDATE projector.meta SET value = (value::int + 1)::text WHERE key = 'max_generation' RETURNING value`,
+        );
+        const next = Number(rows[0]?.value);
+        await createTables(client, next);
+        return next;
+      },
+    );
     return new PostgresStore(this.pool, g, false);
   }
 
   async activate(): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      await client.query(`UPDATE projector.meta SET value = $1 WHERE key = 'active_generation'`, [
-        String(this.gen),
-      ]);
-      await swapViews(client, this.gen);
-    });
+    await inTransaction(
+      () => this.pool.connect(),
+      async (client) => {
+        await client.query(`UPDATE projector.meta SET value = $1 WHERE key = 'active_generation'`, [
+          String(this.gen),
+        ]);
+        await swapViews(client, this.gen);
+      },
+    );
   }
 
   async dropInactive(): Promise<number[]> {
