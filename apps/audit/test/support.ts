@@ -4,6 +4,8 @@ import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { createLogger } from '@tally/service';
 import { createAuditApp } from '../src/app.js';
+import { PostgresAuditStore } from '../src/store/postgres.js';
+import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
 import type { AuditStore } from '../src/store/types.js';
@@ -14,6 +16,7 @@ import {
   opened,
   registryUrl,
   scratchDir as scratchFolder,
+  scratchStores,
   testEventsTopic,
   withdrawn,
 } from '@tally/testing';
@@ -22,6 +25,12 @@ export { freePort, pgAdminUrl, registryUrl, scratchDatabase } from '@tally/testi
 
 /** A temporary directory, removed by `remove()`. */
 export const scratchDir = () => scratchFolder('audit-test');
+
+/** The audit store over an empty SQLite file, and over an empty PostgreSQL database. */
+export const storeFactories = scratchStores<AuditStore>('audit-test', 'AUDIT_SQLITE_PATH', {
+  sqlite: (path) => SqliteAuditStore.open(path),
+  postgres: (url) => PostgresAuditStore.open(url),
+});
 
 /** An events topic of its own with the schemas registered, an outcomes topic, and a producer. */
 export async function topics(partitions = 3, kafka: KafkaClient = testKafka('audit-test')) {

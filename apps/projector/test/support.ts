@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { KafkaClient } from '@tally/kafka';
 import { testKafka } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
-import { scratchDatabase, testEventsTopic } from '@tally/testing';
+import {
+  scratchDatabase,
+  scratchStores,
+  testEventsTopic,
+  type ScratchStoreFactory,
+} from '@tally/testing';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { ReadModelStore } from '../src/store/types.js';
@@ -49,46 +51,14 @@ export { closed, deposited, manyEvents, opened, withdrawn } from '@tally/testing
 /** A database of its own on the local PostgreSQL, dropped by `drop`. */
 export const pgDatabase = () => scratchDatabase('projector_test');
 
-export interface StoreFactory {
-  readonly name: 'sqlite' | 'postgres';
-  /** A new empty store, its config env, and a cleanup. */
-  create(): Promise<{
-    store: ReadModelStore;
-    env: Record<string, string>;
-    cleanup: () => Promise<void>;
-  }>;
-}
+export type StoreFactory = ScratchStoreFactory<ReadModelStore>;
 
-export const storeFactories: readonly StoreFactory[] = [
+/** The read model over an empty SQLite file, and over an empty PostgreSQL database. */
+export const storeFactories = scratchStores<ReadModelStore>(
+  'projector-test',
+  'PROJECTOR_SQLITE_PATH',
   {
-    name: 'sqlite',
-    async create() {
-      const dir = mkdtempSync(join(tmpdir(), 'projector-test-'));
-      const path = join(dir, 'model.sqlite');
-      const store = SqliteStore.open(path);
-      return {
-        store,
-        env: { PROJECTOR_SQLITE_PATH: path },
-        cleanup: async () => {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
+    sqlite: (path) => SqliteStore.open(path),
+    postgres: (url) => PostgresStore.open(url),
   },
-  {
-    name: 'postgres',
-    async create() {
-      const db = await pgDatabase();
-      const store = await PostgresStore.open(db.url);
-      return {
-        store,
-        env: { DATABASE_URL: db.url },
-        cleanup: async () => {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  },
-];
+);

@@ -10,3 +10,4 @@ export {
 export { benchTopicName, manyEvents, preloadBenchTopic } from './bench-topic.js';
 export { readCommittedLedger } from './read-topics.js';
 export { testEventsTopic, type TestEventsTopic } from './events-topic.js';
+export { scratchStores, type ScratchStore, type ScratchStoreFactory } from './scratch-stores.js';

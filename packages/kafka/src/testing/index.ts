@@ -66,3 +66,8 @@ export function freePort(): Promise<number> {
   });
 }
 export { rawReadRate } from './raw-read.js';
+export {
+  partitionStoreContract,
+  type ContractCase,
+  type PartitionStoreFixture,
+} from './partition-store-contract.js';
