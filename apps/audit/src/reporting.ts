@@ -1,3 +1,4 @@
+import { decodeOutcome } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
 import {
   buildDailySummary,
@@ -8,7 +9,6 @@ import {
   type AuditedBalance,
   type DailySummary,
   type Mismatch,
-  type OutcomeFacts,
   type Period,
   type ProjectedBalance,
   type Statement,
@@ -37,8 +37,9 @@ export async function dailyReport(
   const period = dayPeriod(date);
   if (!period) return undefined;
   const events = parseEvents(await store.eventPayloadsBetween(period.from, period.to));
-  const outcomes = (await store.outcomePayloadsBetween(period.from, period.to)).map(
-    (p) => JSON.parse(p) as OutcomeFacts,
+  // Stored payloads are canonical JSON of outcomes that decoded; the one decoder reads them back.
+  const outcomes = (await store.outcomePayloadsBetween(period.from, period.to)).map((p) =>
+    decodeOutcome(Buffer.from(p, 'utf8')),
   );
   const { anomalies } = await store.counts();
   return buildDailySummary(date, period, events, outcomes, anomalies);

@@ -17,9 +17,9 @@ import {
   registryUrl,
   scratchDir as scratchFolder,
   scratchStores,
-  testEventsTopic,
   withdrawn,
 } from '@tally/testing';
+import { testEventsTopic } from '@tally/events/testing';
 
 export { freePort, pgAdminUrl, registryUrl, scratchDatabase } from '@tally/testing';
 

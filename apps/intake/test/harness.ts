@@ -2,18 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import {
-  decodeOutcome,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-  type OutcomeRecord,
-} from '@tally/events';
+import { loadSchemas, registerSchemas, RegistryClient, type OutcomeRecord } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { closeHttpServer, createLogger } from '@tally/service';
-import { readCommittedLedger } from '@tally/testing';
+import { readCommittedLedger } from '@tally/events/testing';
 import { loadIntakeConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
 
@@ -115,7 +109,7 @@ export async function post(
 export function readCommitted(
   topics: TestTopics,
 ): Promise<{ events: AccountEvent[]; outcomes: OutcomeRecord[] }> {
-  return readCommittedLedger(topics, decodeOutcome);
+  return readCommittedLedger(topics);
 }
 
 /** Committed record count of a topic (sum of end offsets; transaction markers included). */

@@ -1,35 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountEvent } from '@tally/ledger';
+import { closed as closedAt, deposited, opened, withdrawn } from '@tally/testing';
 import { foldBatch, projectAll, type AccountRow } from './projection.js';
 
-const env = (version: number, occurredAt: number, accountId = 'a') => ({
-  eventId: `00000000-0000-4000-8000-00000000000${version}`,
-  accountId,
-  version,
-  occurredAt,
-  commandId: 'c',
-  correlationId: 'r',
-  actor: 'x',
-});
-const open: AccountEvent = {
-  type: 'AccountOpened',
-  ...env(1, 10),
-  owner: 'Ada',
-  currency: 'EUR',
-  overdraftLimit: 0,
-};
-const dep = (v: number, amount: number): AccountEvent => ({
-  type: 'MoneyDeposited',
-  ...env(v, v * 10),
-  amount,
-  currency: 'EUR',
-});
-const wd = (v: number, amount: number): AccountEvent => ({
-  type: 'MoneyWithdrawn',
-  ...env(v, v * 10),
-  amount,
-  currency: 'EUR',
-});
+const open = opened('a', 10);
+const dep = (v: number, amount: number) => deposited('a', v, amount, v * 10);
+const wd = (v: number, amount: number) => withdrawn('a', v, amount, v * 10);
 
 const at = (events: readonly AccountEvent[]) =>
   events.map((event, i) => ({ offset: String(100 + i), event }));
@@ -62,7 +38,7 @@ describe('balance projection (pure fold)', () => {
   });
 
   it('halts at a version gap instead of skipping it, applying nothing after it', () => {
-    const other: AccountEvent = { ...open, ...env(1, 10, 'b') };
+    const other = opened('b', 10);
     const fold = foldBatch(new Map(), at([open, dep(3, 5), other]));
     expect(fold.halt).toEqual({
       offset: '101',
@@ -74,23 +50,15 @@ describe('balance projection (pure fold)', () => {
   });
 
   it('halts at an event that does not fit the account', () => {
-    const closed: AccountEvent = { type: 'AccountClosed', ...env(2, 20) };
+    const closed = closedAt('a', 2, 20);
     const fold = foldBatch(new Map(), at([open, closed, dep(3, 5)]));
     expect(fold.accounts).toEqual([expect.objectContaining({ status: 'closed', closedAt: 20 })]);
     expect(fold.halt).toMatchObject({ offset: '102', reason: expect.stringMatching(/^corrupt:/) });
   });
 
   it('gives the same rows whatever the batches, and leaves the stored rows untouched', () => {
-    const b = (v: number, amount: number): AccountEvent => ({ ...dep(v, amount), accountId: 'b' });
-    const events = [
-      open,
-      { ...open, accountId: 'b' },
-      dep(2, 100),
-      b(2, 7),
-      wd(3, 30),
-      b(3, 1),
-      dep(4, 50),
-    ];
+    const b = (v: number, amount: number) => deposited('b', v, amount, v * 10);
+    const events = [open, opened('b', 10), dep(2, 100), b(2, 7), wd(3, 30), b(3, 1), dep(4, 50)];
     const whole = foldBatch(new Map(), at(events));
     for (let split = 1; split < events.length; split++) {
       const first = foldBatch(new Map(), at(events.slice(0, split)));

@@ -1,12 +1,8 @@
 import type { KafkaClient } from '@tally/kafka';
 import { testKafka } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
-import {
-  scratchDatabase,
-  scratchStores,
-  testEventsTopic,
-  type ScratchStoreFactory,
-} from '@tally/testing';
+import { testEventsTopic } from '@tally/events/testing';
+import { scratchDatabase, scratchStores, type ScratchStoreFactory } from '@tally/testing';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { ReadModelStore } from '../src/store/types.js';

@@ -13,7 +13,7 @@ import {
   registerSchemas,
   SchemaNotRegisteredError,
 } from '../src/index.js';
-import { registryUrl, seedEvents } from './fixtures.js';
+import { registryUrl, seedEvents } from '@tally/testing';
 
 const kafka = testKafka('serde-test');
 const admin = kafka.admin();

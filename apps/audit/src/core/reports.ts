@@ -1,3 +1,4 @@
+import type { OutcomeRecord } from '@tally/events';
 import { balanceChange, isCurrencyCode, minorUnitsOf, type AccountEvent } from '@tally/ledger';
 
 /**
@@ -217,13 +218,13 @@ ${rows}
 `;
 }
 
-/** A command outcome as the intake writes it (only the fields the reports use). */
-export interface OutcomeFacts {
-  readonly commandType: string;
-  readonly outcome: 'accepted' | 'rejected';
-  readonly decidedAt: number;
+/**
+ * The fields of a command outcome (the OutcomeRecord contract of @tally/events) the daily summary
+ * reads; any code counts, also one this version does not know.
+ */
+export type OutcomeFacts = Pick<OutcomeRecord, 'outcome' | 'decidedAt'> & {
   readonly rejection: { readonly code: string } | null;
-}
+};
 
 export interface DailySummary {
   readonly date: string;

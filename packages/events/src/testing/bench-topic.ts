@@ -1,34 +1,10 @@
-import {
-  AccountEventSerde,
-  ensureAccountEventsTopic,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-} from '@tally/events';
-import type { AccountEvent } from '@tally/ledger';
+import { manyEvents, registryUrl } from '@tally/testing';
+import { RegistryClient } from '../registry-client.js';
+import { loadSchemas } from '../schemas.js';
+import { AccountEventSerde } from '../serde.js';
+import { ensureAccountEventsTopic } from '../topics.js';
+import { registerSchemas } from '../workflow.js';
 import type { KafkaClient } from '@tally/kafka';
-import { deposited, opened } from './events.js';
-import { registryUrl } from './scratch.js';
-
-/**
- * `accounts` accounts with `perAccount` events each (open, then deposits), interleaved version by
- * version so that every batch touches many accounts, as a busy ledger does.
- */
-export function manyEvents(
-  prefix: string,
-  accounts: number,
-  perAccount: number,
-  t0 = 1_700_000_000_000,
-): AccountEvent[] {
-  const events: AccountEvent[] = [];
-  for (let v = 1; v <= perAccount; v++) {
-    for (let a = 0; a < accounts; a++) {
-      const id = `${prefix}-${a}`;
-      events.push(v === 1 ? opened(id, t0 + v) : deposited(id, v, (a % 7) + v, t0 + v));
-    }
-  }
-  return events;
-}
 
 /** The topic the replay and audit benchmarks share, named by its size. */
 export const benchTopicName = (events: number, accounts: number) =>

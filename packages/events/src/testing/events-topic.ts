@@ -1,14 +1,12 @@
-import {
-  AccountEventSerde,
-  ensureAccountEventsTopic,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-} from '@tally/events';
+import { registryUrl } from '@tally/testing';
+import { RegistryClient } from '../registry-client.js';
+import { loadSchemas } from '../schemas.js';
+import { AccountEventSerde } from '../serde.js';
+import { ensureAccountEventsTopic } from '../topics.js';
+import { registerSchemas } from '../workflow.js';
 import type { AccountEvent } from '@tally/ledger';
 import type { KafkaAdmin, KafkaClient, KafkaProducer } from '@tally/kafka';
 import { uniqueName } from '@tally/kafka/testing';
-import { registryUrl } from './scratch.js';
 
 export interface TestEventsTopic {
   readonly topic: string;
