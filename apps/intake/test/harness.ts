@@ -10,8 +10,10 @@ import { closeHttpServer, createLogger } from '@tally/service';
 import { readCommittedLedger } from '@tally/events/testing';
 import { loadIntakeConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
+import { registryUrl } from '@tally/testing';
 
-export const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
+export { registryUrl };
+
 export const PARTITIONS = 3;
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 

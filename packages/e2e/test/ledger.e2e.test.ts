@@ -9,11 +9,10 @@ import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { foldEvents } from '@tally/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCommittedLedger } from '@tally/events/testing';
-import { freePort } from '@tally/testing';
+import { freePort, registryUrl } from '@tally/testing';
 import { ServiceProcess } from './services.js';
 import { sendUntilDecided, type Command, type Outcome } from './workload.js';
 
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const PARTITIONS = 3;
 const ACCOUNTS = 8;
 const CLIENTS = 6;

@@ -4,8 +4,8 @@ import { readTopics, testKafka, uniqueName } from '@tally/kafka/testing';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/index.js';
+import { registryUrl } from '@tally/testing';
 
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const kafka = testKafka('registry-roundtrip-test');
 const admin = kafka.admin();
 const topic = uniqueName('wire');
