@@ -27,7 +27,10 @@ type Facts = Omit<
 const keyOf = (record: KafkaRecord): string | null =>
   record.key === null ? null : record.key.toString('utf8');
 
-/** The one place an entry is put together: the record's coordinates and bytes, and the facts. */
+/**
+ * The one place an entry is put together: the record's coordinates and bytes, and the facts.
+ * Every field named, no spread: this runs once per record.
+ */
 export function entryContent(
   topic: string,
   partition: number,
@@ -36,13 +39,25 @@ export function entryContent(
   facts: Facts,
 ): EntryContent {
   return {
-    ...facts,
+    kind: facts.kind,
     topic,
     partition,
     offset: record.offset,
     kafkaTimestamp: record.timestamp,
     key: keyOf(record),
     raw: record.value === null ? null : record.value.toString('base64'),
+    payload: facts.payload,
+    schemaSubject: facts.schemaSubject,
+    schemaVersion: facts.schemaVersion,
+    schemaId: facts.schemaId,
+    accountId: facts.accountId,
+    eventType: facts.eventType,
+    accountVersion: facts.accountVersion,
+    amount: facts.amount,
+    currency: facts.currency,
+    occurredAt: facts.occurredAt,
+    anomalyReason: facts.anomalyReason,
+    anomalyDetail: facts.anomalyDetail,
     recordedAt,
   };
 }
