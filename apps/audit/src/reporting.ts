@@ -69,6 +69,9 @@ export interface ReconciliationReport {
   readonly durationMs: number;
 }
 
+/** How long one question to the projector may take. */
+const PROJECTOR_TIMEOUT_MS = 15_000;
+
 export class ProjectorUnavailableError extends Error {
   readonly code = 'PROJECTOR_UNAVAILABLE';
   constructor(message: string) {
@@ -116,7 +119,11 @@ async function askProjector(
   url.searchParams.set('minVersion', String(audited.version));
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' } });
+    // Bounded: the projector waits up to its minVersion limit (2 s by default), never forever.
+    response = await fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(PROJECTOR_TIMEOUT_MS),
+    });
   } catch (error) {
     throw new ProjectorUnavailableError(`projector at ${base} did not answer: ${String(error)}`);
   }

@@ -1,12 +1,5 @@
-import {
-  badParam,
-  createHttpApp,
-  HttpProblem,
-  intParam,
-  stringParam,
-  type Logger,
-  type ReadinessCheck,
-} from '@tally/service';
+import type { Logger, ReadinessCheck } from '@tally/service';
+import { badParam, createHttpApp, HttpProblem, intParam, stringParam } from '@tally/service';
 import type { Express, Request } from 'express';
 import type { ProjectorMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';

@@ -19,55 +19,42 @@ export interface TopicOptions {
 }
 
 const SEVEN_DAYS_MS = String(7 * 24 * 60 * 60 * 1000);
+const FOREVER = { 'retention.ms': '-1', 'retention.bytes': '-1' };
 
-const isr = (replicationFactor: number) =>
-  replicationFactor >= 3 ? { 'min.insync.replicas': '2' } : {};
+/** A topic of the ledger: records deleted (never compacted) per `retention`, 2 in-sync replicas of 3. */
+function ledgerTopic(
+  options: TopicOptions,
+  name: string,
+  retention: Readonly<Record<string, string>>,
+): TopicSpec {
+  return {
+    topic: options.topic ?? name,
+    partitions: options.partitions,
+    replicationFactor: options.replicationFactor,
+    configs: {
+      'cleanup.policy': 'delete',
+      ...retention,
+      ...(options.replicationFactor >= 3 ? { 'min.insync.replicas': '2' } : {}),
+    },
+  };
+}
 
 /**
  * The system of record: every account event, keyed by accountId, kept forever. Never compacted
  * (compaction would keep only the last event per account) and never deleted by time or size.
  */
 export function accountEventsTopicSpec(options: TopicOptions): TopicSpec {
-  return {
-    topic: options.topic ?? ACCOUNT_EVENTS_TOPIC,
-    partitions: options.partitions,
-    replicationFactor: options.replicationFactor,
-    configs: {
-      'cleanup.policy': 'delete',
-      'retention.ms': '-1',
-      'retention.bytes': '-1',
-      ...isr(options.replicationFactor),
-    },
-  };
+  return ledgerTopic(options, ACCOUNT_EVENTS_TOPIC, FOREVER);
 }
 
 /** Commands are only needed until decided; their outcomes are the record. */
 export function accountCommandsTopicSpec(options: TopicOptions): TopicSpec {
-  return {
-    topic: options.topic ?? ACCOUNT_COMMANDS_TOPIC,
-    partitions: options.partitions,
-    replicationFactor: options.replicationFactor,
-    configs: {
-      'cleanup.policy': 'delete',
-      'retention.ms': SEVEN_DAYS_MS,
-      ...isr(options.replicationFactor),
-    },
-  };
+  return ledgerTopic(options, ACCOUNT_COMMANDS_TOPIC, { 'retention.ms': SEVEN_DAYS_MS });
 }
 
 /** Idempotency and audit need every outcome forever. */
 export function commandOutcomesTopicSpec(options: TopicOptions): TopicSpec {
-  return {
-    topic: options.topic ?? COMMAND_OUTCOMES_TOPIC,
-    partitions: options.partitions,
-    replicationFactor: options.replicationFactor,
-    configs: {
-      'cleanup.policy': 'delete',
-      'retention.ms': '-1',
-      'retention.bytes': '-1',
-      ...isr(options.replicationFactor),
-    },
-  };
+  return ledgerTopic(options, COMMAND_OUTCOMES_TOPIC, FOREVER);
 }
 
 /**

@@ -22,6 +22,23 @@ export interface ContractCase {
 
 const TOPIC = 'contract.topic';
 
+/** Applies records to a partition of a topic, continuing from `from`, up to `next`. */
+const apply = (
+  f: PartitionStoreFixture,
+  partition: number,
+  from: number,
+  messages: readonly KafkaRecord[],
+  next: number,
+  topic = TOPIC,
+) =>
+  f.store.applyBatch({
+    topic,
+    partition,
+    fromOffset: String(from),
+    messages,
+    nextOffset: String(next),
+  });
+
 /**
  * The behaviour every PartitionStore promises the read-model skeleton, as cases a test file runs
  * for each implementation and database:
@@ -46,14 +63,7 @@ export function partitionStoreContract(open: () => Promise<PartitionStoreFixture
     {
       name: 'applies a batch and stores its next offset with it',
       run: withFixture(async (f) => {
-        const messages = await f.records(0, 0, 3);
-        const result = await f.store.applyBatch({
-          topic: TOPIC,
-          partition: 0,
-          fromOffset: '0',
-          messages,
-          nextOffset: '3',
-        });
+        const result = await apply(f, 0, 0, await f.records(0, 0, 3), 3);
         assert.deepEqual(result, { kind: 'applied', nextOffset: '3', applied: 3 });
         assert.deepEqual(await f.store.loadOffsets(TOPIC), new Map([[0, '3']]));
       }),
@@ -62,37 +72,18 @@ export function partitionStoreContract(open: () => Promise<PartitionStoreFixture
       name: 'refuses a batch that does not continue from the stored offset, and writes nothing',
       run: withFixture(async (f) => {
         const first = await f.records(0, 0, 2);
-        const batch = {
-          topic: TOPIC,
-          partition: 0,
-          fromOffset: '0',
-          messages: first,
-          nextOffset: '2',
-        };
-        assert.equal((await f.store.applyBatch(batch)).kind, 'applied');
+        assert.equal((await apply(f, 0, 0, first, 2)).kind, 'applied');
         // The same batch again: a redelivery after a crash, or another instance (fenced).
-        assert.deepEqual(await f.store.applyBatch(batch), { kind: 'reload' });
+        assert.deepEqual(await apply(f, 0, 0, first, 2), { kind: 'reload' });
         assert.deepEqual(await f.store.loadOffsets(TOPIC), new Map([[0, '2']]));
-        const next = await f.records(0, 2, 1);
-        const result = await f.store.applyBatch({
-          ...batch,
-          fromOffset: '2',
-          messages: next,
-          nextOffset: '3',
-        });
+        const result = await apply(f, 0, 2, await f.records(0, 2, 1), 3);
         assert.deepEqual(result, { kind: 'applied', nextOffset: '3', applied: 1 });
       }),
     },
     {
       name: 'moves past a batch of transaction markers only (no records)',
       run: withFixture(async (f) => {
-        const result = await f.store.applyBatch({
-          topic: TOPIC,
-          partition: 0,
-          fromOffset: '0',
-          messages: [],
-          nextOffset: '2',
-        });
+        const result = await apply(f, 0, 0, [], 2);
         assert.deepEqual(result, { kind: 'applied', nextOffset: '2', applied: 0 });
         assert.deepEqual(await f.store.loadOffsets(TOPIC), new Map([[0, '2']]));
       }),
@@ -100,17 +91,9 @@ export function partitionStoreContract(open: () => Promise<PartitionStoreFixture
     {
       name: 'keeps the offsets of partitions and topics apart',
       run: withFixture(async (f) => {
-        const apply = async (topic: string, partition: number, count: number) =>
-          f.store.applyBatch({
-            topic,
-            partition,
-            fromOffset: '0',
-            messages: await f.records(partition, 0, count),
-            nextOffset: String(count),
-          });
-        await apply(TOPIC, 0, 2);
-        await apply(TOPIC, 1, 1);
-        await apply('contract.other', 0, 3);
+        await apply(f, 0, 0, await f.records(0, 0, 2), 2);
+        await apply(f, 1, 0, await f.records(1, 0, 1), 1);
+        await apply(f, 0, 0, await f.records(0, 0, 3), 3, 'contract.other');
         assert.deepEqual(
           await f.store.loadOffsets(TOPIC),
           new Map([
@@ -129,13 +112,7 @@ export function partitionStoreContract(open: () => Promise<PartitionStoreFixture
           f.poison(1),
           ...(await f.records(0, 2, 1)),
         ];
-        const result = await f.store.applyBatch({
-          topic: TOPIC,
-          partition: 0,
-          fromOffset: '0',
-          messages,
-          nextOffset: '3',
-        });
+        const result = await apply(f, 0, 0, messages, 3);
         if (f.onPoison === 'halt') {
           assert.equal(result.kind, 'halted');
           assert.equal(result.kind === 'halted' && result.offset, '1');
