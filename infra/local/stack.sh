@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole local stack: PostgreSQL, the Kafka broker and the Schema Registry.
+# The whole local stack: PostgreSQL, the Kafka broker, the Schema Registry and the token issuer's
+# key pair (auth.sh; made once, kept by down and reset).
 # Usage: stack.sh up|down|status|reset|install
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 here="$(dirname "${BASH_SOURCE[0]}")"
@@ -17,6 +18,7 @@ case "$cmd" in
     kafka_pid=$!
     bash "$here/postgres.sh" up
     bash "$here/registry.sh" up
+    bash "$here/auth.sh" up
     wait "$kafka_pid" || die "Kafka did not come up (see $STATE_DIR/kafka/logs)"
     bash "$here/stack.sh" status
     ;;
@@ -30,6 +32,7 @@ case "$cmd" in
     bash "$here/postgres.sh" status || rc=3
     bash "$here/kafka.sh" status || rc=3
     bash "$here/registry.sh" status || rc=3
+    bash "$here/auth.sh" status || true  # a key, not a process: up makes it
     exit "$rc"
     ;;
   reset)

@@ -19,6 +19,17 @@ export const REJECTION_STATUS: Record<RejectionCode, number> = {
   BALANCE_NOT_ZERO: 409,
   // The client's If-Match no longer holds (RFC 9110 §13.1.1).
   VERSION_CONFLICT: 412,
+  // Transfers and holds (ADR 0007).
+  LIVE_HOLDS: 409,
+  UNSETTLED_TRANSFERS: 409,
+  TRANSFER_ALREADY_EXISTS: 409,
+  TRANSFER_NOT_FOUND: 404,
+  HOLD_ALREADY_EXISTS: 409,
+  HOLD_NOT_FOUND: 404,
+  HOLD_EXPIRED: 409,
+  HOLD_NOT_EXPIRED: 409,
+  CAPTURE_EXCEEDS_HOLD: 422,
+  INVALID_EXPIRY: 422,
 };
 
 const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code']);

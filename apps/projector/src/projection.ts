@@ -61,9 +61,12 @@ export interface BatchFold {
 export function toState(row: AccountRow | undefined): AccountState {
   if (row === undefined) return { status: 'not-opened', version: 0 };
   const { closedAt, status, ...rest } = row;
+  // The rows keep no holds or unsettled transfers yet (ADR 0007: the read side comes with the
+  // intake's transfer process); an event that ends one then halts the partition as corrupt.
+  const reservations = { held: 0, holds: [], unsettled: 0, unsettledTransfers: [] };
   return status === 'closed'
-    ? { ...rest, status, closedAt: closedAt ?? row.updatedAt }
-    : { ...rest, status };
+    ? { ...rest, ...reservations, status, closedAt: closedAt ?? row.updatedAt }
+    : { ...rest, ...reservations, status };
 }
 
 function toRow(state: OpenedState): AccountRow {

@@ -47,12 +47,24 @@ export function generateRecordTypes(schemas: readonly LocalSchema[]): string {
     });
     return `/** ${fullName}: ${schema.doc ?? ''} */\nexport interface ${name}Record {\n${fields.join('\n')}\n}`;
   });
-  const names = schemas.map(({ name }) => `'${name}'`).join(' | ');
   return [
     '// Generated from packages/events/schemas/*.avsc by `pnpm schemas codegen`. Do not edit.',
     '',
     ...blocks.flatMap((block) => [block, '']),
-    `export type EventTypeName = ${names};`,
+    unionType(
+      'EventTypeName',
+      schemas.map(({ name }) => `'${name}'`),
+    ),
     '',
   ].join('\n');
+}
+
+/** The repository's Prettier print width: the output must already be formatted as Prettier would. */
+const PRINT_WIDTH = 100;
+
+/** A union type alias on one line, or one member per line when that line would be too long. */
+function unionType(name: string, members: readonly string[]): string {
+  const oneLine = `export type ${name} = ${members.join(' | ')};`;
+  if (oneLine.length <= PRINT_WIDTH) return oneLine;
+  return [`export type ${name} =`, ...members.map((m) => `  | ${m}`)].join('\n') + ';';
 }

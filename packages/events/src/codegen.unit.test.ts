@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type {
-  AccountClosed,
-  AccountEvent,
-  AccountOpened,
-  MoneyDeposited,
-  MoneyWithdrawn,
+import {
+  ACCOUNT_EVENT_TYPES,
+  type AccountClosed,
+  type AccountEvent,
+  type AccountOpened,
+  type HoldCaptured,
+  type HoldExpired,
+  type HoldPlaced,
+  type HoldReleased,
+  type MoneyDeposited,
+  type MoneyWithdrawn,
+  type TransferCompleted,
+  type TransferCredited,
+  type TransferDebited,
+  type TransferReversed,
 } from '@tally/ledger';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { generateRecordTypes } from './codegen.js';
@@ -12,8 +21,16 @@ import type {
   AccountClosedRecord,
   AccountOpenedRecord,
   EventTypeName,
+  HoldCapturedRecord,
+  HoldExpiredRecord,
+  HoldPlacedRecord,
+  HoldReleasedRecord,
   MoneyDepositedRecord,
   MoneyWithdrawnRecord,
+  TransferCompletedRecord,
+  TransferCreditedRecord,
+  TransferDebitedRecord,
+  TransferReversedRecord,
 } from './generated/records.js';
 import { loadSchemas } from './schemas.js';
 
@@ -29,20 +46,27 @@ describe('types generated from the .avsc files', () => {
     expectTypeOf<MoneyDepositedRecord>().toEqualTypeOf<Omit<MoneyDeposited, 'type'>>();
     expectTypeOf<MoneyWithdrawnRecord>().toEqualTypeOf<Omit<MoneyWithdrawn, 'type'>>();
     expectTypeOf<AccountClosedRecord>().toEqualTypeOf<Omit<AccountClosed, 'type'>>();
+    expectTypeOf<TransferDebitedRecord>().toEqualTypeOf<Omit<TransferDebited, 'type'>>();
+    expectTypeOf<TransferCreditedRecord>().toEqualTypeOf<Omit<TransferCredited, 'type'>>();
+    expectTypeOf<TransferCompletedRecord>().toEqualTypeOf<Omit<TransferCompleted, 'type'>>();
+    expectTypeOf<TransferReversedRecord>().toEqualTypeOf<Omit<TransferReversed, 'type'>>();
+    expectTypeOf<HoldPlacedRecord>().toEqualTypeOf<Omit<HoldPlaced, 'type'>>();
+    expectTypeOf<HoldCapturedRecord>().toEqualTypeOf<Omit<HoldCaptured, 'type'>>();
+    expectTypeOf<HoldReleasedRecord>().toEqualTypeOf<Omit<HoldReleased, 'type'>>();
+    expectTypeOf<HoldExpiredRecord>().toEqualTypeOf<Omit<HoldExpired, 'type'>>();
     expectTypeOf<EventTypeName>().toEqualTypeOf<AccountEvent['type']>();
   });
 
   it('has one schema per domain event type, in the tally.account namespace', () => {
-    const names: Record<AccountEvent['type'], true> = {
-      AccountOpened: true,
-      MoneyDeposited: true,
-      MoneyWithdrawn: true,
-      AccountClosed: true,
-    };
     expect(loadSchemas().map((s) => s.fullName)).toEqual(
-      Object.keys(names)
-        .sort()
-        .map((name) => `tally.account.${name}`),
+      [...ACCOUNT_EVENT_TYPES].sort().map((name) => `tally.account.${name}`),
     );
+  });
+
+  it('writes a long union one member per line, as Prettier would', () => {
+    const generated = generateRecordTypes(loadSchemas());
+    expect(generated).toContain("export type EventTypeName =\n  | 'AccountClosed'\n");
+    const short = generateRecordTypes(loadSchemas().filter((s) => s.name === 'AccountOpened'));
+    expect(short).toContain("export type EventTypeName = 'AccountOpened';\n");
   });
 });

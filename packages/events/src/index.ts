@@ -50,4 +50,4 @@ export {
   type TopicOptions,
 } from './topics.js';
 export { frame, schemaIdOf, unframe } from './wire-format.js';
-export { registerSchemas, type RegistrationResult } from './workflow.js';
+export { registerSchemas, unknownEventSubjects, type RegistrationResult } from './workflow.js';

@@ -4,7 +4,7 @@ import { compatibilityProblems, formatProblem } from './compatibility.js';
 import { RegistryError, type RegistryClient } from './registry-client.js';
 import type { LocalSchema, RecordSchema } from './schemas.js';
 import { EVENT_SUBJECT_COMPATIBILITY, subjectFor } from './subjects.js';
-import { registerSchemas } from './workflow.js';
+import { registerSchemas, unknownEventSubjects } from './workflow.js';
 
 // The schema workflow behind `pnpm schemas <command>`. Each command writes lines through `out`
 // and returns the process exit code, so tests can run them against the real registry.
@@ -83,6 +83,20 @@ export async function registerCommand(ctx: SchemaCommandContext): Promise<number
     );
   }
   return 0;
+}
+
+/** `unknown`: the topic's subjects no local schema reads; exit 1 if there is any. */
+export async function unknownCommand(ctx: SchemaCommandContext): Promise<number> {
+  const unknown = await unknownEventSubjects(ctx.client, ctx.topic, ctx.schemas);
+  for (const subject of unknown) {
+    ctx.out(`unknown    ${subject}: a reader of this build halts on its events`);
+  }
+  ctx.out(
+    unknown.length === 0
+      ? `every event subject of ${ctx.topic} has a local schema`
+      : `${unknown.length} subject(s) unknown to this build: deploy readers that know them first`,
+  );
+  return unknown.length === 0 ? 0 : 1;
 }
 
 export async function listCommand(ctx: SchemaCommandContext): Promise<number> {

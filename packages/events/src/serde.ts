@@ -224,9 +224,12 @@ export class AccountEventSerde {
     }
     const local = writerType.name ? this.localByFullName.get(writerType.name) : undefined;
     if (local === undefined) {
+      // Skipping would be wrong: the event changes the account, and its version would leave a
+      // gap. Halting is the only safe answer; the message says what to deploy (ADR 0007).
       throw new EventDecodeError(
         'UNKNOWN_EVENT_TYPE',
-        `schema id ${schemaId} is ${writerType.name ?? 'an unnamed schema'}, not an account event type`,
+        `schema id ${schemaId} is ${writerType.name ?? 'an unnamed schema'}, not an account event ` +
+          `type this build knows: deploy a reader built with it (readers before writers)`,
         schemaId,
       );
     }

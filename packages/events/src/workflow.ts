@@ -39,3 +39,25 @@ export async function registerSchemas(
   }
   return results;
 }
+
+/** An Avro full name: what follows `<topic>-` in a subject of that topic. */
+const RECORD_FULL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * The subjects of the topic that none of the local schemas reads: event types a writer may
+ * already write and a consumer of this build would halt on (UNKNOWN_EVENT_TYPE). A deploy gate
+ * or a start-up check, so that "readers before writers" (ADR 0007) is checked, not hoped for.
+ */
+export async function unknownEventSubjects(
+  client: RegistryClient,
+  topic: string,
+  schemas: readonly LocalSchema[],
+): Promise<string[]> {
+  const known = new Set(schemas.map((local) => subjectFor(topic, local.fullName)));
+  const prefix = subjectFor(topic, '');
+  return (await client.subjects())
+    .filter((subject) => subject.startsWith(prefix))
+    .filter((subject) => RECORD_FULL_NAME.test(subject.slice(prefix.length)))
+    .filter((subject) => !known.has(subject))
+    .sort();
+}

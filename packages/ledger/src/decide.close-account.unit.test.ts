@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { given } from '../test/decider-spec.js';
-import { close, closed, deposited, opened, withdrawn } from '../test/fixtures.js';
+import {
+  close,
+  closed,
+  completed,
+  debited,
+  deposited,
+  holdPlaced,
+  holdReleased,
+  opened,
+  withdrawn,
+} from '../test/fixtures.js';
 
 describe('CloseAccount', () => {
   it('closes an account at a zero balance', () => {
@@ -48,5 +58,29 @@ describe('CloseAccount', () => {
       .when(close(4, { expectedVersion: 2 }))
       .then('VERSION_CONFLICT');
     expect(rejection.details).toEqual({ accountId: 'acc-1', expectedVersion: 2, actualVersion: 3 });
+  });
+});
+
+describe('CloseAccount with holds and transfers', () => {
+  it('refuses while a hold is live with LIVE_HOLDS, even at balance 0', () => {
+    const live = given([opened(1, { overdraftLimit: 5 }), holdPlaced(2, 5)])
+      .when(close(3))
+      .then('LIVE_HOLDS');
+    expect(live.details).toEqual({ accountId: 'acc-1', holds: 1, held: 5 });
+  });
+
+  it('closes once the hold ended', () => {
+    given([opened(1, { overdraftLimit: 5 }), holdPlaced(2, 5), holdReleased(3, 5)])
+      .when(close(4))
+      .then([closed(4)]);
+  });
+
+  it('refuses while a transfer is unsettled with UNSETTLED_TRANSFERS, then closes', () => {
+    const history = [opened(1), deposited(2, 300), debited(3, 300)];
+    const rejection = given(history).when(close(4)).then('UNSETTLED_TRANSFERS');
+    expect(rejection.details).toEqual({ accountId: 'acc-1', transfers: 1, unsettled: 300 });
+    given([...history, completed(4, 300)])
+      .when(close(5))
+      .then([closed(5)]);
   });
 });

@@ -142,6 +142,7 @@ describe('DepositMoney', () => {
           accountId: 'acc-1',
           amount: 11,
           balance: MAX_BALANCE_MINOR - 10,
+          unsettled: 0,
           maxBalance: MAX_BALANCE_MINOR,
         },
       });

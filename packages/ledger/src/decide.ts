@@ -1,21 +1,30 @@
-import type {
-  AccountCommand,
-  CloseAccount,
-  DepositMoney,
-  OpenAccount,
-  WithdrawMoney,
+import {
+  ACCOUNT_COMMAND_TYPES,
+  type AccountCommand,
+  type CloseAccount,
+  type DepositMoney,
+  type OpenAccount,
+  type WithdrawMoney,
 } from './commands.js';
+import { captureHold, expireHold, placeHold, releaseHold } from './decide-holds.js';
+import {
+  completeTransfer,
+  creditTransfer,
+  reverseTransfer,
+  transferMoney,
+} from './decide-transfers.js';
 import { accepted, rejected, type Decision } from './decision.js';
 import { describeValue, detailValue } from './describe-value.js';
 import {
   assertSameAccount,
+  checkCeiling,
+  checkFunds,
   checkSameCurrency,
   checkVersion,
   isRejected,
   requireOpenAccount,
 } from './guards.js';
 import { assertValidMetadata, envelopeFor } from './metadata.js';
-import { MAX_BALANCE_MINOR } from './money.js';
 import type { AccountState } from './state.js';
 import {
   checkAccountId,
@@ -32,9 +41,10 @@ import {
  * state and command always give the same decision, and neither is changed.
  *
  * Order of checks: metadata (throws LedgerUsageError), then the command's own fields
- * (INVALID_COMMAND, INVALID_AMOUNT, INVALID_CURRENCY), then existence (ACCOUNT_NOT_FOUND,
- * ACCOUNT_ALREADY_EXISTS), then expectedVersion (VERSION_CONFLICT), then lifecycle
- * (ACCOUNT_CLOSED), then the business rules of the command.
+ * (INVALID_COMMAND, INVALID_AMOUNT, INVALID_CURRENCY, INVALID_EXPIRY), then existence
+ * (ACCOUNT_NOT_FOUND, ACCOUNT_ALREADY_EXISTS), then expectedVersion (VERSION_CONFLICT), then
+ * lifecycle (ACCOUNT_CLOSED), then the business rules of the command. Transfers and holds are in
+ * decide-transfers.ts and decide-holds.ts (ADR 0007).
  */
 export function decide(state: AccountState, command: AccountCommand): Decision {
   assertValidMetadata(command);
@@ -53,13 +63,29 @@ export function decide(state: AccountState, command: AccountCommand): Decision {
       return withdrawMoney(state, command);
     case 'CloseAccount':
       return closeAccount(state, command);
+    case 'TransferMoney':
+      return transferMoney(state, command);
+    case 'CreditTransfer':
+      return creditTransfer(state, command);
+    case 'CompleteTransfer':
+      return completeTransfer(state, command);
+    case 'ReverseTransfer':
+      return reverseTransfer(state, command);
+    case 'PlaceHold':
+      return placeHold(state, command);
+    case 'CaptureHold':
+      return captureHold(state, command);
+    case 'ReleaseHold':
+      return releaseHold(state, command);
+    case 'ExpireHold':
+      return expireHold(state, command);
     default: {
       const unknown: never = command;
       const type: unknown = (unknown as { type?: unknown }).type;
       return rejected(
         'INVALID_COMMAND',
-        `command type ${describeValue(type)} is not allowed: one of OpenAccount, DepositMoney, ` +
-          `WithdrawMoney, CloseAccount`,
+        `command type ${describeValue(type)} is not allowed: one of ` +
+          ACCOUNT_COMMAND_TYPES.join(', '),
         { field: 'type', value: detailValue(type) },
       );
     }
@@ -99,22 +125,10 @@ function depositMoney(state: AccountState, command: DepositMoney): Decision {
   if (invalid) return invalid;
   const account = requireOpenAccount(state, command);
   if (isRejected(account)) return account;
-  const mismatch = checkSameCurrency(account, command.currency);
-  if (mismatch) return mismatch;
-  // Subtraction keeps the comparison exact whatever the operands (see money.ts).
-  if (command.amount > MAX_BALANCE_MINOR - account.balance) {
-    return rejected(
-      'BALANCE_LIMIT_EXCEEDED',
-      `depositing ${command.amount} into account ${account.accountId} would bring its balance ` +
-        `to ${account.balance + command.amount}, above the maximum balance of ${MAX_BALANCE_MINOR}`,
-      {
-        accountId: account.accountId,
-        amount: command.amount,
-        balance: account.balance,
-        maxBalance: MAX_BALANCE_MINOR,
-      },
-    );
-  }
+  const refused =
+    checkSameCurrency(account, command.currency) ??
+    checkCeiling(account, command.amount, 'depositing');
+  if (refused) return refused;
   return accepted([
     {
       ...envelopeFor(command, account.version),
@@ -130,25 +144,10 @@ function withdrawMoney(state: AccountState, command: WithdrawMoney): Decision {
   if (invalid) return invalid;
   const account = requireOpenAccount(state, command);
   if (isRejected(account)) return account;
-  const mismatch = checkSameCurrency(account, command.currency);
-  if (mismatch) return mismatch;
-  // balance - amount >= -overdraftLimit, written as amount <= available.
-  const available = account.balance + account.overdraftLimit;
-  if (command.amount > available) {
-    return rejected(
-      'INSUFFICIENT_FUNDS',
-      `withdrawing ${command.amount} from account ${account.accountId} would bring its balance ` +
-        `to ${account.balance - command.amount}, below the overdraft limit of ` +
-        `-${account.overdraftLimit}: at most ${Math.max(available, 0)} is available`,
-      {
-        accountId: account.accountId,
-        amount: command.amount,
-        balance: account.balance,
-        overdraftLimit: account.overdraftLimit,
-        available: Math.max(available, 0),
-      },
-    );
-  }
+  const refused =
+    checkSameCurrency(account, command.currency) ??
+    checkFunds(account, command.amount, 'withdrawing');
+  if (refused) return refused;
   return accepted([
     {
       ...envelopeFor(command, account.version),
@@ -168,6 +167,27 @@ function closeAccount(state: AccountState, command: CloseAccount): Decision {
       `account ${account.accountId} has a balance of ${account.balance} ` +
         `(${account.currency} minor units): an account can be closed only at a balance of 0`,
       { accountId: account.accountId, balance: account.balance, currency: account.currency },
+    );
+  }
+  if (account.holds.length > 0) {
+    return rejected(
+      'LIVE_HOLDS',
+      `account ${account.accountId} has ${account.holds.length} live hold(s) of ${account.held} ` +
+        `in total: capture, release or let them expire before closing the account`,
+      { accountId: account.accountId, holds: account.holds.length, held: account.held },
+    );
+  }
+  if (account.unsettledTransfers.length > 0) {
+    return rejected(
+      'UNSETTLED_TRANSFERS',
+      `account ${account.accountId} has ${account.unsettledTransfers.length} transfer(s) of ` +
+        `${account.unsettled} in total not yet completed or reversed: a reversal must find the ` +
+        `account open, so it closes once they settle`,
+      {
+        accountId: account.accountId,
+        transfers: account.unsettledTransfers.length,
+        unsettled: account.unsettled,
+      },
     );
   }
   return accepted([{ ...envelopeFor(command, account.version), type: 'AccountClosed' }]);

@@ -49,7 +49,8 @@ describe('decide, for every command', () => {
       code: 'INVALID_COMMAND',
       message:
         'command type "PayInterest" is not allowed: one of OpenAccount, DepositMoney, ' +
-        'WithdrawMoney, CloseAccount',
+        'WithdrawMoney, CloseAccount, TransferMoney, CreditTransfer, CompleteTransfer, ' +
+        'ReverseTransfer, PlaceHold, CaptureHold, ReleaseHold, ExpireHold',
       details: { field: 'type', value: 'PayInterest' },
     });
   });
@@ -132,7 +133,7 @@ describe('package entry', () => {
   });
 
   it('lists every rejection code once', () => {
-    expect(ledger.REJECTION_CODES).toHaveLength(11);
+    expect(ledger.REJECTION_CODES).toHaveLength(21);
     expect(new Set(ledger.REJECTION_CODES).size).toBe(ledger.REJECTION_CODES.length);
   });
 

@@ -34,6 +34,7 @@ describe('WithdrawMoney', () => {
       accountId: 'acc-1',
       amount: 1,
       balance: 0,
+      held: 0,
       overdraftLimit: 0,
       available: 0,
     });

@@ -1,3 +1,4 @@
+import type { FollowUp } from './commands.js';
 import type { AccountEvent } from './events.js';
 
 /**
@@ -27,6 +28,26 @@ export const REJECTION_CODES = [
   'BALANCE_LIMIT_EXCEEDED',
   /** CloseAccount while the balance is not 0. */
   'BALANCE_NOT_ZERO',
+  /** CloseAccount while a hold is live. */
+  'LIVE_HOLDS',
+  /** CloseAccount while a transfer from the account is not yet completed or reversed. */
+  'UNSETTLED_TRANSFERS',
+  /** TransferMoney or a capture with the id of a transfer the account has not settled yet. */
+  'TRANSFER_ALREADY_EXISTS',
+  /** CompleteTransfer or ReverseTransfer for no unsettled transfer of the account. */
+  'TRANSFER_NOT_FOUND',
+  /** PlaceHold with the id of a live hold. */
+  'HOLD_ALREADY_EXISTS',
+  /** CaptureHold, ReleaseHold or ExpireHold for no live hold of the account. */
+  'HOLD_NOT_FOUND',
+  /** CaptureHold at or after the hold's expiresAt. */
+  'HOLD_EXPIRED',
+  /** ExpireHold before the hold's expiresAt. */
+  'HOLD_NOT_EXPIRED',
+  /** CaptureHold of more than the hold's amount. */
+  'CAPTURE_EXCEEDS_HOLD',
+  /** PlaceHold whose expiresAt is not after the command's time, or too far after it. */
+  'INVALID_EXPIRY',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];
@@ -46,18 +67,22 @@ export interface Accepted {
   readonly outcome: 'accepted';
   /** The events to append, in order, with versions state.version + 1, + 2, ... */
   readonly events: AccountEvent[];
+  /** Commands for other accounts, written in the same transaction as the events (ADR 0007). */
+  readonly followUps: FollowUp[];
 }
 
 export interface Rejected {
   readonly outcome: 'rejected';
   readonly rejection: Rejection;
+  /** Commands a refusal still owes, e.g. the reversal of a refused credit (ADR 0007). */
+  readonly followUps: FollowUp[];
 }
 
 /** What decide returns: a rejection never carries events. */
 export type Decision = Accepted | Rejected;
 
-export function accepted(events: AccountEvent[]): Accepted {
-  return { outcome: 'accepted', events };
+export function accepted(events: AccountEvent[], followUps: FollowUp[] = []): Accepted {
+  return { outcome: 'accepted', events, followUps };
 }
 
 export function rejected(
@@ -65,5 +90,5 @@ export function rejected(
   message: string,
   details: Readonly<Record<string, RejectionDetailValue>>,
 ): Rejected {
-  return { outcome: 'rejected', rejection: { code, message, details } };
+  return { outcome: 'rejected', rejection: { code, message, details }, followUps: [] };
 }

@@ -35,7 +35,17 @@ export type CorruptEventStreamReason =
   /** the balance would leave the range where JavaScript numbers are exact. */
   | 'BALANCE_OUT_OF_RANGE'
   /** a type this version of the ledger does not know. */
-  | 'UNKNOWN_EVENT_TYPE';
+  | 'UNKNOWN_EVENT_TYPE'
+  /** a hold event for a hold that is not live on the account. */
+  | 'UNKNOWN_HOLD'
+  /** HoldPlaced with the id of a hold that is still live. */
+  | 'DUPLICATE_HOLD'
+  /** TransferCompleted or TransferReversed for no unsettled transfer of the account. */
+  | 'UNKNOWN_TRANSFER'
+  /** TransferDebited with the id of a transfer the account has not settled yet. */
+  | 'DUPLICATE_TRANSFER'
+  /** an event ending a hold or transfer disagrees with it (amount, currency or counterparty). */
+  | 'MISMATCH';
 
 /**
  * Thrown by evolve when an event cannot follow the state: the stream is corrupt (or was read

@@ -1,4 +1,3 @@
-import { CorruptEventStreamError, type CorruptEventStreamReason } from './errors.js';
 import type {
   AccountClosed,
   AccountEvent,
@@ -6,7 +5,15 @@ import type {
   MoneyDeposited,
   MoneyWithdrawn,
 } from './events.js';
-import { isValidAmount, isValidOverdraftLimit } from './money.js';
+import { exactBalance, fail, requireMovement, requireOpen } from './evolve-checks.js';
+import { captured, holdEnded, holdPlaced } from './evolve-holds.js';
+import {
+  transferCompleted,
+  transferCredited,
+  transferDebited,
+  transferReversed,
+} from './evolve-transfers.js';
+import { isValidOverdraftLimit } from './money.js';
 import {
   initialState,
   type AccountState,
@@ -20,7 +27,9 @@ import {
  * CorruptEventStreamError, because it means the stream is corrupt.
  *
  * evolve records facts, so it does not re-check decision-time policy: it accepts a currency that
- * has since left ISO 4217 and does not enforce the overdraft limit or the closing balance.
+ * has since left ISO 4217 and does not enforce the overdraft limit, the balance ceiling or the
+ * conditions of closing. It does check that an event ending a hold or a transfer finds it
+ * (holds and transfers: evolve-holds.ts, evolve-transfers.ts).
  */
 export function evolve(state: AccountState, event: AccountEvent): AccountState {
   assertFollows(state, event);
@@ -33,6 +42,21 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
       return moved(state, event, -1);
     case 'AccountClosed':
       return closed(state, event);
+    case 'TransferDebited':
+      return transferDebited(state, event);
+    case 'TransferCredited':
+      return transferCredited(state, event);
+    case 'TransferCompleted':
+      return transferCompleted(state, event);
+    case 'TransferReversed':
+      return transferReversed(state, event);
+    case 'HoldPlaced':
+      return holdPlaced(state, event);
+    case 'HoldCaptured':
+      return captured(state, event);
+    case 'HoldReleased':
+    case 'HoldExpired':
+      return holdEnded(state, event);
     default: {
       const unknown: never = event;
       return fail(
@@ -100,6 +124,10 @@ function opened(state: AccountState, event: AccountOpened): OpenAccountState {
     currency: event.currency,
     balance: 0,
     overdraftLimit: event.overdraftLimit,
+    held: 0,
+    holds: [],
+    unsettled: 0,
+    unsettledTransfers: [],
     version: event.version,
     openedAt: event.occurredAt,
     updatedAt: event.occurredAt,
@@ -111,27 +139,8 @@ function moved(
   event: MoneyDeposited | MoneyWithdrawn,
   sign: 1 | -1,
 ): OpenAccountState {
-  const account = requireOpen(state, event);
-  if (event.currency !== account.currency) {
-    return fail(
-      'CURRENCY_MISMATCH',
-      `${event.type} in ${event.currency} on an account in ${account.currency}`,
-      state,
-      event,
-    );
-  }
-  if (!isValidAmount(event.amount)) {
-    return fail(
-      'INVALID_AMOUNT',
-      `amount ${String(event.amount)} is not a positive integer in range`,
-      state,
-      event,
-    );
-  }
-  const balance = account.balance + sign * event.amount;
-  if (!Number.isSafeInteger(balance)) {
-    return fail('BALANCE_OUT_OF_RANGE', `balance ${balance} is not exact`, state, event);
-  }
+  const account = requireMovement(state, event);
+  const balance = exactBalance(account, sign * event.amount, event);
   return { ...account, balance, version: event.version, updatedAt: event.occurredAt };
 }
 
@@ -144,37 +153,4 @@ function closed(state: AccountState, event: AccountClosed): ClosedAccountState {
     updatedAt: event.occurredAt,
     closedAt: event.occurredAt,
   };
-}
-
-function requireOpen(state: AccountState, event: AccountEvent): OpenAccountState {
-  switch (state.status) {
-    case 'open':
-      return state;
-    case 'not-opened':
-      return fail('ACCOUNT_NOT_OPENED', `${event.type} before AccountOpened`, state, event);
-    case 'closed':
-      return fail('ACCOUNT_CLOSED', `${event.type} after AccountClosed`, state, event);
-  }
-}
-
-function fail(
-  reason: CorruptEventStreamReason,
-  detail: string,
-  state: AccountState,
-  event: AccountEvent,
-): never {
-  const where =
-    `event ${String(event.eventId)} (${String(event.type)}, version ${String(event.version)}) ` +
-    `of account ${String(event.accountId)}`;
-  throw new CorruptEventStreamError(
-    reason,
-    `corrupt event stream: ${where}: ${detail}`,
-    {
-      eventId: event.eventId,
-      accountId: event.accountId,
-      version: event.version,
-      type: event.type,
-    },
-    state.version,
-  );
 }

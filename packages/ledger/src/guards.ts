@@ -1,7 +1,8 @@
 import type { AccountCommand } from './commands.js';
 import { rejected, type Rejected } from './decision.js';
 import { LedgerUsageError } from './errors.js';
-import type { AccountState, OpenAccountState } from './state.js';
+import { MAX_BALANCE_MINOR } from './money.js';
+import type { AccountState, LiveHold, OpenAccountState, UnsettledTransfer } from './state.js';
 
 /**
  * Checks of a command against the current state that every command shares. Each returns the
@@ -74,5 +75,109 @@ export function checkSameCurrency(
     `currency ${currency} does not match currency ${account.currency} of account ` +
       `${account.accountId}: movements must be in the account's currency`,
     { accountId: account.accountId, currency, accountCurrency: account.currency },
+  );
+}
+
+/**
+ * INSUFFICIENT_FUNDS unless `amount` may leave the account: the available balance (balance minus
+ * live holds) must stay at or above -overdraftLimit (ADR 0007).
+ */
+export function checkFunds(
+  account: OpenAccountState,
+  amount: number,
+  doing: 'withdrawing' | 'transferring' | 'holding',
+): Rejected | undefined {
+  // balance - held - amount >= -overdraftLimit, written as amount <= spendable.
+  const spendable = account.balance - account.held + account.overdraftLimit;
+  if (amount <= spendable) return undefined;
+  const after = account.balance - account.held - amount;
+  const what =
+    account.held === 0
+      ? `its balance to ${after}`
+      : `its available balance to ${after} (balance ${account.balance - amount} minus ` +
+        `${account.held} held)`;
+  return rejected(
+    'INSUFFICIENT_FUNDS',
+    `${doing} ${amount} from account ${account.accountId} would bring ${what}, below the ` +
+      `overdraft limit of -${account.overdraftLimit}: at most ${Math.max(spendable, 0)} is available`,
+    {
+      accountId: account.accountId,
+      amount,
+      balance: account.balance,
+      held: account.held,
+      overdraftLimit: account.overdraftLimit,
+      available: Math.max(spendable, 0),
+    },
+  );
+}
+
+/**
+ * BALANCE_LIMIT_EXCEEDED unless `amount` may come in: the balance plus the unsettled transfers
+ * (which may still be reversed) must stay at or below MAX_BALANCE_MINOR (ADR 0007).
+ */
+export function checkCeiling(
+  account: OpenAccountState,
+  amount: number,
+  doing: 'depositing' | 'crediting',
+): Rejected | undefined {
+  // Subtraction keeps the comparison exact whatever the operands (see money.ts).
+  if (amount <= MAX_BALANCE_MINOR - account.balance - account.unsettled) return undefined;
+  const reserve =
+    account.unsettled === 0
+      ? ''
+      : ` with ${account.unsettled} kept for the reversal of unsettled transfers`;
+  return rejected(
+    'BALANCE_LIMIT_EXCEEDED',
+    `${doing} ${amount} into account ${account.accountId} would bring its balance to ` +
+      `${account.balance + amount}${reserve}, above the maximum balance of ${MAX_BALANCE_MINOR}`,
+    {
+      accountId: account.accountId,
+      amount,
+      balance: account.balance,
+      unsettled: account.unsettled,
+      maxBalance: MAX_BALANCE_MINOR,
+    },
+  );
+}
+
+/** The live hold `holdId` of the account, or HOLD_NOT_FOUND. */
+export function requireLiveHold(account: OpenAccountState, holdId: string): LiveHold | Rejected {
+  const hold = account.holds.find((h) => h.holdId === holdId);
+  if (hold) return hold;
+  return rejected(
+    'HOLD_NOT_FOUND',
+    `account ${account.accountId} has no live hold ${holdId}: it was never placed on this ` +
+      `account, or it was already captured, released or expired`,
+    { accountId: account.accountId, holdId },
+  );
+}
+
+/** The unsettled transfer `transferId` from the account, or TRANSFER_NOT_FOUND. */
+export function requireUnsettledTransfer(
+  account: OpenAccountState,
+  transferId: string,
+): UnsettledTransfer | Rejected {
+  const transfer = account.unsettledTransfers.find((t) => t.transferId === transferId);
+  if (transfer) return transfer;
+  return rejected(
+    'TRANSFER_NOT_FOUND',
+    `account ${account.accountId} has no unsettled transfer ${transferId}: it was never debited ` +
+      `from this account, or it was already completed or reversed`,
+    { accountId: account.accountId, transferId },
+  );
+}
+
+/** TRANSFER_ALREADY_EXISTS when the account still has an unsettled transfer with this id. */
+export function checkNewTransfer(
+  account: OpenAccountState,
+  transferId: string,
+): Rejected | undefined {
+  const existing = account.unsettledTransfers.find((t) => t.transferId === transferId);
+  if (!existing) return undefined;
+  return rejected(
+    'TRANSFER_ALREADY_EXISTS',
+    `account ${account.accountId} already has transfer ${transferId} of ${existing.amount} to ` +
+      `${existing.toAccountId} in progress: a transfer id is used once`,
+    { accountId: account.accountId, transferId },
   );
 }

@@ -1,14 +1,25 @@
+export { balanceChange, heldChange, inFlightChange } from './balance-change.js';
 export {
   ACCOUNT_COMMAND_TYPES,
+  PROCESS_COMMAND_TYPES,
   type AccountCommand,
   type AccountCommandType,
+  type CaptureHold,
   type CloseAccount,
   type CommandMetadata,
+  type CompleteTransfer,
+  type CreditTransfer,
   type DepositMoney,
+  type ExpireHold,
+  type FollowUp,
   type OpenAccount,
+  type PlaceHold,
+  type ProcessCommandType,
+  type ReleaseHold,
+  type ReverseTransfer,
+  type TransferMoney,
   type WithdrawMoney,
 } from './commands.js';
-export { balanceChange } from './balance-change.js';
 export {
   CURRENCIES,
   CURRENCY_CODES,
@@ -44,11 +55,22 @@ export {
   type AccountEventType,
   type AccountOpened,
   type EventEnvelope,
+  type HoldCaptured,
+  type HoldEvent,
+  type HoldExpired,
+  type HoldPlaced,
+  type HoldReleased,
   type MoneyDeposited,
   type MoneyWithdrawn,
+  type TransferCompleted,
+  type TransferCredited,
+  type TransferDebited,
+  type TransferEvent,
+  type TransferReversed,
 } from './events.js';
 export { evolve, foldEvents } from './evolve.js';
-export { EVENT_IDS_PER_COMMAND } from './metadata.js';
+export { availableBalance, dueHolds, nextHoldExpiry } from './holds.js';
+export { MAX_EVENTS_PER_COMMAND, eventIdsNeeded } from './metadata.js';
 export {
   MAX_AMOUNT_MINOR,
   MAX_BALANCE_MINOR,
@@ -56,12 +78,26 @@ export {
   isValidAmount,
   isValidOverdraftLimit,
 } from './money.js';
+export { processCommandName } from './process.js';
 export {
   initialState,
   type AccountState,
   type AccountStatus,
   type ClosedAccountState,
+  type LiveHold,
   type OpenAccountState,
   type UnopenedAccountState,
+  type UnsettledTransfer,
 } from './state.js';
-export { MAX_ACCOUNT_ID_LENGTH, MAX_OWNER_LENGTH } from './validation.js';
+export {
+  foldTransfer,
+  isFinal,
+  isTransferEvent,
+  type TransferFold,
+  type TransferRecord,
+  type TransferStatus,
+  type TransferStep,
+  type TransferViolation,
+  type TransferViolationCode,
+} from './transfer-lifecycle.js';
+export { MAX_ACCOUNT_ID_LENGTH, MAX_HOLD_DURATION_MS, MAX_OWNER_LENGTH } from './validation.js';

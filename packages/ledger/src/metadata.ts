@@ -1,12 +1,16 @@
-import type { AccountCommand } from './commands.js';
+import type { AccountCommand, AccountCommandType } from './commands.js';
 import { describeValue } from './describe-value.js';
 import { LedgerUsageError } from './errors.js';
 import type { EventEnvelope } from './events.js';
+import { isUuid } from './validation.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The most events one command produces: a capture ends its hold and moves the money. */
+export const MAX_EVENTS_PER_COMMAND = 2;
 
-/** Every command here produces at most this many events, so needs this many event ids. */
-export const EVENT_IDS_PER_COMMAND = 1;
+/** How many event ids a command of this type needs in `metadata.eventIds`. */
+export function eventIdsNeeded(type: AccountCommandType): number {
+  return type === 'CaptureHold' ? MAX_EVENTS_PER_COMMAND : 1;
+}
 
 /**
  * Throws LedgerUsageError unless the shell supplied usable metadata. Checked before any business
@@ -30,14 +34,16 @@ export function assertValidMetadata(command: AccountCommand): void {
         `a non-negative integer`,
     );
   }
-  if (!Array.isArray(eventIds) || eventIds.length < EVENT_IDS_PER_COMMAND) {
+  // An unknown type is rejected later; it needs no more ids than the smallest command.
+  const needed = eventIdsNeeded(command.type);
+  if (!Array.isArray(eventIds) || eventIds.length < needed) {
     throw usage(
       `metadata.eventIds ${describeValue(eventIds)} is not allowed: at least ` +
-        `${EVENT_IDS_PER_COMMAND} UUID, one for each event the command may produce`,
+        `${needed} UUID${needed === 1 ? '' : 's'}, one for each event the command may produce`,
     );
   }
   eventIds.forEach((id: unknown, index) => {
-    if (typeof id !== 'string' || !UUID.test(id)) {
+    if (typeof id !== 'string' || !isUuid(id)) {
       throw usage(`metadata.eventIds[${index}] ${describeValue(id)} is not a UUID`);
     }
   });

@@ -8,14 +8,41 @@ export interface UnopenedAccountState {
   readonly version: 0;
 }
 
+/** A hold between HoldPlaced and its end. */
+export interface LiveHold {
+  readonly holdId: string;
+  readonly amount: number;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+  /** occurredAt of HoldPlaced, epoch ms. */
+  readonly placedAt: number;
+}
+
+/** An outgoing transfer between TransferDebited and TransferCompleted or TransferReversed. */
+export interface UnsettledTransfer {
+  readonly transferId: string;
+  readonly toAccountId: string;
+  readonly amount: number;
+  /** occurredAt of TransferDebited, epoch ms. */
+  readonly debitedAt: number;
+}
+
 export interface OpenAccountState {
   readonly status: 'open';
   readonly accountId: string;
   readonly owner: string;
   readonly currency: string;
-  /** Minor units; may be negative down to -overdraftLimit. */
+  /** Minor units; `balance - held` may go down to -overdraftLimit. */
   readonly balance: number;
   readonly overdraftLimit: number;
+  /** Sum of the live holds' amounts: reserved, not available (ADR 0007). */
+  readonly held: number;
+  /** Holds placed and not yet captured, released or expired, in the order placed. */
+  readonly holds: readonly LiveHold[];
+  /** Sum of the unsettled transfers' amounts: room kept under the balance ceiling for reversals. */
+  readonly unsettled: number;
+  /** Transfers this account debited and not yet completed or reversed, in the order debited. */
+  readonly unsettledTransfers: readonly UnsettledTransfer[];
   /** Version of the last event applied. */
   readonly version: number;
   /** occurredAt of AccountOpened, epoch milliseconds. */

@@ -1,5 +1,5 @@
 import { isCurrencyCode } from './currencies.js';
-import { rejected, type Rejected } from './decision.js';
+import { REJECTION_CODES, rejected, type Rejected } from './decision.js';
 import { describeValue, detailValue } from './describe-value.js';
 import {
   MAX_AMOUNT_MINOR,
@@ -16,7 +16,17 @@ import {
 export const MAX_ACCOUNT_ID_LENGTH = 128;
 export const MAX_OWNER_LENGTH = 200;
 
-export function checkAccountId(value: unknown): Rejected | undefined {
+/** Most a hold may last: 30 days from the command that places it. */
+export const MAX_HOLD_DURATION_MS = 30 * 24 * 60 * 60 * 1000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/** An account id in `field`: accountId, or the counterparty of a transfer. */
+export function checkAccountId(value: unknown, field = 'accountId'): Rejected | undefined {
   if (
     typeof value === 'string' &&
     value !== '' &&
@@ -27,9 +37,61 @@ export function checkAccountId(value: unknown): Rejected | undefined {
   }
   return rejected(
     'INVALID_COMMAND',
-    `accountId ${describeValue(value)} is not allowed: an account id is a non-empty string of at ` +
+    `${field} ${describeValue(value)} is not allowed: an account id is a non-empty string of at ` +
       `most ${MAX_ACCOUNT_ID_LENGTH} characters without leading or trailing whitespace`,
-    { field: 'accountId', value: detailValue(value), maxLength: MAX_ACCOUNT_ID_LENGTH },
+    { field, value: detailValue(value), maxLength: MAX_ACCOUNT_ID_LENGTH },
+  );
+}
+
+/** The other account of a transfer: a valid account id, and not the account itself. */
+export function checkCounterparty(
+  value: unknown,
+  field: string,
+  accountId: string,
+): Rejected | undefined {
+  const invalid = checkAccountId(value, field);
+  if (invalid || value !== accountId) return invalid;
+  return rejected(
+    'INVALID_COMMAND',
+    `${field} ${describeValue(value)} is not allowed: a transfer needs two different accounts, ` +
+      `and ${describeValue(value)} is the account itself`,
+    { field, value: detailValue(value), accountId },
+  );
+}
+
+/** A transfer or hold id (ADR 0007: the id of the command that creates it). */
+export function checkId(value: unknown, field: 'transferId' | 'holdId'): Rejected | undefined {
+  if (isUuid(value)) return undefined;
+  return rejected(
+    'INVALID_COMMAND',
+    `${field} ${describeValue(value)} is not allowed: a ${field} is a UUID`,
+    { field, value: detailValue(value) },
+  );
+}
+
+/** The reason of a reversal: the code of the destination's refusal. */
+export function checkReason(value: unknown): Rejected | undefined {
+  if ((REJECTION_CODES as readonly unknown[]).includes(value)) return undefined;
+  return rejected(
+    'INVALID_COMMAND',
+    `reason ${describeValue(value)} is not allowed: the reason of a reversal is a rejection ` +
+      `code, such as ACCOUNT_CLOSED`,
+    { field: 'reason', value: detailValue(value) },
+  );
+}
+
+/** A hold's deadline: after the command's time `now`, at most MAX_HOLD_DURATION_MS later. */
+export function checkExpiresAt(value: unknown, now: number): Rejected | undefined {
+  const max = now + MAX_HOLD_DURATION_MS;
+  if (Number.isSafeInteger(value) && (value as number) > now && (value as number) <= max) {
+    return undefined;
+  }
+  return rejected(
+    'INVALID_EXPIRY',
+    `expiresAt ${describeValue(value)} is not allowed: a hold expires at an epoch millisecond ` +
+      `after the command's time ${now} and at most ${MAX_HOLD_DURATION_MS} ms (30 days) later, ` +
+      `by ${max}`,
+    { field: 'expiresAt', value: detailValue(value), min: now + 1, max },
   );
 }
 

@@ -11,9 +11,41 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const secretSchemas = new WeakSet<object>();
+
 /**
- * Parses the environment against a schema whose keys are env var names.
- * Every problem is reported at once, naming the variable, the value seen and what is allowed.
+ * Marks a variable's schema as secret: its value never appears in a ConfigError. Wrap the whole
+ * schema, last (`secret(z.string().min(16).optional())`): `.optional()` or `.default()` make a
+ * new schema that would not carry the mark.
+ */
+export function secret<Schema extends z.ZodType>(schema: Schema): Schema {
+  secretSchemas.add(schema);
+  return schema;
+}
+
+/** Names that hold secrets by convention, marked or not: `*_KEY`, `*_SECRET`, `*_PASSWORD`, … */
+const SECRET_NAME = /(^|_)(KEY|SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|CREDENTIALS?)$/;
+/** A URL with user info (`scheme://user:pass@host`) or a credential in its query string. */
+const CREDENTIALS_IN_VALUE =
+  /[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@|[?&](password|passwd|secret|token|api[-_]?key|sslpassword)=/i;
+
+/**
+ * How a problem shows the value it saw. Values of secret variables (marked, or named like one) and
+ * values that carry credentials are never echoed: the message names the variable and the rule only.
+ */
+function describeSeen(name: string, seen: string | undefined, schema: object | undefined) {
+  if (seen === undefined) return 'unset';
+  if ((schema !== undefined && secretSchemas.has(schema)) || SECRET_NAME.test(name)) {
+    return 'value hidden: secret variable';
+  }
+  if (CREDENTIALS_IN_VALUE.test(seen)) return 'value hidden: it holds credentials';
+  return `got ${JSON.stringify(seen)}`;
+}
+
+/**
+ * Parses the environment against a schema whose keys are env var names. Every problem is reported
+ * at once, naming the variable, the value seen (unless it is secret, see describeSeen) and what
+ * is allowed.
  */
 export function loadConfig<Shape extends z.ZodRawShape>(
   shape: Shape,
@@ -22,10 +54,21 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.');
+    // A list variable's issue has the entry's index after the variable's name.
+    const [name = '', ...inside] = issue.path.map(String);
+    const where = inside.length === 0 ? '' : `entry ${Number(inside[0]) + 1}: `;
     const seen = env[name];
-    const value = seen === undefined ? 'unset' : `got ${JSON.stringify(seen)}`;
-    return `${name}: ${issue.message} (${value})`;
+    const value = describeSeen(
+      name,
+      seen,
+      (shape as Readonly<Record<string, object | undefined>>)[name],
+    );
+    // A custom message could quote the value; a hidden one must not leak that way either.
+    const message =
+      seen !== undefined && seen !== '' && !value.startsWith('got') && issue.message.includes(seen)
+        ? 'invalid value'
+        : issue.message;
+    return `${name}: ${where}${message} (${value})`;
   });
   throw new ConfigError(problems);
 }

@@ -1,9 +1,9 @@
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { notFoundHandler, problemMiddleware } from './problem.js';
 import { runReadinessChecks, type ReadinessCheck } from './readiness.js';
+import { requestLogger } from './request-log.js';
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -24,15 +24,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger,
-      // Probes and scrapes would drown the request log.
-      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url ?? '') },
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    }),
-  );
+  app.use(requestLogger(logger));
   // Parse JSON whatever the declared type, so a wrong Content-Type is a clear 4xx, not an empty body.
   app.use(express.json({ limit: bodyLimit, type: () => true, strict: false }));
 

@@ -1,4 +1,12 @@
-export { closed, deposited, manyEvents, opened, seedEvents, withdrawn } from './events.js';
+export {
+  closed,
+  deposited,
+  manyEvents,
+  opened,
+  seedEvents,
+  transferAndHoldEvents,
+  withdrawn,
+} from './events.js';
 export { freePort } from '@tally/kafka/testing';
 export {
   pgAdminUrl,

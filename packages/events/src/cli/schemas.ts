@@ -1,4 +1,4 @@
-// `pnpm schemas <check|register|list|show|codegen>`: the schema-evolution workflow.
+// `pnpm schemas <check|register|list|show|unknown|codegen>`: the schema-evolution workflow.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RegistryClient, RegistryError } from '../registry-client.js';
@@ -8,6 +8,7 @@ import {
   listCommand,
   registerCommand,
   showCommand,
+  unknownCommand,
   type SchemaCommandContext,
 } from '../schema-commands.js';
 import { loadSchemas, SCHEMA_DIR } from '../schemas.js';
@@ -19,6 +20,7 @@ commands:
   register           register the local schemas (idempotent); prints subject, version, id
   list               registered subjects with their latest version, id and compatibility
   show <name> [v]    a registered schema, by subject or event type (e.g. MoneyDeposited)
+  unknown            subjects of the topic no local schema reads (exit 1 if any)
   codegen            regenerate src/generated/records.ts from the .avsc files
 
 options:
@@ -64,6 +66,8 @@ async function main(): Promise<number> {
       return listCommand(ctx);
     case 'show':
       return showCommand(ctx, args[0], args[1]);
+    case 'unknown':
+      return unknownCommand(ctx);
     case 'codegen':
       return codegenCommand(
         ctx,

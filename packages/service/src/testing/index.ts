@@ -1,0 +1,1 @@
+export { testIssuer, type TestIssuer, type TestTokenOptions } from './issuer.js';
