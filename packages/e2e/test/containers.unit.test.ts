@@ -45,6 +45,7 @@ describe('the one Dockerfile', () => {
     expect(compose).toContain(
       `build: { context: .., dockerfile: Dockerfile, args: { APP: ${app}, PORT: ${port} } }`,
     );
-    expect(compose).toContain(`ports: ['${port}:${port}']`);
+    // Published on the loopback interface only, on the app's own port.
+    expect(compose).toContain(`ports: ['127.0.0.1:${port}:${port}']`);
   });
 });
