@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
-import { ACCOUNT_COLS, HISTORY_COLS, toAccount, toHistory } from './rows.js';
+import * as row from './rows.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 const INT8 = 20;
@@ -101,10 +101,10 @@ export class PostgresStore implements ReadModelStore {
 
   async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {
     const { rows } = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM ${schemaOf(this.gen)}.accounts WHERE account_id = ANY($1::text[])`,
+      `SELECT ${row.ACCOUNT_COLS} FROM ${schemaOf(this.gen)}.accounts WHERE account_id = ANY($1::text[])`,
       [ids],
     );
-    return new Map(rows.map((r) => [r.account_id as string, toAccount(r)]));
+    return new Map(rows.map((r) => [r.account_id as string, row.toAccount(r)]));
   }
 
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
@@ -121,7 +121,7 @@ export class PostgresStore implements ReadModelStore {
       const a = batch.accounts;
       if (a.length > 0) {
         await client.query(
-          `INSERT INTO ${s}.accounts (${ACCOUNT_COLS})
+          `INSERT INTO ${s}.accounts (${row.ACCOUNT_COLS})
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
              $6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[])
            ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance,
@@ -144,7 +144,7 @@ export class PostgresStore implements ReadModelStore {
       const h = batch.history;
       if (h.length > 0) {
         await client.query(
-          `INSERT INTO ${s}.balance_history (${HISTORY_COLS})
+          `INSERT INTO ${s}.balance_history (${row.HISTORY_COLS})
            SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::bigint[],
              $6::bigint[], $7::bigint[])`,
           [
@@ -179,81 +179,66 @@ export class PostgresStore implements ReadModelStore {
 
   async getAccount(accountId: string): Promise<AccountRow | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM projector.accounts WHERE account_id = $1`,
+      `SELECT ${row.ACCOUNT_COLS} FROM projector.accounts WHERE account_id = $1`,
       [accountId],
     );
-    return rows[0] && toAccount(rows[0]);
+    return rows[0] && row.toAccount(rows[0]);
   }
 
   async balanceAsOf(accountId: string, at: number): Promise<HistoryRow | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT ${HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND occurred_at <= $2
+      `SELECT ${row.HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND occurred_at <= $2
        ORDER BY occurred_at DESC, version DESC LIMIT 1`,
       [accountId, at],
     );
-    return rows[0] && toHistory(rows[0]);
+    return rows[0] && row.toHistory(rows[0]);
   }
 
   async history(accountId: string, afterVersion: number, limit: number): Promise<Page<HistoryRow>> {
     const { rows } = await this.pool.query(
-      `SELECT ${HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND version > $2
+      `SELECT ${row.HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND version > $2
        ORDER BY version LIMIT $3`,
       [accountId, afterVersion, limit + 1],
     );
-    const items = rows.slice(0, limit).map(toHistory);
+    const items = rows.slice(0, limit).map(row.toHistory);
     return { items, next: rows.length > limit ? String(items.at(-1)?.version) : null };
   }
 
   async listAccounts(after: string | null, limit: number): Promise<Page<AccountRow>> {
     const { rows } = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM projector.accounts WHERE account_id > $1 COLLATE "C"
+      `SELECT ${row.ACCOUNT_COLS} FROM projector.accounts WHERE account_id > $1 COLLATE "C"
        ORDER BY account_id COLLATE "C" LIMIT $2`,
       [after ?? '', limit + 1],
     );
-    const items = rows.slice(0, limit).map(toAccount);
+    const items = rows.slice(0, limit).map(row.toAccount);
     return { items, next: rows.length > limit ? (items.at(-1)?.accountId ?? null) : null };
   }
 
   async dump(): Promise<{ accounts: AccountRow[]; history: HistoryRow[] }> {
     const s = schemaOf(this.gen);
     const accounts = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM ${s}.accounts ORDER BY account_id COLLATE "C"`,
+      `SELECT ${row.ACCOUNT_COLS} FROM ${s}.accounts ORDER BY account_id COLLATE "C"`,
     );
     const history = await this.pool.query(
-      `SELECT ${HISTORY_COLS} FROM ${s}.balance_history ORDER BY account_id COLLATE "C", version`,
+      `SELECT ${row.HISTORY_COLS} FROM ${s}.balance_history ORDER BY account_id COLLATE "C", version`,
     );
-    return { accounts: accounts.rows.map(toAccount), history: history.rows.map(toHistory) };
+    return { accounts: accounts.rows.map(row.toAccount), history: history.rows.map(row.toHistory) };
   }
 
   async recordSkip(skip: Omit<Skip, 'createdAt'> & { createdAt?: number }): Promise<void> {
     await this.pool.query(
-      `INSERT INTO projector.skips (topic, partition, "offset", reason, operator, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [
-        skip.topic,
-        skip.partition,
-        skip.offset,
-        skip.reason,
-        skip.operator,
-        skip.createdAt ?? Date.now(),
-      ],
+      `INSERT INTO projector.skips (${row.SKIP_COLS}) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT DO NOTHING`,
+      row.skipValues(skip),
     );
   }
 
   async skips(topic: string, partition: number): Promise<readonly Skip[]> {
     const { rows } = await this.pool.query(
-      `SELECT topic, partition, "offset", reason, operator, created_at FROM projector.skips
-       WHERE topic = $1 AND partition = $2`,
+      `SELECT ${row.SKIP_COLS} FROM projector.skips WHERE topic = $1 AND partition = $2`,
       [topic, partition],
     );
-    return rows.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      offset: String(r.offset),
-      reason: r.reason,
-      operator: r.operator,
-      createdAt: Number(r.created_at),
-    }));
+    return rows.map(row.toSkip);
   }
 
   async createGeneration(): Promise<ReadModelStore> {

@@ -1,4 +1,5 @@
 import type { AccountRow, HistoryRow } from '../projection.js';
+import type { Skip } from './types.js';
 
 // The read model's rows as both stores hold them: column lists and the mapping back to rows
 // (PostgreSQL returns bigints as numbers through its type parser, SQLite as numbers).
@@ -53,3 +54,24 @@ export const ACCOUNT_COLS =
   'account_id, owner, currency, overdraft_limit, balance, version, status, opened_at, updated_at, closed_at';
 export const HISTORY_COLS =
   'account_id, version, event_id, event_type, amount, balance_after, occurred_at';
+
+export const SKIP_COLS = 'topic, partition, "offset", reason, operator, created_at';
+
+/** A skip's values in the order of SKIP_COLS; now when it has no time yet. */
+export const skipValues = (skip: Omit<Skip, 'createdAt'> & { createdAt?: number }) => [
+  skip.topic,
+  skip.partition,
+  skip.offset,
+  skip.reason,
+  skip.operator,
+  skip.createdAt ?? Date.now(),
+];
+
+export const toSkip = (r: Record<string, unknown>): Skip => ({
+  topic: String(r['topic']),
+  partition: Number(r['partition']),
+  offset: String(r['offset']),
+  reason: String(r['reason']),
+  operator: String(r['operator']),
+  createdAt: Number(r['created_at']),
+});

@@ -3,8 +3,11 @@ import type { AccountRow, HistoryRow } from '../projection.js';
 import {
   ACCOUNT_COLS,
   HISTORY_COLS,
+  SKIP_COLS,
+  skipValues,
   toAccount,
   toHistory,
+  toSkip,
   type AccountRecord,
   type HistoryRecord,
 } from './rows.js';
@@ -160,12 +163,10 @@ export class SqliteStore implements ReadModelStore {
         `SELECT ${ACCOUNT_COLS} FROM accounts WHERE account_id > ? ORDER BY account_id LIMIT ?`,
       ),
       skips: this.db.prepare(
-        `SELECT topic, partition, "offset", reason, operator, created_at FROM projector_skips
-         WHERE topic = ? AND partition = ?`,
+        `SELECT ${SKIP_COLS} FROM projector_skips WHERE topic = ? AND partition = ?`,
       ),
       addSkip: this.db.prepare(
-        `INSERT OR REPLACE INTO projector_skips (topic, partition, "offset", reason, operator, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO projector_skips (${SKIP_COLS}) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
     };
   }
@@ -269,33 +270,11 @@ export class SqliteStore implements ReadModelStore {
   }
 
   async recordSkip(skip: Omit<Skip, 'createdAt'> & { createdAt?: number }): Promise<void> {
-    this.queries.addSkip.run(
-      skip.topic,
-      skip.partition,
-      skip.offset,
-      skip.reason,
-      skip.operator,
-      skip.createdAt ?? Date.now(),
-    );
+    this.queries.addSkip.run(skipValues(skip));
   }
 
   async skips(topic: string, partition: number): Promise<readonly Skip[]> {
-    const rows = this.queries.skips.all(topic, partition) as {
-      topic: string;
-      partition: number;
-      offset: string;
-      reason: string;
-      operator: string;
-      created_at: number;
-    }[];
-    return rows.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      reason: r.reason,
-      operator: r.operator,
-      createdAt: r.created_at,
-    }));
+    return (this.queries.skips.all(topic, partition) as Record<string, unknown>[]).map(toSkip);
   }
 
   async createGeneration(): Promise<ReadModelStore> {
