@@ -9,6 +9,7 @@ import {
   type ProducerConfig,
 } from 'kafkajs';
 import { kafkaEnv, type KafkaConfig } from './config.js';
+import { isRetriable } from './errors.js';
 import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
 
 const pinoLevel = {
@@ -53,6 +54,39 @@ class IdempotentProducer implements KafkaProducer {
   }
 }
 
+/**
+ * The admin as the rest of the code base sees it. Offsets of a topic created a moment ago can fail
+ * with a retriable error (no leader known yet) that kafkajs does not retry: this retries those.
+ */
+class RetryingAdmin implements KafkaAdmin {
+  constructor(readonly admin: Admin) {}
+  connect(): Promise<void> {
+    return this.admin.connect();
+  }
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+  listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+  deleteTopics(options: { topics: string[] }): Promise<void> {
+    return this.admin.deleteTopics(options);
+  }
+  fetchOffsets(options: { groupId: string; topics: string[] }) {
+    return this.admin.fetchOffsets(options);
+  }
+  async fetchTopicOffsets(topic: string) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.admin.fetchTopicOffsets(topic);
+      } catch (error) {
+        if (attempt >= 6 || !isRetriable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+  }
+}
+
 // The kafkajs objects behind the port, for this package's consumers and topic admin only.
 const clients = new WeakMap<KafkaClient, Kafka>();
 const admins = new WeakMap<KafkaAdmin, Admin>();
@@ -89,8 +123,8 @@ export function createKafka(config: KafkaConfig, options: KafkaClientOptions = {
   });
   const client: KafkaClient = {
     admin() {
-      const admin = kafka.admin();
-      admins.set(admin, admin);
+      const admin = new RetryingAdmin(kafka.admin());
+      admins.set(admin, admin.admin);
       return admin;
     },
     producer() {
