@@ -1,15 +1,12 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { ensureTopic, type KafkaProducer } from '@tally/kafka';
-import { readTopics, testKafka, uniqueName } from '@tally/kafka/testing';
+import { readTopics, testKafka, testTopic, type TestTopic } from '@tally/kafka/testing';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/index.js';
 import { registryUrl } from '@tally/testing';
 
 const kafka = testKafka('registry-roundtrip-test');
-const admin = kafka.admin();
-const topic = uniqueName('wire');
-const subject = `${topic}-tally.test.Transfer`;
+let t: TestTopic;
 const schema = {
   type: 'record',
   name: 'Transfer',
@@ -19,23 +16,16 @@ const schema = {
     { name: 'amount', type: 'long' },
   ],
 };
-let producer: KafkaProducer;
 
 beforeAll(async () => {
-  await admin.connect();
-  await ensureTopic(admin, { topic, partitions: 1, replicationFactor: 1 });
-  producer = kafka.producer();
-  await producer.connect();
+  t = await testTopic(kafka, 'wire', 1);
 });
-
-afterAll(async () => {
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-});
+afterAll(() => t.close());
 
 describe('@kafkajs/confluent-schema-registry against the local registry', () => {
   it('registers a schema and round-trips a record in Confluent wire format through Kafka', async () => {
+    const { topic, producer } = t;
+    const subject = `${topic}-tally.test.Transfer`;
     const registry = new SchemaRegistry({ host: registryUrl });
     const { id } = await registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { ensureTopic, type KafkaProducer } from '@tally/kafka';
-import { readTopics, testKafka, uniqueName } from '@tally/kafka/testing';
+import { readTopics, testKafka, testTopic, uniqueName, type TestTopic } from '@tally/kafka/testing';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,11 +15,10 @@ import {
 import { registryUrl, seedEvents } from '@tally/testing';
 
 const kafka = testKafka('serde-test');
-const admin = kafka.admin();
-const topic = uniqueName('serde');
+let t: TestTopic;
+let topic: string;
 const client = new RegistryClient(registryUrl);
 let serde: AccountEventSerde;
-let producer: KafkaProducer;
 
 async function decodeFailure(bytes: Buffer): Promise<EventDecodeError> {
   const error = await serde.decode(bytes).then(
@@ -33,24 +31,18 @@ async function decodeFailure(bytes: Buffer): Promise<EventDecodeError> {
 }
 
 beforeAll(async () => {
-  await admin.connect();
-  await ensureTopic(admin, { topic, partitions: 2, replicationFactor: 1 });
+  t = await testTopic(kafka, 'serde', 2);
+  topic = t.topic;
   await registerSchemas(client, topic, loadSchemas());
   serde = await AccountEventSerde.connect({ registryUrl, topic });
-  producer = kafka.producer();
-  await producer.connect();
 });
 
-afterAll(async () => {
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-});
+afterAll(() => t.close());
 
 describe('AccountEventSerde', () => {
   it('round-trips every event type through Kafka', async () => {
     const events = seedEvents();
-    await producer.send({
+    await t.producer.send({
       topic,
       messages: events.map((e) => ({ key: e.accountId, value: serde.encode(e) })),
     });

@@ -2,11 +2,11 @@ import { registryUrl } from '@tally/testing';
 import { RegistryClient } from '../registry-client.js';
 import { loadSchemas } from '../schemas.js';
 import { AccountEventSerde } from '../serde.js';
-import { ensureAccountEventsTopic } from '../topics.js';
+import { accountEventsTopicSpec } from '../topics.js';
 import { registerSchemas } from '../workflow.js';
 import type { AccountEvent } from '@tally/ledger';
 import type { KafkaAdmin, KafkaClient, KafkaProducer } from '@tally/kafka';
-import { uniqueName } from '@tally/kafka/testing';
+import { testTopic } from '@tally/kafka/testing';
 
 export interface TestEventsTopic {
   readonly topic: string;
@@ -29,14 +29,10 @@ export async function testEventsTopic(
   prefix: string,
   partitions: number,
 ): Promise<TestEventsTopic> {
-  const topic = uniqueName(prefix);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureAccountEventsTopic(admin, { topic, partitions, replicationFactor: 1 });
+  const { configs } = accountEventsTopicSpec({ partitions, replicationFactor: 1 });
+  const { topic, admin, producer } = await testTopic(kafka, prefix, partitions, configs);
   await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
   const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const producer = kafka.producer();
-  await producer.connect();
   return {
     topic,
     admin,

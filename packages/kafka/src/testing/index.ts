@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { kafkaFromEnv } from '../client.js';
 import { TopicFollower } from '../follower.js';
-import type { KafkaClient, KafkaRecord } from '../types.js';
+import { ensureTopic } from '../topics.js';
+import type { KafkaAdmin, KafkaClient, KafkaProducer, KafkaRecord } from '../types.js';
 
 /** A topic or group name no other test run uses. */
 export function uniqueName(prefix: string): string {
@@ -12,6 +13,39 @@ export function uniqueName(prefix: string): string {
 /** A client for the local stack, or the brokers in KAFKA_BROKERS. */
 export function testKafka(clientId = 'tally-test'): KafkaClient {
   return kafkaFromEnv(process.env, { clientId });
+}
+
+export interface TestTopic {
+  readonly topic: string;
+  readonly admin: KafkaAdmin;
+  readonly producer: KafkaProducer;
+  /** Disconnects and deletes the topic. */
+  close(): Promise<void>;
+}
+
+/** A topic of the test's own (one replica, the given configs), with a connected admin and producer. */
+export async function testTopic(
+  kafka: KafkaClient,
+  prefix: string,
+  partitions: number,
+  configs: Readonly<Record<string, string>> = {},
+): Promise<TestTopic> {
+  const topic = uniqueName(prefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopic(admin, { topic, partitions, replicationFactor: 1, configs });
+  const producer = kafka.producer();
+  await producer.connect();
+  return {
+    topic,
+    admin,
+    producer,
+    close: async () => {
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
 }
 
 /** Every committed record of the topics right now (read_committed, offset order per partition). */
