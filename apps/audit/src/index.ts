@@ -1,6 +1,5 @@
 export * from './config.js';
 export { createAuditApp, type AuditAppOptions } from './app.js';
-export { canonicalJson, CanonicalEncodingError } from './core/canonical.js';
 export * from './core/chain.js';
 export * from './core/digest.js';
 export * from './core/inclusion.js';
@@ -15,7 +14,15 @@ export * from './core/statement-pdf.js';
 export * from './core/statement-view.js';
 export * from './core/time.js';
 export * from './core/witness.js';
-export { AuditIngestor, SchemaInfoCache, eventContent, outcomeContent } from './ingest.js';
+export {
+  AuditIngestor,
+  anomalyFacts,
+  entryContent,
+  eventFacts,
+  eventRecordFacts,
+  outcomeFacts,
+  outcomeRecordFacts,
+} from './ingest.js';
 export { createAuditMetrics, type AuditMetrics } from './metrics.js';
 export * from './reporting.js';
 export { AuditService, type AuditServiceOptions } from './service.js';

@@ -1,3 +1,4 @@
+import { decodeOutcome } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
 import {
   compareAccountIds,
@@ -15,7 +16,6 @@ import {
   type AnomalyFacts,
   type AuditedEvent,
   type DailySummary,
-  type OutcomeFacts,
   type Statement,
 } from './core/reports.js';
 import type { StatementVerification } from './core/statement-view.js';
@@ -79,8 +79,9 @@ export async function statementVerification(
 
 export async function dailyReport(store: AuditStore, day: Day): Promise<DailySummary> {
   const events = parseEvents(await store.eventPayloadsBetween(day.from, day.to));
-  const outcomes = (await store.outcomePayloadsBetween(day.from, day.to)).map(
-    (p) => JSON.parse(p) as OutcomeFacts,
+  // Stored payloads are canonical JSON of outcomes that decoded; the one decoder reads them back.
+  const outcomes = (await store.outcomePayloadsBetween(day.from, day.to)).map((p) =>
+    decodeOutcome(Buffer.from(p, 'utf8')),
   );
   const anomalies = (await anomalyFacts(store)).map((a) => a.facts);
   return buildDailySummary(day, events, outcomes, anomalies);

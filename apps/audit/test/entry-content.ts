@@ -1,4 +1,4 @@
-import { canonicalJson } from '../src/core/canonical.js';
+import { canonicalJson } from '@tally/events';
 import type { EntryContent } from '../src/core/chain.js';
 
 /**

@@ -1,3 +1,4 @@
+import type { OutcomeRecord } from '@tally/events';
 import { balanceChange, type AccountEvent } from '@tally/ledger';
 import { addTo, currencyTotals, type CurrencyTotals, type Minor } from './money.js';
 import type { Period } from './time.js';
@@ -225,12 +226,13 @@ export function buildStatement(
 }
 
 /** A command outcome as the intake writes it (only the fields the reports use). */
-export interface OutcomeFacts {
-  readonly commandType: string;
-  readonly outcome: 'accepted' | 'rejected';
-  readonly decidedAt: number;
+/**
+ * The fields of a command outcome (the OutcomeRecord contract of @tally/events) the daily summary
+ * reads; any code counts, also one this version does not know.
+ */
+export type OutcomeFacts = Pick<OutcomeRecord, 'outcome' | 'decidedAt'> & {
   readonly rejection: { readonly code: string } | null;
-}
+};
 
 /** An anomaly entry as the daily summary counts it: dated by its Kafka timestamp. */
 export interface AnomalyFacts {

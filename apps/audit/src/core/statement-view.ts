@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CURRENCIES, isCurrencyCode } from '@tally/ledger';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '@tally/events';
 import { formatMoney } from './money.js';
 import type { Statement } from './reports.js';
 import { zoneOffsetMs } from './time.js';

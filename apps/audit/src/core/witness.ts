@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '@tally/events';
 import type { ChainedEntry, EntryContent } from './chain.js';
 
 /**

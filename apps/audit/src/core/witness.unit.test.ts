@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '@tally/events';
 import { chainEntries, GENESIS_HASH, type ChainedEntry, type EntryContent } from './chain.js';
 import {
   chainsWithoutPartition,
