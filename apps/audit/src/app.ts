@@ -8,9 +8,7 @@ import {
   type Logger,
   type ReadinessCheck,
 } from '@tally/service';
-import { signDigest } from './core/digest.js';
 import { jsonSafe } from './core/money.js';
-import { parseDigest } from './core/signed-digest.js';
 import { statementCsv } from './core/statement-csv.js';
 import { statementHtml } from './core/statement-html.js';
 import { statementPdf } from './core/statement-pdf.js';
@@ -21,6 +19,11 @@ import {
   type ParameterProblem,
   type Parsed,
 } from './core/time.js';
+import {
+  evidenceAdminRoutes,
+  evidenceRoutes,
+  type EvidenceRouteOptions,
+} from './evidence-routes.js';
 import type { AuditMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import {
@@ -38,7 +41,10 @@ export interface AuditAppOptions {
   readonly logger: Logger;
   readonly metrics: AuditMetrics;
   readonly projectorUrl: string;
-  readonly digestKey?: string | undefined;
+  /** The audited events topic (conservation cuts name its partitions). */
+  readonly eventsTopic: string;
+  /** Signed digests, proofs, the witness check and conservation (evidence-routes.ts). */
+  readonly evidence?: Pick<EvidenceRouteOptions, 'signer' | 'witness'>;
   readonly readiness?: readonly ReadinessCheck[];
   readonly clock?: () => number;
 }
@@ -108,43 +114,16 @@ export function createAuditApp(options: AuditAppOptions): Express {
         res.json({ items: (await store.anomalies(limit)).map(entryJson) });
       });
 
-      app.post('/audit/digests', async (_req, res) => {
-        if (options.digestKey === undefined) throw digestDisabled();
-        const digest = signDigest(await store.heads(), clock(), options.digestKey);
-        await store.saveDigest(digest);
-        res.status(201).json(digest);
-      });
-
-      app.get('/audit/digests/latest', async (_req, res) => {
-        const digest = await store.latestDigest();
-        if (!digest)
-          throw new HttpProblem(404, 'NO_DIGEST', 'No digest', 'no digest was signed yet');
-        res.json(digest);
-      });
-
-      app.post('/audit/digests/check', async (req, res) => {
-        if (options.digestKey === undefined) throw digestDisabled();
-        // Untrusted JSON: parsed field by field (core/signed-digest.ts), every problem named.
-        const parsed = parseDigest(req.body);
-        if (!parsed.ok) {
-          throw new HttpProblem(
-            400,
-            'INVALID_DIGEST',
-            'Invalid digest',
-            parsed.problems.map((p) => `${p.at}: ${p.problem}`).join('; '),
-            { 'invalid-params': parsed.problems.map((p) => ({ name: p.at, reason: p.problem })) },
-          );
-        }
-        if (parsed.kind !== 'hmac') {
-          throw new HttpProblem(
-            400,
-            'UNSUPPORTED_DIGEST',
-            'Unsupported digest',
-            'this endpoint checks HMAC digests (format 1); Ed25519 digests are verified with their public key',
-          );
-        }
-        res.json(await verifyLog(store, { digest: parsed.digest, digestKey: options.digestKey }));
-      });
+      const evidence = {
+        store,
+        logger,
+        metrics,
+        eventsTopic: options.eventsTopic,
+        ...options.evidence,
+      };
+      evidenceRoutes(app, evidence);
+      // audit:admin: signing a digest, re-reading whole topics.
+      evidenceAdminRoutes(app, evidence);
 
       app.get('/reports/statement', async (req, res) => {
         const account = stringParam(req, 'account');
@@ -212,11 +191,3 @@ export function createAuditApp(options: AuditAppOptions): Express {
     },
   });
 }
-
-const digestDisabled = () =>
-  new HttpProblem(
-    404,
-    'DIGESTS_DISABLED',
-    'Digests disabled',
-    'set AUDIT_DIGEST_KEY to sign and check digests',
-  );

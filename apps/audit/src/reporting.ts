@@ -1,5 +1,7 @@
 import { decodeOutcome } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
+import { ConservationCheck, type ConservationReport, type CutEvent } from './core/conservation.js';
+import type { SignedDigest } from './core/signed-digest.js';
 import {
   compareAccountIds,
   foldAuditedAccount,
@@ -20,7 +22,8 @@ import {
 } from './core/reports.js';
 import type { StatementVerification } from './core/statement-view.js';
 import type { Day, Period } from './core/time.js';
-import type { AuditStore } from './store/types.js';
+import { eventsByAccount, eventsByTransfer } from './store/streams.js';
+import type { AuditStore, StoredEntry } from './store/types.js';
 
 /** The shell around the pure reports: reads the payloads from the store and folds them. */
 
@@ -65,16 +68,52 @@ export async function statementReport(
   return buildStatement(accountId, events, period);
 }
 
-/** The head of the chain holding the statement's entries, for its verification footer. */
+/**
+ * What verifies the statement, for its footer: the head of the chain holding its entries and the
+ * signed digest whose period holds its last entry, if one does yet.
+ */
 export async function statementVerification(
   store: AuditStore,
   statement: Statement,
 ): Promise<{ verification?: StatementVerification }> {
-  const chain = statement.lastEntry?.chain;
-  const head = (await store.heads()).find((h) => h.chain === chain);
-  return head
-    ? { verification: { chain: head.chain, headSeq: head.seq, headHash: head.hash } }
-    : {};
+  const last = statement.lastEntry;
+  const head = (await store.heads()).find((h) => h.chain === last?.chain);
+  if (!head || !last) return {};
+  const sequence = await store.digestCovering(last.chain, last.seq);
+  const digest = sequence === undefined ? undefined : await store.signedDigest(sequence);
+  return {
+    verification: {
+      chain: head.chain,
+      headSeq: head.seq,
+      headHash: head.hash,
+      ...(digest
+        ? {
+            digest: {
+              sequence: digest.sequence,
+              keyId: digest.keyId,
+              createdAt: digest.createdAt,
+              merkleRoot: digest.merkle.root,
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/** The cut at explicit next offsets of the events topic's partitions; others at their heads. */
+export async function cutAtOffsets(
+  store: AuditStore,
+  topic: string,
+  offsets: ReadonlyMap<number, string>,
+): Promise<ConservationCut> {
+  const heads = await store.headsWithOffsets();
+  return {
+    source: 'offsets',
+    offsets: heads.map((h) => {
+      const given = h.topic === topic ? offsets.get(h.partition) : undefined;
+      return { chain: h.chain, nextOffset: given ?? h.nextOffset };
+    }),
+  };
 }
 
 export async function dailyReport(store: AuditStore, day: Day): Promise<DailySummary> {
@@ -87,30 +126,45 @@ export async function dailyReport(store: AuditStore, day: Day): Promise<DailySum
   return buildDailySummary(day, events, outcomes, anomalies);
 }
 
-/** Every account folded from the log, in account order (the log is read page by page). */
-export async function auditedAccounts(
-  store: AuditStore,
-  pageSize = 10_000,
-): Promise<AuditedAccount[]> {
-  const byAccount = new Map<string, AccountEvent[]>();
-  let after = 0;
-  for (;;) {
-    const page = await store.eventPayloadPage(after, pageSize);
-    for (const row of page) {
-      const event = JSON.parse(row.payload) as AccountEvent;
-      let list = byAccount.get(event.accountId);
-      if (list === undefined) byAccount.set(event.accountId, (list = []));
-      list.push(event);
-    }
-    if (page.length < pageSize) break;
-    after = page[page.length - 1]?.id ?? after;
-  }
-  const anomalies = new Map<string, number>();
+/** Anomaly entries per account: folded into reconciliation as incomplete history. */
+async function anomaliesByAccount(store: AuditStore): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
   for (const { accountId } of await anomalyFacts(store)) {
-    if (accountId !== null) anomalies.set(accountId, (anomalies.get(accountId) ?? 0) + 1);
+    if (accountId !== null) counts.set(accountId, (counts.get(accountId) ?? 0) + 1);
   }
-  const ids = [...new Set([...byAccount.keys(), ...anomalies.keys()])].sort(compareAccountIds);
-  return ids.map((id) => foldAuditedAccount(id, byAccount.get(id) ?? [], anomalies.get(id) ?? 0));
+  return counts;
+}
+
+const eventsOf = (entries: readonly StoredEntry[]) =>
+  entries.flatMap((e) => (e.payload === null ? [] : [JSON.parse(e.payload) as AccountEvent]));
+
+/**
+ * Every account folded from the log, in byte order of its id, one account at a time (the store
+ * streams the entries sorted); accounts known only from anomaly entries are merged in.
+ */
+export async function* auditedAccounts(
+  store: AuditStore,
+  pageSize = 5_000,
+): AsyncGenerator<AuditedAccount> {
+  const anomalies = await anomaliesByAccount(store);
+  const anomalyOnly = [...anomalies.keys()].sort(compareAccountIds);
+  let next = 0;
+  for await (const { key, entries } of eventsByAccount(store, pageSize)) {
+    for (
+      ;
+      next < anomalyOnly.length && compareAccountIds(anomalyOnly[next] as string, key) < 0;
+      next++
+    ) {
+      const id = anomalyOnly[next] as string;
+      yield foldAuditedAccount(id, [], anomalies.get(id));
+    }
+    if (anomalyOnly[next] === key) next += 1;
+    yield foldAuditedAccount(key, eventsOf(entries), anomalies.get(key) ?? 0);
+  }
+  for (; next < anomalyOnly.length; next++) {
+    const id = anomalyOnly[next] as string;
+    yield foldAuditedAccount(id, [], anomalies.get(id));
+  }
 }
 
 export interface ReconciliationReport extends ReconciliationSummary {
@@ -126,7 +180,8 @@ export class ProjectorUnavailableError extends Error {
   }
 }
 
-const PROJECTOR_TIMEOUT_MS = 10_000;
+/** How long one question to the projector may take (its ?minVersion wait is 2 s by default). */
+const PROJECTOR_TIMEOUT_MS = 15_000;
 
 async function projectorGet(base: string, path: string, query: Record<string, string> = {}) {
   const url = new URL(path, base);
@@ -203,7 +258,7 @@ export async function reconciliationReport(
   projectorUrl: string,
 ): Promise<ReconciliationReport> {
   const started = performance.now();
-  const audited = await auditedAccounts(store);
+  const audited = auditedAccounts(store);
   const tally = new ReconciliationTally();
   const results = reconcileAccounts(audited, projectorAccounts(projectorUrl), {
     projectorAt: (accountId, version) => projectorAt(projectorUrl, accountId, version),
@@ -215,7 +270,7 @@ export async function reconciliationReport(
       return body === undefined ? undefined : head(body);
     },
     auditAgain: async (accountId) => {
-      const events = parseEvents(await store.accountEventPayloads(accountId));
+      const events = await accountEvents(store, accountId);
       return events.length === 0 ? undefined : foldAuditedAccount(accountId, events);
     },
   });
@@ -224,5 +279,77 @@ export async function reconciliationReport(
     projectorUrl,
     ...tally.summary(),
     durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** Where the log is cut for a conservation report: the entries below a next offset per chain. */
+export interface ConservationCut {
+  readonly source: 'heads' | 'digest' | 'offsets';
+  /** The digest whose signed offsets make the cut (source `digest`). */
+  readonly digest?: number;
+  readonly offsets: readonly { readonly chain: string; readonly nextOffset: string }[];
+}
+
+export interface ConservationReportWithCut extends ConservationReport {
+  readonly cut: ConservationCut;
+  readonly durationMs: number;
+}
+
+const cutEvent = (entry: StoredEntry): CutEvent[] =>
+  entry.payload === null
+    ? []
+    : [
+        {
+          event: JSON.parse(entry.payload) as AccountEvent,
+          entryId: entry.id,
+          chain: entry.chain,
+          seq: entry.seq,
+        },
+      ];
+
+/**
+ * Conservation per currency at a cut (`core/conservation.ts`): every account's events below the
+ * cut folded with the ledger's evolve, every transfer's events matched, both streamed from the
+ * store in sorted order; a transfer's events beyond the cut close it.
+ */
+export async function conservationReport(
+  store: AuditStore,
+  cut: ConservationCut,
+): Promise<ConservationReportWithCut> {
+  const started = performance.now();
+  const limits = new Map(cut.offsets.map((o) => [o.chain, BigInt(o.nextOffset)]));
+  const inCut = (entry: StoredEntry) => {
+    const limit = limits.get(entry.chain);
+    return limit !== undefined && BigInt(entry.offset) < limit;
+  };
+  const check = new ConservationCheck();
+  for await (const { key, entries } of eventsByAccount(store)) {
+    check.addAccount(key, entries.filter(inCut).flatMap(cutEvent));
+  }
+  for await (const { key, entries } of eventsByTransfer(store)) {
+    check.addTransfer(
+      key,
+      entries.filter(inCut).flatMap(cutEvent),
+      entries.filter((e) => !inCut(e)).flatMap(cutEvent),
+    );
+  }
+  return { cut, ...check.report(), durationMs: Math.round(performance.now() - started) };
+}
+
+/** The cut at the log's current heads (every chain's stored next offset). */
+export async function cutAtHeads(store: AuditStore): Promise<ConservationCut> {
+  const heads = await store.headsWithOffsets();
+  return {
+    source: 'heads',
+    offsets: heads.map((h) => ({ chain: h.chain, nextOffset: h.nextOffset })),
+  };
+}
+
+/** The cut a signed digest names: its signed next offset per chain. */
+export function cutAtDigest(digest: SignedDigest): ConservationCut {
+  return {
+    source: 'digest',
+    digest: digest.sequence,
+    offsets: digest.heads.map((h) => ({ chain: h.chain, nextOffset: h.nextOffset })),
   };
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { waitUntil } from '@tally/kafka/testing';
@@ -47,7 +48,7 @@ describe('audit service against the broker and the registry', () => {
       kafka: t.kafka,
       topic: t.topic,
       outcomesTopic: t.outcomesTopic,
-      digestKey: 'a-key-of-sixteen-chars',
+      signingKey: generateKeyPairSync('ed25519').privateKey,
     });
     await t.send([
       opened('seed', T),
@@ -139,7 +140,15 @@ describe('audit service against the broker and the registry', () => {
       .split('\r\n')
       .map((l) => l.split(','));
     const col = rows[0]!.indexOf('balance_minor');
-    expect(rows.slice(1).map((r) => Number(r[col]))).toEqual([0, 100, 70, 120, 120]);
+    const kind = rows[0]!.indexOf('line');
+    expect(rows.slice(1).map((r) => [r[kind], r[col]])).toEqual([
+      ['OPENING', '0'],
+      ['MOVEMENT', '100'],
+      ['MOVEMENT', '70'],
+      ['MOVEMENT', '120'],
+      ['CLOSING', '120'],
+      ['HELD', ''],
+    ]);
 
     const html = await audit.get(`${q}&format=html`);
     expect(html.type).toMatch(/text\/html/);
@@ -209,20 +218,30 @@ describe('audit service against the broker and the registry', () => {
         headers: { 'content-type': 'application/json' },
         body,
       });
-    for (const body of ['null', '42', '[]', '{}', '{"algorithm":"HMAC-SHA256","chains":[1]}']) {
+    const signed = (await (
+      await fetch(`${audit.base}/audit/digests`, { method: 'POST' })
+    ).json()) as Record<string, unknown>;
+    for (const body of [
+      'null',
+      '42',
+      '[]',
+      '{}',
+      '{"not json',
+      JSON.stringify({ ...signed, heads: 'x' }),
+      JSON.stringify({ ...signed, extra: 1 }),
+    ]) {
       const res = await post(body);
       expect(res.status, body).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     }
     const named = (await (
-      await post(
-        '{"algorithm":"HMAC-SHA256","createdAt":1,"chains":[1],"count":1,"signature":"00"}',
-      )
+      await post(JSON.stringify({ ...signed, sequence: 0, signature: '00' }))
     ).json()) as { 'invalid-params': { name: string }[] };
-    expect(named['invalid-params'].map((p) => p.name)).toEqual(['chains[0]', 'signature']);
-    const digest = await (await fetch(`${audit.base}/audit/digests`, { method: 'POST' })).json();
-    const checked = await (await post(JSON.stringify(digest))).json();
-    expect(checked).toMatchObject({ ok: true, digest: { signatureValid: true } });
+    expect(named['invalid-params'].map((p) => p.name)).toEqual(['sequence', 'signature']);
+    const checked = await (await post(JSON.stringify(signed))).json();
+    expect(checked).toMatchObject({ ok: true, digest: { signatureValid: true, failures: [] } });
+    const forged = await (await post(JSON.stringify({ ...signed, createdAt: 1 }))).json();
+    expect(forged).toMatchObject({ ok: false, digest: { signatureValid: false } });
   });
 
   it('verifies over HTTP, serves OpenAPI, health and metrics', async () => {

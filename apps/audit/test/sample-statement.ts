@@ -60,13 +60,20 @@ export function sampleEvents(): AuditedEvent[] {
     ['2026-03-30T16:00:00Z', 'out', 45_000_00],
     ['2026-03-31T20:30:00Z', 'in', 12_00],
   ];
-  for (const [at, way, amount] of movements) {
-    events.push(
-      way === 'in'
-        ? { type: 'MoneyDeposited', ...envelope(at), amount, currency: 'EUR' }
-        : { type: 'MoneyWithdrawn', ...envelope(at), amount, currency: 'EUR' },
-    );
-  }
+  // Movements and holds in the order they happened (versions follow time).
+  const steps: [string, () => AuditedEvent[]][] = [
+    ...movements.map(([at, way, amount]): [string, () => AuditedEvent[]] => [
+      at,
+      () => [
+        way === 'in'
+          ? { type: 'MoneyDeposited', ...envelope(at), amount, currency: 'EUR' }
+          : { type: 'MoneyWithdrawn', ...envelope(at), amount, currency: 'EUR' },
+      ],
+    ]),
+    ...holdsInMarch(envelope),
+  ];
+  steps.sort(([a], [b]) => Date.parse(a) - Date.parse(b));
+  for (const [, make] of steps) events.push(...make());
   // Transfers with another account, in the order they happened.
   events.push(
     {
@@ -94,6 +101,61 @@ export function sampleEvents(): AuditedEvent[] {
     currency: 'EUR',
   });
   return events satisfies AccountEvent[];
+}
+
+/**
+ * Holds of the month: one placed and captured in part (its money leaves as a withdrawal of the
+ * same decision), one placed and released, one still live at the close.
+ */
+function holdsInMarch(
+  envelope: (at: string) => Omit<AuditedEvent, 'type'> & { commandId: string },
+): [string, () => AuditedEvent[]][] {
+  const card = 'a41c7e02-hold-card-authorisation';
+  const hotel = '5d02b9f4-hold-hotel-deposit';
+  const fuel = 'e9f3a611-hold-fuel-pre-authorisation';
+  const placed = (at: string, holdId: string, amount: number, days: number): AuditedEvent => ({
+    type: 'HoldPlaced',
+    ...envelope(at),
+    holdId,
+    amount,
+    currency: 'EUR',
+    expiresAt: Date.parse(at) + days * 86_400_000,
+  });
+  return [
+    ['2026-03-11T14:02:00Z', () => [placed('2026-03-11T14:02:00Z', card, 2_500_00, 7)]],
+    [
+      '2026-03-12T09:15:00Z',
+      () => {
+        const capture = envelope('2026-03-12T09:15:00Z');
+        const withdrawal = { ...envelope('2026-03-12T09:15:00Z'), commandId: capture.commandId };
+        return [
+          {
+            type: 'HoldCaptured',
+            ...capture,
+            holdId: card,
+            amount: 2_000_00,
+            releasedAmount: 500_00,
+            currency: 'EUR',
+          },
+          { type: 'MoneyWithdrawn', ...withdrawal, amount: 2_000_00, currency: 'EUR' },
+        ];
+      },
+    ],
+    ['2026-03-19T08:00:00Z', () => [placed('2026-03-19T08:00:00Z', hotel, 300_00, 7)]],
+    [
+      '2026-03-21T10:30:00Z',
+      () => [
+        {
+          type: 'HoldReleased',
+          ...envelope('2026-03-21T10:30:00Z'),
+          holdId: hotel,
+          amount: 300_00,
+          currency: 'EUR',
+        },
+      ],
+    ],
+    ['2026-03-29T16:45:00Z', () => [placed('2026-03-29T16:45:00Z', fuel, 150_00, 7)]],
+  ];
 }
 
 export const SAMPLE_GENERATED_AT = Date.parse('2026-04-01T06:30:00Z');

@@ -1,4 +1,6 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { AccountEventSerde } from '@tally/events';
 import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
@@ -6,6 +8,8 @@ import { createLogger } from '@tally/service';
 import { createAuditApp } from '../src/app.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
+import { DigestExporter, DigestSigner } from '../src/digests.js';
+import { digestMetrics, WitnessRunner } from '../src/evidence.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
 import type { AuditStore } from '../src/store/types.js';
@@ -102,7 +106,10 @@ export async function runAudit(options: {
   topic: string;
   outcomesTopic?: string;
   projectorUrl?: string;
-  digestKey?: string;
+  /** Signs digests with this key, exported to `exportDir` (a scratch folder by default). */
+  signingKey?: KeyObject;
+  exportDir?: string;
+  maxIngestDelayMs?: number;
 }) {
   const logger = createLogger('audit-test', 'silent');
   const metrics = createAuditMetrics();
@@ -116,14 +123,39 @@ export async function runAudit(options: {
     outcomesTopic: options.outcomesTopic,
     groupId: uniqueName('audit-group'),
     readyMaxLag: 0,
-    digestKey: options.digestKey,
   });
+  const exportFolder = options.signingKey && !options.exportDir ? scratchDir() : undefined;
+  const exportDir = options.exportDir ?? exportFolder?.dir;
+  const signer = options.signingKey
+    ? new DigestSigner({
+        store: options.store,
+        privateKey: options.signingKey,
+        exporter: new DigestExporter(
+          exportDir as string,
+          createPublicKey(options.signingKey).export({ type: 'spki', format: 'pem' }).toString(),
+        ),
+        onEvent: digestMetrics(metrics),
+      })
+    : undefined;
+  const witness = new WitnessRunner(
+    {
+      kafka: options.kafka,
+      store: options.store,
+      eventsTopic: options.topic,
+      serde: await AccountEventSerde.connect({ registryUrl, topic: options.topic }),
+      outcomesTopic: options.outcomesTopic,
+      auditOutcomes: options.outcomesTopic !== undefined,
+      maxIngestDelayMs: options.maxIngestDelayMs ?? 900_000,
+    },
+    metrics,
+  );
   const app = createAuditApp({
     store: options.store,
     logger,
     metrics,
     projectorUrl: options.projectorUrl ?? 'http://127.0.0.1:9',
-    digestKey: options.digestKey,
+    eventsTopic: options.topic,
+    evidence: { signer, witness },
     readiness: service.readiness(),
   });
   const server = app.listen(0);
@@ -134,8 +166,23 @@ export async function runAudit(options: {
     base,
     metrics,
     service,
+    signer,
+    witness,
+    exportDir,
     get: async (path: string) => {
       const response = await fetch(`${base}${path}`);
+      return {
+        status: response.status,
+        type: response.headers.get('content-type') ?? '',
+        text: await response.text(),
+      };
+    },
+    post: async (path: string, body?: string) => {
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+      });
       return {
         status: response.status,
         type: response.headers.get('content-type') ?? '',
@@ -146,6 +193,7 @@ export async function runAudit(options: {
       await service.stop();
       server.close();
       server.closeAllConnections();
+      exportFolder?.remove();
     },
   };
 }

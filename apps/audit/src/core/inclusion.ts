@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
 import { balanceChange, type AccountEvent } from '@tally/ledger';
 import { hashEntry, type ChainedEntry } from './chain.js';
-import { entryLeafHash, inclusionPath, rootFromPath } from './merkle.js';
+import { entryLeafHash, InclusionPathBuilder, rootFromPath } from './merkle.js';
 import {
   leafIndexOf,
   verifyDigestSignature,
@@ -40,33 +41,68 @@ export interface LineClaim {
 }
 
 /**
- * Builds the proof of `chain#seq` from the period's entries in leaf order (the same entries the
- * digest was signed over; `signed-digest.ts` nextPeriod tells which).
+ * Builds the proof of `chain#seq` from the period's entries in leaf order, as they stream from
+ * the store (the same entries the digest was signed over; `signed-digest.ts` nextPeriod tells
+ * which), in O(log n) memory.
  */
+export class InclusionProofBuilder {
+  readonly leafIndex: number;
+  private readonly path: InclusionPathBuilder;
+  private entry: ChainedEntry | undefined;
+  private position = 0;
+
+  constructor(
+    private readonly digest: SignedDigest,
+    private readonly chain: string,
+    private readonly seq: number,
+  ) {
+    const leafIndex = leafIndexOf(digest, chain, seq);
+    if (leafIndex === undefined) {
+      throw new RangeError(`${chain}#${seq} is not in the period of digest ${digest.sequence}`);
+    }
+    this.leafIndex = leafIndex;
+    this.path = new InclusionPathBuilder(leafIndex, digest.merkle.size);
+  }
+
+  push(entry: ChainedEntry): void {
+    if (this.position === this.leafIndex) {
+      if (entry.chain !== this.chain || entry.seq !== this.seq) {
+        throw new RangeError(
+          `the period's entries do not have ${this.chain}#${this.seq} at leaf ${this.leafIndex}`,
+        );
+      }
+      this.entry = entry;
+    }
+    this.position += 1;
+    this.path.push(entryLeafHash(entry));
+  }
+
+  proof(): InclusionProof {
+    if (this.entry === undefined) {
+      throw new RangeError(`${this.chain}#${this.seq} was not among the period's entries`);
+    }
+    return {
+      format: PROOF_FORMAT,
+      digestSequence: this.digest.sequence,
+      merkleRoot: this.digest.merkle.root,
+      treeSize: this.digest.merkle.size,
+      leafIndex: this.leafIndex,
+      path: this.path.path().map((h) => h.toString('hex')),
+      entry: this.entry,
+    };
+  }
+}
+
+/** The proof of `chain#seq` from the period's entries in leaf order (`InclusionProofBuilder`). */
 export function buildInclusionProof(
   digest: SignedDigest,
-  periodEntries: readonly ChainedEntry[],
+  periodEntries: Iterable<ChainedEntry>,
   chain: string,
   seq: number,
 ): InclusionProof {
-  const leafIndex = leafIndexOf(digest, chain, seq);
-  if (leafIndex === undefined) {
-    throw new RangeError(`${chain}#${seq} is not in the period of digest ${digest.sequence}`);
-  }
-  const entry = periodEntries[leafIndex];
-  if (entry === undefined || entry.chain !== chain || entry.seq !== seq) {
-    throw new RangeError(`the period's entries do not have ${chain}#${seq} at leaf ${leafIndex}`);
-  }
-  const leaves = periodEntries.map(entryLeafHash);
-  return {
-    format: PROOF_FORMAT,
-    digestSequence: digest.sequence,
-    merkleRoot: digest.merkle.root,
-    treeSize: digest.merkle.size,
-    leafIndex,
-    path: inclusionPath(leaves, leafIndex).map((h) => h.toString('hex')),
-    entry,
-  };
+  const builder = new InclusionProofBuilder(digest, chain, seq);
+  for (const entry of periodEntries) builder.push(entry);
+  return builder.proof();
 }
 
 function lineProblems(entry: ChainedEntry, line: LineClaim): DigestProblem[] {
@@ -144,4 +180,68 @@ export function verifyInclusionProof(
   }
   if (line) problems.push(...lineProblems(entry, line));
   return { ok: problems.length === 0, problems };
+}
+
+// ---- Reading an untrusted proof (a file an auditor was given). ----
+
+const nullableText = z.string().max(1_000_000).nullable();
+const nullableInt = z
+  .number()
+  .int()
+  .min(-Number.MAX_SAFE_INTEGER)
+  .max(Number.MAX_SAFE_INTEGER)
+  .nullable();
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+const proofSchema = z.strictObject({
+  format: z.literal(PROOF_FORMAT),
+  digestSequence: z.number().int().min(1),
+  merkleRoot: hex64,
+  treeSize: z.number().int().min(1),
+  leafIndex: z.number().int().min(0),
+  path: z.array(hex64).max(64),
+  entry: z.object({
+    chain: z.string().min(1).max(300),
+    seq: z.number().int().min(1),
+    prevHash: hex64,
+    hash: hex64,
+    kind: z.enum(['event', 'outcome', 'anomaly']),
+    topic: z.string().min(1).max(249),
+    partition: z.number().int().min(0),
+    offset: z.string().regex(/^\d{1,19}$/),
+    kafkaTimestamp: z.string().max(20),
+    key: nullableText,
+    raw: nullableText,
+    payload: nullableText,
+    schemaSubject: nullableText,
+    schemaVersion: nullableInt,
+    schemaId: nullableInt,
+    accountId: nullableText,
+    eventType: nullableText,
+    accountVersion: nullableInt,
+    amount: nullableInt,
+    currency: nullableText,
+    occurredAt: nullableInt,
+    anomalyReason: nullableText,
+    anomalyDetail: nullableText,
+    recordedAt: z.number().int(),
+  }),
+});
+
+/** Reads an untrusted JSON value as an inclusion proof; every problem names where it is. */
+export function parseInclusionProof(
+  value: unknown,
+): { ok: true; proof: InclusionProof } | { ok: false; problems: DigestProblem[] } {
+  const parsed = proofSchema.safeParse(value);
+  if (parsed.success) {
+    // Only the fields an entry has are kept: an extra one would change nothing that is hashed.
+    return { ok: true, proof: parsed.data as InclusionProof };
+  }
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({
+      at: issue.path.map(String).join('.') || '(proof)',
+      problem: issue.message,
+    })),
+  };
 }

@@ -114,6 +114,65 @@ export function inclusionPath(leaves: readonly Uint8Array[], index: number): Buf
 }
 
 /**
+ * The same path while the leaves stream by, in O(log n) memory: the path's siblings are the roots
+ * of disjoint ranges of leaves (computed up front from index and size), each built with its own
+ * stack as its leaves pass. Proves a leaf of a period of millions of entries without holding them.
+ */
+export class InclusionPathBuilder {
+  /** The sibling ranges in leaf order, each with the level it has in the path. */
+  private readonly ranges: { start: number; end: number; level: number }[] = [];
+  private readonly roots: Buffer[] = [];
+  private current = 0;
+  private builder = new MerkleRootBuilder();
+  private seen = 0;
+
+  constructor(
+    readonly index: number,
+    readonly size: number,
+  ) {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+      throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+    }
+    let start = 0;
+    let end = size;
+    const topDown: { start: number; end: number }[] = [];
+    while (end - start > 1) {
+      const k = split(end - start);
+      if (index < start + k) {
+        topDown.push({ start: start + k, end });
+        end = start + k;
+      } else {
+        topDown.push({ start, end: start + k });
+        start += k;
+      }
+    }
+    // The path lists siblings leaf level first: the last range found is level 0.
+    topDown.forEach((range, i) => this.ranges.push({ ...range, level: topDown.length - 1 - i }));
+    this.ranges.sort((a, b) => a.start - b.start);
+  }
+
+  push(leaf: Buffer): void {
+    const i = this.seen;
+    this.seen += 1;
+    const range = this.ranges[this.current];
+    if (range === undefined || i < range.start) return; // the proven leaf itself
+    this.builder.push(leaf);
+    if (i === range.end - 1) {
+      this.roots[range.level] = this.builder.root();
+      this.builder = new MerkleRootBuilder();
+      this.current += 1;
+    }
+  }
+
+  path(): Buffer[] {
+    if (this.seen !== this.size) {
+      throw new RangeError(`the tree has ${this.size} leaves, ${this.seen} were pushed`);
+    }
+    return [...this.roots];
+  }
+}
+
+/**
  * The root an audit path leads to from a leaf (RFC 9162 section 2.1.3.2), or undefined when the
  * path cannot belong to a tree of that size (too long or too short).
  */

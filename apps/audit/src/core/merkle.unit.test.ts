@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   EMPTY_ROOT,
   inclusionPath,
+  InclusionPathBuilder,
   leafHash,
   merkleRoot,
   MerkleRootBuilder,
@@ -70,6 +71,10 @@ describe('Merkle tree (RFC 6962)', () => {
       expect(builder.root().equals(root)).toBe(true);
       for (let index = 0; index < size; index++) {
         const path = inclusionPath(tree, index);
+        // The streaming builder gives the same path without holding the leaves.
+        const streamed = new InclusionPathBuilder(index, size);
+        for (const leaf of tree) streamed.push(leaf);
+        expect(streamed.path().map(hex)).toEqual(path.map(hex));
         expect(verifyInclusion(tree[index]!, index, size, path, root)).toBe(true);
         // Another leaf, another position, another root, a changed sibling: all refused.
         expect(verifyInclusion(leafHash(Buffer.from('x')), index, size, path, root)).toBe(false);
@@ -91,5 +96,9 @@ describe('Merkle tree (RFC 6962)', () => {
     expect(rootFromPath(CT_LEAVES[0]!, -1, 8, [])).toBeUndefined();
     expect(rootFromPath(CT_LEAVES[0]!, 0, 8, inclusionPath(CT_LEAVES, 0).slice(1))).toBeUndefined();
     expect(() => inclusionPath(CT_LEAVES, 8)).toThrow(RangeError);
+    expect(() => new InclusionPathBuilder(8, 8)).toThrow(RangeError);
+    const short = new InclusionPathBuilder(0, 8);
+    short.push(CT_LEAVES[0]!);
+    expect(() => short.path()).toThrow(/8 leaves, 1 were pushed/);
   });
 });

@@ -98,6 +98,56 @@ function counterparty(event: AccountEvent): string | null {
   return null;
 }
 
+/** A hold event as a statement shows it, or undefined for any other event. */
+function holdLine(event: AuditedEvent): StatementHoldLine | undefined {
+  const base = {
+    occurredAt: event.occurredAt,
+    version: event.version,
+    eventId: event.eventId,
+    ...(event.entryRef ? { entryRef: event.entryRef } : {}),
+  };
+  switch (event.type) {
+    case 'HoldPlaced':
+      return {
+        ...base,
+        type: event.type,
+        holdId: event.holdId,
+        amount: BigInt(event.amount),
+        releasedAmount: null,
+        expiresAt: event.expiresAt,
+      };
+    case 'HoldCaptured':
+      return {
+        ...base,
+        type: event.type,
+        holdId: event.holdId,
+        amount: BigInt(event.amount),
+        releasedAmount: BigInt(event.releasedAmount),
+        expiresAt: null,
+      };
+    case 'HoldReleased':
+      return {
+        ...base,
+        type: event.type,
+        holdId: event.holdId,
+        amount: BigInt(event.amount),
+        releasedAmount: null,
+        expiresAt: null,
+      };
+    case 'HoldExpired':
+      return {
+        ...base,
+        type: event.type,
+        holdId: event.holdId,
+        amount: BigInt(event.amount),
+        releasedAmount: null,
+        expiresAt: event.expiresAt,
+      };
+    default:
+      return undefined;
+  }
+}
+
 export interface StatementLine {
   readonly occurredAt: number;
   readonly version: number;
@@ -106,6 +156,8 @@ export interface StatementLine {
   readonly type: AccountEvent['type'];
   /** The other account of a transfer, else null. */
   readonly counterparty: string | null;
+  /** The hold whose capture made this movement (the capture's next event), else null. */
+  readonly capturedHold: string | null;
   /** Signed minor units: + money in, - money out (the ledger's balanceChange). */
   readonly amount: Minor;
   /** Balance after the movement, minor units. */
@@ -114,6 +166,30 @@ export interface StatementLine {
 }
 
 export type AccountStatus = 'not-opened' | 'open' | 'closed';
+
+/** A hold event in the period: money reserved or let go, never moved by the hold itself. */
+export interface StatementHoldLine {
+  readonly occurredAt: number;
+  readonly version: number;
+  readonly eventId: string;
+  readonly type: 'HoldPlaced' | 'HoldCaptured' | 'HoldReleased' | 'HoldExpired';
+  readonly holdId: string;
+  /** The hold's amount (placed, captured, released or expired), minor units. */
+  readonly amount: Minor;
+  /** For a capture: the part of the hold let go with it. */
+  readonly releasedAmount: Minor | null;
+  /** For a placement (and an expiry): when the hold lapses, epoch ms. */
+  readonly expiresAt: number | null;
+  readonly entryRef?: EntryRef;
+}
+
+/** A hold still reserving money at the close of the statement. */
+export interface LiveHoldAtClose {
+  readonly holdId: string;
+  readonly amount: Minor;
+  readonly expiresAt: number;
+  readonly placedAt: number;
+}
 
 export interface Statement {
   readonly accountId: string;
@@ -130,6 +206,12 @@ export interface Statement {
   /** Sum of the movements into and out of the account in the period, minor units. */
   readonly totalIn: Minor;
   readonly totalOut: Minor;
+  /** Holds placed, captured, released or expired in the period. */
+  readonly holds: readonly StatementHoldLine[];
+  /** Holds live at the close, their sum, and the closing balance less it. */
+  readonly liveHoldsAtClose: readonly LiveHoldAtClose[];
+  readonly heldAtClose: Minor;
+  readonly availableAtClose: Minor;
   /** Account status at the end of the period. */
   readonly status: AccountStatus;
   /** occurredAt of AccountClosed when it is within the statement. */
@@ -174,6 +256,9 @@ export function buildStatement(
   let moneyOut = 0n;
   let lastEntry: EntryRef | null = null;
   const movements: StatementLine[] = [];
+  const holds: StatementHoldLine[] = [];
+  const live = new Map<string, LiveHoldAtClose>();
+  let capture: { version: number; commandId: string; holdId: string } | undefined;
   for (const event of ordered.events) {
     if (event.version > closingVersion) break;
     if (event.type === 'AccountOpened') {
@@ -187,6 +272,28 @@ export function buildStatement(
     const amount = BigInt(balanceChange(event));
     balance += amount;
     lastEntry = event.entryRef ?? null;
+    const hold = holdLine(event);
+    if (event.type === 'HoldPlaced') {
+      live.set(event.holdId, {
+        holdId: event.holdId,
+        amount: BigInt(event.amount),
+        expiresAt: event.expiresAt,
+        placedAt: event.occurredAt,
+      });
+    } else if (hold !== undefined) {
+      live.delete(hold.holdId);
+    }
+    // A capture's money moves in the next event of the same decision.
+    const capturedHold =
+      capture !== undefined &&
+      capture.version + 1 === event.version &&
+      capture.commandId === event.commandId
+        ? capture.holdId
+        : null;
+    capture =
+      event.type === 'HoldCaptured'
+        ? { version: event.version, commandId: event.commandId, holdId: event.holdId }
+        : undefined;
     if (event.version <= openingVersion) {
       opening = balance;
     } else if (amount !== 0n) {
@@ -198,12 +305,17 @@ export function buildStatement(
         eventId: event.eventId,
         type: event.type,
         counterparty: counterparty(event),
+        capturedHold,
         amount,
         balance,
         ...(event.entryRef ? { entryRef: event.entryRef } : {}),
       });
+    } else if (hold !== undefined) {
+      holds.push(hold);
     }
   }
+  const liveHoldsAtClose = [...live.values()];
+  const heldAtClose = liveHoldsAtClose.reduce((sum, h) => sum + h.amount, 0n);
   return {
     accountId,
     currency,
@@ -217,6 +329,10 @@ export function buildStatement(
     closingVersion,
     totalIn: moneyIn,
     totalOut: moneyOut,
+    holds,
+    liveHoldsAtClose,
+    heldAtClose,
+    availableAtClose: balance - heldAtClose,
     status,
     closedAt,
     lastEntry,
@@ -225,7 +341,6 @@ export function buildStatement(
   };
 }
 
-/** A command outcome as the intake writes it (only the fields the reports use). */
 /**
  * The fields of a command outcome (the OutcomeRecord contract of @tally/events) the daily summary
  * reads; any code counts, also one this version does not know.

@@ -12,9 +12,9 @@ import { hashEntry, type ChainedEntry } from './chain.js';
 import { entryLeafHash, MerkleRootBuilder } from './merkle.js';
 
 /**
- * Signed digests (format 2): Ed25519 signatures made with a private key the audit service holds
- * and the database never sees; anyone with the public key can verify them, and nobody with only
- * the public key can forge one (the HMAC digests of format 1 could be forged by every verifier).
+ * Signed digests: Ed25519 signatures made with a private key the audit service holds and the
+ * database never sees; anyone with the public key can verify them, and nobody with only the
+ * public key can forge one (unlike a shared-key HMAC, which every verifier could also forge).
  *
  * A digest closes a period: from the previous digest's heads to the current ones. It signs
  *   - every chain's head (seq and hash) and where the period started in it (`fromSeq`);
@@ -202,64 +202,92 @@ export function leafIndexOf(digest: DigestBody, chain: string, seq: number): num
 }
 
 /**
- * Signs the period that ends at `heads`. `periodEntries` are the entries of the period in leaf
- * order (see `nextPeriod`); each is checked to be exactly the expected chain and seq, and each
+ * The period's Merkle tree, fed the period's entries in leaf order (see `nextPeriod`) as they
+ * stream from the store. Each entry is checked to be exactly the expected chain and seq, and each
  * chain's last one to carry the head's hash, so a digest never signs what the log does not hold.
  */
+export class PeriodSigner {
+  private readonly tree = new MerkleRootBuilder();
+  private readonly expected: { chain: string; first: number; last: number; hash: string }[];
+  private slice = 0;
+  private seq: number;
+
+  constructor(private readonly heads: readonly DigestHead[]) {
+    this.expected = heads.flatMap((h) =>
+      h.seq > h.fromSeq
+        ? [{ chain: h.chain, first: h.fromSeq + 1, last: h.seq, hash: h.hash }]
+        : [],
+    );
+    this.seq = this.expected[0]?.first ?? 0;
+  }
+
+  push(entry: ChainedEntry): void {
+    const want = this.expected[this.slice];
+    if (want === undefined || entry.chain !== want.chain || entry.seq !== this.seq) {
+      throw new RangeError(
+        `period entry ${entry.chain}#${entry.seq} is not the expected ${want ? `${want.chain}#${this.seq}` : 'end'}`,
+      );
+    }
+    if (this.seq === want.last && entry.hash !== want.hash) {
+      throw new RangeError(
+        `${entry.chain}#${this.seq} has hash ${entry.hash}, the head says ${want.hash}`,
+      );
+    }
+    this.tree.push(entryLeafHash(entry));
+    if (this.seq === want.last) {
+      this.slice += 1;
+      this.seq = this.expected[this.slice]?.first ?? 0;
+    } else {
+      this.seq += 1;
+    }
+  }
+
+  /** Signs once every entry of the period was pushed. */
+  sign(
+    input: { readonly previous: SignedDigest | undefined; readonly createdAt: number },
+    privateKey: KeyObject,
+  ): SignedDigest {
+    if (this.slice !== this.expected.length) {
+      throw new RangeError(
+        `the period's entries end before ${this.expected[this.slice]?.chain}#${this.seq}`,
+      );
+    }
+    const body: DigestBody = {
+      format: DIGEST_FORMAT,
+      algorithm: 'Ed25519',
+      keyId: keyIdOf(privateKey),
+      sequence: (input.previous?.sequence ?? 0) + 1,
+      previous: input.previous ? digestHash(input.previous) : null,
+      createdAt: input.createdAt,
+      periodStart: input.previous?.createdAt ?? null,
+      heads: this.heads,
+      entries: this.heads.reduce((sum, h) => sum + h.seq, 0),
+      merkle: {
+        scheme: MERKLE_SCHEME,
+        size: this.tree.size,
+        root: this.tree.root().toString('hex'),
+      },
+    };
+    return {
+      ...bodyOf(body),
+      signature: sign(null, digestBytes(body), privateKey).toString('base64'),
+    };
+  }
+}
+
+/** Signs the period that ends at `heads` from its entries in leaf order (`PeriodSigner`). */
 export function signEd25519Digest(
   input: {
     readonly heads: readonly DigestHead[];
     readonly previous: SignedDigest | undefined;
     readonly createdAt: number;
   },
-  periodEntries: Iterable<Omit<ChainedEntry, 'hash'> & { readonly hash: string }>,
+  periodEntries: Iterable<ChainedEntry>,
   privateKey: KeyObject,
 ): SignedDigest {
-  const tree = new MerkleRootBuilder();
-  const expected = input.heads.flatMap((h) =>
-    h.seq > h.fromSeq ? [{ chain: h.chain, first: h.fromSeq + 1, last: h.seq, hash: h.hash }] : [],
-  );
-  let slice = 0;
-  let seq = expected[0]?.first ?? 0;
-  for (const entry of periodEntries) {
-    const want = expected[slice];
-    if (want === undefined || entry.chain !== want.chain || entry.seq !== seq) {
-      throw new RangeError(
-        `period entry ${entry.chain}#${entry.seq} is not the expected ${want ? `${want.chain}#${seq}` : 'end'}`,
-      );
-    }
-    if (seq === want.last && entry.hash !== want.hash) {
-      throw new RangeError(
-        `${entry.chain}#${seq} has hash ${entry.hash}, the head says ${want.hash}`,
-      );
-    }
-    tree.push(entryLeafHash(entry));
-    if (seq === want.last) {
-      slice += 1;
-      seq = expected[slice]?.first ?? 0;
-    } else {
-      seq += 1;
-    }
-  }
-  if (slice !== expected.length) {
-    throw new RangeError(`the period's entries end before ${expected[slice]?.chain}#${seq}`);
-  }
-  const body: DigestBody = {
-    format: DIGEST_FORMAT,
-    algorithm: 'Ed25519',
-    keyId: keyIdOf(privateKey),
-    sequence: (input.previous?.sequence ?? 0) + 1,
-    previous: input.previous ? digestHash(input.previous) : null,
-    createdAt: input.createdAt,
-    periodStart: input.previous?.createdAt ?? null,
-    heads: input.heads,
-    entries: input.heads.reduce((sum, h) => sum + h.seq, 0),
-    merkle: { scheme: MERKLE_SCHEME, size: tree.size, root: tree.root().toString('hex') },
-  };
-  return {
-    ...bodyOf(body),
-    signature: sign(null, digestBytes(body), privateKey).toString('base64'),
-  };
+  const signer = new PeriodSigner(input.heads);
+  for (const entry of periodEntries) signer.push(entry);
+  return signer.sign(input, privateKey);
 }
 
 export interface DigestProblem {
@@ -370,57 +398,28 @@ const signedDigestSchema = z.strictObject({
   signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'must be a base64 Ed25519 signature'),
 });
 
-const legacyDigestSchema = z.strictObject({
-  algorithm: z.literal('HMAC-SHA256'),
-  createdAt: count,
-  chains: z
-    .array(z.strictObject({ chain: z.string().min(1).max(300), seq: count, hash: hex64 }))
-    .max(100_000),
-  count,
-  signature: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
-});
-
 export type ParsedDigest =
-  | { readonly ok: true; readonly kind: 'ed25519'; readonly digest: SignedDigest }
-  /** A format 1 digest: verifiable only with its HMAC key (`core/digest.ts`). */
-  | {
-      readonly ok: true;
-      readonly kind: 'hmac';
-      readonly digest: z.infer<typeof legacyDigestSchema>;
-    }
+  | { readonly ok: true; readonly digest: SignedDigest }
   | { readonly ok: false; readonly problems: readonly DigestProblem[] };
 
 /** Reads an untrusted JSON value as a digest; every problem names where it is. */
 export function parseDigest(value: unknown): ParsedDigest {
-  const isLegacy =
-    typeof value === 'object' &&
-    value !== null &&
-    'algorithm' in value &&
-    value.algorithm === 'HMAC-SHA256';
-  if (isLegacy) {
-    const legacy = legacyDigestSchema.safeParse(value);
-    return legacy.success
-      ? { ok: true, kind: 'hmac', digest: legacy.data }
-      : { ok: false, problems: issues(legacy.error) };
-  }
   const parsed = signedDigestSchema.safeParse(value);
-  if (parsed.success) {
-    const digest = parsed.data as SignedDigest;
-    const problems = digest.heads.flatMap((h, i) =>
-      h.fromSeq > h.seq
-        ? [{ at: `heads[${i}].fromSeq`, problem: `${h.fromSeq} is above seq ${h.seq}` }]
-        : [],
-    );
-    const size = digest.heads.reduce((sum, h) => sum + (h.seq - h.fromSeq), 0);
-    if (size !== digest.merkle.size) {
-      problems.push({
-        at: 'merkle.size',
-        problem: `${digest.merkle.size}, but the heads span ${size} entries`,
-      });
-    }
-    return problems.length === 0 ? { ok: true, kind: 'ed25519', digest } : { ok: false, problems };
+  if (!parsed.success) return { ok: false, problems: issues(parsed.error) };
+  const digest = parsed.data as SignedDigest;
+  const problems = digest.heads.flatMap((h, i) =>
+    h.fromSeq > h.seq
+      ? [{ at: `heads[${i}].fromSeq`, problem: `${h.fromSeq} is above seq ${h.seq}` }]
+      : [],
+  );
+  const size = digest.heads.reduce((sum, h) => sum + (h.seq - h.fromSeq), 0);
+  if (size !== digest.merkle.size) {
+    problems.push({
+      at: 'merkle.size',
+      problem: `${digest.merkle.size}, but the heads span ${size} entries`,
+    });
   }
-  return { ok: false, problems: issues(parsed.error) };
+  return problems.length === 0 ? { ok: true, digest } : { ok: false, problems };
 }
 
 function issues(error: z.ZodError): DigestProblem[] {

@@ -4,7 +4,8 @@ import { statementId } from './statement-view.js';
 
 /**
  * The statement for spreadsheets: CSV (RFC 4180, CRLF), an OPENING line, one MOVEMENT line per
- * movement, a CLOSING line. Dates are ISO 8601 in UTC; amounts are given both in minor units and
+ * movement, a CLOSING line, then one HOLD line per hold event (its amount is reserved or let go,
+ * not moved; `balance` stays empty) and a HELD line with the amount held at the close. Dates are ISO 8601 in UTC; amounts are given both in minor units and
  * as exact decimals in the currency's digits (no grouping), so no spreadsheet locale can misread
  * them. Every line carries the statement number.
  */
@@ -39,6 +40,7 @@ export function statementCsv(s: Statement): string {
     money(balance),
     cur,
     '',
+    '',
   ];
   const rows: (string | number)[][] = [
     [
@@ -55,6 +57,7 @@ export function statementCsv(s: Statement): string {
       'balance',
       'currency',
       'entry',
+      'hold_id',
     ],
     boundary('OPENING', s.from, s.openingVersion, s.openingBalance),
     ...s.movements.map((m) => [
@@ -71,8 +74,41 @@ export function statementCsv(s: Statement): string {
       money(m.balance),
       cur,
       entry(m),
+      m.capturedHold ?? '',
     ]),
     boundary('CLOSING', s.to, s.closingVersion, s.closingBalance),
+    ...s.holds.map((h) => [
+      id,
+      'HOLD',
+      iso(h.occurredAt),
+      h.version,
+      h.eventId,
+      h.type,
+      '',
+      String(h.amount),
+      '',
+      money(h.amount),
+      '',
+      cur,
+      h.entryRef ? `${h.entryRef.chain}#${h.entryRef.seq}` : '',
+      h.holdId,
+    ]),
+    [
+      id,
+      'HELD',
+      iso(s.to),
+      s.closingVersion,
+      '',
+      '',
+      '',
+      String(s.heldAtClose),
+      '',
+      money(s.heldAtClose),
+      '',
+      cur,
+      '',
+      '',
+    ],
   ];
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

@@ -44,6 +44,7 @@ tr{break-inside:avoid}
 .ref{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:7.5pt;color:var(--muted)}
 tr.opening td,tr.closing td{font-weight:600;background:#fff}
 tr.closing td{border-top:1.5px solid var(--ink);border-bottom:0}
+h2{font-size:10.5pt;margin:14px 0 4px}.holds p{margin:4px 0;font-size:9pt}
 footer{margin-top:14px;padding-top:8px;border-top:1px solid var(--rule);font-size:8pt;color:var(--muted)}
 footer p{margin:2px 0;overflow-wrap:anywhere}
 @page{size:A4;margin:14mm 12mm 16mm}
@@ -61,6 +62,35 @@ function row(r: StatementView['rows'][number]): string {
       : `<td></td><td class="num" data-minor="${r.amountMinor}">${escapeHtml(r.credit)}</td>`) +
     `<td class="num" data-minor="${r.balanceMinor}">${escapeHtml(r.balance)}</td></tr>`
   );
+}
+
+function holdRow(h: StatementView['holds']['rows'][number]): string {
+  return (
+    `<tr class="hold"${h.entry ? ` data-entry="${escapeHtml(h.entry)}"` : ''}>` +
+    `<td class="date">${escapeHtml(h.date)}<span class="time">${escapeHtml(h.time)}</span></td>` +
+    `<td>${escapeHtml(h.description)}</td>` +
+    `<td class="ref" title="${escapeHtml(h.holdId)}">${escapeHtml(h.reference)}</td>` +
+    `<td class="num" data-minor="${h.amountMinor}">${escapeHtml(h.amount)}</td></tr>`
+  );
+}
+
+/** Holds reserve money without moving it: shown apart from the movements, with what they leave. */
+function holdsSection(v: StatementView): string {
+  const { holds } = v;
+  if (holds.rows.length === 0 && holds.liveAtClose === 0) return '';
+  const e = escapeHtml;
+  return `<section class="holds"><h2>Holds</h2>
+<p>Money reserved by holds is not available but has not left the account; a captured hold's money leaves as the movement above.</p>
+${
+  holds.rows.length === 0
+    ? ''
+    : `<table><thead><tr><th>Date</th><th>Description</th><th>Hold</th><th class="num">Amount</th></tr></thead>
+<tbody>
+${holds.rows.map(holdRow).join('\n')}
+</tbody></table>`
+}
+<p class="held">Held at close (${holds.liveAtClose} live hold${holds.liveAtClose === 1 ? '' : 's'}): <strong data-minor="${holds.heldAtCloseMinor}">${e(holds.heldAtClose)}</strong>; available at close: <strong data-minor="${holds.availableAtCloseMinor}">${e(holds.availableAtClose)}</strong></p>
+</section>`;
 }
 
 /** A printable page for the account holder and the auditor, from the same view as the PDF. */
@@ -91,6 +121,7 @@ ${v.warnings.map((w) => `<p class="warning" role="alert">${e(w)}</p>`).join('\n'
 ${v.rows.map(row).join('\n')}
 <tr class="closing"><td colspan="5">${e(v.closing.label)}</td><td class="num" data-minor="${v.closing.minor}">${e(v.closing.balance)}</td></tr>
 </tbody></table>
+${holdsSection(v)}
 <footer>
 <p>Statement ${e(v.statementId)} for account ${e(v.accountId)}, generated ${e(v.generatedAt)}. ${v.totals.count} movement${v.totals.count === 1 ? '' : 's'}.</p>
 ${v.verification.map((line) => `<p>${e(line)}</p>`).join('\n')}

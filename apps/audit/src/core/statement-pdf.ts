@@ -183,7 +183,7 @@ function layout(doc: Doc, v: StatementView): void {
     if (options.span !== undefined) {
       // A label across every column but the balance (opening and closing lines).
       const spanWidth = width - COLUMNS[5].width;
-      doc.font('sans-bold').fillColor(INK);
+      doc.font(options.bold ? 'sans-bold' : 'sans').fillColor(INK);
       fit(doc, options.span, x + 3, y + 1, spanWidth - 6, 8.5);
       x += spanWidth;
     }
@@ -228,6 +228,31 @@ function layout(doc: Doc, v: StatementView): void {
     ),
   );
   line({ balance: v.closing.balance }, { bold: true, span: v.closing.label });
+
+  // Holds reserve money without moving it: listed apart, with what they leave available.
+  const { holds } = v;
+  if (holds.rows.length > 0 || holds.liveAtClose > 0) {
+    if (y + 40 > bottom()) {
+      doc.addPage();
+      y = MARGIN;
+    }
+    y += 10;
+    doc.font('sans-bold').fontSize(10).fillColor(INK).text('Holds', MARGIN, y);
+    y += 16;
+    for (const h of holds.rows) {
+      line(
+        { balance: h.amount },
+        { span: `${h.date} ${h.time} · ${h.description} · hold ${h.reference}` },
+      );
+    }
+    line(
+      { balance: holds.heldAtClose },
+      {
+        bold: true,
+        span: `Held at close (${holds.liveAtClose} live hold${holds.liveAtClose === 1 ? '' : 's'}); available ${holds.availableAtClose}`,
+      },
+    );
+  }
 
   // Verification references after the table, on a new page when they do not fit.
   const notes = [

@@ -67,7 +67,8 @@ describe('HTML statement', () => {
   });
 
   it('carries the exact figures in data-minor, opening, then amount and balance per line, then closing', () => {
-    const minors = [...html.matchAll(/data-minor="(-?\d+)"/g)].map((m) => BigInt(m[1]!));
+    const movements = html.split('<section class="holds">')[0]!;
+    const minors = [...movements.matchAll(/data-minor="(-?\d+)"/g)].map((m) => BigInt(m[1]!));
     expect(minors[0]).toBe(statement.openingBalance);
     expect(minors.at(-1)).toBe(statement.closingBalance);
     expect(minors.length).toBe(2 + 2 * statement.movements.length);
@@ -77,6 +78,31 @@ describe('HTML statement', () => {
       expect(minors[i + 1]).toBe(balance);
     }
     expect(balance).toBe(statement.closingBalance);
+  });
+
+  it('lists holds apart from the movements, the captured one with its withdrawal, and what is held at the close', () => {
+    const page = text(html);
+    const holds = page.split('<section class="holds">')[1]!;
+    expect(holds).toContain('Hold placed, expires 18 Mar 2026 15:02');
+    expect(holds).toContain('Hold captured, EUR 500.00 released');
+    expect(holds).toContain('Hold released');
+    expect(holds).toContain(
+      'Held at close (1 live hold): <strong data-minor="15000">EUR 150.00</strong>',
+    );
+    expect(holds).toContain(
+      `available at close: <strong data-minor="${statement.closingBalance - 15000n}">`,
+    );
+    expect(page).toContain('Withdrawal (hold A41C7E02 captured)');
+    expect(statement.holds.map((h) => [h.type, h.amount])).toEqual([
+      ['HoldPlaced', 250000n],
+      ['HoldCaptured', 200000n],
+      ['HoldPlaced', 30000n],
+      ['HoldReleased', 30000n],
+      ['HoldPlaced', 15000n],
+    ]);
+    expect(statement.liveHoldsAtClose.map((h) => h.holdId)).toEqual([
+      'e9f3a611-hold-fuel-pre-authorisation',
+    ]);
   });
 
   it('shows the closed status and escapes what it prints', () => {
@@ -111,7 +137,18 @@ describe('CSV statement', () => {
     expect(rows.slice(1).every((r) => at(r, 'statement_id') === statementId(statement))).toBe(true);
     expect(at(rows[1]!, 'occurred_at')).toBe('2026-02-28T23:00:00.000Z');
     expect(at(rows[2]!, 'amount')).toBe('1250000.00');
-    expect(at(rows.at(-1)!, 'balance_minor')).toBe(String(statement.closingBalance));
+    const line = (kind: string) => rows.filter((r) => at(r, 'line') === kind);
+    expect(at(line('CLOSING')[0]!, 'balance_minor')).toBe(String(statement.closingBalance));
+    expect(line('HOLD').map((r) => [at(r, 'type'), at(r, 'amount'), at(r, 'hold_id')])).toEqual([
+      ['HoldPlaced', '2500.00', 'a41c7e02-hold-card-authorisation'],
+      ['HoldCaptured', '2000.00', 'a41c7e02-hold-card-authorisation'],
+      ['HoldPlaced', '300.00', '5d02b9f4-hold-hotel-deposit'],
+      ['HoldReleased', '300.00', '5d02b9f4-hold-hotel-deposit'],
+      ['HoldPlaced', '150.00', 'e9f3a611-hold-fuel-pre-authorisation'],
+    ]);
+    expect(at(line('HELD')[0]!, 'amount_minor')).toBe('15000');
+    const captured = line('MOVEMENT').find((r) => at(r, 'hold_id') !== '');
+    expect(captured && at(captured, 'amount')).toBe('-2000.00');
     expect(at(rows[2]!, 'entry')).toMatch(/^bank\.account-events\.v1\/3#\d+$/);
   });
 });
@@ -123,7 +160,7 @@ describe('PDF statement', () => {
     const raw = pdf.toString('latin1');
     expect(raw).toContain(statementId(statement));
     expect(raw).toMatch(/\/FontName \/[A-Z]{6}\+DejaVuSans/);
-    expect(raw.match(/\/Type \/Page\b/g)?.length).toBe(1);
+    expect(raw.match(/\/Type \/Page\b/g)?.length).toBe(2);
   });
 
   it('breaks long statements over pages', async () => {

@@ -51,6 +51,18 @@ export interface StatementRowView {
   readonly balanceMinor: string;
 }
 
+export interface StatementHoldRowView {
+  readonly date: string;
+  readonly time: string;
+  readonly description: string;
+  /** The hold id, shortened like a movement's reference. */
+  readonly reference: string;
+  readonly holdId: string;
+  readonly entry: string | null;
+  readonly amount: string;
+  readonly amountMinor: string;
+}
+
 export interface StatementView {
   readonly issuer: string;
   readonly title: string;
@@ -70,6 +82,15 @@ export interface StatementView {
     readonly credits: string;
     readonly debits: string;
     readonly count: number;
+  };
+  /** Hold events of the period, and what is reserved at the close. */
+  readonly holds: {
+    readonly rows: readonly StatementHoldRowView[];
+    readonly liveAtClose: number;
+    readonly heldAtClose: string;
+    readonly heldAtCloseMinor: string;
+    readonly availableAtClose: string;
+    readonly availableAtCloseMinor: string;
   };
   readonly warnings: readonly string[];
   readonly verification: readonly string[];
@@ -137,8 +158,16 @@ export function zoneLabel(timeZone: string, from: number, to: number): string {
   return `${timeZone} (${offsets.join(', ')})`;
 }
 
+const shortId = (id: string) => id.slice(0, 8).toUpperCase();
+
 /** What a movement is, in the words of a statement. */
 function describe(line: Statement['movements'][number]): string {
+  const captured =
+    line.capturedHold === null ? '' : ` (hold ${shortId(line.capturedHold)} captured)`;
+  return describeType(line) + captured;
+}
+
+function describeType(line: Statement['movements'][number]): string {
   switch (line.type) {
     case 'MoneyDeposited':
       return 'Deposit';
@@ -152,6 +181,26 @@ function describe(line: Statement['movements'][number]): string {
       return `Transfer to ${line.counterparty ?? '—'} returned`;
     default:
       return line.type;
+  }
+}
+
+/** A hold event in the words of a statement. */
+function describeHold(
+  h: Statement['holds'][number],
+  when: (at: number) => string,
+  money: (minor: bigint) => string,
+): string {
+  switch (h.type) {
+    case 'HoldPlaced':
+      return `Hold placed, expires ${when(h.expiresAt ?? 0)}`;
+    case 'HoldCaptured':
+      return h.releasedAmount !== null && h.releasedAmount > 0n
+        ? `Hold captured, ${money(h.releasedAmount)} released`
+        : 'Hold captured';
+    case 'HoldReleased':
+      return 'Hold released';
+    case 'HoldExpired':
+      return 'Hold expired';
   }
 }
 
@@ -240,6 +289,23 @@ export function statementView(s: Statement, meta: StatementMeta): StatementView 
       credits: money(s.totalIn),
       debits: money(s.totalOut),
       count: s.movements.length,
+    },
+    holds: {
+      rows: s.holds.map((h) => ({
+        date: date(h.occurredAt),
+        time: time(h.occurredAt),
+        description: describeHold(h, (at) => `${date(at)} ${time(at)}`, money),
+        reference: shortId(h.holdId),
+        holdId: h.holdId,
+        entry: h.entryRef ? `${h.entryRef.chain}#${h.entryRef.seq}` : null,
+        amount: money(h.amount),
+        amountMinor: String(h.amount),
+      })),
+      liveAtClose: s.liveHoldsAtClose.length,
+      heldAtClose: money(s.heldAtClose),
+      heldAtCloseMinor: String(s.heldAtClose),
+      availableAtClose: money(s.availableAtClose),
+      availableAtCloseMinor: String(s.availableAtClose),
     },
     warnings,
     verification,
