@@ -50,7 +50,8 @@ export async function topics(partitions = 3, kafka: KafkaClient = testKafka('aud
     topic,
     outcomesTopic,
     serde,
-    send: (events: readonly AccountEvent[]) => send(events, { chunk: 2_000 }),
+    send: (events: readonly AccountEvent[], options: { partition?: number } = {}) =>
+      send(events, { chunk: 2_000, ...options }),
     async sendRaw(key: string, value: Buffer | null, target = topic) {
       await producer.send({ topic: target, messages: [{ key, value }] });
     },

@@ -113,7 +113,9 @@ export async function readTopicSnapshot(options: TopicSnapshotOptions): Promise<
   await admin.connect();
   let ends;
   try {
-    ends = await TopicFollower.endOffsets(admin, [topic]);
+    ends = (await TopicFollower.endOffsets(admin, [topic])).sort(
+      (a, b) => a.partition - b.partition,
+    );
   } finally {
     await admin.disconnect();
   }
