@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole local stack: PostgreSQL, the Kafka broker, the Schema Registry and the token issuer's
-# key pair (auth.sh; made once, kept by down and reset).
+# The whole local stack: PostgreSQL, the Kafka broker, the Schema Registry, the token issuer's
+# key pair (auth.sh) and the audit's digest signing key (audit-key.sh); keys are made once and kept
+# by down and reset.
 # Usage: stack.sh up|down|status|reset|install
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 here="$(dirname "${BASH_SOURCE[0]}")"
@@ -19,6 +20,7 @@ case "$cmd" in
     bash "$here/postgres.sh" up
     bash "$here/registry.sh" up
     bash "$here/auth.sh" up
+    bash "$here/audit-key.sh" up
     wait "$kafka_pid" || die "Kafka did not come up (see $STATE_DIR/kafka/logs)"
     bash "$here/stack.sh" status
     ;;
@@ -33,6 +35,7 @@ case "$cmd" in
     bash "$here/kafka.sh" status || rc=3
     bash "$here/registry.sh" status || rc=3
     bash "$here/auth.sh" status || true  # a key, not a process: up makes it
+    bash "$here/audit-key.sh" status || true
     exit "$rc"
     ;;
   reset)

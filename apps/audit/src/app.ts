@@ -1,4 +1,5 @@
 import type { Express, Request } from 'express';
+import { ACCOUNT_EVENTS_TOPIC } from '@tally/events';
 import {
   badParam,
   createHttpApp,
@@ -41,8 +42,8 @@ export interface AuditAppOptions {
   readonly logger: Logger;
   readonly metrics: AuditMetrics;
   readonly projectorUrl: string;
-  /** The audited events topic (conservation cuts name its partitions). */
-  readonly eventsTopic: string;
+  /** The audited events topic (conservation cuts name its partitions); the default topic if unset. */
+  readonly eventsTopic?: string;
   /** Signed digests, proofs, the witness check and conservation (evidence-routes.ts). */
   readonly evidence?: Pick<EvidenceRouteOptions, 'signer' | 'witness'>;
   readonly readiness?: readonly ReadinessCheck[];
@@ -118,7 +119,7 @@ export function createAuditApp(options: AuditAppOptions): Express {
         store,
         logger,
         metrics,
-        eventsTopic: options.eventsTopic,
+        eventsTopic: options.eventsTopic ?? ACCOUNT_EVENTS_TOPIC,
         ...options.evidence,
       };
       evidenceRoutes(app, evidence);

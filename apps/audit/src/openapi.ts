@@ -11,7 +11,7 @@ export const openApiDocument = {
     title: 'Tally audit log',
     version: '1.0.0',
     description:
-      'Append-only, hash-chained audit log of bank.account-events.v1 (and command outcomes), verification and reports.',
+      'Append-only, hash-chained audit log of bank.account-events.v1 (and command outcomes): verification, signed digests, inclusion proofs, the witness check against Kafka, and reports.',
   },
   paths: {
     '/audit/accounts/{id}/entries': {
@@ -48,26 +48,96 @@ export const openApiDocument = {
     },
     '/audit/digests': {
       post: {
-        summary: 'Sign (HMAC-SHA256) and store a digest of every chain head; export the answer',
+        summary:
+          'audit:admin. Sign (Ed25519) a digest of every chain head, the ingest offsets and the Merkle root of the period since the previous digest; store and export it',
         responses: { '201': json('the signed digest'), '404': problem },
       },
     },
     '/audit/digests/latest': {
       get: {
-        summary: 'The newest stored digest',
-        responses: { '200': json('digest'), '404': problem },
+        summary: 'The newest signed digest',
+        responses: { '200': json('signed digest'), '404': problem },
+      },
+    },
+    '/audit/digests/{sequence}': {
+      get: {
+        summary: 'A signed digest by its sequence number',
+        parameters: [
+          { name: 'sequence', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: { '200': json('signed digest'), '400': problem, '404': problem },
       },
     },
     '/audit/digests/check': {
       post: {
         summary:
-          'Verify the log against an exported digest (signature, heads still present and unchanged)',
+          "Verify the log against a signed digest: its signature with the service's public key, then heads, offsets and the period's Merkle root",
         requestBody: { content: { 'application/json': { schema: { type: 'object' } } } },
         responses: {
-          '200': json('verify report with `digest.signatureValid`'),
+          '200': json('verify report with `digest.signatureValid` and `digest.failures`'),
           '400': problem,
           '404': problem,
         },
+      },
+    },
+    '/audit/public-key': {
+      get: {
+        summary: 'The Ed25519 public key that verifies the digests (PEM) and its key id',
+        responses: { '200': json('{ algorithm, keyId, publicKeyPem }'), '404': problem },
+      },
+    },
+    '/audit/entries/{chain}/{seq}/proof': {
+      get: {
+        summary:
+          'Inclusion proof of one entry (RFC 6962 audit path) against the signed digest whose period holds it',
+        parameters: [
+          {
+            name: 'chain',
+            in: 'path',
+            required: true,
+            schema: { type: 'string' },
+            description: 'topic/partition, URL-encoded (bank.account-events.v1%2F3)',
+          },
+          { name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: { '200': json('{ digest, proof }'), '400': problem, '404': problem },
+      },
+    },
+    '/audit/check-against-log': {
+      post: {
+        summary:
+          'audit:admin. Re-read the audited topics and prove every record is in the log once, unchanged, in order, and nothing else; names the first difference',
+        responses: {
+          '200': json('witness report { ok, matched, firstDifference, partitions }'),
+          '409': problem,
+        },
+      },
+    },
+    '/audit/witness/latest': {
+      get: {
+        summary: 'The last finished witness check (scheduled or requested)',
+        responses: { '200': json('witness report'), '404': problem },
+      },
+    },
+    '/reports/conservation': {
+      get: {
+        summary:
+          'Money conserved per currency at a cut: balances (folded with evolve) + money in flight (matched transfers) = deposits - withdrawals; names the first event that breaks it',
+        parameters: [
+          {
+            name: 'digest',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1 },
+            description: 'cut at the offsets this signed digest covers',
+          },
+          {
+            name: 'offsets',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'cut at partition:nextOffset pairs of the events topic (0:120,3:88)',
+          },
+        ],
+        responses: { '200': json('conservation report'), '400': problem, '404': problem },
       },
     },
     '/reports/statement': {

@@ -6,7 +6,8 @@ const projector = process.env['PROJECTOR_URL'] ?? 'http://127.0.0.1:3002';
 const audit = process.env['AUDIT_URL'] ?? 'http://127.0.0.1:3003';
 
 const accountId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
-const eur = (minor: number) => `EUR ${(minor / 100).toFixed(2)}`;
+// The audit's JSON carries money as decimal strings of minor units (exact past 2^53).
+const eur = (minor: number | string) => `EUR ${(Number(minor) / 100).toFixed(2)}`;
 
 async function call(method: string, url: string, body?: unknown, key?: string) {
   const res = await fetch(url, {
@@ -67,20 +68,22 @@ for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
 }
 if (!statement) throw new Error(`the audit log has no statement for ${accountId} after 15 s`);
 console.log(`\nAudit statement (GET ${statementUrl}):`);
-console.log(`  opening balance                      ${eur(statement['openingBalance'] as number)}`);
-for (const m of statement['movements'] as {
+console.log(`  opening balance                      ${eur(statement['openingBalance'] as string)}`);
+const movements = statement['movements'] as {
   occurredAt: number;
   version: number;
   type: string;
-  amount: number;
-  balance: number;
-}[]) {
+  amount: string;
+  balance: string;
+  entryRef?: { chain: string; seq: number };
+}[];
+for (const m of movements) {
   const when = new Date(m.occurredAt).toISOString().slice(11, 19);
   console.log(
     `  ${when}  v${m.version}  ${m.type.padEnd(15)} ${eur(m.amount).padStart(12)}  → ${eur(m.balance)}`,
   );
 }
-console.log(`  closing balance                      ${eur(statement['closingBalance'] as number)}`);
+console.log(`  closing balance                      ${eur(statement['closingBalance'] as string)}`);
 
 const verify = await call('GET', `${audit}/audit/verify`);
 console.log(`\nAudit chain verification (GET ${audit}/audit/verify):`);
@@ -94,6 +97,27 @@ console.log(
     `${String(reconciliation['accounts'])} accounts, ${(reconciliation['problems'] as unknown[]).length} that differ or are missing`,
 );
 
+// Evidence: a signed digest now (the service also signs on a schedule), the inclusion proof of
+// the statement's last line against it, and the log checked against the Kafka topics.
+const digest = await call('POST', `${audit}/audit/digests`).catch(() => undefined);
+const line = movements.at(-1)?.entryRef;
+if (digest && line) {
+  const proofUrl = `${audit}/audit/entries/${encodeURIComponent(line.chain)}/${line.seq}/proof`;
+  const proven = await call('GET', proofUrl);
+  const proof = proven['proof'] as { leafIndex: number; treeSize: number; path: unknown[] };
+  console.log(
+    `  signed digest ${String(digest['sequence'])} (Ed25519 key ${String(digest['keyId'])}): ` +
+      `${String(digest['entries'])} entries, Merkle root ${String((digest['merkle'] as { root: string }).root).slice(0, 16)}…`,
+  );
+  console.log(
+    `  inclusion proof of the last line (${line.chain}#${line.seq}): leaf ${proof.leafIndex} of ${proof.treeSize}, ${proof.path.length} hashes`,
+  );
+}
+const witness = await call('POST', `${audit}/audit/check-against-log`);
+console.log(
+  `  checked against the Kafka topics: ok: ${String(witness['ok'])}, ${String(witness['matched'])} records in the log once, unchanged, in order`,
+);
+
 console.log(`
 Try:
   curl ${projector}/accounts/${accountId}
@@ -102,6 +126,9 @@ Try:
   open '${audit}/reports/statement?account=${accountId}&from=${day}&to=${next}&format=html'
   curl ${audit}/audit/verify
   curl ${audit}/reports/reconciliation
+  curl ${audit}/reports/conservation
+  curl ${audit}/audit/digests/latest   (exported to .local/demo/digests; verify offline with
+       node .local/demo/deploy/audit/dist/cli.js verify-digest --public-key .local/audit/digest-public-key.pem --digest <file>)
   curl -X POST ${intake}/accounts/${accountId}/deposits -H 'content-type: application/json' \\
        -H 'Idempotency-Key: my-first-deposit' -d '{"amount": 2500, "currency": "EUR"}'
   API descriptions: ${intake}/openapi.json  ${projector}/openapi.json  ${audit}/openapi.json
