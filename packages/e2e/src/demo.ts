@@ -1,9 +1,12 @@
 // The seed scenario of `npm run demo`, through the running services' HTTP APIs only:
 // open an account, deposit 100, withdraw 30, deposit 50 (EUR), then show what the projector
 // and the audit log made of it. Every run uses a new account, so reruns never collide.
-const intake = process.env['INTAKE_URL'] ?? 'http://127.0.0.1:3001';
-const projector = process.env['PROJECTOR_URL'] ?? 'http://127.0.0.1:3002';
-const audit = process.env['AUDIT_URL'] ?? 'http://127.0.0.1:3003';
+// The ports the services were started on (infra/local/services.sh reads the same variables).
+const local = (port: string, fallback: number) =>
+  `http://127.0.0.1:${process.env[port] ?? fallback}`;
+const intake = process.env['INTAKE_URL'] ?? local('INTAKE_PORT', 3001);
+const projector = process.env['PROJECTOR_URL'] ?? local('PROJECTOR_PORT', 3002);
+const audit = process.env['AUDIT_URL'] ?? local('AUDIT_PORT', 3003);
 
 const accountId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
 // The audit's JSON carries money as decimal strings of minor units (exact past 2^53).
