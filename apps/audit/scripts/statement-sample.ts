@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         '--disable-sync',
         `--user-data-dir=${profile}`,
         '--hide-scrollbars',
-        '--window-size=880,1320',
+        '--window-size=880,1900',
         `--screenshot=${join(out, 'statement-html.png')}`,
         `file://${html}`,
       ],
