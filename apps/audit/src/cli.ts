@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AccountEventSerde } from '@tally/events';
 import { createKafka } from '@tally/kafka';
 import { createLogger } from '@tally/service';
 import { loadAuditConfig, type AuditConfig } from './config.js';
@@ -32,7 +31,7 @@ import {
 import { openAuditStore } from './store/open.js';
 import type { AuditStore } from './store/types.js';
 import { verifyLog } from './verify.js';
-import { checkAgainstLog } from './witness.js';
+import { checkAgainstLog, witnessOptionsFrom } from './witness.js';
 
 const USAGE = `usage: node dist/cli.js <command> [options]   (from the deploy folder or the image)
        pnpm --filter @tally/audit cli <command> [options]   (from the repository)
@@ -317,19 +316,9 @@ const withStore: Record<
       'audit-cli',
       config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
     );
-    const report = await checkAgainstLog({
-      kafka: createKafka(config, { logger }),
-      store,
-      eventsTopic: config.TALLY_EVENTS_TOPIC,
-      serde: await AccountEventSerde.connect({
-        registryUrl: config.SCHEMA_REGISTRY_URL,
-        topic: config.TALLY_EVENTS_TOPIC,
-      }),
-      outcomesTopic: config.TALLY_OUTCOMES_TOPIC,
-      auditOutcomes: config.AUDIT_INGEST_OUTCOMES,
-      maxIngestDelayMs: config.AUDIT_WITNESS_MAX_INGEST_DELAY_MS,
-      logger,
-    });
+    const report = await checkAgainstLog(
+      await witnessOptionsFrom(config, createKafka(config, { logger }), store, logger),
+    );
     out(report);
     const d = report.firstDifference;
     say(

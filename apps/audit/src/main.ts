@@ -1,4 +1,3 @@
-import { AccountEventSerde } from '@tally/events';
 import { createKafka } from '@tally/kafka';
 import { createLogger, serve, type RunningService } from '@tally/service';
 import { createAuditApp } from './app.js';
@@ -8,6 +7,7 @@ import { digestMetrics, EvidenceSchedule, WitnessRunner } from './evidence.js';
 import { createAuditMetrics } from './metrics.js';
 import { AuditService } from './service.js';
 import { openAuditStore } from './store/open.js';
+import { witnessOptionsFrom } from './witness.js';
 
 /** Runs the audit service: consumers, audit store and HTTP API, until SIGTERM/SIGINT or a failure. */
 const config = loadAuditConfig(process.env);
@@ -34,22 +34,7 @@ const signer = await digestSignerFrom(config, store, logger, digestMetrics(metri
 if (signer === undefined) {
   logger.warn('AUDIT_DIGEST_SIGNING_KEY_FILE is not set: no signed digests, no inclusion proofs');
 }
-const witness = new WitnessRunner(
-  {
-    kafka,
-    store,
-    eventsTopic: config.TALLY_EVENTS_TOPIC,
-    serde: await AccountEventSerde.connect({
-      registryUrl: config.SCHEMA_REGISTRY_URL,
-      topic: config.TALLY_EVENTS_TOPIC,
-    }),
-    outcomesTopic: config.TALLY_OUTCOMES_TOPIC,
-    auditOutcomes: config.AUDIT_INGEST_OUTCOMES,
-    maxIngestDelayMs: config.AUDIT_WITNESS_MAX_INGEST_DELAY_MS,
-    logger,
-  },
-  metrics,
-);
+const witness = new WitnessRunner(await witnessOptionsFrom(config, kafka, store, logger), metrics);
 const evidence = new EvidenceSchedule({
   signer,
   digestIntervalMs: config.AUDIT_DIGEST_INTERVAL_MS,

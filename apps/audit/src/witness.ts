@@ -1,6 +1,7 @@
-import type { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde } from '@tally/events';
 import { readTopicSnapshot, type KafkaClient, type KafkaRecord } from '@tally/kafka';
 import type { Logger } from '@tally/service';
+import type { AuditConfig } from './config.js';
 import { chainId } from './core/chain.js';
 import {
   chainsWithoutPartition,
@@ -204,4 +205,33 @@ export async function checkAgainstLog(options: WitnessCheckOptions): Promise<Wit
     clearTimeout(timer);
     await Promise.all(snapshots.map((s) => s.close()));
   }
+}
+
+/** The witness check as the service and the CLI run it, from the service's configuration. */
+export async function witnessOptionsFrom(
+  config: Pick<
+    AuditConfig,
+    | 'SCHEMA_REGISTRY_URL'
+    | 'TALLY_EVENTS_TOPIC'
+    | 'TALLY_OUTCOMES_TOPIC'
+    | 'AUDIT_INGEST_OUTCOMES'
+    | 'AUDIT_WITNESS_MAX_INGEST_DELAY_MS'
+  >,
+  kafka: KafkaClient,
+  store: AuditStore,
+  logger: Logger,
+): Promise<WitnessCheckOptions> {
+  return {
+    kafka,
+    store,
+    eventsTopic: config.TALLY_EVENTS_TOPIC,
+    serde: await AccountEventSerde.connect({
+      registryUrl: config.SCHEMA_REGISTRY_URL,
+      topic: config.TALLY_EVENTS_TOPIC,
+    }),
+    outcomesTopic: config.TALLY_OUTCOMES_TOPIC,
+    auditOutcomes: config.AUDIT_INGEST_OUTCOMES,
+    maxIngestDelayMs: config.AUDIT_WITNESS_MAX_INGEST_DELAY_MS,
+    logger,
+  };
 }

@@ -1,11 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { waitUntil } from '@tally/kafka/testing';
-import type { AccountEvent } from '@tally/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { runAudit, scratchDir, topics } from './support.js';
-import { transferStory } from './transfer-story.js';
+import { STORY_CURRENCIES, transferStory } from './transfer-story.js';
 
 /**
  * The conservation report over HTTP, on transfer and hold events written straight to a topic of
@@ -63,24 +62,7 @@ describe('conservation of money per currency, against the broker', () => {
       firstViolation: null,
       cut: { source: 'heads' },
     });
-    expect(body['currencies']).toEqual([
-      {
-        currency: 'EUR',
-        balances: '900',
-        inFlight: '100',
-        deposits: '1000',
-        withdrawals: '0',
-        difference: '0',
-      },
-      {
-        currency: 'JPY',
-        balances: '3800',
-        inFlight: '0',
-        deposits: '5000',
-        withdrawals: '1200',
-        difference: '0',
-      },
-    ]);
+    expect(body['currencies']).toEqual(STORY_CURRENCIES);
   });
 
   it('closes a cut that a transfer crosses (b cut before its credit)', async () => {
@@ -96,24 +78,10 @@ describe('conservation of money per currency, against the broker', () => {
 
   it('names the first event that breaks a transfer, and still holds at the digest signed before it', async () => {
     const signed = JSON.parse((await audit.post('/audit/digests')).text) as { sequence: number };
-    const doubled: AccountEvent = {
-      type: 'TransferCredited',
-      ...story.next(story.ids.b),
-      transferId: story.transfer.t1,
-      fromAccountId: story.ids.a,
-      amount: 300,
-      currency: 'EUR',
-    };
+    const doubled = story.credit(story.ids.b, story.transfer.t1, 300);
     await t.send([doubled], { partition: 1 });
     await waitUntil('double credit audited', async () => (await store.counts()).events === 16);
-    const orphan: AccountEvent = {
-      type: 'TransferCredited',
-      ...story.next(story.ids.c),
-      transferId: `${story.ids.a}-never-debited`,
-      fromAccountId: story.ids.a,
-      amount: 75,
-      currency: 'EUR',
-    };
+    const orphan = story.credit(story.ids.c, `${story.ids.a}-never-debited`, 75);
     await t.send([orphan], { partition: 2 });
     await waitUntil('orphan credit audited', async () => (await store.counts()).events === 17);
 

@@ -6,7 +6,7 @@ import type { AccountEvent } from '@tally/ledger';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainEntries, GENESIS_HASH, type EntryContent } from '../src/core/chain.js';
-import { verifyInclusionProof } from '../src/core/inclusion.js';
+import { lineClaimOf, verifyInclusionProof } from '../src/core/inclusion.js';
 import type { SignedDigest } from '../src/core/signed-digest.js';
 import { DigestSigner, inclusionProof } from '../src/digests.js';
 import { AuditIngestor } from '../src/ingest.js';
@@ -204,14 +204,7 @@ describe.each(storeFactories)('tampering with the audit log on $name', (factory)
       const { chain } = busyPartition();
       const proven = await inclusionProof(f.store, chain, 3);
       expect(proven?.digest.sequence).toBe(1);
-      const event = JSON.parse(proven!.proof.entry.payload!) as AccountEvent & { amount: number };
-      const line = {
-        accountId: event.accountId,
-        eventId: event.eventId,
-        version: event.version,
-        amount: BigInt(event.amount),
-        occurredAt: event.occurredAt,
-      };
+      const line = lineClaimOf(JSON.parse(proven!.proof.entry.payload!) as AccountEvent);
       expect(verifyInclusionProof(proven!.proof, f.digest, publicKey, line)).toEqual({
         ok: true,
         problems: [],

@@ -104,5 +104,34 @@ export function transferStory(prefix: string, at = Date.UTC(2026, 3, 1, 9)) {
   ];
   /** The next event of an account (for events a test adds later). */
   const next = (accountId: string) => env(accountId);
-  return { ids, transfer, a, b, c, j, next };
+  /** A credit of a transfer from a to `to`, as the next event of `to`: what breaks a transfer. */
+  const credit = (to: string, transferId: string, amount: number): AccountEvent => ({
+    type: 'TransferCredited',
+    ...env(to),
+    transferId,
+    fromAccountId: ids.a,
+    amount,
+    ...eur,
+  });
+  return { ids, transfer, a, b, c, j, next, credit };
 }
+
+/** What the conservation report says of the whole story: conserved in both currencies. */
+export const STORY_CURRENCIES = [
+  {
+    currency: 'EUR',
+    balances: '900',
+    inFlight: '100',
+    deposits: '1000',
+    withdrawals: '0',
+    difference: '0',
+  },
+  {
+    currency: 'JPY',
+    balances: '3800',
+    inFlight: '0',
+    deposits: '5000',
+    withdrawals: '1200',
+    difference: '0',
+  },
+];

@@ -1,6 +1,6 @@
 import type { AccountEvent, MoneyDeposited } from '@tally/ledger';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { transferStory } from '../../test/transfer-story.js';
+import { STORY_CURRENCIES, transferStory } from '../../test/transfer-story.js';
 import { ConservationCheck, parseCutOffsets, type CutEvent } from './conservation.js';
 
 /** Events as the log would hold them: entry ids in the order given, one chain per account. */
@@ -54,24 +54,7 @@ describe('conservation per currency', () => {
       crossingTheCut: 0,
       firstViolation: null,
     });
-    expect(report.currencies).toEqual([
-      {
-        currency: 'EUR',
-        balances: '900',
-        inFlight: '100',
-        deposits: '1000',
-        withdrawals: '0',
-        difference: '0',
-      },
-      {
-        currency: 'JPY',
-        balances: '3800',
-        inFlight: '0',
-        deposits: '5000',
-        withdrawals: '1200',
-        difference: '0',
-      },
-    ]);
+    expect(report.currencies).toEqual(STORY_CURRENCIES);
   });
 
   it('is exact past 2^53', () => {
@@ -101,22 +84,8 @@ describe('conservation per currency', () => {
   });
 
   it('names the first event that breaks a transfer, in audit order', () => {
-    const doubled: AccountEvent = {
-      type: 'TransferCredited',
-      ...story.next(story.ids.b),
-      transferId: story.transfer.t1,
-      fromAccountId: story.ids.a,
-      amount: 300,
-      currency: 'EUR',
-    };
-    const orphan: AccountEvent = {
-      type: 'TransferCredited',
-      ...story.next(story.ids.c),
-      transferId: 'c-t9',
-      fromAccountId: story.ids.a,
-      amount: 75,
-      currency: 'EUR',
-    };
+    const doubled = story.credit(story.ids.b, story.transfer.t1, 300);
+    const orphan = story.credit(story.ids.c, 'c-t9', 75);
     const report = check(logOf([...all, doubled, orphan]));
     expect(report.ok).toBe(false);
     expect(report.firstViolation).toMatchObject({
@@ -132,14 +101,7 @@ describe('conservation per currency', () => {
   });
 
   it('names a credit and a reversal of one transfer', () => {
-    const credited: AccountEvent = {
-      type: 'TransferCredited',
-      ...story.next(story.ids.c),
-      transferId: story.transfer.t2,
-      fromAccountId: story.ids.a,
-      amount: 200,
-      currency: 'EUR',
-    };
+    const credited = story.credit(story.ids.c, story.transfer.t2, 200);
     expect(check(logOf([...all, credited])).firstViolation).toMatchObject({
       code: 'CREDITED_AND_REVERSED',
       transferId: story.transfer.t2,
@@ -148,14 +110,7 @@ describe('conservation per currency', () => {
   });
 
   it('names events of one transfer that disagree', () => {
-    const other: AccountEvent = {
-      type: 'TransferCredited',
-      ...story.next(story.ids.b),
-      transferId: story.transfer.t3,
-      fromAccountId: story.ids.a,
-      amount: 101,
-      currency: 'EUR',
-    };
+    const other = story.credit(story.ids.b, story.transfer.t3, 101);
     expect(check(logOf([...all, other])).firstViolation).toMatchObject({
       code: 'MISMATCH',
       transferId: story.transfer.t3,

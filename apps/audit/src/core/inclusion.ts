@@ -105,6 +105,17 @@ export function buildInclusionProof(
   return builder.proof();
 }
 
+/** What the statement line of an event claims: the fields a proof checks against its entry. */
+export function lineClaimOf(event: AccountEvent): LineClaim {
+  return {
+    accountId: event.accountId,
+    eventId: event.eventId,
+    version: event.version,
+    amount: BigInt(balanceChange(event)),
+    occurredAt: event.occurredAt,
+  };
+}
+
 function lineProblems(entry: ChainedEntry, line: LineClaim): DigestProblem[] {
   let event: AccountEvent;
   try {
@@ -115,13 +126,10 @@ function lineProblems(entry: ChainedEntry, line: LineClaim): DigestProblem[] {
   if (event === null || typeof event !== 'object') {
     return [{ at: 'entry.payload', problem: 'holds no event' }];
   }
-  const claims: [string, unknown, unknown][] = [
-    ['accountId', event.accountId, line.accountId],
-    ['eventId', event.eventId, line.eventId],
-    ['version', event.version, line.version],
-    ['amount', BigInt(balanceChange(event)), line.amount],
-    ['occurredAt', event.occurredAt, line.occurredAt],
-  ];
+  const proven = lineClaimOf(event);
+  const claims = (Object.keys(proven) as (keyof LineClaim)[]).map(
+    (field) => [field, proven[field], line[field]] as const,
+  );
   return claims
     .filter(([, proven, claimed]) => proven !== claimed)
     .map(([field, proven, claimed]) => ({

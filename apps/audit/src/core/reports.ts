@@ -106,46 +106,15 @@ function holdLine(event: AuditedEvent): StatementHoldLine | undefined {
     eventId: event.eventId,
     ...(event.entryRef ? { entryRef: event.entryRef } : {}),
   };
-  switch (event.type) {
-    case 'HoldPlaced':
-      return {
-        ...base,
-        type: event.type,
-        holdId: event.holdId,
-        amount: BigInt(event.amount),
-        releasedAmount: null,
-        expiresAt: event.expiresAt,
-      };
-    case 'HoldCaptured':
-      return {
-        ...base,
-        type: event.type,
-        holdId: event.holdId,
-        amount: BigInt(event.amount),
-        releasedAmount: BigInt(event.releasedAmount),
-        expiresAt: null,
-      };
-    case 'HoldReleased':
-      return {
-        ...base,
-        type: event.type,
-        holdId: event.holdId,
-        amount: BigInt(event.amount),
-        releasedAmount: null,
-        expiresAt: null,
-      };
-    case 'HoldExpired':
-      return {
-        ...base,
-        type: event.type,
-        holdId: event.holdId,
-        amount: BigInt(event.amount),
-        releasedAmount: null,
-        expiresAt: event.expiresAt,
-      };
-    default:
-      return undefined;
-  }
+  if (!('holdId' in event)) return undefined;
+  return {
+    ...base,
+    type: event.type,
+    holdId: event.holdId,
+    amount: BigInt(event.amount),
+    releasedAmount: event.type === 'HoldCaptured' ? BigInt(event.releasedAmount) : null,
+    expiresAt: 'expiresAt' in event ? event.expiresAt : null,
+  };
 }
 
 export interface StatementLine {

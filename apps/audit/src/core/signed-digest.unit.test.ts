@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { depositContent } from '../../test/entry-content.js';
 import { chainEntries, GENESIS_HASH, hashEntry, type ChainedEntry } from './chain.js';
-import { buildInclusionProof, verifyInclusionProof } from './inclusion.js';
+import type { AccountEvent } from '@tally/ledger';
+import { buildInclusionProof, lineClaimOf, verifyInclusionProof } from './inclusion.js';
 import {
   checkDigestSuccession,
   DigestChecker,
@@ -253,14 +254,7 @@ describe('inclusion proofs', () => {
   );
   const period = second.heads.flatMap((h) => log.entriesOf(h.chain).slice(h.fromSeq, h.seq));
   const entry = log.entriesOf(`${TOPIC}/2`)[7]!; // seq 8, in the second period
-  const event = JSON.parse(entry.payload!);
-  const line = {
-    accountId: event.accountId,
-    eventId: event.eventId,
-    version: event.version,
-    amount: BigInt(event.amount),
-    occurredAt: event.occurredAt,
-  };
+  const line = lineClaimOf(JSON.parse(entry.payload!) as AccountEvent);
 
   it('proves one statement line with the digest and the public key alone', () => {
     expect(slices.length).toBe(3);
