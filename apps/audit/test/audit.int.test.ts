@@ -1,8 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { waitUntil } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyInclusionProof, type InclusionProof } from '../src/core/inclusion.js';
+import type { SignedDigest } from '../src/core/signed-digest.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { deposited, opened, runAudit, scratchDir, topics, withdrawn } from './support.js';
 
@@ -257,6 +259,79 @@ describe('audit service against the broker and the registry', () => {
     await waitUntil('ready', async () => (await audit.get('/readyz')).status === 200);
   });
 
+  it('proves a statement line against a signed digest over HTTP, and checks the log against the topics', async () => {
+    const digest = JSON.parse((await audit.post('/audit/digests')).text) as SignedDigest;
+    const key = JSON.parse((await audit.get('/audit/public-key')).text) as {
+      keyId: string;
+      publicKeyPem: string;
+    };
+    expect(key.keyId).toBe(digest.keyId);
+    const q = '/reports/statement?account=seed&from=2026-03-02&to=2026-03-03';
+    const statement = JSON.parse((await audit.get(q)).text) as {
+      movements: {
+        entryRef: { chain: string; seq: number };
+        eventId: string;
+        version: number;
+        amount: string;
+        occurredAt: number;
+      }[];
+    };
+    const last = statement.movements.at(-1)!;
+    const proofPath = `/audit/entries/${encodeURIComponent(last.entryRef.chain)}/${last.entryRef.seq}/proof`;
+    const proven = JSON.parse((await audit.get(proofPath)).text) as {
+      digest: SignedDigest;
+      proof: InclusionProof;
+    };
+    // Every entry was signed by the first digest (the test before this one); this one's period is empty.
+    expect(proven.digest.sequence).toBe(1);
+    expect(digest).toMatchObject({ sequence: 2, merkle: { size: 0 } });
+    const line = {
+      accountId: 'seed',
+      eventId: last.eventId,
+      version: last.version,
+      amount: BigInt(last.amount),
+      occurredAt: last.occurredAt,
+    };
+    const publicKey = createPublicKey(key.publicKeyPem);
+    expect(verifyInclusionProof(proven.proof, proven.digest, publicKey, line)).toEqual({
+      ok: true,
+      problems: [],
+    });
+    const wrong = verifyInclusionProof(proven.proof, proven.digest, publicKey, {
+      ...line,
+      version: 3,
+    });
+    expect(wrong.problems.map((p) => p.at)).toEqual(['line.version']);
+    const chainPath = `/audit/entries/${encodeURIComponent(last.entryRef.chain)}`;
+    for (const [path, status, code] of [
+      [`${chainPath}/x/proof`, 400, 'INVALID_PARAMETER'],
+      [`${chainPath}/0/proof`, 400, 'INVALID_PARAMETER'],
+      [`${chainPath}/999/proof`, 404, 'ENTRY_NOT_FOUND'],
+      ['/audit/entries/no-such-chain/1/proof', 404, 'ENTRY_NOT_FOUND'],
+      ['/audit/digests/99', 404, 'NO_DIGEST'],
+    ] as const) {
+      const res = await audit.get(path);
+      expect(res.status, path).toBe(status);
+      expect(JSON.parse(res.text).code, path).toBe(code);
+    }
+
+    const witness = JSON.parse((await audit.post('/audit/check-against-log')).text);
+    expect(witness).toMatchObject({
+      ok: true,
+      matched: 10,
+      firstDifference: null,
+      unknownChains: [],
+    });
+    expect(JSON.parse((await audit.get('/audit/witness/latest')).text)).toEqual(witness);
+    const metrics = (await audit.get('/metrics')).text;
+    expect(metrics).toMatch(/tally_audit_witness_runs_total\{[^}]*result="ok"[^}]*\} 1/);
+    expect(metrics).toMatch(/tally_audit_witness_differences\{[^}]*service="audit"[^}]*\} 0/);
+    expect(metrics).toMatch(/tally_audit_digests_signed_total\{[^}]*\} 2/);
+    expect(metrics).toMatch(
+      new RegExp(`tally_audit_digest_sequence\\{[^}]*\\} ${digest.sequence}`),
+    );
+  });
+
   it('records a poison record as an anomaly entry in the chain, counts it and reports not ready', async () => {
     await t.sendRaw('seed', Buffer.from('not avro at all'));
     await t.sendRaw('seed', Buffer.from('{not json'), t.outcomesTopic);
@@ -281,6 +356,14 @@ describe('audit service against the broker and the registry', () => {
       ok: true,
       entries: 13,
     });
+    // Entries after the last digest have no proof yet.
+    const latest = (await store.latestSignedDigest())!;
+    const signedSeq = (chain: string) => latest.heads.find((h) => h.chain === chain)?.seq ?? 0;
+    const head = (await store.heads()).find((h) => h.seq > signedSeq(h.chain))!;
+    const res = await audit.get(
+      `/audit/entries/${encodeURIComponent(head.chain)}/${head.seq}/proof`,
+    );
+    expect([res.status, JSON.parse(res.text).code]).toEqual([404, 'NOT_COVERED_YET']);
   });
 
   it('names the entry an attacker changed in the SQLite file', async () => {
