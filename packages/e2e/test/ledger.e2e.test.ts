@@ -250,6 +250,20 @@ describe('the three services as separate processes', () => {
         await fetch(`${audit.url}/reports/reconciliation`)
       ).json()) as unknown;
       expect(reconciliation).toMatchObject({ ok: true, accounts: ACCOUNTS, problems: [] });
+      // Kafka as witness: after the restarts and the kill -9, every record of both topics is in
+      // the log once, unchanged, in order; and money is conserved per currency.
+      const witness = (await (
+        await fetch(`${audit.url}/audit/check-against-log`, { method: 'POST' })
+      ).json()) as unknown;
+      expect(witness).toMatchObject({
+        ok: true,
+        matched: events.length + outcomes.length,
+        notYetIngested: 0,
+      });
+      const conservation = (await (
+        await fetch(`${audit.url}/reports/conservation`)
+      ).json()) as unknown;
+      expect(conservation).toMatchObject({ ok: true, accounts: ACCOUNTS, firstViolation: null });
 
       console.log(
         `e2e: ${all.length} commands (${accepted.length} accepted, ${refused.length} refused), ` +
