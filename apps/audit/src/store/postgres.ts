@@ -1,4 +1,4 @@
-import { inTransaction } from '@tally/service';
+import { inTransaction, survivingIdleDisconnects } from '@tally/service';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
@@ -75,10 +75,9 @@ export class PostgresAuditStore implements AuditStore {
     connectionString: string,
     options: { poolSize?: number; migrate?: MigrateMode } = {},
   ): Promise<PostgresAuditStore> {
-    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 8 });
-    // An idle connection that the server ends (a restart, an administrator) must not crash the
-    // process: the pool drops it and the next query opens a new one, or fails for its caller.
-    pool.on('error', () => undefined);
+    const pool = survivingIdleDisconnects(
+      new pg.Pool({ connectionString, max: options.poolSize ?? 8 }),
+    );
     try {
       await migrate(pool, options.migrate ?? 'auto');
     } catch (error) {
