@@ -20,6 +20,18 @@ export {
   type ShutdownStep,
 } from './shutdown.js';
 export { badParam, intParam, stringParam } from './query.js';
+export {
+  BEARER_SCHEME,
+  OPEN_PATH_ITEMS,
+  open,
+  PROBLEM_SCHEMA,
+  problemResponse,
+  readyzPathItem,
+  secured,
+  SECURED_DOCUMENT,
+  SECURITY_SCHEMES,
+  type SecuredOptions,
+} from './openapi.js';
 export { listen, serve, type RunningService, type ServeOptions } from './serve.js';
 export {
   databaseEnv,
