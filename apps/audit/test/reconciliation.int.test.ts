@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uniqueName, waitUntil } from '@tally/kafka/testing';
-import { SCOPES, selfSignedTokenSource } from '@tally/service';
+import { SCOPES } from '@tally/service';
 import { testIssuer, type TestIssuer } from '@tally/service/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,27 +132,18 @@ describe('reconciliation against a running projector', () => {
   });
 
   it('names the refusal when the projector does not accept the audit service’s token', async () => {
-    const tokens = (key: TestIssuer['key'], scopes: readonly string[]) =>
-      selfSignedTokenSource({
-        key,
-        issuer: issuer.issuer,
-        audience: issuer.audience,
-        clientId: 'svc-audit',
-        scopes,
-        ttlSeconds: 60,
-      });
     // Without ledger:read; then signed with a key the projector does not trust.
     await expect(
       reconciliationReport(store, {
         url: projectorUrl,
-        tokens: tokens(issuer.key, ['audit:read']),
+        tokens: issuer.tokenSource({ scopes: ['audit:read'] }),
       }),
     ).rejects.toThrow(/refused the audit service's token: 403 INSUFFICIENT_SCOPE/);
     const stranger = await testIssuer({ issuer: issuer.issuer, audience: issuer.audience });
     await expect(
       reconciliationReport(store, {
         url: projectorUrl,
-        tokens: tokens(stranger.key, ['ledger:read']),
+        tokens: stranger.tokenSource({ scopes: ['ledger:read'] }),
       }),
     ).rejects.toThrow(/refused the audit service's token: 401 INVALID_TOKEN/);
     // And the projector answers nobody without a token.

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
-import { createLogger, SCOPES, selfSignedTokenSource } from '@tally/service';
+import { createLogger, SCOPES } from '@tally/service';
 import { testIssuer, type TestIssuer } from '@tally/service/testing';
 import { createAuditApp } from '../src/app.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
@@ -138,13 +138,9 @@ export async function runAudit(options: {
     metrics,
     projector: {
       url: options.projectorUrl ?? 'http://127.0.0.1:9',
-      tokens: selfSignedTokenSource({
-        key: issuer.key,
-        issuer: issuer.issuer,
-        audience: issuer.audience,
+      tokens: issuer.tokenSource({
         clientId: 'svc-audit',
         scopes: options.projectorScopes ?? [SCOPES.ledgerRead],
-        ttlSeconds: 300,
       }),
     },
     verifier: await issuer.verifier(),

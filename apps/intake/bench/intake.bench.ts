@@ -1,19 +1,28 @@
 /**
  * `pnpm bench:intake`: the same HTTP load through the full intake path (HTTP -> commands topic ->
- * processor transaction -> events + outcome read back) and against a bare express endpoint.
+ * processor transaction -> events + outcome read back), against a bare express endpoint, and
+ * against the bare endpoint behind the kit's token verification (the cost of authentication).
+ * Every request carries a bearer token (EdDSA); the per-caller rate limit is off.
  * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { uniqueName } from '@tally/kafka/testing';
-import { createLogger } from '@tally/service';
+import { authenticate, createLogger, SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
-import { loadIntakeConfig } from '../src/config.js';
+import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake } from '../src/runtime.js';
 import { registryUrl } from '@tally/testing';
 
+const issuer = await testIssuer();
+const authorization = `Bearer ${await issuer.token({
+  subject: 'bench',
+  scopes: [SCOPES.ledgerWrite],
+  ttlSeconds: 3600,
+})}`;
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
@@ -41,7 +50,11 @@ async function load(title: string, url: string) {
           return {
             ...req,
             path: `/accounts/bench-${i % accounts}/${kind}`,
-            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
+            headers: {
+              'content-type': 'application/json',
+              'idempotency-key': `bench-${i}`,
+              authorization,
+            },
             body: JSON.stringify({ amount: 100 + (i % 50), currency: 'EUR' }),
           };
         },
@@ -83,8 +96,10 @@ const events = uniqueName('bench.events');
 console.log('starting the intake on fresh bench topics...');
 await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
 const runtime = await startIntake(
-  loadIntakeConfig({
+  loadIntakeServiceConfig({
     ...process.env,
+    ...issuer.env,
+    RATE_LIMIT_COMMANDS: '0',
     TALLY_EVENTS_TOPIC: events,
     TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
     TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
@@ -99,7 +114,11 @@ while (!(await fetch(`${intake.url}/readyz`)).ok) await new Promise((r) => setTi
 
 console.log(`opening ${accounts} accounts with 1,000,000.00 EUR each...`);
 for (let i = 0; i < accounts; i++) {
-  const headers = { 'content-type': 'application/json', 'idempotency-key': `open-${i}` };
+  const headers = {
+    'content-type': 'application/json',
+    'idempotency-key': `open-${i}`,
+    authorization,
+  };
   await fetch(`${intake.url}/accounts`, {
     method: 'POST',
     headers,
@@ -118,20 +137,31 @@ const cpuBefore = process.cpuUsage();
 const full = await load('full path (intake -> Kafka)', intake.url);
 const cpu = process.cpuUsage(cpuBefore);
 
-const bare = express();
-bare.use(express.json({ limit: '64kb' }));
-bare.post('/accounts/:id/:kind', (req, res) => {
-  res.status(201).json({ accountId: req.params.id, version: 1, balance: 0, body: req.body });
-});
-const bareServer = await listen(bare);
+function bareApp(verify: boolean): Express {
+  const bare = express();
+  bare.use(express.json({ limit: '64kb' }));
+  if (verify) bare.use(authenticate(verifier));
+  bare.post('/accounts/:id/:kind', (req, res) => {
+    res.status(201).json({ accountId: req.params.id, version: 1, balance: 0, body: req.body });
+  });
+  return bare;
+}
+const verifier = await issuer.verifier();
+const bareServer = await listen(bareApp(false));
 const baseline = await load('bare express', bareServer.url);
+const authServer = await listen(bareApp(true));
+const withAuth = await load('bare express behind authenticate', authServer.url);
 
 console.log('\nresults');
 print('intake', full);
 print('bare', baseline);
+print('auth', withAuth);
 console.log(
   `ratio    intake/bare throughput ${(full.perSecond / baseline.perSecond).toFixed(3)}, ` +
     `p99 ${(full.p99 / Math.max(baseline.p99, 1)).toFixed(1)}x`,
+);
+console.log(
+  `ratio    bare+auth/bare throughput ${(withAuth.perSecond / baseline.perSecond).toFixed(3)}`,
 );
 console.log(
   `cpu      ${((cpu.user + cpu.system) / 1000 / Math.max(full.accepted, 1)).toFixed(3)} ms of this process per accepted command (intake + autocannon)`,
@@ -141,5 +171,6 @@ console.log(
 );
 
 await new Promise((r) => bareServer.server.close(r));
+await new Promise((r) => authServer.server.close(r));
 await new Promise((r) => intake.server.close(r));
 await runtime.stop();

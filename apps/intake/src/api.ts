@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBody, OutcomeRecord } from '@tally/events';
-import { HttpProblem } from '@tally/service';
-import type { Express, Request, Response } from 'express';
+import {
+  actorOf,
+  canRead,
+  HttpProblem,
+  mayAccessAccount,
+  principalOf,
+  requireAccount,
+  requireScope,
+  SCOPES,
+} from '@tally/service';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
 import type { IntakeMetrics } from './metrics.js';
-import { idempotencyKeyReused, rejectionProblem } from './problems.js';
+import { disclosedRejection, idempotencyKeyReused, rejectionProblem } from './problems.js';
 import {
   closeBody,
   movementBody,
@@ -20,26 +29,36 @@ import {
 export interface CommandRoutesDeps {
   readonly gateway: CommandGateway;
   readonly metrics: IntakeMetrics;
+  /** The per-caller rate limit of command requests. */
+  readonly rateLimit: RequestHandler;
   readonly now?: () => number;
 }
 
 type BuildCommand = (req: Request, idempotencyKey: string) => CommandBody;
 
-/** The command endpoints: HTTP to a command record, and an outcome back to HTTP. */
+/**
+ * The command endpoints: HTTP to a command record, and an outcome back to HTTP. Mounted behind
+ * authenticate: the verified caller is the actor, its account limit is checked before any lookup,
+ * and balances and versions are shown only to callers that may read the account (SECURITY.md).
+ */
 export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
-  const { gateway, metrics, now = Date.now } = deps;
+  const { gateway, metrics, rateLimit, now = Date.now } = deps;
+  const writer = requireScope(SCOPES.ledgerWrite);
 
   const run =
     (type: CommandBody['type'], build: BuildCommand) => async (req: Request, res: Response) => {
       const started = performance.now();
       let result = 'error';
       try {
+        const caller = principalOf(req);
         const idempotencyKey = parseIdempotencyKey(req.get('Idempotency-Key'));
         const expectedVersion = parseIfMatch(req.get('If-Match'));
-        const actor = parseOptionalHeader('X-Actor', req.get('X-Actor')) ?? 'anonymous';
         const correlationId =
           parseOptionalHeader('X-Correlation-Id', req.get('X-Correlation-Id')) ?? randomUUID();
         const command = build(req, idempotencyKey);
+        // Before any lookup: the same 403 whether the account exists or not.
+        requireAccount(caller, command.accountId);
+        const disclose = canRead(caller, command.accountId);
         if (expectedVersion !== undefined) command.expectedVersion = expectedVersion;
         const commandId = commandIdFor(command.accountId, idempotencyKey);
         const hash = requestHash(command);
@@ -54,7 +73,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             idempotencyKey,
             requestHash: hash,
             correlationId,
-            actor,
+            actor: actorOf(caller),
             receivedAt: now(),
             eventId: randomUUID(),
             command,
@@ -71,13 +90,11 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         if (outcome.requestHash !== hash) throw idempotencyKeyReused(commandId);
         if (known) res.set('Idempotent-Replayed', 'true');
         result = outcome.outcome;
-        if (outcome.outcome === 'rejected') throw rejectionProblem(outcome);
+        if (outcome.outcome === 'rejected') throw rejectionProblem(outcome, disclose);
         metrics.accepted.inc({ type });
-        res
-          .status(201)
-          .location(`/commands/${commandId}`)
-          .set('ETag', `"${outcome.version}"`)
-          .json(acceptedBody(outcome));
+        res.status(201).location(`/commands/${commandId}`);
+        if (disclose) res.set('ETag', `"${outcome.version}"`);
+        res.json(acceptedBody(outcome, disclose));
       } catch (error) {
         if (error instanceof HttpProblem) {
           result = 'rejected';
@@ -91,6 +108,8 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
 
   app.post(
     '/accounts',
+    writer,
+    rateLimit,
     run('OpenAccount', (req, key) => {
       const body = parseBody(openAccountBody, req.body);
       return {
@@ -108,6 +127,8 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
   ] as const) {
     app.post(
       `/accounts/:accountId/${path}`,
+      writer,
+      rateLimit,
       run(type, (req) => {
         const accountId = parseAccountId(String(req.params['accountId']));
         const body = parseBody(movementBody, req.body);
@@ -117,6 +138,8 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
   }
   app.post(
     '/accounts/:accountId/close',
+    writer,
+    rateLimit,
     run('CloseAccount', (req) => {
       const accountId = parseAccountId(String(req.params['accountId']));
       parseBody(closeBody, req.body);
@@ -124,42 +147,50 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
     }),
   );
 
-  app.get('/commands/:commandId', (req, res) => {
-    const commandId = String(req.params['commandId']);
-    const outcome = gateway.outcomeOf(commandId);
-    if (outcome) {
-      res.json(statusBody(outcome));
-      return;
-    }
-    if (gateway.isPending(commandId)) {
-      res.status(202).set('Retry-After', '1').json({ commandId, status: 'pending' });
-      return;
-    }
-    throw new HttpProblem(
-      404,
-      'COMMAND_NOT_FOUND',
-      'Command not found',
-      `no outcome for command ${commandId}: unknown, or not processed yet`,
-      { commandId },
-    );
-  });
+  app.get(
+    '/commands/:commandId',
+    requireScope(SCOPES.ledgerRead, SCOPES.ledgerWrite),
+    (req, res) => {
+      const caller = principalOf(req);
+      const commandId = String(req.params['commandId']);
+      // A command of an account the caller may not see is answered like an unknown one.
+      const outcome = gateway.outcomeOf(commandId);
+      if (outcome && mayAccessAccount(caller, outcome.accountId)) {
+        res.json(statusBody(outcome, canRead(caller, outcome.accountId)));
+        return;
+      }
+      const pendingAccount = outcome ? undefined : gateway.pendingAccountOf(commandId);
+      if (pendingAccount !== undefined && mayAccessAccount(caller, pendingAccount)) {
+        res.status(202).set('Retry-After', '1').json({ commandId, status: 'pending' });
+        return;
+      }
+      throw new HttpProblem(
+        404,
+        'COMMAND_NOT_FOUND',
+        'Command not found',
+        `no outcome for command ${commandId}: unknown, or not processed yet`,
+        { commandId },
+      );
+    },
+  );
 }
 
-function acceptedBody(outcome: OutcomeRecord) {
+/** An accepted command; its version and the balance after it only for readers of the account. */
+function acceptedBody(outcome: OutcomeRecord, disclose: boolean) {
   return {
     commandId: outcome.commandId,
     accountId: outcome.accountId,
     eventIds: outcome.eventIds,
-    version: outcome.version,
-    balance: outcome.balance,
-    currency: outcome.currency,
+    ...(disclose
+      ? { version: outcome.version, balance: outcome.balance, currency: outcome.currency }
+      : {}),
   };
 }
 
-function statusBody(outcome: OutcomeRecord) {
+function statusBody(outcome: OutcomeRecord, disclose: boolean) {
   return {
-    ...acceptedBody(outcome),
+    ...acceptedBody(outcome, disclose),
     status: outcome.outcome,
-    rejection: outcome.rejection,
+    rejection: disclosedRejection(outcome, disclose),
   };
 }

@@ -5,9 +5,12 @@ import { listen, RecordingGateway } from '../test/recording-gateway.js';
 const gateway = new RecordingGateway();
 let url: string;
 let server: Server;
+let bearer: Record<string, string>;
 
 beforeAll(async () => {
-  ({ url, server } = await listen(gateway));
+  let token: string;
+  ({ url, server, token } = await listen(gateway));
+  bearer = { authorization: `Bearer ${token}` };
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
@@ -224,7 +227,7 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
   it.each(cases)('%s', async (_what, method, path, headers, body, status, code, field) => {
     const res = await fetch(url + path, {
       method,
-      headers,
+      headers: { ...headers, ...bearer },
       ...(body === undefined ? {} : { body }),
     });
     expect(res.status).toBe(status);
@@ -242,7 +245,7 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
   it('names the value it saw and what is allowed', async () => {
     const res = await fetch(url + dep, {
       method: 'POST',
-      headers: { ...key, ...json },
+      headers: { ...key, ...json, ...bearer },
       body: '{"amount":1.5,"currency":"EUR"}',
     });
     const problem = (await res.json()) as { errors: unknown[] };

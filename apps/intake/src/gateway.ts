@@ -8,8 +8,8 @@ export interface CommandGateway {
   outcomeOf(commandId: string): OutcomeRecord | undefined;
   /** Writes the command and waits for its outcome; undefined when the wait timed out. */
   submit(record: CommandRecord): Promise<OutcomeRecord | undefined>;
-  /** True while this instance waits for the command's outcome. */
-  isPending(commandId: string): boolean;
+  /** The command's account while this instance waits for its outcome; else undefined. */
+  pendingAccountOf(commandId: string): string | undefined;
 }
 
 /**
@@ -19,7 +19,8 @@ export interface CommandGateway {
 export class KafkaCommandGateway implements CommandGateway {
   private queue: { record: CommandRecord; done: (error?: unknown) => void }[] = [];
   private sending = false;
-  private readonly pending = new Map<string, number>();
+  /** Requests waiting per command id, and the command's account. */
+  private readonly pending = new Map<string, { readonly accountId: string; waiting: number }>();
 
   constructor(
     private readonly producer: KafkaProducer,
@@ -32,22 +33,26 @@ export class KafkaCommandGateway implements CommandGateway {
     return this.view.outcomeOf(commandId);
   }
 
-  isPending(commandId: string): boolean {
-    return this.pending.has(commandId);
+  pendingAccountOf(commandId: string): string | undefined {
+    return this.pending.get(commandId)?.accountId;
   }
 
   async submit(record: CommandRecord): Promise<OutcomeRecord | undefined> {
     const { commandId } = record;
-    this.pending.set(commandId, (this.pending.get(commandId) ?? 0) + 1);
+    const entry = this.pending.get(commandId) ?? {
+      accountId: record.command.accountId,
+      waiting: 0,
+    };
+    entry.waiting += 1;
+    this.pending.set(commandId, entry);
     try {
       // Wait first, so an outcome that arrives during the send is not missed.
       const outcome = this.view.waitForOutcome(commandId, this.timeoutMs);
       await this.send(record);
       return await outcome;
     } finally {
-      const left = (this.pending.get(commandId) ?? 1) - 1;
-      if (left === 0) this.pending.delete(commandId);
-      else this.pending.set(commandId, left);
+      entry.waiting -= 1;
+      if (entry.waiting === 0) this.pending.delete(commandId);
     }
   }
 

@@ -4,13 +4,21 @@ import {
   MAX_OVERDRAFT_LIMIT_MINOR,
   REJECTION_CODES,
 } from '@tally/ledger';
+import {
+  OPEN_PATH_ITEMS,
+  PROBLEM_SCHEMA,
+  readyzPathItem,
+  SCOPES,
+  secured,
+  SECURED_DOCUMENT,
+  SECURITY_SCHEMES,
+} from '@tally/service';
 import { REJECTION_STATUS } from './problems.js';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const commandHeaders = [
   { $ref: '#/components/parameters/IdempotencyKey' },
   { $ref: '#/components/parameters/IfMatch' },
-  { $ref: '#/components/parameters/Actor' },
   { $ref: '#/components/parameters/CorrelationId' },
 ];
 const accountIdParam = {
@@ -22,7 +30,12 @@ const accountIdParam = {
 const commandResponses = {
   '201': {
     description: 'Accepted: the events are durable in Kafka',
-    headers: { ETag: { description: 'New account version', schema: { type: 'string' } } },
+    headers: {
+      ETag: {
+        description: 'New account version (only for callers with ledger:read on the account)',
+        schema: { type: 'string' },
+      },
+    },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
   },
   '202': {
@@ -39,14 +52,18 @@ const commandResponses = {
 
 function command(summary: string, body: object | undefined, withAccount: boolean) {
   return {
-    post: {
-      summary,
-      parameters: withAccount ? [accountIdParam, ...commandHeaders] : commandHeaders,
-      ...(body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } }
-        : {}),
-      responses: commandResponses,
-    },
+    post: secured(
+      [SCOPES.ledgerWrite],
+      {
+        summary,
+        parameters: withAccount ? [accountIdParam, ...commandHeaders] : commandHeaders,
+        ...(body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } }
+          : {}),
+        responses: commandResponses,
+      },
+      { accounts: 'one', rateLimited: true },
+    ),
   };
 }
 
@@ -68,8 +85,12 @@ export const openApiDocument = {
     version: '1.0.0',
     description:
       'Commands on bank accounts. Every command needs an Idempotency-Key, scoped to the account. ' +
+      'The actor recorded in the events is the verified token’s subject (and client). Balances, ' +
+      'versions and the account state behind a refusal are shown only to tokens with ledger:read ' +
+      'on the account; other callers get the outcome, its code and the command id. ' +
       `Rejection codes and their statuses: ${REJECTION_CODES.map((c) => `${c} ${REJECTION_STATUS[c]}`).join(', ')}.`,
   },
+  ...SECURED_DOCUMENT,
   paths: {
     '/accounts': command(
       'Open an account (accountId derived from the Idempotency-Key when omitted)',
@@ -90,34 +111,36 @@ export const openApiDocument = {
     '/accounts/{accountId}/withdrawals': command('Withdraw money', movement, true),
     '/accounts/{accountId}/close': command('Close an account at balance 0', undefined, true),
     '/commands/{commandId}': {
-      get: {
-        summary: 'Outcome of a command',
-        parameters: [{ name: 'commandId', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': {
-            description: 'Decided',
-            content: { 'application/json': { schema: { type: 'object' } } },
+      get: secured(
+        [SCOPES.ledgerRead, SCOPES.ledgerWrite],
+        {
+          summary: 'Outcome of a command',
+          parameters: [
+            { name: 'commandId', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'Decided',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            '202': { description: 'Still pending on this instance' },
+            '404': {
+              ...problem,
+              description:
+                'Unknown, not processed yet, or of an account the token is not limited to',
+            },
           },
-          '202': { description: 'Still pending on this instance' },
-          '404': problem,
         },
-      },
+        { accounts: 'one' },
+      ),
     },
-    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
-    '/readyz': {
-      get: {
-        summary: 'Readiness: events and outcomes read, command partitions taken over',
-        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
-      },
-    },
-    '/metrics': {
-      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text format' } } },
-    },
-    '/openapi.json': {
-      get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
-    },
+    ...OPEN_PATH_ITEMS,
+    '/readyz': readyzPathItem(
+      'Readiness: events and outcomes read, command partitions taken over, keys',
+    ),
   },
   components: {
+    securitySchemes: SECURITY_SCHEMES,
     parameters: {
       IdempotencyKey: {
         name: 'Idempotency-Key',
@@ -133,7 +156,6 @@ export const openApiDocument = {
         description: 'Expected account version, e.g. "7"; 412 VERSION_CONFLICT when it differs',
         schema: { type: 'string' },
       },
-      Actor: { name: 'X-Actor', in: 'header', required: false, schema: { type: 'string' } },
       CorrelationId: {
         name: 'X-Correlation-Id',
         in: 'header',
@@ -152,7 +174,9 @@ export const openApiDocument = {
       Currency: { type: 'string', enum: [...CURRENCY_CODES] },
       Accepted: {
         type: 'object',
-        required: ['commandId', 'accountId', 'eventIds', 'version', 'balance', 'currency'],
+        description:
+          'version, balance and currency only for callers with ledger:read on the account',
+        required: ['commandId', 'accountId', 'eventIds'],
         properties: {
           commandId: { type: 'string', format: 'uuid' },
           accountId: { type: 'string' },
@@ -166,18 +190,7 @@ export const openApiDocument = {
         type: 'object',
         properties: { commandId: { type: 'string' }, status: { const: 'pending' } },
       },
-      Problem: {
-        type: 'object',
-        required: ['type', 'title', 'status', 'code', 'detail'],
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          code: { type: 'string' },
-          detail: { type: 'string' },
-          instance: { type: 'string' },
-        },
-      },
+      Problem: PROBLEM_SCHEMA,
     },
     responses: {
       Problem: {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventSerde, decodeOutcome, ensureLedgerTopics } from '@tally/events';
 import { createKafka, PartitionProcessor, TopicFollower } from '@tally/kafka';
-import { createMetricsRegistry, type Logger } from '@tally/service';
+import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
 import { commandHandler } from './command-handler.js';
-import type { IntakeConfig } from './config.js';
+import type { IntakeServiceConfig } from './config.js';
 import { KafkaCommandGateway } from './gateway.js';
 import { LedgerView } from './ledger-view.js';
 
@@ -17,7 +17,12 @@ export interface IntakeRuntime {
 }
 
 /** Wires Kafka, the registry, the view, the processor and the HTTP app of one intake instance. */
-export async function startIntake(config: IntakeConfig, logger: Logger): Promise<IntakeRuntime> {
+export async function startIntake(
+  config: IntakeServiceConfig,
+  logger: Logger,
+): Promise<IntakeRuntime> {
+  // Unusable keys are a configuration error: refused before anything connects.
+  const verifier = await tokenVerifierFromConfig(config);
   const topics = {
     events: config.TALLY_EVENTS_TOPIC,
     commands: config.TALLY_COMMANDS_TOPIC,
@@ -93,6 +98,8 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
 
   const app = createIntakeApp({
     gateway,
+    verifier,
+    rateLimit: { limit: config.RATE_LIMIT_COMMANDS, windowMs: config.RATE_LIMIT_WINDOW_MS },
     logger,
     metrics: createMetricsRegistry('intake'),
     readiness: [

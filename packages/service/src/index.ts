@@ -66,6 +66,7 @@ export {
   localAuthPaths,
   rotateLocalSigningKey,
 } from './auth/local-keys.js';
+export { localStateDir } from './cli/state-dir.js';
 export {
   authenticate,
   callerOf,

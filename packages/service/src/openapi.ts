@@ -120,6 +120,8 @@ export function secured<T extends Operation>(
     ...operation,
     description: [operation.description, ...needs].filter((d) => d !== undefined).join(' '),
     security: [{ [BEARER_SCHEME]: [...anyOf] }],
+    // Machine-readable, so that a test can hold the routes to what their documents say.
+    ...(options.accounts === undefined ? {} : { 'x-tally-account-limit': options.accounts }),
     responses: {
       ...operation.responses,
       ...AUTH_RESPONSES,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose';
 import { inlineKeys } from '../auth/keys.js';
 import { DEFAULT_ACCOUNTS_CLAIM } from '../auth/principal.js';
+import { selfSignedTokenSource, type AccessTokenSource } from '../auth/service-token.js';
 import { mintAccessToken, type SigningKey } from '../auth/signing.js';
 import {
   createTokenVerifier,
@@ -38,6 +39,11 @@ export interface TestIssuer {
    * unsigned, `HS256` is keyed with this issuer's public key (algorithm confusion). Never valid.
    */
   forged(alg: 'none' | 'HS256', options?: TestTokenOptions): Promise<string>;
+  /** A service's own tokens, signed with this issuer's key (`svc-test`, no scope by default). */
+  tokenSource(options?: {
+    readonly clientId?: string;
+    readonly scopes?: readonly string[];
+  }): AccessTokenSource;
   /** A verifier that trusts this issuer, as a service configured with `env` would build it. */
   verifier(): Promise<TokenVerifier>;
   /**
@@ -118,6 +124,8 @@ export async function testIssuer(
         .setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
         .sign(Buffer.from(String(publicPem)));
     },
+    tokenSource: ({ clientId = 'svc-test', scopes = [] } = {}) =>
+      selfSignedTokenSource({ key, issuer, audience, clientId, scopes, ttlSeconds: 300 }),
     verifier: async () =>
       createTokenVerifier({
         issuer,
