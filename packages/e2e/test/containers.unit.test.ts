@@ -48,4 +48,18 @@ describe('the one Dockerfile', () => {
     // Published on the loopback interface only, on the app's own port.
     expect(compose).toContain(`ports: ['127.0.0.1:${port}:${port}']`);
   });
+
+  it('starts every service trusting a token issuer, and the audit service with its own identity', () => {
+    const serviceEnv = compose.slice(compose.indexOf('environment: &service-env'));
+    for (const line of [
+      'AUTH_ISSUER: tally-local',
+      'AUTH_AUDIENCE: tally-api',
+      'AUTH_JWKS_FILE: /run/tally-auth/jwks.json',
+    ]) {
+      expect(serviceEnv).toContain(line);
+    }
+    const audit = compose.slice(compose.indexOf('\n  audit:'));
+    expect(audit).toContain('AUTH_CLIENT_AUDIENCE: tally-api');
+    expect(audit).toContain('AUTH_CLIENT_SIGNING_KEY_FILE: /run/tally-auth/signing-key.jwk.json');
+  });
 });
