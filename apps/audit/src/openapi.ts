@@ -1,13 +1,4 @@
-import {
-  OPEN_PATH_ITEMS,
-  PROBLEM_SCHEMA,
-  problemResponse,
-  readyzPathItem,
-  SCOPES,
-  secured,
-  SECURED_DOCUMENT,
-  SECURITY_SCHEMES,
-} from '@tally/service';
+import { apiDocument, problemResponse, SCOPES, secured } from '@tally/service';
 
 /** OpenAPI 3.1 description of the audit service, served at /openapi.json. */
 const problem = problemResponse('RFC 9457 problem details');
@@ -18,15 +9,14 @@ const json = (description: string, schema: Record<string, unknown> = { type: 'ob
   content: { 'application/json': { schema } },
 });
 
-export const openApiDocument = {
-  openapi: '3.1.0',
+export const openApiDocument = apiDocument({
   info: {
     title: 'Tally audit log',
     version: '1.0.0',
     description:
       'Append-only, hash-chained audit log of bank.account-events.v1 (and command outcomes), verification and reports.',
   },
-  ...SECURED_DOCUMENT,
+  readiness: 'Consuming, caught up, no unacknowledged anomaly, keys',
   paths: {
     '/audit/accounts/{id}/entries': {
       get: secured(
@@ -180,11 +170,5 @@ export const openApiDocument = {
         { accounts: 'all' },
       ),
     },
-    ...OPEN_PATH_ITEMS,
-    '/readyz': readyzPathItem('Consuming, caught up, no unacknowledged anomaly, keys'),
   },
-  components: {
-    securitySchemes: SECURITY_SCHEMES,
-    schemas: { Problem: PROBLEM_SCHEMA },
-  },
-} as const;
+});

@@ -4,15 +4,7 @@ import {
   MAX_OVERDRAFT_LIMIT_MINOR,
   REJECTION_CODES,
 } from '@tally/ledger';
-import {
-  OPEN_PATH_ITEMS,
-  PROBLEM_SCHEMA,
-  readyzPathItem,
-  SCOPES,
-  secured,
-  SECURED_DOCUMENT,
-  SECURITY_SCHEMES,
-} from '@tally/service';
+import { apiDocument, SCOPES, secured } from '@tally/service';
 import { REJECTION_STATUS } from './problems.js';
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -78,8 +70,7 @@ const movement = {
 };
 
 /** OpenAPI 3.1 description of the intake; a test checks its paths against the express routes. */
-export const openApiDocument = {
-  openapi: '3.1.0',
+export const openApiDocument = apiDocument({
   info: {
     title: 'Tally command intake',
     version: '1.0.0',
@@ -90,7 +81,7 @@ export const openApiDocument = {
       'on the account; other callers get the outcome, its code and the command id. ' +
       `Rejection codes and their statuses: ${REJECTION_CODES.map((c) => `${c} ${REJECTION_STATUS[c]}`).join(', ')}.`,
   },
-  ...SECURED_DOCUMENT,
+  readiness: 'Readiness: events and outcomes read, command partitions taken over, keys',
   paths: {
     '/accounts': command(
       'Open an account (accountId derived from the Idempotency-Key when omitted)',
@@ -134,13 +125,8 @@ export const openApiDocument = {
         { accounts: 'one' },
       ),
     },
-    ...OPEN_PATH_ITEMS,
-    '/readyz': readyzPathItem(
-      'Readiness: events and outcomes read, command partitions taken over, keys',
-    ),
   },
   components: {
-    securitySchemes: SECURITY_SCHEMES,
     parameters: {
       IdempotencyKey: {
         name: 'Idempotency-Key',
@@ -190,7 +176,6 @@ export const openApiDocument = {
         type: 'object',
         properties: { commandId: { type: 'string' }, status: { const: 'pending' } },
       },
-      Problem: PROBLEM_SCHEMA,
     },
     responses: {
       Problem: {
@@ -201,4 +186,4 @@ export const openApiDocument = {
       },
     },
   },
-} as const;
+});

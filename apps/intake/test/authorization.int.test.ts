@@ -49,6 +49,21 @@ const as = (token: string, idempotencyKey: string, more: Record<string, string> 
   ...more,
 });
 
+/** A deposit or withdrawal in EUR on authz-mine, as the token's caller. */
+const onMine = (
+  kind: 'deposits' | 'withdrawals',
+  amount: number,
+  token: string,
+  idempotencyKey: string,
+  more: Record<string, string> = {},
+) =>
+  post(
+    intake.url,
+    `/accounts/authz-mine/${kind}`,
+    { amount, currency: 'EUR' },
+    as(token, idempotencyKey, more),
+  );
+
 async function get(path: string, token: string) {
   const res = await fetch(intake.url + path, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -65,12 +80,7 @@ describe('the intake behind bearer tokens', () => {
       clientId: 'teller-app',
       scopes: [SCOPES.ledgerWrite],
     });
-    const deposit = await post(
-      intake.url,
-      '/accounts/authz-mine/deposits',
-      { amount: 300, currency: 'EUR' },
-      as(alice, 'actor-1', { 'X-Actor': 'mallory' }),
-    );
+    const deposit = await onMine('deposits', 300, alice, 'actor-1', { 'X-Actor': 'mallory' });
     expect(deposit.status).toBe(201);
     const { events, outcomes } = await readCommitted(topics);
     const event = events.find((e) => e.commandId === deposit.body['commandId']);
@@ -113,12 +123,7 @@ describe('the intake behind bearer tokens', () => {
     expect(after.events.length).toBe(before.events.length);
     expect(after.outcomes.length).toBe(before.outcomes.length);
     // Its own account works.
-    const own = await post(
-      intake.url,
-      '/accounts/authz-mine/deposits',
-      { amount: 1, currency: 'EUR' },
-      as(token, 'own-1'),
-    );
+    const own = await onMine('deposits', 1, token, 'own-1');
     expect(own.status).toBe(201);
   });
 
@@ -149,14 +154,8 @@ describe('the intake behind bearer tokens', () => {
   it('tells a writer without ledger:read that it was refused, never the balance', async () => {
     const writer = await customer('ann-writer', [SCOPES.ledgerWrite]);
     const reader = await customer('ann-reader', [SCOPES.ledgerWrite, SCOPES.ledgerRead]);
-    const overdraw = { amount: 1_000_000, currency: 'EUR' };
 
-    const blind = await post(
-      intake.url,
-      '/accounts/authz-mine/withdrawals',
-      overdraw,
-      as(writer, 'overdraw-1'),
-    );
+    const blind = await onMine('withdrawals', 1_000_000, writer, 'overdraw-1');
     expect(blind.status).toBe(409);
     expect(blind.body).toEqual({
       type: 'urn:tally:problem:insufficient-funds',
@@ -171,12 +170,7 @@ describe('the intake behind bearer tokens', () => {
       accountId: 'authz-mine',
     });
     // The same command asked by a reader: the first outcome, now with the facts behind it.
-    const seen = await post(
-      intake.url,
-      '/accounts/authz-mine/withdrawals',
-      overdraw,
-      as(reader, 'overdraw-1'),
-    );
+    const seen = await onMine('withdrawals', 1_000_000, reader, 'overdraw-1');
     expect(seen.body).toMatchObject({
       code: 'INSUFFICIENT_FUNDS',
       commandId: blind.body['commandId'],
@@ -194,21 +188,11 @@ describe('the intake behind bearer tokens', () => {
     });
 
     // Accepted: the writer learns the command's ids, not the balance or version it led to.
-    const deposit = await post(
-      intake.url,
-      '/accounts/authz-mine/deposits',
-      { amount: 9, currency: 'EUR' },
-      as(writer, 'blind-deposit'),
-    );
+    const deposit = await onMine('deposits', 9, writer, 'blind-deposit');
     expect(deposit.status).toBe(201);
     expect(deposit.headers.get('etag')).toBeNull();
     expect(Object.keys(deposit.body).sort()).toEqual(['accountId', 'commandId', 'eventIds']);
-    const again = await post(
-      intake.url,
-      '/accounts/authz-mine/deposits',
-      { amount: 9, currency: 'EUR' },
-      as(reader, 'blind-deposit'),
-    );
+    const again = await onMine('deposits', 9, reader, 'blind-deposit');
     expect(again.headers.get('etag')).toBe('"4"');
     expect(again.body).toMatchObject({ balance: 310, version: 4 });
   });
@@ -217,12 +201,7 @@ describe('the intake behind bearer tokens', () => {
     const flood = await issuer.token({ subject: 'flood', scopes: [SCOPES.ledgerWrite] });
     const statuses: number[] = [];
     for (let i = 0; i <= LIMIT; i += 1) {
-      const reply = await post(
-        intake.url,
-        '/accounts/authz-mine/deposits',
-        { amount: 1, currency: 'EUR' },
-        as(flood, `flood-${i}`),
-      );
+      const reply = await onMine('deposits', 1, flood, `flood-${i}`);
       statuses.push(reply.status);
       if (i === LIMIT) {
         expect(reply.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
@@ -233,12 +212,7 @@ describe('the intake behind bearer tokens', () => {
     expect(statuses).toEqual([...Array<number>(LIMIT).fill(201), 429]);
     // Another caller is counted on its own.
     const other = await issuer.token({ subject: 'calm', scopes: [SCOPES.ledgerWrite] });
-    const calm = await post(
-      intake.url,
-      '/accounts/authz-mine/deposits',
-      { amount: 1, currency: 'EUR' },
-      as(other, 'calm-1'),
-    );
+    const calm = await onMine('deposits', 1, other, 'calm-1');
     expect(calm.status).toBe(201);
   });
 });

@@ -1,13 +1,4 @@
-import {
-  OPEN_PATH_ITEMS,
-  PROBLEM_SCHEMA,
-  problemResponse,
-  readyzPathItem,
-  SCOPES,
-  secured,
-  SECURED_DOCUMENT,
-  SECURITY_SCHEMES,
-} from '@tally/service';
+import { apiDocument, problemResponse, SCOPES, secured } from '@tally/service';
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const minVersion = {
@@ -32,10 +23,9 @@ const waitErrors = {
 const read = [SCOPES.ledgerRead];
 
 /** OpenAPI 3.1 description served at /openapi.json. */
-export const openApiDocument = {
-  openapi: '3.1.0',
+export const openApiDocument = apiDocument({
   info: { title: 'Tally projector: balances read model', version: '0.1.0' },
-  ...SECURED_DOCUMENT,
+  readiness: 'store reachable, no halted partition, lag under the limit, keys',
   paths: {
     '/accounts': {
       get: secured(
@@ -90,11 +80,5 @@ export const openApiDocument = {
         { accounts: 'one' },
       ),
     },
-    ...OPEN_PATH_ITEMS,
-    '/readyz': readyzPathItem('store reachable, no halted partition, lag under the limit, keys'),
   },
-  components: {
-    securitySchemes: SECURITY_SCHEMES,
-    schemas: { Problem: PROBLEM_SCHEMA },
-  },
-} as const;
+});

@@ -21,15 +21,10 @@ export {
 } from './shutdown.js';
 export { badParam, intParam, stringParam } from './query.js';
 export {
-  BEARER_SCHEME,
-  OPEN_PATH_ITEMS,
-  open,
-  PROBLEM_SCHEMA,
+  apiDocument,
   problemResponse,
-  readyzPathItem,
   secured,
-  SECURED_DOCUMENT,
-  SECURITY_SCHEMES,
+  type ApiDocumentOptions,
   type SecuredOptions,
 } from './openapi.js';
 export { listen, serve, type RunningService, type ServeOptions } from './serve.js';

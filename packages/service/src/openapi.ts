@@ -8,7 +8,7 @@ import type { Scope } from './auth/principal.js';
  */
 
 /** RFC 9457 problem details as `problemBody` writes them. */
-export const PROBLEM_SCHEMA = {
+const PROBLEM_SCHEMA = {
   type: 'object',
   required: ['type', 'title', 'status', 'code', 'detail'],
   properties: {
@@ -29,11 +29,11 @@ export function problemResponse(description: string) {
   };
 }
 
-/** The name of the security scheme in every document. */
-export const BEARER_SCHEME = 'bearerAuth';
+/** The name of the security scheme in every document (`security: [{ bearerAuth: [scopes] }]`). */
+const BEARER_SCHEME = 'bearerAuth';
 
 /** `components.securitySchemes` of every document. */
-export const SECURITY_SCHEMES = {
+const SECURITY_SCHEMES = {
   [BEARER_SCHEME]: {
     type: 'http',
     scheme: 'bearer',
@@ -131,12 +131,12 @@ export function secured<T extends Operation>(
 }
 
 /** An operation anyone may call (probes, metrics, the document itself). */
-export function open<T extends Operation>(operation: T) {
+function open<T extends Operation>(operation: T) {
   return { ...operation, security: [] };
 }
 
 /** The open paths the kit and every app serve, described alike. */
-export const OPEN_PATH_ITEMS = {
+const OPEN_PATH_ITEMS = {
   '/healthz': {
     get: open({ summary: 'Liveness', responses: { '200': { description: 'alive' } } }),
   },
@@ -152,7 +152,7 @@ export const OPEN_PATH_ITEMS = {
 } as const;
 
 /** `/readyz`, with what the service checks. */
-export function readyzPathItem(summary: string) {
+function readyzPathItem(summary: string) {
   return {
     get: open({
       summary,
@@ -164,7 +164,38 @@ export function readyzPathItem(summary: string) {
   };
 }
 
-/** Top-level members of every document: the scheme, and bearer tokens unless an operation opts out. */
-export const SECURED_DOCUMENT = {
-  security: [{ [BEARER_SCHEME]: [] }],
-} as const;
+export interface ApiDocumentOptions<P extends object> {
+  readonly info: {
+    readonly title: string;
+    readonly version: string;
+    readonly description?: string;
+  };
+  /** What `/readyz` checks, for its summary. */
+  readonly readiness: string;
+  /** The service's own paths; the open ones are added. */
+  readonly paths: P;
+  readonly components?: {
+    readonly schemas?: Readonly<Record<string, unknown>>;
+    readonly parameters?: Readonly<Record<string, unknown>>;
+    readonly responses?: Readonly<Record<string, unknown>>;
+  };
+}
+
+/**
+ * A service's OpenAPI 3.1 document: its paths, the open ones every service serves, bearer tokens
+ * required unless an operation opts out, the security scheme and the Problem schema.
+ */
+export function apiDocument<P extends object>(options: ApiDocumentOptions<P>) {
+  const { components = {} } = options;
+  return {
+    openapi: '3.1.0',
+    info: options.info,
+    security: [{ [BEARER_SCHEME]: [] }],
+    paths: { ...options.paths, ...OPEN_PATH_ITEMS, '/readyz': readyzPathItem(options.readiness) },
+    components: {
+      ...components,
+      securitySchemes: SECURITY_SCHEMES,
+      schemas: { ...components.schemas, Problem: PROBLEM_SCHEMA },
+    },
+  } as const;
+}
