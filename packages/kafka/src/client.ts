@@ -75,14 +75,22 @@ class RetryingAdmin implements KafkaAdmin {
   fetchOffsets(options: { groupId: string; topics: string[] }) {
     return this.admin.fetchOffsets(options);
   }
-  async fetchTopicOffsets(topic: string) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.admin.fetchTopicOffsets(topic);
-      } catch (error) {
-        if (attempt >= 6 || !isRetriable(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
+  fetchTopicOffsets(topic: string) {
+    return retryingRetriable(() => this.admin.fetchTopicOffsets(topic));
+  }
+}
+
+/**
+ * Runs an admin request again on a retriable error (about 3 s in all, backing off): metadata and
+ * offsets of a topic created a moment ago, possibly by another instance, have no leader yet.
+ */
+export async function retryingRetriable<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= 6 || !isRetriable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   }
 }

@@ -1,4 +1,4 @@
-import { kafkajsAdminOf } from './client.js';
+import { kafkajsAdminOf, retryingRetriable } from './client.js';
 import { TallyError } from './errors.js';
 import type { KafkaAdmin } from './types.js';
 
@@ -48,7 +48,10 @@ export async function ensureTopic(
   if (created) return 'created';
 
   const problems: string[] = [];
-  const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+  // Another instance may have created it a moment ago: its leaders may not be known yet.
+  const metadata = await retryingRetriable(() =>
+    admin.fetchTopicMetadata({ topics: [spec.topic] }),
+  );
   const partitions = metadata.topics[0]?.partitions.length ?? 0;
   if (partitions !== spec.partitions) {
     problems.push(`partitions is ${partitions}, expected ${spec.partitions}`);
