@@ -34,21 +34,27 @@ export async function ensureTopic(
   spec: TopicSpec,
 ): Promise<'created' | 'verified'> {
   const admin = kafkajsAdminOf(port);
-  const created = await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic: spec.topic,
-        numPartitions: spec.partitions,
-        replicationFactor: spec.replicationFactor,
-        configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
-      },
-    ],
-  });
+  // A topic created a moment ago (by this call, when its wait for leaders failed, or by another
+  // instance) may not be known to every broker yet: retriable, then verified like any other.
+  const created = await retryingRetriable(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+          configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({
+            name,
+            value,
+          })),
+        },
+      ],
+    }),
+  );
   if (created) return 'created';
 
   const problems: string[] = [];
-  // Another instance may have created it a moment ago: its leaders may not be known yet.
   const metadata = await retryingRetriable(() =>
     admin.fetchTopicMetadata({ topics: [spec.topic] }),
   );
