@@ -5,7 +5,8 @@ import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
 import type { IntakeMetrics } from './metrics.js';
 import { idempotencyKeyReused, rejectionProblem } from './problems.js';
-import type { CommandBody, OutcomeRecord } from './records.js';
+import type { CommandBody } from './records.js';
+import type { Reply } from './state/ledger-state.js';
 import {
   closeBody,
   movementBody,
@@ -44,10 +45,11 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         const commandId = commandIdFor(command.accountId, idempotencyKey);
         const hash = requestHash(command);
 
-        // A known outcome is answered from memory: a retry writes nothing.
-        const known = gateway.outcomeOf(commandId);
-        const outcome =
-          known ??
+        // A recent answer is given from memory: a retry writes nothing. Otherwise the partition
+        // owner decides, or answers a retry from its idempotency records.
+        const cached = gateway.answerOf(commandId);
+        const answer =
+          cached ??
           (await gateway.submit({
             v: 1,
             commandId,
@@ -59,7 +61,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             eventId: randomUUID(),
             command,
           }));
-        if (outcome === undefined) {
+        if (answer === undefined) {
           result = 'pending';
           res
             .status(202)
@@ -68,8 +70,9 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             .json({ commandId, accountId: command.accountId, status: 'pending' });
           return;
         }
+        const outcome = answer.reply;
         if (outcome.requestHash !== hash) throw idempotencyKeyReused(commandId);
-        if (known) res.set('Idempotent-Replayed', 'true');
+        if (cached || answer.replayed) res.set('Idempotent-Replayed', 'true');
         result = outcome.outcome;
         if (outcome.outcome === 'rejected') throw rejectionProblem(outcome);
         metrics.accepted.inc({ type });
@@ -126,9 +129,9 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
 
   app.get('/commands/:commandId', (req, res) => {
     const commandId = String(req.params['commandId']);
-    const outcome = gateway.outcomeOf(commandId);
-    if (outcome) {
-      res.json(statusBody(outcome));
+    const answer = gateway.answerOf(commandId);
+    if (answer) {
+      res.json(statusBody(answer.reply));
       return;
     }
     if (gateway.isPending(commandId)) {
@@ -145,7 +148,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
   });
 }
 
-function acceptedBody(outcome: OutcomeRecord) {
+function acceptedBody(outcome: Reply) {
   return {
     commandId: outcome.commandId,
     accountId: outcome.accountId,
@@ -156,7 +159,7 @@ function acceptedBody(outcome: OutcomeRecord) {
   };
 }
 
-function statusBody(outcome: OutcomeRecord) {
+function statusBody(outcome: Reply) {
   return {
     ...acceptedBody(outcome),
     status: outcome.outcome,

@@ -32,7 +32,7 @@ export interface CommandRecord {
   requestHash: string;
   correlationId: string;
   actor: string;
-  /** Epoch ms the intake received the request; becomes the events' occurredAt. */
+  /** Epoch ms the intake received the request (the owner stamps the events' occurredAt). */
   receivedAt: number;
   /** Id of the event the command produces if accepted (fixed here, so a re-run is identical). */
   eventId: string;
@@ -52,6 +52,11 @@ export interface OutcomeRecord {
   receivedAt: number;
   /** Epoch ms the processor decided. */
   decidedAt: number;
+  /**
+   * The events' occurredAt: decidedAt, or the account's last occurredAt if that is later, so
+   * that time never runs backwards along an account's versions. Added later: may be absent.
+   */
+  occurredAt?: number;
   outcome: 'accepted' | 'rejected';
   /** Ids of the events written (empty when rejected). */
   eventIds: string[];

@@ -8,11 +8,13 @@ export interface IntakeTopics {
   readonly events: string;
   readonly commands: string;
   readonly outcomes: string;
+  readonly changelog: string;
 }
 
 /**
- * Creates or verifies the three topics with one partition count: commands, events and outcomes
- * of an account share a partition number, which is what lets one owner decide alone.
+ * Creates or verifies the intake's topics with one partition count: commands, events, outcomes
+ * and the state changelog of an account share a partition number, which is what lets one owner
+ * decide alone and restore a partition's state from one changelog partition.
  */
 export async function ensureIntakeTopics(
   admin: Admin,
@@ -32,10 +34,18 @@ export async function ensureIntakeTopics(
     topic: topics.outcomes,
     partitions,
     replicationFactor,
-    // Idempotency and audit need every outcome forever.
+    // The audit needs every outcome forever.
     configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', ...isr },
+  };
+  const changelog: TopicSpec = {
+    topic: topics.changelog,
+    partitions,
+    replicationFactor,
+    // Compaction keeps the latest value of each entry; a restore reads live entries only.
+    configs: { 'cleanup.policy': 'compact', ...isr },
   };
   await ensureAccountEventsTopic(admin, { topic: topics.events, partitions, replicationFactor });
   await ensureTopic(admin, commands);
   await ensureTopic(admin, outcomes);
+  await ensureTopic(admin, changelog);
 }

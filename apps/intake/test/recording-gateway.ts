@@ -4,18 +4,19 @@ import { createLogger, createMetricsRegistry } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from '../src/app.js';
 import type { CommandGateway } from '../src/gateway.js';
-import type { CommandRecord, OutcomeRecord } from '../src/records.js';
+import type { CommandRecord } from '../src/records.js';
+import type { Answer } from '../src/reply-feed.js';
 
 /** The app's port to command processing, recording what reached it; no Kafka involved. */
 export class RecordingGateway implements CommandGateway {
   readonly submitted: CommandRecord[] = [];
-  outcomeOf(): OutcomeRecord | undefined {
+  answerOf(): Answer | undefined {
     return undefined;
   }
   isPending(): boolean {
     return false;
   }
-  async submit(record: CommandRecord): Promise<OutcomeRecord | undefined> {
+  async submit(record: CommandRecord): Promise<Answer | undefined> {
     this.submitted.push(record);
     return undefined;
   }

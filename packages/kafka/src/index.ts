@@ -17,3 +17,5 @@ export {
   type BatchOutput,
   type PartitionProcessorOptions,
 } from './partition-processor.js';
+export { RangeReader, type RangeBatchHandler, type RangeReaderOptions } from './range-reader.js';
+export { withTimeout } from './partition-processor.js';

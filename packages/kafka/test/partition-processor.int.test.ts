@@ -1,5 +1,5 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopic, PartitionProcessor, TopicFollower, type BatchOutput } from '../src/index.js';
 import { testKafka, uniqueName, waitUntil } from '../src/testing/index.js';
 import { createLogger } from '@tally/service';
@@ -13,6 +13,11 @@ const output = uniqueName('pp-out');
 const prefix = uniqueName('pp-tx');
 let producer: Producer;
 const processors: PartitionProcessor[] = [];
+/** Nothing here may be fatal; checked after each test. */
+const fatal: unknown[] = [];
+afterEach(() => {
+  expect(fatal).toEqual([]);
+});
 let follower: TopicFollower;
 const seen: string[] = [];
 const attempts = new Map<string, number>();
@@ -53,6 +58,7 @@ function processor(name: string, gate?: Promise<void>) {
     transactionalIdPrefix: prefix,
     logger: logger.child({ name }),
     prepare: async () => undefined,
+    onFatal: (error) => fatal.push(error),
     handle: async (partition, messages: readonly KafkaMessage[]): Promise<BatchOutput> => {
       attempt += 1;
       attempts.set(name, attempt);
@@ -123,6 +129,7 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
         logger,
         offsetCommitIntervalMs: 60_000,
         prepare: async () => undefined,
+        onFatal: (error) => fatal.push(error),
         handle: async (partition, messages) => {
           handled.push(...messages.map((m) => String(m.value)));
           return {

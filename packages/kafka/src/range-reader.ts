@@ -1,0 +1,135 @@
+import type { Logger } from '@tally/service';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+
+export interface RangeReaderOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  /** A group of its own (one member): kafkajs cannot assign partitions without a group. */
+  readonly groupId: string;
+  readonly logger?: Logger;
+  /** Called when the consumer stopped for good. */
+  readonly onFatal?: (error: unknown) => void;
+}
+
+/** What a range read hands over, batch by batch, in offset order. */
+export type RangeBatchHandler = (
+  messages: readonly KafkaMessage[],
+  /** The offset after this batch (transaction markers included): where a later read resumes. */
+  nextOffset: bigint,
+) => void | Promise<void>;
+
+interface ActiveRead {
+  readonly from: bigint;
+  readonly to: bigint;
+  readonly onBatch: RangeBatchHandler;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Reads given offset ranges of given partitions of one topic, read_committed, on demand: the way a
+ * state store is restored from its changelog. One consumer, every partition paused except those
+ * being read, so a restore costs a seek rather than a group join.
+ */
+export class RangeReader {
+  private readonly consumer: Consumer;
+  private readonly active = new Map<number, ActiveRead>();
+  private stoppedBy: unknown;
+
+  constructor(private readonly options: RangeReaderOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      this.stoppedBy = payload.error ?? new Error('range reader crashed');
+      for (const read of this.active.values()) read.reject(this.stoppedBy);
+      this.active.clear();
+      this.options.onFatal?.(this.stoppedBy);
+    });
+    // Fires for every fetched batch, also one that holds only transaction markers.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const read = this.active.get(payload.partition);
+      const next = BigInt(payload.lastOffset) + 1n;
+      if (read !== undefined && next > read.from && next >= read.to) this.finish(payload.partition);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 8,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const read of this.active.values()) read.reject(new Error('range reader stopped'));
+    this.active.clear();
+    await this.consumer.disconnect();
+  }
+
+  /** Reads [from, to) of the partition; resolves once everything below `to` was handed over. */
+  read(partition: number, from: bigint, to: bigint, onBatch: RangeBatchHandler): Promise<void> {
+    if (this.stoppedBy !== undefined) return Promise.reject(this.stoppedBy);
+    if (from >= to) return Promise.resolve();
+    if (this.active.has(partition)) {
+      return Promise.reject(new Error(`partition ${partition} is being read already`));
+    }
+    return new Promise((resolve, reject) => {
+      this.active.set(partition, { from, to, onBatch, resolve, reject });
+      const { topic } = this.options;
+      this.consumer.seek({ topic, partition, offset: from.toString() });
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+    });
+  }
+
+  /** Gives up a read in progress (the partition was revoked while it restored). */
+  cancel(partition: number): void {
+    const read = this.active.get(partition);
+    if (read === undefined) return;
+    this.active.delete(partition);
+    this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
+    read.reject(new Error(`reading partition ${partition} was cancelled`));
+  }
+
+  private finish(partition: number): void {
+    const read = this.active.get(partition);
+    if (read === undefined) return;
+    this.active.delete(partition);
+    this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
+    read.resolve();
+  }
+
+  private async eachBatch({ batch, pause, isStale, heartbeat }: EachBatchPayload): Promise<void> {
+    const read = this.active.get(batch.partition);
+    if (read === undefined) {
+      pause();
+      return;
+    }
+    const next = BigInt(batch.lastOffset()) + 1n;
+    // The fetch may still be from before the seek.
+    if (isStale() || next <= read.from) return;
+    const messages = batch.messages.filter((m) => {
+      const offset = BigInt(m.offset);
+      return offset >= read.from && offset < read.to;
+    });
+    try {
+      await read.onBatch(messages, next < read.to ? next : read.to);
+    } catch (error) {
+      this.active.delete(batch.partition);
+      pause();
+      read.reject(error);
+      return;
+    }
+    await heartbeat();
+  }
+}
