@@ -7,7 +7,7 @@ import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { closeHttpServer, createLogger } from '@tally/service';
-import { readCommittedLedger } from '@tally/testing';
+import { readCommittedLedger, scratchDir } from '@tally/testing';
 import { loadIntakeConfig } from '../src/config.js';
 import { decodeOutcome, type OutcomeRecord } from '../src/records.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
@@ -20,6 +20,7 @@ export interface TestTopics {
   readonly events: string;
   readonly commands: string;
   readonly outcomes: string;
+  readonly changelog: string;
   readonly group: string;
   readonly prefix: string;
 }
@@ -30,6 +31,7 @@ export async function testTopics(name: string): Promise<TestTopics> {
     events: uniqueName(`${name}.events`),
     commands: uniqueName(`${name}.commands`),
     outcomes: uniqueName(`${name}.outcomes`),
+    changelog: uniqueName(`${name}.changelog`),
     group: uniqueName(`${name}.processor`),
     prefix: uniqueName(`${name}.tx`),
   };
@@ -40,6 +42,10 @@ export async function testTopics(name: string): Promise<TestTopics> {
 export interface TestInstance {
   readonly url: string;
   readonly runtime: IntakeRuntime;
+  /** Its state folder: start another instance on it to restart on the same disk. */
+  readonly stateDir: string;
+  /** Fatal failures reported by the runtime (the process would exit non-zero). */
+  readonly fatal: unknown[];
   /** Graceful: stop taking requests, finish in-flight ones, then stop Kafka. */
   stop(): Promise<void>;
 }
@@ -51,6 +57,7 @@ function instanceEnv(topics: TestTopics): Record<string, string> {
     TALLY_EVENTS_TOPIC: topics.events,
     TALLY_COMMANDS_TOPIC: topics.commands,
     TALLY_OUTCOMES_TOPIC: topics.outcomes,
+    TALLY_INTAKE_CHANGELOG_TOPIC: topics.changelog,
     TALLY_TOPIC_PARTITIONS: String(PARTITIONS),
     INTAKE_PROCESSOR_GROUP: topics.group,
     INTAKE_TRANSACTIONAL_ID_PREFIX: topics.prefix,
@@ -58,26 +65,41 @@ function instanceEnv(topics: TestTopics): Record<string, string> {
   };
 }
 
-/** One intake instance (processor + HTTP) on an ephemeral port, on the given topics. */
+/** A fresh state folder (an empty disk). */
+export function freshStateDir(): string {
+  return scratchDir('intake-state').dir;
+}
+
+/**
+ * One intake instance (processor + HTTP) on an ephemeral port, on the given topics, with its
+ * own empty state folder unless INTAKE_STATE_DIR names one.
+ */
 export async function startInstance(
   topics: TestTopics,
   env: Record<string, string> = {},
+  options: { waitReady?: boolean } = {},
 ): Promise<TestInstance> {
   const config = loadIntakeConfig({
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
     ...instanceEnv(topics),
     INTAKE_COMMAND_TIMEOUT_MS: '10000',
+    INTAKE_STATE_DIR: freshStateDir(),
     ...env,
   });
   const logger = createLogger('intake-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
-  const runtime = await startIntake(config, logger);
+  const fatal: unknown[] = [];
+  const runtime = await startIntake(config, logger, { onFatal: (error) => fatal.push(error) });
   const server: Server = runtime.app.listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await waitUntil('the instance is ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000);
+  if (options.waitReady !== false) {
+    await waitUntil('the instance is ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000);
+  }
   return {
     url,
     runtime,
+    stateDir: config.INTAKE_STATE_DIR,
+    fatal,
     stop: async () => {
       await closeHttpServer(server);
       await runtime.stop();
@@ -137,7 +159,11 @@ export function versionsByAccount(events: readonly AccountEvent[]): Map<string, 
 }
 
 /** A second instance as its own process (src/main.ts), so it can be killed with SIGKILL. */
-export async function spawnInstance(topics: TestTopics, port: number): Promise<ChildProcess> {
+export async function spawnInstance(
+  topics: TestTopics,
+  port: number,
+  stateDir = freshStateDir(),
+): Promise<ChildProcess> {
   // Plain node with the tsx loader, so signals and the exit code are the service's own.
   const child = spawn(
     process.execPath,
@@ -150,6 +176,7 @@ export async function spawnInstance(topics: TestTopics, port: number): Promise<C
         PORT: String(port),
         LOG_LEVEL: 'warn',
         ...instanceEnv(topics),
+        INTAKE_STATE_DIR: stateDir,
       },
       detached: true,
     },

@@ -64,13 +64,22 @@ export class TopicFollower {
   }
 
   async start(admin?: Admin): Promise<void> {
-    let starts: PartitionOffset[] = [];
     if (this.options.startAt === 'end') {
       if (admin === undefined) throw new Error('a follower from the end needs an admin client');
-      starts = await TopicFollower.endOffsets(admin, this.options.topics);
-      for (const start of starts)
+      for (const start of await TopicFollower.endOffsets(admin, this.options.topics)) {
         this.positions.set(key(start.topic, start.partition), start.offset);
+      }
     }
+    // On every join (also after kafkajs restarted a crashed consumer) go on from where it got:
+    // the group commits no offsets, so kafkajs alone would start from the beginning again.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const offset = this.position(topic, partition);
+          if (offset > 0n) this.consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     await this.consumer.run({
@@ -78,13 +87,6 @@ export class TopicFollower {
       partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.eachBatch(payload),
     });
-    for (const start of starts) {
-      this.consumer.seek({
-        topic: start.topic,
-        partition: start.partition,
-        offset: `${start.offset}`,
-      });
-    }
   }
 
   /** Why reading stopped, if it did. */

@@ -198,7 +198,11 @@ export class PartitionProcessor {
         if (ownership.released) return;
         ownership.prepared = true;
         this.options.logger?.info({ partition, attempt }, 'partition taken over');
-        this.consumer.resume([{ topic: this.options.topic, partitions: [partition] }]);
+        try {
+          this.consumer.resume([{ topic: this.options.topic, partitions: [partition] }]);
+        } catch {
+          // The consumer is restarting; its new session starts unpaused.
+        }
         return;
       } catch (error) {
         ownership.producer = undefined;

@@ -20,6 +20,8 @@ export type RangeBatchHandler = (
 
 interface ActiveRead {
   readonly from: bigint;
+  /** Where the read got to: a re-join seeks back here. */
+  next: bigint;
   readonly to: bigint;
   readonly onBatch: RangeBatchHandler;
   readonly resolve: () => void;
@@ -53,6 +55,15 @@ export class RangeReader {
       this.active.clear();
       this.options.onFatal?.(this.stoppedBy);
     });
+    // Every join (the first, and after kafkajs restarted a crashed consumer): only active reads
+    // fetch, each from where it got.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const { topic } = this.options;
+      const assigned = payload.memberAssignment[topic] ?? [];
+      const idle = assigned.filter((p) => !this.active.has(p));
+      if (idle.length > 0) this.consumer.pause([{ topic, partitions: idle }]);
+      for (const [partition, read] of this.active) this.position(partition, read.next);
+    });
     // Fires for every fetched batch, also one that holds only transaction markers.
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       const read = this.active.get(payload.partition);
@@ -85,11 +96,20 @@ export class RangeReader {
       return Promise.reject(new Error(`partition ${partition} is being read already`));
     }
     return new Promise((resolve, reject) => {
-      this.active.set(partition, { from, to, onBatch, resolve, reject });
-      const { topic } = this.options;
-      this.consumer.seek({ topic, partition, offset: from.toString() });
-      this.consumer.resume([{ topic, partitions: [partition] }]);
+      this.active.set(partition, { from, next: from, to, onBatch, resolve, reject });
+      this.position(partition, from);
     });
+  }
+
+  /** Seeks and resumes; before the first join this fails, and the join handler does it. */
+  private position(partition: number, offset: bigint): void {
+    const { topic } = this.options;
+    try {
+      this.consumer.seek({ topic, partition, offset: offset.toString() });
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+    } catch (error) {
+      this.options.logger?.debug({ err: error, partition }, 'range read starts after the join');
+    }
   }
 
   /** Gives up a read in progress (the partition was revoked while it restored). */
@@ -97,7 +117,7 @@ export class RangeReader {
     const read = this.active.get(partition);
     if (read === undefined) return;
     this.active.delete(partition);
-    this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
+    this.pause(partition);
     read.reject(new Error(`reading partition ${partition} was cancelled`));
   }
 
@@ -105,8 +125,16 @@ export class RangeReader {
     const read = this.active.get(partition);
     if (read === undefined) return;
     this.active.delete(partition);
-    this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
+    this.pause(partition);
     read.resolve();
+  }
+
+  private pause(partition: number): void {
+    try {
+      this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
+    } catch {
+      // Not joined (or restarting): the join handler pauses every idle partition.
+    }
   }
 
   private async eachBatch({ batch, pause, isStale, heartbeat }: EachBatchPayload): Promise<void> {
@@ -123,7 +151,9 @@ export class RangeReader {
       return offset >= read.from && offset < read.to;
     });
     try {
-      await read.onBatch(messages, next < read.to ? next : read.to);
+      const upTo = next < read.to ? next : read.to;
+      await read.onBatch(messages, upTo);
+      read.next = upTo;
     } catch (error) {
       this.active.delete(batch.partition);
       pause();
