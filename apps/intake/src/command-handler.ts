@@ -153,8 +153,8 @@ export function commandHandler(options: CommandHandlerOptions) {
         // Released meanwhile: the next owner (maybe this one again) restores from the changelog.
         if (landed === undefined || !store.isOpen()) return;
         // Only this owner writes the partition's changelog, and its store was at the end before:
-        // everything below the last record written (and its commit marker) is in the store now.
-        const checkpoint = BigInt(landed.baseOffset ?? '0') + BigInt(changelogMessages.length);
+        // everything below the records written and the commit marker after them is in the store.
+        const checkpoint = BigInt(landed.baseOffset ?? '0') + BigInt(changelogMessages.length) + 1n;
         store.apply(
           changeList.map(({ change }) => change),
           checkpoint,

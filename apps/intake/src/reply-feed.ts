@@ -8,6 +8,9 @@ export interface Answer {
 }
 
 export interface ReplyFeedOptions {
+  /** The idempotency window: an answer older than this is forgotten here too. */
+  readonly windowMs: number;
+  readonly now?: () => number;
   /** Replies kept for status look-ups and quick retries. */
   readonly recentReplies?: number;
   /** Command ids remembered as submitted and not yet answered. */
@@ -36,14 +39,17 @@ export class ReplyFeed {
   private readonly eventVersions = new Map<string, number>();
   private readonly parked = new Map<string, Answer[]>();
 
-  constructor(options: ReplyFeedOptions = {}) {
+  constructor(private readonly options: ReplyFeedOptions) {
     this.recent = new LRUCache({ max: options.recentReplies ?? 10_000 });
     this.inFlight = new LRUCache({ max: options.inFlightCommands ?? 100_000 });
   }
 
   /** A recent answer known here, if any. */
   answerOf(commandId: string): Answer | undefined {
-    return this.recent.get(commandId);
+    const answer = this.recent.get(commandId);
+    if (answer === undefined) return undefined;
+    const now = (this.options.now ?? Date.now)();
+    return answer.reply.decidedAt + this.options.windowMs > now ? answer : undefined;
   }
 
   /** True while the command was submitted (by any instance) and not answered yet. */

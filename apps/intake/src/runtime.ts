@@ -68,7 +68,7 @@ export async function startIntake(
   const instanceId = randomUUID();
 
   // The HTTP side: answers come from tailing the topics from now on, never from history.
-  const feed = new ReplyFeed();
+  const feed = new ReplyFeed({ windowMs: config.INTAKE_IDEMPOTENCY_WINDOW });
   const follower = new TopicFollower({
     kafka,
     topics: [topics.commands, topics.changelog, topics.events],

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
-import type { AccountEvent } from '@tally/ledger';
+import { evolve, initialState, type AccountEvent, type AccountState } from '@tally/ledger';
 import { closeHttpServer, createLogger } from '@tally/service';
 import { readCommittedLedger, scratchDir } from '@tally/testing';
 import { loadIntakeConfig } from '../src/config.js';
@@ -63,6 +63,15 @@ function instanceEnv(topics: TestTopics): Record<string, string> {
     INTAKE_TRANSACTIONAL_ID_PREFIX: topics.prefix,
     INTAKE_SESSION_TIMEOUT_MS: '6000',
   };
+}
+
+/** Waits until the instance alone owns every partition, each taken over. */
+export async function ownsAll(instance: TestInstance): Promise<void> {
+  const { processor } = instance.runtime;
+  await waitUntil(
+    'the instance owns every partition',
+    () => processor.assignedPartitions().length === PARTITIONS && processor.isCaughtUp(),
+  );
 }
 
 /** A fresh state folder (an empty disk). */
@@ -189,4 +198,50 @@ export async function spawnInstance(
     200,
   );
   return child;
+}
+
+export interface ChangelogRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string;
+  readonly value: string | null;
+}
+
+/** Every committed record of the state changelog right now, in offset order per partition. */
+export async function readChangelog(topics: TestTopics): Promise<ChangelogRecord[]> {
+  const kafka = testKafka('changelog-reader');
+  const admin = kafka.admin();
+  await admin.connect();
+  const records: ChangelogRecord[] = [];
+  const follower = new TopicFollower({
+    kafka,
+    topics: [topics.changelog],
+    groupId: uniqueName('changelog-reader'),
+    onMessage: (_topic, partition, message) => {
+      records.push({
+        partition,
+        offset: message.offset,
+        key: message.key?.toString('utf8') ?? '',
+        value: message.value === null ? null : message.value.toString('utf8'),
+      });
+    },
+  });
+  try {
+    const ends = await TopicFollower.endOffsets(admin, [topics.changelog]);
+    await follower.start();
+    await follower.waitFor(ends);
+  } finally {
+    await follower.stop();
+    await admin.disconnect();
+  }
+  return records;
+}
+
+/** Each account's state folded from the committed events, by the ledger's own evolve. */
+export function foldEvents(events: readonly AccountEvent[]): Map<string, AccountState> {
+  const folded = new Map<string, AccountState>();
+  for (const event of events) {
+    folded.set(event.accountId, evolve(folded.get(event.accountId) ?? initialState, event));
+  }
+  return folded;
 }
