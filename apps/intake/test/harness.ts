@@ -167,11 +167,18 @@ export function versionsByAccount(events: readonly AccountEvent[]): Map<string, 
   return byAccount;
 }
 
-/** A second instance as its own process (src/main.ts), so it can be killed with SIGKILL. */
+export interface SpawnOptions {
+  readonly stateDir?: string;
+  readonly env?: Record<string, string>;
+  /** Default true: resolve once /readyz answers 200. */
+  readonly waitReady?: boolean;
+}
+
+/** An instance as its own process (src/main.ts), so it can be killed with SIGKILL. */
 export async function spawnInstance(
   topics: TestTopics,
   port: number,
-  stateDir = freshStateDir(),
+  options: SpawnOptions = {},
 ): Promise<ChildProcess> {
   // Plain node with the tsx loader, so signals and the exit code are the service's own.
   const child = spawn(
@@ -185,11 +192,13 @@ export async function spawnInstance(
         PORT: String(port),
         LOG_LEVEL: 'warn',
         ...instanceEnv(topics),
-        INTAKE_STATE_DIR: stateDir,
+        INTAKE_STATE_DIR: options.stateDir ?? freshStateDir(),
+        ...options.env,
       },
       detached: true,
     },
   );
+  if (options.waitReady === false) return child;
   await waitUntil(
     'the child instance is ready',
     async () =>
@@ -200,6 +209,11 @@ export async function spawnInstance(
   return child;
 }
 
+/** The exit code of a child process once it ended. */
+export function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
 export interface ChangelogRecord {
   readonly partition: number;
   readonly offset: string;

@@ -83,6 +83,7 @@ export class PartitionProcessor {
   private joined = false;
   private stopping = false;
   private fatal: unknown;
+  private failedTakeovers = 0;
 
   constructor(private readonly options: PartitionProcessorOptions) {
     this.consumer = options.kafka.consumer({
@@ -127,6 +128,11 @@ export class PartitionProcessor {
     return (
       this.fatal === undefined && this.joined && [...this.owned.values()].every((o) => o.prepared)
     );
+  }
+
+  /** Takeover attempts that failed so far (each was retried, or was fatal). */
+  takeoverFailures(): number {
+    return this.failedTakeovers;
   }
 
   /** Why the processor gave up, if it did. */
@@ -205,6 +211,7 @@ export class PartitionProcessor {
         }
         return;
       } catch (error) {
+        this.failedTakeovers += 1;
         ownership.producer = undefined;
         await producer.disconnect().catch(() => undefined);
         if (ownership.released || this.stopping) return;
