@@ -11,6 +11,7 @@ export interface IntakeAppDeps {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly readiness?: readonly ReadinessCheck[];
+  readonly now?: () => number;
 }
 
 /** 64 kB: far above any valid command, small enough that no body costs real memory. */
@@ -28,7 +29,11 @@ export function createIntakeApp(deps: IntakeAppDeps): Express {
       app.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
-      commandRoutes(app, { gateway: deps.gateway, metrics });
+      commandRoutes(app, {
+        gateway: deps.gateway,
+        metrics,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
     },
   });
 }

@@ -27,6 +27,8 @@ export interface IntakeRuntimeOptions {
    * must exit non-zero so that it is restarted. The default throws nothing and only logs.
    */
   readonly onFatal?: (error: unknown) => void;
+  /** The clock (epoch ms); tests skew it to play instances on machines whose clocks differ. */
+  readonly now?: () => number;
 }
 
 const COMMAND_PREFIX = `${COMMAND}/`;
@@ -133,6 +135,7 @@ export async function startIntake(
       changelogTopic: topics.changelog,
       idempotencyWindowMs: config.INTAKE_IDEMPOTENCY_WINDOW,
       logger,
+      ...(options.now ? { now: options.now } : {}),
     }),
   });
   await processor.start();
@@ -147,6 +150,7 @@ export async function startIntake(
   );
 
   const app = createIntakeApp({
+    ...(options.now ? { now: options.now } : {}),
     gateway,
     logger,
     metrics: createMetricsRegistry('intake'),

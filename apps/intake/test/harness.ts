@@ -86,7 +86,7 @@ export function freshStateDir(): string {
 export async function startInstance(
   topics: TestTopics,
   env: Record<string, string> = {},
-  options: { waitReady?: boolean } = {},
+  options: { waitReady?: boolean; now?: () => number } = {},
 ): Promise<TestInstance> {
   const config = loadIntakeConfig({
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
@@ -97,7 +97,10 @@ export async function startInstance(
   });
   const logger = createLogger('intake-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const fatal: unknown[] = [];
-  const runtime = await startIntake(config, logger, { onFatal: (error) => fatal.push(error) });
+  const runtime = await startIntake(config, logger, {
+    onFatal: (error) => fatal.push(error),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const server: Server = runtime.app.listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
