@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HttpProblem } from '@tally/service';
+import { HttpProblem, methodNotAllowed } from '@tally/service';
 import type { Express, Request, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
@@ -142,10 +142,23 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
       404,
       'COMMAND_NOT_FOUND',
       'Command not found',
-      `no outcome for command ${commandId}: unknown, or not processed yet`,
+      `command ${commandId} is not known to this instance: unknown, decided before this instance ` +
+        'started and no longer in its recent answers, or past the idempotency window; repeat the ' +
+        'request with the same Idempotency-Key to get its outcome within the window',
       { commandId },
     );
   });
+
+  // Known paths asked with another method: 405 with Allow, not 404.
+  for (const path of [
+    '/accounts',
+    '/accounts/:accountId/deposits',
+    '/accounts/:accountId/withdrawals',
+    '/accounts/:accountId/close',
+  ]) {
+    app.all(path, methodNotAllowed(['POST']));
+  }
+  app.all('/commands/:commandId', methodNotAllowed(['GET', 'HEAD']));
 }
 
 function acceptedBody(outcome: Reply) {

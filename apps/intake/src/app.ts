@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type ReadinessCheck } from '@tally/service';
+import { createHttpApp, methodNotAllowed, type Logger, type ReadinessCheck } from '@tally/service';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { commandRoutes } from './api.js';
@@ -29,6 +29,7 @@ export function createIntakeApp(deps: IntakeAppDeps): Express {
       app.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
+      app.all('/openapi.json', methodNotAllowed(['GET', 'HEAD']));
       commandRoutes(app, {
         gateway: deps.gateway,
         metrics,

@@ -1,4 +1,9 @@
-import { closeHttpServer, createLogger, installGracefulShutdown } from '@tally/service';
+import {
+  answerClientErrorsAsProblems,
+  closeHttpServer,
+  createLogger,
+  installGracefulShutdown,
+} from '@tally/service';
 import { loadIntakeConfig } from './config.js';
 import { startIntake } from './runtime.js';
 
@@ -18,6 +23,7 @@ const runtime = await startIntake(config, logger, {
 const server = runtime.app.listen(config.PORT, () => {
   logger.info({ port: config.PORT }, 'intake listening');
 });
+answerClientErrorsAsProblems(server);
 
 shutdown.run = installGracefulShutdown({
   logger,

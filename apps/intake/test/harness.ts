@@ -6,7 +6,7 @@ import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { evolve, initialState, type AccountEvent, type AccountState } from '@tally/ledger';
-import { closeHttpServer, createLogger } from '@tally/service';
+import { answerClientErrorsAsProblems, closeHttpServer, createLogger } from '@tally/service';
 import { readCommittedLedger, scratchDir } from '@tally/testing';
 import { loadIntakeConfig } from '../src/config.js';
 import { decodeOutcome, type OutcomeRecord } from '../src/records.js';
@@ -102,6 +102,7 @@ export async function startInstance(
     ...(options.now ? { now: options.now } : {}),
   });
   const server: Server = runtime.app.listen(0);
+  answerClientErrorsAsProblems(server);
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   if (options.waitReady !== false) {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, createMetricsRegistry } from '@tally/service';
+import { answerClientErrorsAsProblems, createLogger, createMetricsRegistry } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from '../src/app.js';
 import type { CommandGateway } from '../src/gateway.js';
@@ -31,6 +31,7 @@ export async function listen(
     metrics: createMetricsRegistry('intake'),
   });
   const server = app.listen(0);
+  answerClientErrorsAsProblems(server);
   await new Promise((resolve) => server.once('listening', resolve));
   return { app, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
