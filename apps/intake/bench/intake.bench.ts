@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { uniqueName } from '@tally/kafka/testing';
 import { createLogger } from '@tally/service';
+import { scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
 import { loadIntakeConfig } from '../src/config.js';
@@ -80,6 +81,7 @@ function print(title: string, r: Awaited<ReturnType<typeof load>>) {
 
 const logger = createLogger('intake-bench', process.env['LOG_LEVEL'] ?? 'warn');
 const events = uniqueName('bench.events');
+const stateDir = scratchDir('intake-bench');
 console.log('starting the intake on fresh bench topics...');
 await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
 const runtime = await startIntake(
@@ -88,6 +90,8 @@ const runtime = await startIntake(
     TALLY_EVENTS_TOPIC: events,
     TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
     TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
+    TALLY_INTAKE_CHANGELOG_TOPIC: uniqueName('bench.changelog'),
+    INTAKE_STATE_DIR: stateDir.dir,
     INTAKE_PROCESSOR_GROUP: uniqueName('bench.processor'),
     INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('bench.tx'),
     LOG_LEVEL: 'warn',
@@ -143,3 +147,4 @@ console.log(
 await new Promise((r) => bareServer.server.close(r));
 await new Promise((r) => intake.server.close(r));
 await runtime.stop();
+stateDir.remove();

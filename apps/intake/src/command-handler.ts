@@ -1,6 +1,12 @@
 import type { AccountEventSerde } from '@tally/events';
 import type { BatchOutput } from '@tally/kafka';
-import { decide, evolve, type AccountCommand, type AccountState } from '@tally/ledger';
+import {
+  decide,
+  evolve,
+  type AccountCommand,
+  type AccountState,
+  type Decision,
+} from '@tally/ledger';
 import type { Logger } from '@tally/service';
 import type { KafkaMessage, Message, RecordMetadata } from 'kafkajs';
 import { decodeCommand, encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
@@ -99,28 +105,7 @@ export function commandHandler(options: CommandHandlerOptions) {
           });
         }
       }
-      const outcome: OutcomeRecord = {
-        v: 1,
-        commandId,
-        idempotencyKey: record.idempotencyKey,
-        requestHash: record.requestHash,
-        commandType: command.type,
-        accountId: command.accountId,
-        correlationId: record.correlationId,
-        actor: record.actor,
-        receivedAt: record.receivedAt,
-        decidedAt,
-        occurredAt,
-        outcome: decision.outcome,
-        eventIds: decision.outcome === 'accepted' ? decision.events.map((e) => e.eventId) : [],
-        version: after.version,
-        balance: after.status === 'not-opened' ? null : after.balance,
-        currency: after.status === 'not-opened' ? null : after.currency,
-        rejection:
-          decision.outcome === 'rejected'
-            ? { ...decision.rejection, details: { ...decision.rejection.details } }
-            : null,
-      };
+      const outcome = outcomeRecord(record, decision, after, decidedAt, occurredAt);
       const reply = replyOf(outcome);
       answered.set(commandId, reply);
       changes.set(`${COMMAND}/${commandId}`, {
@@ -165,7 +150,41 @@ export function commandHandler(options: CommandHandlerOptions) {
   };
 }
 
-function toLedgerCommand(record: CommandRecord, occurredAt: number): AccountCommand {
+/** The outcome record of a decided command (what the audit reads). */
+export function outcomeRecord(
+  record: CommandRecord,
+  decision: Decision,
+  after: AccountState,
+  decidedAt: number,
+  occurredAt: number,
+): OutcomeRecord {
+  const { commandId, command } = record;
+  return {
+    v: 1,
+    commandId,
+    idempotencyKey: record.idempotencyKey,
+    requestHash: record.requestHash,
+    commandType: command.type,
+    accountId: command.accountId,
+    correlationId: record.correlationId,
+    actor: record.actor,
+    receivedAt: record.receivedAt,
+    decidedAt,
+    occurredAt,
+    outcome: decision.outcome,
+    eventIds: decision.outcome === 'accepted' ? decision.events.map((e) => e.eventId) : [],
+    version: after.version,
+    balance: after.status === 'not-opened' ? null : after.balance,
+    currency: after.status === 'not-opened' ? null : after.currency,
+    rejection:
+      decision.outcome === 'rejected'
+        ? { ...decision.rejection, details: { ...decision.rejection.details } }
+        : null,
+  };
+}
+
+/** The ledger command of a command record, its events stamped with occurredAt. */
+export function toLedgerCommand(record: CommandRecord, occurredAt: number): AccountCommand {
   const metadata = {
     commandId: record.commandId,
     correlationId: record.correlationId,

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { AccountEventSerde } from '@tally/events';
+import { decide, evolve, initialState, type AccountState } from '@tally/ledger';
+import { CompressionTypes, Partitioners, type Kafka, type Message } from 'kafkajs';
+import { outcomeRecord, toLedgerCommand } from '../src/command-handler.js';
+import { commandIdFor, requestHash } from '../src/ids.js';
+import { encodeRecord, type CommandBody, type CommandRecord } from '../src/records.js';
+import { changelogMessage } from '../src/state/changelog.js';
+import { accountChange, replyChange, replyOf } from '../src/state/ledger-state.js';
+import type { IntakeTopics } from '../src/topics.js';
+
+/** The account ids of a preloaded history. */
+export const benchAccountId = (i: number) => `scale-${i}`;
+
+/** The partition the intake's producers put a key on (the Java client's murmur2). */
+export function partitionerFor(partitions: number): (key: string) => number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    offlineReplicas: [],
+    partitionErrorCode: 0,
+  }));
+  return (key) => partitioner({ topic: 'any', partitionMetadata, message: { key, value: null } });
+}
+
+/**
+ * Writes the history an intake would have written for `accounts` accounts, each opened and funded
+ * (two commands, two events, two outcomes), straight to the topics in the intake's own formats:
+ * the commands are decided by the ledger's `decide` and turned into records by the same functions
+ * the command handler uses; the changelog gets each account's state and both idempotency records,
+ * as the handler's transactions would have left them. Nothing goes through HTTP or transactions.
+ */
+export async function preloadHistory(options: {
+  kafka: Kafka;
+  serde: AccountEventSerde;
+  topics: IntakeTopics;
+  accounts: number;
+  partitions: number;
+  windowMs: number;
+  log: (line: string) => void;
+}): Promise<{ events: number; outcomes: number; changelog: number }> {
+  const { kafka, serde, topics, accounts, partitions, windowMs, log } = options;
+  const partitionOf = partitionerFor(partitions);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const counts = { events: 0, outcomes: 0, changelog: 0 };
+  const started = Date.now();
+  const t0 = started - 24 * 3_600_000;
+  const chunk = 5_000;
+  try {
+    for (let from = 0; from < accounts; from += chunk) {
+      const events: Message[] = [];
+      const outcomes: Message[] = [];
+      const changelog: Message[] = [];
+      for (let i = from; i < Math.min(from + chunk, accounts); i += 1) {
+        const accountId = benchAccountId(i);
+        const partition = partitionOf(accountId);
+        const commands: [string, CommandBody][] = [
+          [
+            `open-${accountId}`,
+            { type: 'OpenAccount', accountId, owner: `Owner ${i}`, currency: 'EUR' },
+          ],
+          [
+            `fund-${accountId}`,
+            { type: 'DepositMoney', accountId, amount: 100_000_000, currency: 'EUR' },
+          ],
+        ];
+        let state: AccountState = initialState;
+        for (const [n, [idempotencyKey, command]] of commands.entries()) {
+          const at = t0 + i + n;
+          const record: CommandRecord = {
+            v: 1,
+            commandId: commandIdFor(accountId, idempotencyKey),
+            idempotencyKey,
+            requestHash: requestHash(command),
+            correlationId: randomUUID(),
+            actor: 'preload',
+            receivedAt: at,
+            eventId: randomUUID(),
+            command,
+          };
+          const decision = decide(state, toLedgerCommand(record, at));
+          if (decision.outcome !== 'accepted')
+            throw new Error(`preload refused: ${decision.rejection.code}`);
+          for (const event of decision.events) {
+            state = evolve(state, event);
+            events.push({ key: accountId, value: serde.encode(event), partition });
+          }
+          const outcome = outcomeRecord(record, decision, state, at, at);
+          outcomes.push({ key: accountId, value: encodeRecord(outcome), partition });
+          changelog.push(changelogMessage(replyChange(replyOf(outcome), at + windowMs), partition));
+        }
+        if (state.status !== 'not-opened')
+          changelog.push(changelogMessage(accountChange(state), partition));
+      }
+      await Promise.all(
+        [
+          [topics.events, events],
+          [topics.outcomes, outcomes],
+          [topics.changelog, changelog],
+        ].map(([topic, messages]) =>
+          producer.send({
+            topic: topic as string,
+            acks: -1,
+            compression: CompressionTypes.None,
+            messages: messages as Message[],
+          }),
+        ),
+      );
+      counts.events += events.length;
+      counts.outcomes += outcomes.length;
+      counts.changelog += changelog.length;
+      const done = Math.min(from + chunk, accounts);
+      const rate = Math.round(done / ((Date.now() - started) / 1000));
+      log(`\r  preloading ${done}/${accounts} accounts (${rate} accounts/s)   `);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  log(`\n`);
+  return counts;
+}
