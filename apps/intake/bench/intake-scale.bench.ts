@@ -42,6 +42,14 @@ interface Instance {
   readonly stateDir: string;
 }
 
+/** V8 heap in use and reserved, from the instance's own /metrics. */
+async function heapOf(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return `heap ${mb(value('nodejs_heap_size_used_bytes'))} of ${mb(value('nodejs_heap_size_total_bytes'))}, external ${mb(value('nodejs_external_memory_bytes'))}`;
+}
+
 function rssOf(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -196,7 +204,10 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
     running.push(fresh.instance);
     row['fresh → ready'] = seconds(fresh.readyMs);
     row['RSS ready'] = mb(rssOf(fresh.instance.child));
-    log(`  fresh instance ready in ${row['fresh → ready']}, RSS ${row['RSS ready']}\n`);
+    log(
+      `  fresh instance ready in ${row['fresh → ready']}, RSS ${row['RSS ready']} ` +
+        `(${await heapOf(fresh.instance.url)})\n`,
+    );
 
     log(`  load: ${connections} connections, ${loadSeconds} s\n`);
     const loaded = await load(fresh.instance.url, accounts);
@@ -205,13 +216,17 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
     row['RSS after load'] = mb(rssOf(fresh.instance.child));
     log(
       `  ${row['load accepted/s']} accepted/s, p50 ${loaded.p50} ms, p99 ${loaded.p99} ms, ` +
-        `non-2xx ${loaded.non2xx}, errors ${loaded.errors}; RSS ${row['RSS after load']}\n`,
+        `non-2xx ${loaded.non2xx}, errors ${loaded.errors}; RSS ${row['RSS after load']} ` +
+        `(${await heapOf(fresh.instance.url)})\n`,
     );
 
     fresh.instance.child.kill('SIGTERM');
     await exited(fresh.instance.child);
     running.splice(0);
-    const restarted = await startInstance('intake-a', topics, diskA);
+    // A long command timeout: the failover probe below waits for its answer in one request.
+    const restarted = await startInstance('intake-a', topics, diskA, {
+      INTAKE_COMMAND_TIMEOUT_MS: '120000',
+    });
     running.push(restarted.instance);
     row['restart → ready'] = seconds(restarted.readyMs);
     log(`  restart on its own disk ready in ${row['restart → ready']}\n`);

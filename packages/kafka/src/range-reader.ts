@@ -43,8 +43,9 @@ export class RangeReader {
       groupId: options.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // Small fetches: a restore is bound by applying records, and memory stays flat.
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 4 * 1024 * 1024,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
     });
@@ -77,7 +78,7 @@ export class RangeReader {
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 8,
+      partitionsConsumedConcurrently: 2,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }

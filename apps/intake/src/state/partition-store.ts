@@ -45,7 +45,7 @@ export class PartitionStore {
     // commits together with their checkpoint, and they are read again from the changelog.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('cache_size = -8192'); // 8 MiB per partition: memory stays bounded
+    this.db.pragma('cache_size = -2048'); // 2 MiB per partition: memory stays bounded
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS entries (
         kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER,
