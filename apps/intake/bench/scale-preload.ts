@@ -50,6 +50,8 @@ export async function preloadHistory(options: {
   const started = Date.now();
   const t0 = started - 24 * 3_600_000;
   const chunk = 5_000;
+  // Generating is synchronous; up to four chunks are sent while the next ones are made.
+  const inFlight = new Set<Promise<void>>();
   try {
     for (let from = 0; from < accounts; from += chunk) {
       const events: Message[] = [];
@@ -96,27 +98,29 @@ export async function preloadHistory(options: {
         if (state.status !== 'not-opened')
           changelog.push(changelogMessage(accountChange(state), partition));
       }
-      await Promise.all(
-        [
-          [topics.events, events],
-          [topics.outcomes, outcomes],
-          [topics.changelog, changelog],
-        ].map(([topic, messages]) =>
-          producer.send({
-            topic: topic as string,
-            acks: -1,
-            compression: CompressionTypes.None,
-            messages: messages as Message[],
-          }),
-        ),
-      );
-      counts.events += events.length;
-      counts.outcomes += outcomes.length;
-      counts.changelog += changelog.length;
       const done = Math.min(from + chunk, accounts);
-      const rate = Math.round(done / ((Date.now() - started) / 1000));
-      log(`\r  preloading ${done}/${accounts} accounts (${rate} accounts/s)   `);
+      const sent = producer
+        .sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: [
+            { topic: topics.events, messages: events },
+            { topic: topics.outcomes, messages: outcomes },
+            { topic: topics.changelog, messages: changelog },
+          ],
+        })
+        .then(() => {
+          counts.events += events.length;
+          counts.outcomes += outcomes.length;
+          counts.changelog += changelog.length;
+          const rate = Math.round(done / ((Date.now() - started) / 1000));
+          log(`\r  preloaded ${done}/${accounts} accounts (${rate} accounts/s)   `);
+        });
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+      if (inFlight.size >= 4) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
   } finally {
     await producer.disconnect();
   }
