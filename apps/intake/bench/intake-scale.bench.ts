@@ -30,6 +30,12 @@ const partitions = Number(process.env['BENCH_PARTITIONS'] ?? 6);
 const sessionTimeoutMs = Number(process.env['BENCH_SESSION_TIMEOUT_MS'] ?? 10_000);
 const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const windowMs = 30 * 24 * 3_600_000;
+/** The V8 limits the intake's image runs with (Dockerfile): the heap is bounded, not lazy. */
+const NODE_FLAGS = (
+  process.env['BENCH_NODE_FLAGS'] ?? '--max-old-space-size=128 --max-semi-space-size=4'
+)
+  .split(' ')
+  .filter((flag) => flag !== '');
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stdout.write(line);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -75,7 +81,7 @@ async function startInstance(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
+    [...NODE_FLAGS, '--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
     {
       cwd: appDir,
       stdio: ['ignore', 'ignore', 'inherit'],
