@@ -69,11 +69,13 @@ export class PartitionStates {
     }
     let records = 0;
     try {
+      store.restoring(true);
       await this.options.reader.read(partition, from, end, (messages, next) => {
         store.apply(messages.map(changeOf), next);
         records += messages.length;
       });
       if (store.checkpoint() < end) store.apply([], end);
+      store.restoring(false);
     } catch (error) {
       store.close();
       throw error;

@@ -128,6 +128,14 @@ export class PartitionStore {
     }
   }
 
+  /**
+   * While restoring, commits skip the sync to disk: a process crash still leaves whole
+   * transactions (WAL), and a power loss during a restore only means restoring again.
+   */
+  restoring(on: boolean): void {
+    this.db.pragma(`synchronous = ${on ? 'OFF' : 'NORMAL'}`);
+  }
+
   /** Up to `limit` entries whose time ran out at `now`, oldest first. */
   expired(now: number, limit: number): { kind: string; key: string }[] {
     return this.statements.expired.all(now, limit);
