@@ -69,7 +69,7 @@ export class PartitionStates {
     }
     let records = 0;
     try {
-      store.restoring(true);
+      store.restoring(true, store.isEmpty());
       await this.options.reader.read(partition, from, end, (messages, next) => {
         store.apply(messages.map(changeOf), next);
         records += messages.length;
