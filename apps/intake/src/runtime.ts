@@ -93,7 +93,6 @@ export async function startIntake(
       }
     },
   });
-  await follower.start(admin);
 
   // The processing side: a store per owned partition, restored from the changelog on takeover.
   const reader = new RangeReader({
@@ -103,7 +102,8 @@ export async function startIntake(
     logger,
     onFatal,
   });
-  await reader.start();
+  // Both join groups of their own; side by side, start-up waits for one join, not two.
+  await Promise.all([follower.start(admin), reader.start()]);
   const states = new PartitionStates({
     dir: config.INTAKE_STATE_DIR,
     changelogTopic: topics.changelog,
