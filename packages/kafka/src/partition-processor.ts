@@ -54,8 +54,11 @@ export interface PartitionProcessorOptions {
   readonly offsetCommitIntervalMs?: number;
   /** Takeover attempts (fence + prepare) before the failure is fatal; backoff doubles from 250 ms. */
   readonly takeoverAttempts?: number;
-  /** Upper bound of one takeover attempt (fencing and prepare). */
-  readonly takeoverTimeoutMs?: number;
+  /**
+   * Upper bound of fencing in one takeover attempt. `prepare` has none here: it may take long
+   * (a large restore) and must fail by itself when it stops making progress.
+   */
+  readonly fenceTimeoutMs?: number;
 }
 
 interface Ownership {
@@ -196,11 +199,12 @@ export class PartitionProcessor {
             // its open transaction aborted, so what it committed is all there is to catch up on.
             const fence = await producer.transaction();
             await fence.abort();
-            await this.options.prepare(partition);
           })(),
-          this.options.takeoverTimeoutMs ?? 60_000,
-          `taking over partition ${partition}`,
+          this.options.fenceTimeoutMs ?? 30_000,
+          `fencing partition ${partition}`,
         );
+        if (ownership.released) throw new Error(`partition ${partition} was revoked`);
+        await this.options.prepare(partition);
         if (ownership.released) return;
         ownership.prepared = true;
         this.options.logger?.info({ partition, attempt }, 'partition taken over');

@@ -9,6 +9,8 @@ export interface RangeReaderOptions {
   readonly logger?: Logger;
   /** Called when the consumer stopped for good. */
   readonly onFatal?: (error: unknown) => void;
+  /** A read that makes no progress for this long fails (default 60 s). */
+  readonly stallTimeoutMs?: number;
 }
 
 /** What a range read hands over, batch by batch, in offset order. */
@@ -22,6 +24,8 @@ interface ActiveRead {
   readonly from: bigint;
   /** Where the read got to: a re-join seeks back here. */
   next: bigint;
+  /** Fails the read when no batch arrives in time; reset by every batch. */
+  watchdog: NodeJS.Timeout | undefined;
   readonly to: bigint;
   readonly onBatch: RangeBatchHandler;
   readonly resolve: () => void;
@@ -97,9 +101,37 @@ export class RangeReader {
       return Promise.reject(new Error(`partition ${partition} is being read already`));
     }
     return new Promise((resolve, reject) => {
-      this.active.set(partition, { from, next: from, to, onBatch, resolve, reject });
+      const read: ActiveRead = {
+        from,
+        next: from,
+        watchdog: undefined,
+        to,
+        onBatch,
+        resolve: () => {
+          clearTimeout(read.watchdog);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(read.watchdog);
+          reject(error);
+        },
+      };
+      this.active.set(partition, read);
+      this.watch(partition, read);
       this.position(partition, from);
     });
+  }
+
+  /** (Re)arms the read's stall timer: no batch for stallTimeoutMs fails the read. */
+  private watch(partition: number, read: ActiveRead): void {
+    clearTimeout(read.watchdog);
+    const ms = this.options.stallTimeoutMs ?? 60_000;
+    read.watchdog = setTimeout(() => {
+      if (this.active.get(partition) !== read) return;
+      this.active.delete(partition);
+      this.pause(partition);
+      read.reject(new Error(`reading partition ${partition} made no progress for ${ms} ms`));
+    }, ms);
   }
 
   /** Seeks and resumes; before the first join this fails, and the join handler does it. */
@@ -155,6 +187,7 @@ export class RangeReader {
       const upTo = next < read.to ? next : read.to;
       await read.onBatch(messages, upTo);
       read.next = upTo;
+      this.watch(batch.partition, read);
     } catch (error) {
       this.active.delete(batch.partition);
       pause();
