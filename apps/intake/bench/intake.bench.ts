@@ -3,6 +3,7 @@
  * processor transaction -> events + outcome read back) and against a bare express endpoint.
  * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100).
  */
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
@@ -18,6 +19,16 @@ const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
 const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
+/** The broker's pid, to report its CPU per accepted command (optional). */
+const brokerPid = process.env['BENCH_BROKER_PID'];
+
+/** CPU ms the broker process used so far (user + system, from /proc), or 0 without a pid. */
+function brokerCpuMs(): number {
+  if (brokerPid === undefined) return 0;
+  const fields = readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function listen(app: Express): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => {
@@ -119,8 +130,10 @@ for (let i = 0; i < accounts; i++) {
 // CPU of this process (intake and load generator) per accepted command: steadier than
 // throughput when other work shares the machine.
 const cpuBefore = process.cpuUsage();
+const brokerBefore = brokerCpuMs();
 const full = await load('full path (intake -> Kafka)', intake.url);
 const cpu = process.cpuUsage(cpuBefore);
+const brokerMs = brokerCpuMs() - brokerBefore;
 
 const bare = express();
 bare.use(express.json({ limit: '64kb' }));
@@ -140,6 +153,11 @@ console.log(
 console.log(
   `cpu      ${((cpu.user + cpu.system) / 1000 / Math.max(full.accepted, 1)).toFixed(3)} ms of this process per accepted command (intake + autocannon)`,
 );
+if (brokerPid !== undefined) {
+  console.log(
+    `broker   ${(brokerMs / Math.max(full.accepted, 1)).toFixed(3)} ms of broker CPU per accepted command (BENCH_BROKER_PID ${brokerPid}; other work on the broker counts too)`,
+  );
+}
 console.log(
   `target   >= 1000 accepted/s: ${full.perSecond >= 1000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${full.p99 <= 100 ? 'met' : 'NOT met'}`,
 );
