@@ -185,7 +185,16 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
   const row: Record<string, string> = { accounts: accounts.toLocaleString('en') };
   const running: Instance[] = [];
   try {
-    await ensureIntakeTopics(admin, topics, partitions, 1);
+    // The previous scale's topics may still be going away: the broker then refuses for a moment.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await ensureIntakeTopics(admin, topics, partitions, 1);
+        break;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+      }
+    }
     await registerSchemas(new RegistryClient(registryUrl), topics.events, loadSchemas());
     const serde = await AccountEventSerde.connect({ registryUrl, topic: topics.events });
     log(`\n== ${accounts.toLocaleString('en')} accounts, ${partitions} partitions\n`);
