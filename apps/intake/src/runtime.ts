@@ -73,7 +73,7 @@ export async function startIntake(
   const feed = new ReplyFeed({ windowMs: config.INTAKE_IDEMPOTENCY_WINDOW });
   const follower = new TopicFollower({
     kafka,
-    topics: [topics.commands, topics.changelog, topics.events],
+    topics: [topics.changelog, topics.events],
     groupId: `${config.INTAKE_PROCESSOR_GROUP}-replies-${instanceId}`,
     startAt: 'end',
     logger,
@@ -84,13 +84,26 @@ export async function startIntake(
         if (message.value !== null && key?.startsWith(COMMAND_PREFIX)) {
           feed.onReply(decodeReply(message.value), isReplay(message));
         }
-      } else if (topic === topics.commands) {
-        const commandId = message.headers?.[COMMAND_ID_HEADER];
-        if (commandId !== undefined) feed.onCommand(String(commandId));
       } else if (message.key !== null && feed.wantsEventsOf(message.key.toString('utf8'))) {
         const event = await serde.decode(message.value);
         feed.onEvent(event.accountId, event.version);
       }
+    },
+  });
+  // Which commands are in flight only serves status look-ups (answered 202 after a timeout):
+  // a reader of its own that fetches in larger, less frequent bites.
+  const submitted = new TopicFollower({
+    kafka,
+    topics: [topics.commands],
+    groupId: `${config.INTAKE_PROCESSOR_GROUP}-submitted-${instanceId}`,
+    startAt: 'end',
+    maxWaitTimeInMs: 500,
+    minBytes: 64 * 1024,
+    logger,
+    onFatal,
+    onMessage: (_topic, _partition, message) => {
+      const commandId = message.headers?.[COMMAND_ID_HEADER];
+      if (commandId !== undefined) feed.onCommand(String(commandId));
     },
   });
 
@@ -102,8 +115,8 @@ export async function startIntake(
     logger,
     onFatal,
   });
-  // Both join groups of their own; side by side, start-up waits for one join, not two.
-  await Promise.all([follower.start(admin), reader.start()]);
+  // Each joins a group of its own; side by side, start-up waits for one join, not three.
+  await Promise.all([follower.start(admin), submitted.start(admin), reader.start()]);
   const states = new PartitionStates({
     dir: config.INTAKE_STATE_DIR,
     changelogTopic: topics.changelog,
@@ -161,7 +174,9 @@ export async function startIntake(
       },
       {
         name: 'replies',
-        check: () => follower.failure() === undefined || 'reading answers failed',
+        check: () =>
+          (follower.failure() === undefined && submitted.failure() === undefined) ||
+          'reading answers failed',
       },
       {
         name: 'processor',
@@ -180,6 +195,7 @@ export async function startIntake(
       await producer.disconnect();
       await reader.stop();
       await follower.stop();
+      await submitted.stop();
       await admin.disconnect();
     },
   };

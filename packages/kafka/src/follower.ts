@@ -12,6 +12,12 @@ export interface TopicFollowerOptions {
    * (the end offsets taken at start), for a reader that needs only what happens from now on.
    */
   readonly startAt?: 'beginning' | 'end';
+  /**
+   * Fetch tuning: how long the broker may hold a fetch (default 250 ms) and how many bytes it
+   * waits for (default 1). A reader that need not be quick fetches less often with more of both.
+   */
+  readonly maxWaitTimeInMs?: number;
+  readonly minBytes?: number;
   /** Called when reading stopped for good (a record cannot be applied, the consumer crashed). */
   readonly onFatal?: (error: unknown) => void;
   /** Called for each committed record, in offset order per partition. */
@@ -48,7 +54,8 @@ export class TopicFollower {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       readUncommitted: false,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 250,
+      minBytes: options.minBytes ?? 1,
       // One member per group, so rebalances never happen and the session can be short.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
