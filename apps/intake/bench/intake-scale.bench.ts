@@ -16,19 +16,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AccountEventSerde, loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
+import { partitionFor, type KafkaAdmin } from '@tally/kafka';
 import { freePort, testKafka, uniqueName } from '@tally/kafka/testing';
-import { scratchDir } from '@tally/testing';
+import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
-import { AssignerProtocol } from 'kafkajs';
-import { ensureIntakeTopics, type IntakeTopics } from '../src/topics.js';
-import { benchAccountId, partitionerFor, preloadHistory } from './scale-preload.js';
+import { ensureIntakeTopics, type IntakeTopics } from '../src/state/changelog.js';
+import { benchAccountId, preloadHistory } from './scale-preload.js';
 
 const scales = (process.env['BENCH_SCALES'] ?? '100000,1000000').split(',').map(Number);
 const loadSeconds = Number(process.env['BENCH_LOAD_SECONDS'] ?? 60);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const partitions = Number(process.env['BENCH_PARTITIONS'] ?? 6);
 const sessionTimeoutMs = Number(process.env['BENCH_SESSION_TIMEOUT_MS'] ?? 10_000);
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const windowMs = 30 * 24 * 3_600_000;
 /** The V8 limits the intake's image runs with (Dockerfile): the heap is bounded, not lazy. */
 const NODE_FLAGS = (
@@ -157,16 +156,13 @@ async function load(url: string, accounts: number) {
 
 /** Partitions of the processor group's member whose client id is `clientId`. */
 async function partitionsOf(
-  admin: ReturnType<ReturnType<typeof testKafka>['admin']>,
+  admin: KafkaAdmin,
   group: string,
   clientId: string,
   topic: string,
-): Promise<number[]> {
-  const { groups } = await admin.describeGroups([group]);
-  const member = groups[0]?.members.find((m) => m.clientId === clientId);
-  if (member === undefined) return [];
-  const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-  return assignment?.assignment[topic] ?? [];
+): Promise<readonly number[]> {
+  const member = (await admin.groupMembers(group)).find((m) => m.clientId === clientId);
+  return member?.assignment[topic] ?? [];
 }
 
 async function benchScale(accounts: number): Promise<Record<string, string>> {
@@ -249,14 +245,14 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
     // Failover: b joins with a fresh disk and takes some partitions; then it is SIGKILLed.
     const second = await startInstance('intake-b', topics, `${disks.dir}/b`, {});
     running.push(second.instance);
-    let bOwns: number[] = [];
+    let bOwns: readonly number[] = [];
     const joinDeadline = Date.now() + 120_000;
     while (bOwns.length === 0 && Date.now() < joinDeadline) {
       bOwns = await partitionsOf(admin, topics.group, 'intake-b', topics.commands);
       await waitReady(second.instance.url);
     }
     await waitReady(restarted.instance.url);
-    const partitionOf = partitionerFor(partitions);
+    const partitionOf = (key: string) => partitionFor(key, partitions);
     let probe = 0;
     while (!bOwns.includes(partitionOf(benchAccountId(probe)))) probe += 1;
     second.instance.child.kill('SIGKILL');

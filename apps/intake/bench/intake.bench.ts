@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { uniqueName } from '@tally/kafka/testing';
 import { createLogger } from '@tally/service';
-import { scratchDir } from '@tally/testing';
+import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
 import { loadIntakeConfig } from '../src/config.js';
@@ -18,7 +18,6 @@ import { startIntake } from '../src/runtime.js';
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 /** The broker's pid, to report its CPU per accepted command (optional). */
 const brokerPid = process.env['BENCH_BROKER_PID'];
 

@@ -1,30 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { AccountEventSerde } from '@tally/events';
+import {
+  encodeOutcome,
+  type AccountEventSerde,
+  type CommandBody,
+  type CommandRecord,
+} from '@tally/events';
+import { partitionFor, type KafkaClient, type OutgoingRecord } from '@tally/kafka';
 import { decide, evolve, initialState, type AccountState } from '@tally/ledger';
-import { CompressionTypes, Partitioners, type Kafka, type Message } from 'kafkajs';
 import { outcomeRecord, toLedgerCommand } from '../src/command-handler.js';
 import { commandIdFor, requestHash } from '../src/ids.js';
-import { encodeRecord, type CommandBody, type CommandRecord } from '../src/records.js';
-import { changelogMessage } from '../src/state/changelog.js';
+import { changelogMessage, type IntakeTopics } from '../src/state/changelog.js';
 import { accountChange, replyChange, replyOf } from '../src/state/ledger-state.js';
-import type { IntakeTopics } from '../src/topics.js';
 
 /** The account ids of a preloaded history. */
 export const benchAccountId = (i: number) => `scale-${i}`;
-
-/** The partition the intake's producers put a key on (the Java client's murmur2). */
-export function partitionerFor(partitions: number): (key: string) => number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    offlineReplicas: [],
-    partitionErrorCode: 0,
-  }));
-  return (key) => partitioner({ topic: 'any', partitionMetadata, message: { key, value: null } });
-}
 
 /**
  * Writes the history an intake would have written for `accounts` accounts, each opened and funded
@@ -34,7 +23,7 @@ export function partitionerFor(partitions: number): (key: string) => number {
  * as the handler's transactions would have left them. Nothing goes through HTTP or transactions.
  */
 export async function preloadHistory(options: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   serde: AccountEventSerde;
   topics: IntakeTopics;
   accounts: number;
@@ -43,8 +32,7 @@ export async function preloadHistory(options: {
   log: (line: string) => void;
 }): Promise<{ events: number; outcomes: number; changelog: number }> {
   const { kafka, serde, topics, accounts, partitions, windowMs, log } = options;
-  const partitionOf = partitionerFor(partitions);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer();
   await producer.connect();
   const counts = { events: 0, outcomes: 0, changelog: 0 };
   const started = Date.now();
@@ -54,12 +42,12 @@ export async function preloadHistory(options: {
   const inFlight = new Set<Promise<void>>();
   try {
     for (let from = 0; from < accounts; from += chunk) {
-      const events: Message[] = [];
-      const outcomes: Message[] = [];
-      const changelog: Message[] = [];
+      const events: OutgoingRecord[] = [];
+      const outcomes: OutgoingRecord[] = [];
+      const changelog: OutgoingRecord[] = [];
       for (let i = from; i < Math.min(from + chunk, accounts); i += 1) {
         const accountId = benchAccountId(i);
-        const partition = partitionOf(accountId);
+        const partition = partitionFor(accountId, partitions);
         const commands: [string, CommandBody][] = [
           [
             `open-${accountId}`,
@@ -92,30 +80,24 @@ export async function preloadHistory(options: {
             events.push({ key: accountId, value: serde.encode(event), partition });
           }
           const outcome = outcomeRecord(record, decision, state, at, at);
-          outcomes.push({ key: accountId, value: encodeRecord(outcome), partition });
+          outcomes.push({ key: accountId, value: encodeOutcome(outcome), partition });
           changelog.push(changelogMessage(replyChange(replyOf(outcome), at + windowMs), partition));
         }
         if (state.status !== 'not-opened')
           changelog.push(changelogMessage(accountChange(state), partition));
       }
       const done = Math.min(from + chunk, accounts);
-      const sent = producer
-        .sendBatch({
-          acks: -1,
-          compression: CompressionTypes.None,
-          topicMessages: [
-            { topic: topics.events, messages: events },
-            { topic: topics.outcomes, messages: outcomes },
-            { topic: topics.changelog, messages: changelog },
-          ],
-        })
-        .then(() => {
-          counts.events += events.length;
-          counts.outcomes += outcomes.length;
-          counts.changelog += changelog.length;
-          const rate = Math.round(done / ((Date.now() - started) / 1000));
-          log(`\r  preloaded ${done}/${accounts} accounts (${rate} accounts/s)   `);
-        });
+      const sent = Promise.all([
+        producer.send({ topic: topics.events, messages: events }),
+        producer.send({ topic: topics.outcomes, messages: outcomes }),
+        producer.send({ topic: topics.changelog, messages: changelog }),
+      ]).then(() => {
+        counts.events += events.length;
+        counts.outcomes += outcomes.length;
+        counts.changelog += changelog.length;
+        const rate = Math.round(done / ((Date.now() - started) / 1000));
+        log(`\r  preloaded ${done}/${accounts} accounts (${rate} accounts/s)   `);
+      });
       inFlight.add(sent);
       void sent.finally(() => inFlight.delete(sent));
       if (inFlight.size >= 4) await Promise.race(inFlight);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { CommandBody } from '@tally/events';
 import { HttpProblem, methodNotAllowed } from '@tally/service';
 import type { Express, Request, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
 import type { IntakeMetrics } from './metrics.js';
 import { idempotencyKeyReused, rejectionProblem } from './problems.js';
-import type { CommandBody } from './records.js';
 import type { Reply } from './state/ledger-state.js';
 import {
   closeBody,

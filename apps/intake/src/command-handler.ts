@@ -1,5 +1,11 @@
-import type { AccountEventSerde } from '@tally/events';
-import type { BatchOutput } from '@tally/kafka';
+import {
+  decodeCommand,
+  encodeOutcome,
+  type AccountEventSerde,
+  type CommandRecord,
+  type OutcomeRecord,
+} from '@tally/events';
+import type { BatchOutput, KafkaRecord, OutgoingRecord, RecordMetadata } from '@tally/kafka';
 import {
   decide,
   evolve,
@@ -8,8 +14,6 @@ import {
   type Decision,
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
-import type { KafkaMessage, Message, RecordMetadata } from 'kafkajs';
-import { decodeCommand, encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
 import { changelogMessage } from './state/changelog.js';
 import {
   accountChange,
@@ -51,14 +55,14 @@ export function commandHandler(options: CommandHandlerOptions) {
   const { storeOf, serde, eventsTopic, outcomesTopic, changelogTopic, logger } = options;
   const { idempotencyWindowMs, now = Date.now, expiriesPerBatch = 200 } = options;
 
-  return async (partition: number, messages: readonly KafkaMessage[]): Promise<BatchOutput> => {
+  return async (partition: number, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
     const store = storeOf(partition);
     const batchStarted = now();
     const accounts = new Map<string, AccountState & { accountId: string }>();
     const answered = new Map<string, Reply>();
     const changes = new Map<string, { change: StateChange; replay: boolean }>();
-    const eventMessages: Message[] = [];
-    const outcomeMessages: Message[] = [];
+    const eventMessages: OutgoingRecord[] = [];
+    const outcomeMessages: OutgoingRecord[] = [];
 
     for (const message of messages) {
       let record: CommandRecord;
@@ -112,7 +116,7 @@ export function commandHandler(options: CommandHandlerOptions) {
         change: replyChange(reply, decidedAt + idempotencyWindowMs),
         replay: false,
       });
-      outcomeMessages.push({ key: command.accountId, value: encodeRecord(outcome), partition });
+      outcomeMessages.push({ key: command.accountId, value: encodeOutcome(outcome), partition });
     }
 
     // Idempotency records past the window leave the store and, by tombstone, the changelog.

@@ -1,5 +1,5 @@
-import type { Producer } from 'kafkajs';
-import { encodeRecord, type CommandRecord } from './records.js';
+import { encodeCommand, type CommandRecord } from '@tally/events';
+import type { KafkaProducer } from '@tally/kafka';
 import type { Answer, ReplyFeed } from './reply-feed.js';
 
 /** Header of a command record naming its id, so a reader need not parse the value. */
@@ -24,7 +24,7 @@ export class KafkaCommandGateway implements CommandGateway {
   private sending = false;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: KafkaProducer,
     private readonly feed: ReplyFeed,
     private readonly topic: string,
     private readonly timeoutMs: number,
@@ -60,16 +60,17 @@ export class KafkaCommandGateway implements CommandGateway {
       const batch = this.queue;
       this.queue = [];
       try {
-        await this.producer.send({
-          topic: this.topic,
-          acks: -1,
-          timeout: 10_000,
-          messages: batch.map(({ record }) => ({
-            key: record.command.accountId,
-            value: encodeRecord(record),
-            headers: { [COMMAND_ID_HEADER]: record.commandId },
-          })),
-        });
+        await this.producer.send(
+          {
+            topic: this.topic,
+            messages: batch.map(({ record }) => ({
+              key: record.command.accountId,
+              value: encodeCommand(record),
+              headers: { [COMMAND_ID_HEADER]: record.commandId },
+            })),
+          },
+          { timeoutMs: 10_000 },
+        );
         for (const entry of batch) entry.done();
       } catch (error) {
         for (const entry of batch) entry.done(error);

@@ -1,40 +1,27 @@
-import {
-  answerClientErrorsAsProblems,
-  closeHttpServer,
-  createLogger,
-  installGracefulShutdown,
-} from '@tally/service';
+import { createLogger, serve, type RunningService } from '@tally/service';
 import { loadIntakeConfig } from './config.js';
 import { startIntake } from './runtime.js';
 
 const config = loadIntakeConfig(process.env);
 const logger = createLogger('intake', config.LOG_LEVEL);
-/** Set once the shutdown is installed; a failure before that exits at once. */
-const shutdown: { run?: () => Promise<void> } = {};
+let running: RunningService | undefined;
+/** A failure for good before the server listened; the shutdown starts as soon as it can. */
+let early: unknown;
 const runtime = await startIntake(config, logger, {
-  // Not ready from now on (readiness reports it); exit non-zero so that it is restarted.
-  onFatal: () => {
-    process.exitCode = 1;
-    const forced = setTimeout(() => process.exit(1), 5_000);
-    forced.unref();
-    void (shutdown.run?.() ?? Promise.resolve()).finally(() => process.exit(1));
+  // Not ready from now on (readiness reports it); exit 1 through the graceful shutdown, so that
+  // the orchestrator restarts the instance.
+  onFatal: (error) => {
+    if (running === undefined) early ??= error;
+    else void running.shutdown(error);
   },
 });
-const server = runtime.app.listen(config.PORT, () => {
-  logger.info({ port: config.PORT }, 'intake listening');
-});
-answerClientErrorsAsProblems(server);
-
-shutdown.run = installGracefulShutdown({
+running = await serve({
+  name: 'intake',
+  app: runtime.app,
+  port: config.PORT,
   logger,
-  timeoutMs: config.INTAKE_SHUTDOWN_TIMEOUT_MS,
-  steps: [
-    {
-      // Stop taking requests; in-flight ones still get their outcome from the running processor.
-      name: 'http',
-      run: () => closeHttpServer(server),
-    },
-    { name: 'kafka', run: () => runtime.stop() },
-  ],
-  exit: (code) => process.exit(process.exitCode === 1 ? 1 : code),
+  shutdownTimeoutMs: config.INTAKE_SHUTDOWN_TIMEOUT_MS,
+  // After the HTTP server: in-flight requests still get their outcome from the running processor.
+  steps: [{ name: 'kafka', run: () => runtime.stop() }],
 });
+if (early !== undefined) void running.shutdown(early);

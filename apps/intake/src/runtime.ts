@@ -8,10 +8,9 @@ import { commandHandler } from './command-handler.js';
 import type { IntakeConfig } from './config.js';
 import { COMMAND_ID_HEADER, KafkaCommandGateway } from './gateway.js';
 import { ReplyFeed } from './reply-feed.js';
-import { isReplay } from './state/changelog.js';
+import { ensureIntakeTopics, isReplay } from './state/changelog.js';
 import { COMMAND, decodeReply } from './state/ledger-state.js';
 import { PartitionStates } from './state/partition-states.js';
-import { ensureIntakeTopics } from './topics.js';
 
 export interface IntakeRuntime {
   readonly app: Express;
@@ -51,10 +50,7 @@ export async function startIntake(
     logger.fatal({ err: error }, 'intake cannot go on');
     options.onFatal?.(error);
   };
-  const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID },
-    logger.child({ component: 'kafkajs' }),
-  );
+  const kafka = createKafka(config, { logger: logger.child({ component: 'kafkajs' }) });
   const admin = kafka.admin();
   await admin.connect();
   await ensureIntakeTopics(
@@ -153,7 +149,7 @@ export async function startIntake(
   });
   await processor.start();
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer();
   await producer.connect();
   const gateway = new KafkaCommandGateway(
     producer,

@@ -2,17 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
+import { loadSchemas, registerSchemas, RegistryClient, type OutcomeRecord } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
-import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { readTopics, testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { evolve, initialState, type AccountEvent, type AccountState } from '@tally/ledger';
-import { answerClientErrorsAsProblems, closeHttpServer, createLogger } from '@tally/service';
-import { readCommittedLedger, scratchDir } from '@tally/testing';
+import { closeHttpServer, createLogger, listen } from '@tally/service';
+import { readCommittedLedger } from '@tally/events/testing';
+import { registryUrl, scratchDir } from '@tally/testing';
 import { loadIntakeConfig } from '../src/config.js';
-import { decodeOutcome, type OutcomeRecord } from '../src/records.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
 
-export const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
+export { registryUrl };
+
 export const PARTITIONS = 3;
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -101,9 +102,7 @@ export async function startInstance(
     onFatal: (error) => fatal.push(error),
     ...(options.now ? { now: options.now } : {}),
   });
-  const server: Server = runtime.app.listen(0);
-  answerClientErrorsAsProblems(server);
-  await new Promise((resolve) => server.once('listening', resolve));
+  const server: Server = await listen(runtime.app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   if (options.waitReady !== false) {
     await waitUntil('the instance is ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000);
@@ -145,7 +144,7 @@ export async function post(
 export function readCommitted(
   topics: TestTopics,
 ): Promise<{ events: AccountEvent[]; outcomes: OutcomeRecord[] }> {
-  return readCommittedLedger(topics, decodeOutcome);
+  return readCommittedLedger(topics);
 }
 
 /** Committed record count of a topic (sum of end offsets; transaction markers included). */
@@ -218,6 +217,7 @@ export function exitCode(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
+
 export interface ChangelogRecord {
   readonly partition: number;
   readonly offset: string;
@@ -227,32 +227,13 @@ export interface ChangelogRecord {
 
 /** Every committed record of the state changelog right now, in offset order per partition. */
 export async function readChangelog(topics: TestTopics): Promise<ChangelogRecord[]> {
-  const kafka = testKafka('changelog-reader');
-  const admin = kafka.admin();
-  await admin.connect();
-  const records: ChangelogRecord[] = [];
-  const follower = new TopicFollower({
-    kafka,
-    topics: [topics.changelog],
-    groupId: uniqueName('changelog-reader'),
-    onMessage: (_topic, partition, message) => {
-      records.push({
-        partition,
-        offset: message.offset,
-        key: message.key?.toString('utf8') ?? '',
-        value: message.value === null ? null : message.value.toString('utf8'),
-      });
-    },
-  });
-  try {
-    const ends = await TopicFollower.endOffsets(admin, [topics.changelog]);
-    await follower.start();
-    await follower.waitFor(ends);
-  } finally {
-    await follower.stop();
-    await admin.disconnect();
-  }
-  return records;
+  const records = await readTopics(testKafka('changelog-reader'), [topics.changelog]);
+  return records.map(({ partition, record }) => ({
+    partition,
+    offset: record.offset,
+    key: record.key?.toString('utf8') ?? '',
+    value: record.value === null ? null : record.value.toString('utf8'),
+  }));
 }
 
 /** Each account's state folded from the committed events, by the ledger's own evolve. */

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerClientErrorsAsProblems, createLogger, createMetricsRegistry } from '@tally/service';
+import type { CommandRecord } from '@tally/events';
+import { createLogger, createMetricsRegistry, listen as listenKit } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from '../src/app.js';
 import type { CommandGateway } from '../src/gateway.js';
-import type { CommandRecord } from '../src/records.js';
 import type { Answer } from '../src/reply-feed.js';
 
 /** The app's port to command processing, recording what reached it; no Kafka involved. */
@@ -22,6 +22,7 @@ export class RecordingGateway implements CommandGateway {
   }
 }
 
+/** The intake app on the gateway, listening as `serve` does (Node's own 400/431 as problems). */
 export async function listen(
   gateway: CommandGateway,
 ): Promise<{ app: Express; url: string; server: Server }> {
@@ -30,8 +31,6 @@ export async function listen(
     logger: createLogger('intake-unit', 'silent'),
     metrics: createMetricsRegistry('intake'),
   });
-  const server = app.listen(0);
-  answerClientErrorsAsProblems(server);
-  await new Promise((resolve) => server.once('listening', resolve));
+  const server = await listenKit(app, 0, '127.0.0.1');
   return { app, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -1,6 +1,20 @@
-export { createKafka } from './client.js';
+export { createKafka, kafkaFromEnv, partitionFor, type KafkaClientOptions } from './client.js';
 export { kafkaEnv, type KafkaConfig } from './config.js';
+export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
+export type {
+  GroupMember,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  KafkaRecord,
+  OutgoingHeaders,
+  OutgoingRecord,
+  PartitionOffsets,
+  RecordHeaders,
+  RecordMetadata,
+  TopicRecords,
+} from './types.js';
 export {
   PartitionConsumer,
   type ApplyResult,
@@ -11,11 +25,19 @@ export {
   type PartitionLag,
   type PartitionStore,
 } from './partition-consumer.js';
+export {
+  ReadModelService,
+  type ReadModelEvent,
+  type ReadModelOptions,
+  type ReadModelSource,
+  type TopicHalt,
+  type TopicLag,
+} from './read-model.js';
 export { TopicFollower, type PartitionOffset, type TopicFollowerOptions } from './follower.js';
 export {
   PartitionProcessor,
+  withTimeout,
   type BatchOutput,
   type PartitionProcessorOptions,
 } from './partition-processor.js';
 export { RangeReader, type RangeBatchHandler, type RangeReaderOptions } from './range-reader.js';
-export { withTimeout } from './partition-processor.js';

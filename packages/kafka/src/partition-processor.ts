@@ -1,17 +1,11 @@
 import type { Logger } from '@tally/service';
-import type {
-  Consumer,
-  EachBatchPayload,
-  Kafka,
-  KafkaMessage,
-  Producer,
-  RecordMetadata,
-  TopicMessages,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import { kafkajsOf } from './client.js';
+import type { KafkaClient, KafkaRecord, RecordMetadata, TopicRecords } from './types.js';
 
 /** What a batch of input records turns into, written in the same transaction as its offsets. */
 export interface BatchOutput {
-  readonly messages: readonly TopicMessages[];
+  readonly messages: readonly TopicRecords[];
   /**
    * Called once the transaction committed, with where each topic-partition's records landed:
    * make the batch's state changes visible (and checkpoint them).
@@ -22,7 +16,7 @@ export interface BatchOutput {
 }
 
 export interface PartitionProcessorOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /** Input topic, e.g. commands; each of its partitions is owned by one member of the group. */
   readonly topic: string;
   readonly groupId: string;
@@ -36,7 +30,7 @@ export interface PartitionProcessorOptions {
   readonly prepare: (partition: number) => Promise<void>;
   /** Runs when the partition is no longer owned (revoked, or the processor stops). */
   readonly release?: (partition: number) => void;
-  readonly handle: (partition: number, messages: readonly KafkaMessage[]) => Promise<BatchOutput>;
+  readonly handle: (partition: number, messages: readonly KafkaRecord[]) => Promise<BatchOutput>;
   /**
    * Something this processor cannot recover from by itself (the consumer crashed for good, a
    * takeover kept failing): the instance must stop being ready and exit so that it is restarted.
@@ -89,7 +83,7 @@ export class PartitionProcessor {
   private failedTakeovers = 0;
 
   constructor(private readonly options: PartitionProcessorOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
@@ -183,7 +177,7 @@ export class PartitionProcessor {
     const { partition } = ownership;
     const attempts = this.options.takeoverAttempts ?? 6;
     for (let attempt = 1; !ownership.released && !this.stopping; attempt += 1) {
-      const producer = this.options.kafka.producer({
+      const producer = kafkajsOf(this.options.kafka).producer({
         transactionalId: `${this.options.transactionalIdPrefix}-${partition}`,
         idempotent: true,
         maxInFlightRequests: 1,
@@ -251,7 +245,7 @@ export class PartitionProcessor {
     pause,
   }: EachBatchPayload) {
     if (batch.messages.length === 0) return;
-    const first = batch.messages[0] as KafkaMessage;
+    const first = batch.messages[0] as KafkaRecord;
     const retryLater = () => {
       this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
     };
@@ -266,7 +260,7 @@ export class PartitionProcessor {
     if (!isRunning() || isStale()) return;
 
     const producer = ownership.producer;
-    const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+    const last = batch.messages[batch.messages.length - 1] as KafkaRecord;
     let output: BatchOutput | undefined;
     let written: RecordMetadata[] = [];
     let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
@@ -278,7 +272,10 @@ export class PartitionProcessor {
       const topicMessages = output.messages.filter((t) => t.messages.length > 0);
       // One request for all topics: separate sends race their AddPartitionsToTxn calls.
       if (topicMessages.length > 0) {
-        written = await transaction.sendBatch({ topicMessages: [...topicMessages], acks: -1 });
+        written = await transaction.sendBatch({
+          topicMessages: topicMessages.map((t) => ({ topic: t.topic, messages: [...t.messages] })),
+          acks: -1,
+        });
       }
       const interval = this.options.offsetCommitIntervalMs ?? 0;
       withOffsets =

@@ -1,8 +1,10 @@
 import type { Logger } from '@tally/service';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { kafkajsOf } from './client.js';
+import type { KafkaClient, KafkaRecord } from './types.js';
 
 export interface RangeReaderOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   /** A group of its own (one member): kafkajs cannot assign partitions without a group. */
   readonly groupId: string;
@@ -15,7 +17,7 @@ export interface RangeReaderOptions {
 
 /** What a range read hands over, batch by batch, in offset order. */
 export type RangeBatchHandler = (
-  messages: readonly KafkaMessage[],
+  messages: readonly KafkaRecord[],
   /** The offset after this batch (transaction markers included): where a later read resumes. */
   nextOffset: bigint,
 ) => void | Promise<void>;
@@ -43,7 +45,7 @@ export class RangeReader {
   private stoppedBy: unknown;
 
   constructor(private readonly options: RangeReaderOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,

@@ -1,5 +1,5 @@
 import { initialState, type AccountState } from '@tally/ledger';
-import type { OutcomeRecord } from '../records.js';
+import type { OutcomeRecord } from '@tally/events';
 import type { PartitionStore, StateChange } from './partition-store.js';
 
 /**

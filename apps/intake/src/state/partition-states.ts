@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { RangeReader } from '@tally/kafka';
+import type { KafkaAdmin, RangeReader } from '@tally/kafka';
 import type { Logger } from '@tally/service';
-import type { Admin } from 'kafkajs';
 import { changeOf } from './changelog.js';
 import { PartitionStore } from './partition-store.js';
 
@@ -10,7 +9,7 @@ export interface PartitionStatesOptions {
   readonly dir: string;
   readonly changelogTopic: string;
   readonly reader: RangeReader;
-  readonly admin: Admin;
+  readonly admin: KafkaAdmin;
   readonly logger?: Logger;
   readonly cacheEntries?: number;
 }
