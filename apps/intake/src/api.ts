@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandBody, OutcomeRecord } from '@tally/events';
+import type { CommandBody } from '@tally/events';
 import {
   actorOf,
   canRead,
   HttpProblem,
   mayAccessAccount,
+  methodNotAllowed,
   principalOf,
   requireAccount,
   requireScope,
@@ -15,6 +16,7 @@ import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
 import type { IntakeMetrics } from './metrics.js';
 import { disclosedRejection, idempotencyKeyReused, rejectionProblem } from './problems.js';
+import type { Reply } from './state/ledger-state.js';
 import {
   closeBody,
   movementBody,
@@ -63,10 +65,11 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         const commandId = commandIdFor(command.accountId, idempotencyKey);
         const hash = requestHash(command);
 
-        // A known outcome is answered from memory: a retry writes nothing.
-        const known = gateway.outcomeOf(commandId);
-        const outcome =
-          known ??
+        // A recent answer is given from memory: a retry writes nothing. Otherwise the partition
+        // owner decides, or answers a retry from its idempotency records.
+        const cached = gateway.answerOf(commandId);
+        const answer =
+          cached ??
           (await gateway.submit({
             v: 1,
             commandId,
@@ -78,7 +81,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             eventId: randomUUID(),
             command,
           }));
-        if (outcome === undefined) {
+        if (answer === undefined) {
           result = 'pending';
           res
             .status(202)
@@ -87,8 +90,9 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             .json({ commandId, accountId: command.accountId, status: 'pending' });
           return;
         }
+        const outcome = answer.reply;
         if (outcome.requestHash !== hash) throw idempotencyKeyReused(commandId);
-        if (known) res.set('Idempotent-Replayed', 'true');
+        if (cached || answer.replayed) res.set('Idempotent-Replayed', 'true');
         result = outcome.outcome;
         if (outcome.outcome === 'rejected') throw rejectionProblem(outcome, disclose);
         metrics.accepted.inc({ type });
@@ -154,12 +158,12 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
       const caller = principalOf(req);
       const commandId = String(req.params['commandId']);
       // A command of an account the caller may not see is answered like an unknown one.
-      const outcome = gateway.outcomeOf(commandId);
-      if (outcome && mayAccessAccount(caller, outcome.accountId)) {
-        res.json(statusBody(outcome, canRead(caller, outcome.accountId)));
+      const reply = gateway.answerOf(commandId)?.reply;
+      if (reply && mayAccessAccount(caller, reply.accountId)) {
+        res.json(statusBody(reply, canRead(caller, reply.accountId)));
         return;
       }
-      const pendingAccount = outcome ? undefined : gateway.pendingAccountOf(commandId);
+      const pendingAccount = reply ? undefined : gateway.pendingAccountOf(commandId);
       if (pendingAccount !== undefined && mayAccessAccount(caller, pendingAccount)) {
         res.status(202).set('Retry-After', '1').json({ commandId, status: 'pending' });
         return;
@@ -168,15 +172,28 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         404,
         'COMMAND_NOT_FOUND',
         'Command not found',
-        `no outcome for command ${commandId}: unknown, or not processed yet`,
+        `command ${commandId} is not known to this instance: unknown, decided before this instance ` +
+          'started and no longer in its recent answers, or past the idempotency window; repeat the ' +
+          'request with the same Idempotency-Key to get its outcome within the window',
         { commandId },
       );
     },
   );
+
+  // Known paths asked with another method: 405 with Allow, not 404.
+  for (const path of [
+    '/accounts',
+    '/accounts/:accountId/deposits',
+    '/accounts/:accountId/withdrawals',
+    '/accounts/:accountId/close',
+  ]) {
+    app.all(path, methodNotAllowed(['POST']));
+  }
+  app.all('/commands/:commandId', methodNotAllowed(['GET', 'HEAD']));
 }
 
 /** An accepted command; its version and the balance after it only for readers of the account. */
-function acceptedBody(outcome: OutcomeRecord, disclose: boolean) {
+function acceptedBody(outcome: Reply, disclose: boolean) {
   return {
     commandId: outcome.commandId,
     accountId: outcome.accountId,
@@ -187,7 +204,7 @@ function acceptedBody(outcome: OutcomeRecord, disclose: boolean) {
   };
 }
 
-function statusBody(outcome: OutcomeRecord, disclose: boolean) {
+function statusBody(outcome: Reply, disclose: boolean) {
   return {
     ...acceptedBody(outcome, disclose),
     status: outcome.outcome,

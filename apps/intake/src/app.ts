@@ -1,6 +1,7 @@
 import {
   authenticate,
   createHttpApp,
+  methodNotAllowed,
   rateLimitPerCaller,
   type Logger,
   type RateLimitOptions,
@@ -23,6 +24,7 @@ export interface IntakeAppDeps {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly readiness?: readonly ReadinessCheck[];
+  readonly now?: () => number;
 }
 
 /** 64 kB: far above any valid command, small enough that no body costs real memory. */
@@ -40,11 +42,13 @@ export function createIntakeApp(deps: IntakeAppDeps): Express {
       router.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
+      router.all('/openapi.json', methodNotAllowed(['GET', 'HEAD']));
       router.use(authenticate(deps.verifier));
       commandRoutes(router, {
         gateway: deps.gateway,
         metrics,
         rateLimit: rateLimitPerCaller(deps.rateLimit),
+        ...(deps.now ? { now: deps.now } : {}),
       });
     },
   });

@@ -1,6 +1,6 @@
-import type { OutcomeRecord } from '@tally/events';
 import type { RejectionCode } from '@tally/ledger';
 import { HttpProblem } from '@tally/service';
+import type { Reply } from './state/ledger-state.js';
 
 /**
  * HTTP status of each ledger rejection. Stable: clients branch on it. The compiler flags a new
@@ -47,10 +47,7 @@ const ABOUT_THE_COMMAND: ReadonlySet<RejectionCode> = new Set([
 ]);
 
 /** The rejection as this caller may see it: the code always, the facts behind it if it may read. */
-export function disclosedRejection(
-  outcome: OutcomeRecord,
-  disclose: boolean,
-): OutcomeRecord['rejection'] {
+export function disclosedRejection(outcome: Reply, disclose: boolean): Reply['rejection'] {
   const { rejection } = outcome;
   if (rejection === null || disclose || ABOUT_THE_COMMAND.has(rejection.code)) return rejection;
   return {
@@ -63,7 +60,7 @@ export function disclosedRejection(
 }
 
 /** The problem a rejected outcome is answered with, the same on every retry by the same caller. */
-export function rejectionProblem(outcome: OutcomeRecord, disclose: boolean): HttpProblem {
+export function rejectionProblem(outcome: Reply, disclose: boolean): HttpProblem {
   const rejection = disclosedRejection(outcome, disclose);
   if (rejection === null) throw new Error(`outcome ${outcome.commandId} is not a rejection`);
   const details = Object.fromEntries(

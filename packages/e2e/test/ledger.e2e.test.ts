@@ -23,6 +23,7 @@ const names = {
   events: uniqueName('e2e.events'),
   commands: uniqueName('e2e.commands'),
   outcomes: uniqueName('e2e.outcomes'),
+  changelog: uniqueName('e2e.changelog'),
   intakeGroup: uniqueName('e2e.intake'),
   txPrefix: uniqueName('e2e.tx'),
   projectorGroup: uniqueName('e2e.projector'),
@@ -66,6 +67,9 @@ beforeAll(async () => {
     ...common,
     TALLY_COMMANDS_TOPIC: names.commands,
     TALLY_OUTCOMES_TOPIC: names.outcomes,
+    // The run's own changelog and state stores, kept across the intake's restarts.
+    TALLY_INTAKE_CHANGELOG_TOPIC: names.changelog,
+    INTAKE_STATE_DIR: join(scratch, 'intake-state'),
     INTAKE_PROCESSOR_GROUP: names.intakeGroup,
     INTAKE_TRANSACTIONAL_ID_PREFIX: names.txPrefix,
     // A killed instance's partitions move after 6 s; requests answer 202 after 3 s and are retried.
@@ -96,7 +100,7 @@ afterAll(async () => {
   const admin = testKafka('e2e-cleanup').admin();
   await admin.connect();
   await admin
-    .deleteTopics({ topics: [names.events, names.commands, names.outcomes] })
+    .deleteTopics({ topics: [names.events, names.commands, names.outcomes, names.changelog] })
     .catch(() => undefined);
   await admin.disconnect();
   rmSync(scratch, { recursive: true, force: true });

@@ -34,8 +34,8 @@ export async function ensureTopic(
   spec: TopicSpec,
 ): Promise<'created' | 'verified'> {
   const admin = kafkajsAdminOf(port);
-  // A topic created a moment ago (by this call, when its wait for leaders failed, or by another
-  // instance) may not be known to every broker yet: retriable, then verified like any other.
+  // Its wait for leaders can meet a topic not yet known to the broker asked (a loaded machine):
+  // retriable; a retry finds it created and verifies it like any other.
   const created = await retryingRetriable(() =>
     admin.createTopics({
       waitForLeaders: true,
@@ -53,11 +53,14 @@ export async function ensureTopic(
     }),
   );
   if (created) return 'created';
+  // Created a moment ago by another instance, maybe: its metadata may not have spread yet.
+  return retryingRetriable(() => verifyTopic(port, spec));
+}
 
+async function verifyTopic(port: KafkaAdmin, spec: TopicSpec): Promise<'verified'> {
+  const admin = kafkajsAdminOf(port);
   const problems: string[] = [];
-  const metadata = await retryingRetriable(() =>
-    admin.fetchTopicMetadata({ topics: [spec.topic] }),
-  );
+  const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
   const partitions = metadata.topics[0]?.partitions.length ?? 0;
   if (partitions !== spec.partitions) {
     problems.push(`partitions is ${partitions}, expected ${spec.partitions}`);
