@@ -1,13 +1,20 @@
-import type { Express, Request } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import { ACCOUNT_EVENTS_TOPIC } from '@tally/events';
 import {
+  authenticate,
   badParam,
   createHttpApp,
   HttpProblem,
   intParam,
+  principalOf,
+  requireAccount,
+  requireAllAccounts,
+  requireScope,
+  SCOPES,
   stringParam,
   type Logger,
   type ReadinessCheck,
+  type TokenVerifier,
 } from '@tally/service';
 import { jsonSafe } from './core/money.js';
 import { statementCsv } from './core/statement-csv.js';
@@ -33,6 +40,7 @@ import {
   reconciliationReport,
   statementReport,
   statementVerification,
+  type ProjectorClient,
 } from './reporting.js';
 import type { AuditStore, StoredEntry } from './store/types.js';
 import { verifyLog } from './verify.js';
@@ -41,7 +49,10 @@ export interface AuditAppOptions {
   readonly store: AuditStore;
   readonly logger: Logger;
   readonly metrics: AuditMetrics;
-  readonly projectorUrl: string;
+  /** The projector, asked by the reconciliation with the audit service's own token. */
+  readonly projector: ProjectorClient;
+  /** Verifies callers' bearer tokens: audit:read for reports, audit:admin for digests and the witness. */
+  readonly verifier: TokenVerifier;
   /** The audited events topic (conservation cuts name its partitions); the default topic if unset. */
   readonly eventsTopic?: string;
   /** Signed digests, proofs, the witness check and conservation (evidence-routes.ts). */
@@ -87,21 +98,32 @@ export function createAuditApp(options: AuditAppOptions): Express {
   return createHttpApp({
     logger,
     metrics: metrics.registry,
-    readiness: options.readiness ?? [],
+    readiness: [options.verifier.readiness, ...(options.readiness ?? [])],
     routes: (app) => {
       app.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
+      app.use(authenticate(options.verifier));
+      const reader = requireScope(SCOPES.auditRead);
+      const admin = requireScope(SCOPES.auditAdmin);
+      /** Reports over every account: never for a token limited to accounts. */
+      const allAccounts = (req: Request) => requireAllAccounts(principalOf(req));
+      const overAllAccounts: RequestHandler = (req, _res, next) => {
+        allAccounts(req);
+        next();
+      };
 
-      app.get('/audit/accounts/:id/entries', async (req, res) => {
+      app.get('/audit/accounts/:id/entries', reader, async (req, res) => {
         const accountId = String(req.params['id']);
+        requireAccount(principalOf(req), accountId);
         const limit = intParam(req, 'limit', { min: 1, max: 1_000, fallback: 100 });
         const after = intParam(req, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
         const page = await store.accountEntries(accountId, after, limit);
         res.json({ accountId, items: page.items.map(entryJson), next: page.next });
       });
 
-      app.get('/audit/verify', async (_req, res) => {
+      app.get('/audit/verify', reader, async (req, res) => {
+        allAccounts(req);
         const report = await verifyLog(store);
         if (!report.ok) {
           metrics.verifyFailures.inc();
@@ -110,7 +132,8 @@ export function createAuditApp(options: AuditAppOptions): Express {
         res.json(report);
       });
 
-      app.get('/audit/anomalies', async (req, res) => {
+      app.get('/audit/anomalies', reader, async (req, res) => {
+        allAccounts(req);
         const limit = intParam(req, 'limit', { min: 1, max: 1_000, fallback: 100 });
         res.json({ items: (await store.anomalies(limit)).map(entryJson) });
       });
@@ -122,13 +145,15 @@ export function createAuditApp(options: AuditAppOptions): Express {
         eventsTopic: options.eventsTopic ?? ACCOUNT_EVENTS_TOPIC,
         ...options.evidence,
       };
-      evidenceRoutes(app, evidence);
-      // audit:admin: signing a digest, re-reading whole topics.
-      evidenceAdminRoutes(app, evidence);
+      // Every evidence route spans all accounts: never for a token limited to accounts.
+      evidenceRoutes(app, evidence, [reader, overAllAccounts]);
+      // audit:admin: signed digests (signing, reading, checking) and the witness check.
+      evidenceAdminRoutes(app, evidence, [admin, overAllAccounts]);
 
-      app.get('/reports/statement', async (req, res) => {
+      app.get('/reports/statement', reader, async (req, res) => {
         const account = stringParam(req, 'account');
         if (!account) throw badParam('account', 'is required');
+        requireAccount(principalOf(req), account);
         const timeZone = timeZoneParam(req);
         const period = timeValue(
           parsePeriod(
@@ -173,15 +198,17 @@ export function createAuditApp(options: AuditAppOptions): Express {
         }
       });
 
-      app.get('/reports/daily', async (req, res) => {
+      app.get('/reports/daily', reader, async (req, res) => {
+        allAccounts(req);
         const date = requiredParam(req, 'date', 'YYYY-MM-DD');
         const day = timeValue(parseDay('date', date, timeZoneParam(req)));
         res.json(jsonSafe(await dailyReport(store, day)));
       });
 
-      app.get('/reports/reconciliation', async (_req, res) => {
+      app.get('/reports/reconciliation', reader, async (req, res) => {
+        allAccounts(req);
         try {
-          res.json(await reconciliationReport(store, options.projectorUrl));
+          res.json(await reconciliationReport(store, options.projector));
         } catch (error) {
           if (error instanceof ProjectorUnavailableError) {
             throw new HttpProblem(502, error.code, 'Projector unavailable', error.message);

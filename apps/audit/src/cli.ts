@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createKafka } from '@tally/kafka';
-import { createLogger } from '@tally/service';
-import { loadAuditConfig, type AuditConfig } from './config.js';
+import { createLogger, loadConfig, serviceTokenSourceFromConfig } from '@tally/service';
+import { loadAuditConfig, projectorClientEnv, type AuditConfig } from './config.js';
 import { parseCutOffsets } from './core/conservation.js';
 import { parseInclusionProof, verifyInclusionProof, type LineClaim } from './core/inclusion.js';
 import { jsonSafe } from './core/money.js';
@@ -54,7 +54,10 @@ With the audit store (DATABASE_URL or AUDIT_SQLITE_PATH, as for the service)
   proof --chain <id> --seq <n>    the inclusion proof of one entry: { digest, proof }
   statement --account <id> --from <date> --to <date> [--tz <zone>] [--format json|csv|html|pdf]
   daily --date <YYYY-MM-DD> [--tz <zone>]
-  reconcile                       both ways against the projector (PROJECTOR_URL); exit 1 on a problem
+  reconcile                       both ways against the projector (PROJECTOR_URL) with the service's
+                                  token settings (AUTH_ISSUER, AUTH_CLIENT_AUDIENCE,
+                                  AUTH_CLIENT_SIGNING_KEY_FILE or AUTH_TOKEN_URL with
+                                  AUTH_CLIENT_SECRET); exit 1 on a problem
   conservation [--digest <n> | --offsets <partition:offset,...>]
                                   money conserved per currency at a cut; exit 1 naming the first break
   check-against-log               the log against the Kafka topics (KAFKA_BROKERS, SCHEMA_REGISTRY_URL);
@@ -279,7 +282,8 @@ const withStore: Record<
   },
 
   async reconcile(_values, store, config) {
-    const report = await reconciliationReport(store, config.PROJECTOR_URL);
+    const tokens = await serviceTokenSourceFromConfig(loadConfig(projectorClientEnv, process.env));
+    const report = await reconciliationReport(store, { url: config.PROJECTOR_URL, tokens });
     out(report);
     return report.ok ? 0 : 1;
   },

@@ -1,4 +1,4 @@
-import type { Express, Request } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import { badParam, HttpProblem, stringParam, type Logger } from '@tally/service';
 import { parseCutOffsets } from './core/conservation.js';
 import { parseDigest } from './core/signed-digest.js';
@@ -18,8 +18,9 @@ import { verifyLog } from './verify.js';
 /**
  * The evidence an auditor asks for over HTTP: signed digests and the public key that verifies
  * them, inclusion proofs of single entries, the witness check against Kafka, and conservation of
- * money at a cut. The routes that sign or re-read whole topics are apart (`evidenceAdminRoutes`):
- * they are for the `audit:admin` scope.
+ * money at a cut. Signed digests and the witness check are apart (`evidenceAdminRoutes`): they are
+ * for the `audit:admin` scope. Each route runs behind the `guard` handlers the app gives it (the
+ * scope and the account limit).
  */
 
 export interface EvidenceRouteOptions {
@@ -51,16 +52,20 @@ function pathInt(req: Request, name: string, min: number): number {
   return Number(raw);
 }
 
-/** Routes for the `audit:admin` scope: they sign digests or re-read whole topics. */
-export function evidenceAdminRoutes(app: Express, options: EvidenceRouteOptions): void {
-  const { signer, witness } = options;
+/** Routes for the `audit:admin` scope: signed digests (sign, read, check) and the witness check. */
+export function evidenceAdminRoutes(
+  app: Express,
+  options: EvidenceRouteOptions,
+  guard: readonly RequestHandler[],
+): void {
+  const { store, signer, witness } = options;
 
-  app.post('/audit/digests', async (_req, res) => {
+  app.post('/audit/digests', ...guard, async (_req, res) => {
     if (signer === undefined) throw digestsDisabled();
     res.status(201).json(await signer.sign());
   });
 
-  app.post('/audit/check-against-log', async (_req, res) => {
+  app.post('/audit/check-against-log', ...guard, async (_req, res) => {
     if (witness === undefined) {
       throw new HttpProblem(404, 'WITNESS_DISABLED', 'Witness check disabled', 'not configured');
     }
@@ -73,28 +78,14 @@ export function evidenceAdminRoutes(app: Express, options: EvidenceRouteOptions)
       throw error;
     }
   });
-}
 
-/** Read-only evidence routes. */
-export function evidenceRoutes(app: Express, options: EvidenceRouteOptions): void {
-  const { store, signer, witness } = options;
-
-  app.get('/audit/public-key', (_req, res) => {
-    if (signer === undefined) throw digestsDisabled();
-    res.json({
-      algorithm: 'Ed25519',
-      keyId: signer.keyId,
-      publicKeyPem: signer.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    });
-  });
-
-  app.get('/audit/digests/latest', async (_req, res) => {
+  app.get('/audit/digests/latest', ...guard, async (_req, res) => {
     const digest = await store.latestSignedDigest();
     if (!digest) throw new HttpProblem(404, 'NO_DIGEST', 'No digest', 'no digest was signed yet');
     res.json(digest);
   });
 
-  app.get('/audit/digests/:sequence', async (req, res) => {
+  app.get('/audit/digests/:sequence', ...guard, async (req, res) => {
     const sequence = pathInt(req, 'sequence', 1);
     const digest = await store.signedDigest(sequence);
     if (!digest) {
@@ -103,7 +94,7 @@ export function evidenceRoutes(app: Express, options: EvidenceRouteOptions): voi
     res.json(digest);
   });
 
-  app.post('/audit/digests/check', async (req, res) => {
+  app.post('/audit/digests/check', ...guard, async (req, res) => {
     if (signer === undefined) throw digestsDisabled();
     // Untrusted JSON: parsed field by field (core/signed-digest.ts), every problem named.
     const parsed = parseDigest(req.body);
@@ -123,7 +114,38 @@ export function evidenceRoutes(app: Express, options: EvidenceRouteOptions): voi
     res.json(report);
   });
 
-  app.get('/audit/entries/:chain/:seq/proof', async (req, res) => {
+  app.get('/audit/witness/latest', ...guard, (_req, res) => {
+    const report = witness?.latest();
+    if (report === undefined) {
+      throw new HttpProblem(
+        404,
+        'NO_WITNESS_RUN',
+        'No witness check yet',
+        'no witness check has finished since the service started (POST /audit/check-against-log)',
+      );
+    }
+    res.json(report);
+  });
+}
+
+/** The `audit:read` evidence routes: the public key, inclusion proofs, conservation. */
+export function evidenceRoutes(
+  app: Express,
+  options: EvidenceRouteOptions,
+  guard: readonly RequestHandler[],
+): void {
+  const { store, signer } = options;
+
+  app.get('/audit/public-key', ...guard, (_req, res) => {
+    if (signer === undefined) throw digestsDisabled();
+    res.json({
+      algorithm: 'Ed25519',
+      keyId: signer.keyId,
+      publicKeyPem: signer.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    });
+  });
+
+  app.get('/audit/entries/:chain/:seq/proof', ...guard, async (req, res) => {
     const chain = String(req.params['chain']);
     if (chain.length === 0 || chain.length > 300) {
       throw badParam('chain', 'must be a chain id such as bank.account-events.v1/3');
@@ -150,20 +172,7 @@ export function evidenceRoutes(app: Express, options: EvidenceRouteOptions): voi
     res.json(proven);
   });
 
-  app.get('/audit/witness/latest', (_req, res) => {
-    const report = witness?.latest();
-    if (report === undefined) {
-      throw new HttpProblem(
-        404,
-        'NO_WITNESS_RUN',
-        'No witness check yet',
-        'no witness check has finished since the service started (POST /audit/check-against-log)',
-      );
-    }
-    res.json(report);
-  });
-
-  app.get('/reports/conservation', async (req, res) => {
+  app.get('/reports/conservation', ...guard, async (req, res) => {
     res.json(await conservationReport(store, await conservationCut(req, options)));
   });
 }

@@ -1,7 +1,13 @@
 import { createKafka } from '@tally/kafka';
-import { createLogger, serve, type RunningService } from '@tally/service';
+import {
+  createLogger,
+  serve,
+  serviceTokenSourceFromConfig,
+  tokenVerifierFromConfig,
+  type RunningService,
+} from '@tally/service';
 import { createAuditApp } from './app.js';
-import { loadAuditConfig } from './config.js';
+import { loadAuditServiceConfig } from './config.js';
 import { digestSignerFrom } from './digest-key.js';
 import { digestMetrics, EvidenceSchedule, WitnessRunner } from './evidence.js';
 import { createAuditMetrics } from './metrics.js';
@@ -10,8 +16,10 @@ import { openAuditStore } from './store/open.js';
 import { witnessOptionsFrom } from './witness.js';
 
 /** Runs the audit service: consumers, audit store and HTTP API, until SIGTERM/SIGINT or a failure. */
-const config = loadAuditConfig(process.env);
+const config = loadAuditServiceConfig(process.env);
 const logger = createLogger('audit', config.LOG_LEVEL);
+const verifier = await tokenVerifierFromConfig(config);
+const projector = { url: config.PROJECTOR_URL, tokens: await serviceTokenSourceFromConfig(config) };
 const store = await openAuditStore(config);
 const metrics = createAuditMetrics();
 const kafka = createKafka(config, { logger });
@@ -46,7 +54,8 @@ const app = createAuditApp({
   store,
   logger,
   metrics,
-  projectorUrl: config.PROJECTOR_URL,
+  projector,
+  verifier,
   eventsTopic: config.TALLY_EVENTS_TOPIC,
   evidence: { signer, witness },
   readiness: service.readiness(),

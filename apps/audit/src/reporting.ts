@@ -1,5 +1,6 @@
 import { decodeOutcome } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
+import type { AccessTokenSource } from '@tally/service';
 import { ConservationCheck, type ConservationReport, type CutEvent } from './core/conservation.js';
 import type { SignedDigest } from './core/signed-digest.js';
 import {
@@ -172,6 +173,12 @@ export interface ReconciliationReport extends ReconciliationSummary {
   readonly durationMs: number;
 }
 
+/** Where the projector answers, and the source of the audit service's own token for it. */
+export interface ProjectorClient {
+  readonly url: string;
+  readonly tokens: AccessTokenSource;
+}
+
 export class ProjectorUnavailableError extends Error {
   readonly code = 'PROJECTOR_UNAVAILABLE';
   constructor(message: string) {
@@ -183,17 +190,39 @@ export class ProjectorUnavailableError extends Error {
 /** How long one question to the projector may take (its ?minVersion wait is 2 s by default). */
 const PROJECTOR_TIMEOUT_MS = 15_000;
 
-async function projectorGet(base: string, path: string, query: Record<string, string> = {}) {
+async function projectorGet(
+  projector: ProjectorClient,
+  path: string,
+  query: Record<string, string> = {},
+) {
+  const base = projector.url;
   const url = new URL(path, base);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  let token: string;
+  try {
+    // Cached by the source until shortly before it expires: one issue per report at most.
+    token = await projector.tokens.token();
+  } catch (error) {
+    throw new ProjectorUnavailableError(
+      `no token to call the projector at ${base}: ${(error as Error).message}`,
+    );
+  }
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(PROJECTOR_TIMEOUT_MS),
     });
   } catch (error) {
     throw new ProjectorUnavailableError(`projector at ${base} did not answer: ${String(error)}`);
+  }
+  if (response.status === 401 || response.status === 403) {
+    // Misconfiguration, not a mismatch: another issuer or audience, or a token without ledger:read.
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    throw new ProjectorUnavailableError(
+      `projector at ${base} refused the audit service's token: ${response.status} ` +
+        `${String(body['code'] ?? '')}: ${String(body['detail'] ?? '')}`,
+    );
   }
   // 404: unknown; 504: still unknown after the projector's bounded wait for ?minVersion.
   if (response.status === 404 || response.status === 504) return undefined;
@@ -216,10 +245,10 @@ function head(body: Record<string, unknown>): ProjectorHead {
 }
 
 /** Every projector account, page by page (`GET /accounts`, sorted by account id, bytewise). */
-async function* projectorAccounts(base: string): AsyncGenerator<ProjectorHead> {
+async function* projectorAccounts(projector: ProjectorClient): AsyncGenerator<ProjectorHead> {
   let after: string | null = null;
   do {
-    const page = await projectorGet(base, '/accounts', {
+    const page = await projectorGet(projector, '/accounts', {
       limit: '1000',
       ...(after === null ? {} : { after }),
     });
@@ -230,11 +259,11 @@ async function* projectorAccounts(base: string): AsyncGenerator<ProjectorHead> {
 
 /** The projector's history row at one version (`GET /accounts/:id/history`). */
 async function projectorAt(
-  base: string,
+  projector: ProjectorClient,
   accountId: string,
   version: number,
 ): Promise<ProjectorStateAt | undefined> {
-  const page = await projectorGet(base, `/accounts/${encodeURIComponent(accountId)}/history`, {
+  const page = await projectorGet(projector, `/accounts/${encodeURIComponent(accountId)}/history`, {
     afterVersion: String(version - 1),
     limit: '1',
   });
@@ -255,16 +284,16 @@ async function projectorAt(
  */
 export async function reconciliationReport(
   store: AuditStore,
-  projectorUrl: string,
+  projector: ProjectorClient,
 ): Promise<ReconciliationReport> {
   const started = performance.now();
   const audited = auditedAccounts(store);
   const tally = new ReconciliationTally();
-  const results = reconcileAccounts(audited, projectorAccounts(projectorUrl), {
-    projectorAt: (accountId, version) => projectorAt(projectorUrl, accountId, version),
+  const results = reconcileAccounts(audited, projectorAccounts(projector), {
+    projectorAt: (accountId, version) => projectorAt(projector, accountId, version),
     // A projector that has not reached the account yet gets its bounded wait (?minVersion=1).
     projectorAgain: async (accountId) => {
-      const body = await projectorGet(projectorUrl, `/accounts/${encodeURIComponent(accountId)}`, {
+      const body = await projectorGet(projector, `/accounts/${encodeURIComponent(accountId)}`, {
         minVersion: '1',
       });
       return body === undefined ? undefined : head(body);
@@ -276,7 +305,7 @@ export async function reconciliationReport(
   });
   for await (const result of results) tally.add(result);
   return {
-    projectorUrl,
+    projectorUrl: projector.url,
     ...tally.summary(),
     durationMs: Math.round(performance.now() - started),
   };

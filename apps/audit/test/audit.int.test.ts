@@ -10,7 +10,7 @@ import { deposited, opened, runAudit, scratchDir, topics, withdrawn } from './su
 
 const T = Date.parse('2026-03-02T09:00:00Z');
 
-/** An outcome record in the intake's v1 format (apps/intake/src/records.ts, OutcomeRecord). */
+/** An outcome record in the intake's v1 format (OutcomeRecord of @tally/events). */
 const outcome = (
   accountId: string,
   outcome: 'accepted' | 'rejected',
@@ -161,7 +161,9 @@ describe('audit service against the broker and the registry', () => {
     expect(head && html.text).toContain(head?.hash);
     expect([...html.text.matchAll(/data-entry="([^"]+)"/g)]).toHaveLength(3);
 
-    const pdf = await fetch(`${audit.base}${q}&format=pdf&tz=Europe/Berlin`);
+    const pdf = await fetch(`${audit.base}${q}&format=pdf&tz=Europe/Berlin`, {
+      headers: { authorization: `Bearer ${audit.auditor}` },
+    });
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(
@@ -197,6 +199,70 @@ describe('audit service against the broker and the registry', () => {
     }
   });
 
+  it('an account-limited token reads its own account only; reports over all accounts never', async () => {
+    const customer = await audit.issuer.token({
+      subject: 'customer-seed',
+      scopes: ['audit:read', 'audit:admin'],
+      accounts: ['seed'],
+    });
+    const statement = (account: string) =>
+      `/reports/statement?account=${account}&from=2026-03-02&to=2026-03-03`;
+    expect(JSON.parse((await audit.get(statement('seed'), customer)).text)).toMatchObject({
+      closingBalance: '120',
+    });
+    expect((await audit.get('/audit/accounts/seed/entries', customer)).status).toBe(200);
+    // 'other' exists, 'nobody' does not: the same refusal, before any lookup.
+    for (const account of ['other', 'nobody']) {
+      for (const path of [statement(account), `/audit/accounts/${account}/entries`]) {
+        const refused = await audit.get(path, customer);
+        expect(refused.status, path).toBe(403);
+        expect(JSON.parse(refused.text), path).toMatchObject({
+          code: 'ACCOUNT_FORBIDDEN',
+          accountId: account,
+        });
+        expect(refused.text).not.toContain('balance');
+      }
+    }
+    for (const path of [
+      '/reports/daily?date=2026-03-02',
+      '/reports/reconciliation',
+      '/audit/verify',
+      '/audit/anomalies',
+      '/audit/digests/latest',
+      '/audit/digests/1',
+      '/audit/witness/latest',
+      '/audit/public-key',
+      `/audit/entries/${encodeURIComponent(`${t.topic}/0`)}/1/proof`,
+      '/reports/conservation',
+    ]) {
+      const refused = await audit.get(path, customer);
+      expect(refused.status, path).toBe(403);
+      expect(JSON.parse(refused.text), path).toMatchObject({ code: 'ACCOUNT_LIMITED_TOKEN' });
+    }
+    for (const path of ['/audit/digests', '/audit/digests/check', '/audit/check-against-log']) {
+      const refused = await audit.post(path, '{}', customer);
+      expect(refused.status, path).toBe(403);
+      expect(JSON.parse(refused.text), path).toMatchObject({ code: 'ACCOUNT_LIMITED_TOKEN' });
+    }
+    // audit:admin does not imply audit:read, nor the reverse: digests and the witness are admin's,
+    // reports, proofs and the public key the reader's.
+    const admin = await audit.issuer.token({ scopes: ['audit:admin'] });
+    for (const path of [statement('seed'), '/audit/public-key', '/reports/conservation']) {
+      expect((await audit.get(path, admin)).status, path).toBe(403);
+    }
+    const reader = await audit.issuer.token({ scopes: ['audit:read'] });
+    for (const path of ['/audit/digests/latest', '/audit/digests/1', '/audit/witness/latest']) {
+      expect((await audit.get(path, reader)).status, path).toBe(403);
+    }
+    for (const path of ['/audit/digests', '/audit/digests/check', '/audit/check-against-log']) {
+      const refused = await audit.post(path, '{}', reader);
+      expect([refused.status, JSON.parse(refused.text).code], path).toEqual([
+        403,
+        'INSUFFICIENT_SCOPE',
+      ]);
+    }
+  });
+
   it('daily summary: counts and sums by event type, refused commands by code', async () => {
     const daily = JSON.parse((await audit.get('/reports/daily?date=2026-03-02')).text);
     expect(daily).toMatchObject({
@@ -217,12 +283,10 @@ describe('audit service against the broker and the registry', () => {
     const post = (body: string) =>
       fetch(`${audit.base}/audit/digests/check`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${audit.auditor}` },
         body,
       });
-    const signed = (await (
-      await fetch(`${audit.base}/audit/digests`, { method: 'POST' })
-    ).json()) as Record<string, unknown>;
+    const signed = JSON.parse((await audit.post('/audit/digests')).text) as Record<string, unknown>;
     for (const body of [
       'null',
       '42',

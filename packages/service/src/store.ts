@@ -56,16 +56,3 @@ export async function inTransaction<Client extends TransactionClient, T>(
     client.release();
   }
 }
-
-/**
- * Keeps a PostgreSQL pool (pg's `Pool`) alive when the server ends one of its idle connections (a
- * restart, an administrator, a dropped database): the pool discards that connection, and the next
- * query opens another one or fails for its caller. Without a listener, pg emits the error on the
- * pool with nobody to catch it, which ends the process.
- */
-export function survivingIdleDisconnects<
-  Pool extends { on(event: 'error', listener: (error: Error) => void): unknown },
->(pool: Pool): Pool {
-  pool.on('error', () => undefined);
-  return pool;
-}

@@ -1,4 +1,4 @@
-import { inTransaction, survivingIdleDisconnects } from '@tally/service';
+import { inTransaction } from '@tally/service';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
@@ -75,9 +75,10 @@ export class PostgresAuditStore implements AuditStore {
     connectionString: string,
     options: { poolSize?: number; migrate?: MigrateMode } = {},
   ): Promise<PostgresAuditStore> {
-    const pool = survivingIdleDisconnects(
-      new pg.Pool({ connectionString, max: options.poolSize ?? 8 }),
-    );
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 8 });
+    // An idle client whose connection the server ended (a restart, an administrator, a dropped
+    // database): the pool discards it and the next query connects anew; unheard, pg would throw.
+    pool.on('error', () => undefined);
     try {
       await migrate(pool, options.migrate ?? 'auto');
     } catch (error) {
