@@ -1,5 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { AccountEventSerde } from '@tally/events';
 import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
@@ -225,4 +227,32 @@ export async function runAudit(options: {
       exportFolder?.remove();
     },
   };
+}
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+export interface StartedChild {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly log: string[];
+}
+
+/** The real service (src/main.ts) in a child process, as it runs in production. */
+export function startChild(env: Record<string, string>): StartedChild {
+  const log: string[] = [];
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@tally/source', '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd: appDir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, exited, log };
 }
