@@ -1,42 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { depositContent } from './entry-content.js';
-import { scratchDir } from './support.js';
+import { runCli, scratchDir } from './support.js';
 
 /**
  * The audit CLI as an operator and an auditor run it: a separate process, only its environment.
  * The offline commands get no database and no broker: only the files named.
  */
-
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-const run = promisify(execFile);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--conditions=@tally/source', '--import', 'tsx', 'src/cli.ts', ...args],
-      // Nothing of the test's environment but PATH: an auditor's machine has no stack settings.
-      { cwd: appDir, env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('the audit CLI', () => {
   const scratch = scratchDir();
@@ -76,35 +49,35 @@ describe('the audit CLI', () => {
   afterAll(() => scratch.remove());
 
   it('makes a key pair once: the private key readable by its owner only', async () => {
-    const made = await cli(['keygen', '--out', keys]);
+    const made = await runCli(['keygen', '--out', keys]);
     expect(made.code).toBe(0);
     expect(made.stderr).toMatch(/made the digest signing key [0-9a-f]{16}/);
     expect(statSync(join(keys, 'digest-signing-key.pem')).mode & 0o777).toBe(0o600);
-    const again = await cli(['keygen', '--out', keys]);
+    const again = await runCli(['keygen', '--out', keys]);
     expect(again.stderr).toMatch(/kept the digest signing key/);
   });
 
   it('signs and exports a digest, which verifies offline with the public key alone', async () => {
-    const signed = await cli(['digest'], storeEnv);
+    const signed = await runCli(['digest'], storeEnv);
     expect(signed.code, signed.stderr).toBe(0);
     const file = join(exported, 'digest-0000000001.json');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ sequence: 1, entries: 8 });
-    expect((await cli(['verify-digest', '--public-key', publicKey, '--digest', file])).code).toBe(
-      0,
-    );
+    expect(
+      (await runCli(['verify-digest', '--public-key', publicKey, '--digest', file])).code,
+    ).toBe(0);
 
     const forged = join(scratch.dir, 'forged.json');
     writeFileSync(
       forged,
       JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), entries: 9 }),
     );
-    const refused = await cli(['verify-digest', '--public-key', publicKey, '--digest', forged]);
+    const refused = await runCli(['verify-digest', '--public-key', publicKey, '--digest', forged]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/FAILED: signature/);
   });
 
   it('proves one entry offline, and refuses the proof of an altered entry', async () => {
-    const proven = await cli(
+    const proven = await runCli(
       ['proof', '--chain', 'bank.account-events.v1/1', '--seq', '3'],
       storeEnv,
     );
@@ -113,14 +86,14 @@ describe('the audit CLI', () => {
     writeFileSync(proofFile, proven.stdout);
     const digestFile = join(exported, 'digest-0000000001.json');
     const args = ['verify-proof', '--public-key', publicKey, '--digest', digestFile];
-    const ok = await cli([...args, '--proof', proofFile]);
+    const ok = await runCli([...args, '--proof', proofFile]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toContain('OK: bank.account-events.v1/1#3 is in digest 1');
 
     const body = JSON.parse(proven.stdout) as { proof: { entry: { amount: number } } };
     body.proof.entry.amount += 1;
     writeFileSync(proofFile, JSON.stringify(body));
-    const altered = await cli([...args, '--proof', proofFile]);
+    const altered = await runCli([...args, '--proof', proofFile]);
     expect(altered.code).toBe(1);
     expect(altered.stderr).toMatch(/FAILED: entry: its content hashes to/);
   });
@@ -128,13 +101,13 @@ describe('the audit CLI', () => {
   it('verifies the log against a digest, and names the entry changed behind the triggers', async () => {
     const digestFile = join(exported, 'digest-0000000001.json');
     const args = ['verify', '--digest', digestFile, '--public-key', publicKey];
-    expect((await cli(args, storeEnv)).code).toBe(0);
+    expect((await runCli(args, storeEnv)).code).toBe(0);
     const db = new Database(dbPath);
     db.exec(
       "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET amount = 1 WHERE chain = 'bank.account-events.v1/0' AND seq = 2",
     );
     db.close();
-    const failed = await cli(args, storeEnv);
+    const failed = await runCli(args, storeEnv);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
       /FAILED: chain bank.account-events.v1\/0 entry 2 .*HASH_MISMATCH/,
@@ -142,12 +115,12 @@ describe('the audit CLI', () => {
   });
 
   it('answers bad usage with exit code 2 and what to change', async () => {
-    const unknown = await cli(['frobnicate']);
+    const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
-    const date = await cli(['daily', '--date', '2026-02-30'], storeEnv);
+    const date = await runCli(['daily', '--date', '2026-02-30'], storeEnv);
     expect(date.code).toBe(2);
     expect(date.stderr).toContain('--date "2026-02-30" is not a real date');
-    expect((await cli(['verify-digest', '--digest', 'x.json'])).code).toBe(2);
+    expect((await runCli(['verify-digest', '--digest', 'x.json'])).code).toBe(2);
   });
 });

@@ -9,6 +9,7 @@ import { ensureKeyPair } from '../src/digest-key.js';
 import {
   freePort,
   registryUrl,
+  runCli,
   scratchDir,
   startChild,
   topics,
@@ -88,6 +89,17 @@ describe('the evidence schedule of the running service', () => {
       60_000,
       100,
     ).catch(withLog);
+    // The CLI's witness check, in its own process with the service's store and topics, agrees.
+    const cliEnv = {
+      KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
+      SCHEMA_REGISTRY_URL: registryUrl,
+      TALLY_EVENTS_TOPIC: t.topic,
+      AUDIT_INGEST_OUTCOMES: 'false',
+      AUDIT_SQLITE_PATH: path,
+    };
+    const intact = await runCli(['check-against-log'], cliEnv);
+    expect(intact.code, intact.stderr).toBe(0);
+    expect(JSON.parse(intact.stdout)).toMatchObject({ ok: true, matched: events.length });
     const before = await metrics();
     expect(sample(before, 'tally_audit_witness_differences')).toBe(0);
     expect(sample(before, 'tally_audit_witness_runs_total', { result: 'error' }) ?? 0).toBe(0);
@@ -129,6 +141,9 @@ describe('the evidence schedule of the running service', () => {
     ).json()) as { ok: boolean; firstDifference: { kind: string; seq: number } | null };
     expect(latest.ok).toBe(false);
     expect(latest.firstDifference).toMatchObject({ kind: 'altered', seq: target.seq });
+    const forged = await runCli(['check-against-log'], cliEnv);
+    expect(forged.code, forged.stderr).toBe(1);
+    expect(forged.stderr).toMatch(new RegExp(`FAILED: .*altered \\(entry ${target.seq}\\b`));
 
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { AccountEventSerde } from '@tally/events';
 import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
@@ -255,4 +256,28 @@ export function startChild(env: Record<string, string>): StartedChild {
     child.once('exit', (code) => resolve(code)),
   );
   return { child, exited, log };
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * The audit CLI (src/cli.ts) in its own process, with nothing of the test's environment but PATH
+ * and `env`: an auditor's machine has no stack settings.
+ */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@tally/source', '--import', 'tsx', 'src/cli.ts', ...args],
+      { cwd: appDir, env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as CliResult;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }
