@@ -6,6 +6,10 @@ import {
   createHttpApp,
   HttpProblem,
   intParam,
+  parseDay,
+  parsedParam,
+  parsePeriod,
+  parseTimeZone,
   principalOf,
   requireAccount,
   requireAllAccounts,
@@ -20,13 +24,6 @@ import { jsonSafe } from './core/money.js';
 import { statementCsv } from './core/statement-csv.js';
 import { statementHtml } from './core/statement-html.js';
 import { statementPdf } from './core/statement-pdf.js';
-import {
-  parseDay,
-  parsePeriod,
-  parseTimeZone,
-  type ParameterProblem,
-  type Parsed,
-} from './core/time.js';
 import {
   evidenceAdminRoutes,
   evidenceRoutes,
@@ -61,19 +58,6 @@ export interface AuditAppOptions {
   readonly clock?: () => number;
 }
 
-/** A strict-time result (core/time.ts) as the value, or a 400 naming the parameter. */
-function timeValue<T>(parsed: Parsed<T>): T {
-  if (parsed.ok) return parsed.value;
-  const p: ParameterProblem = parsed.problem;
-  throw new HttpProblem(
-    400,
-    'INVALID_PARAMETER',
-    'Invalid parameter',
-    `${p.name}: ${JSON.stringify(p.value)} ${p.reason}; allowed: ${p.allowed}`,
-    { 'invalid-params': [{ name: p.name, reason: p.reason, value: p.value, allowed: p.allowed }] },
-  );
-}
-
 function requiredParam(req: Request, name: string, form: string): string {
   const raw = stringParam(req, name);
   if (raw === undefined) throw badParam(name, `is required (${form})`);
@@ -81,7 +65,7 @@ function requiredParam(req: Request, name: string, form: string): string {
 }
 
 const timeZoneParam = (req: Request) =>
-  timeValue(parseTimeZone('tz', stringParam(req, 'tz') ?? 'UTC'));
+  parsedParam(parseTimeZone('tz', stringParam(req, 'tz') ?? 'UTC'));
 
 /** An entry as the API shows it: the decoded payload as JSON, everything hashed kept as stored. */
 export function entryJson(entry: StoredEntry) {
@@ -155,7 +139,7 @@ export function createAuditApp(options: AuditAppOptions): Express {
         if (!account) throw badParam('account', 'is required');
         requireAccount(principalOf(req), account);
         const timeZone = timeZoneParam(req);
-        const period = timeValue(
+        const period = parsedParam(
           parsePeriod(
             { name: 'from', value: requiredParam(req, 'from', 'a date or date-time') },
             { name: 'to', value: requiredParam(req, 'to', 'a date or date-time') },
@@ -201,7 +185,7 @@ export function createAuditApp(options: AuditAppOptions): Express {
       app.get('/reports/daily', reader, async (req, res) => {
         allAccounts(req);
         const date = requiredParam(req, 'date', 'YYYY-MM-DD');
-        const day = timeValue(parseDay('date', date, timeZoneParam(req)));
+        const day = parsedParam(parseDay('date', date, timeZoneParam(req)));
         res.json(jsonSafe(await dailyReport(store, day)));
       });
 

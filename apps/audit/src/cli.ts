@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createKafka } from '@tally/kafka';
-import { createLogger, loadConfig, serviceTokenSourceFromConfig } from '@tally/service';
+import {
+  createLogger,
+  loadConfig,
+  parseDay,
+  parsePeriod,
+  parseTimeZone,
+  serviceTokenSourceFromConfig,
+  type Parsed,
+} from '@tally/service';
 import { loadAuditConfig, projectorClientEnv, type AuditConfig } from './config.js';
 import { parseCutOffsets } from './core/conservation.js';
 import { parseInclusionProof, verifyInclusionProof, type LineClaim } from './core/inclusion.js';
@@ -15,7 +23,6 @@ import {
 import { statementCsv } from './core/statement-csv.js';
 import { statementHtml } from './core/statement-html.js';
 import { statementPdf } from './core/statement-pdf.js';
-import { parseDay, parsePeriod, parseTimeZone, type Parsed } from './core/time.js';
 import { ensureKeyPair, digestSignerFrom, readPublicKey } from './digest-key.js';
 import { inclusionProof } from './digests.js';
 import {

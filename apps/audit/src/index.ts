@@ -12,7 +12,6 @@ export * from './core/statement-csv.js';
 export * from './core/statement-html.js';
 export * from './core/statement-pdf.js';
 export * from './core/statement-view.js';
-export * from './core/time.js';
 export * from './core/witness.js';
 export {
   AuditIngestor,

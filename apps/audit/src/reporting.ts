@@ -22,7 +22,7 @@ import {
   type Statement,
 } from './core/reports.js';
 import type { StatementVerification } from './core/statement-view.js';
-import type { Day, Period } from './core/time.js';
+import type { Day, Period } from '@tally/service/time';
 import { eventsByAccount, eventsByTransfer } from './store/streams.js';
 import type { AuditStore, StoredEntry } from './store/types.js';
 

@@ -13,7 +13,7 @@ import {
 } from '@tally/ledger';
 import { addTo, currencyTotals, type CurrencyTotals } from './money.js';
 import { versionOrder } from './reports.js';
-import type { Parsed } from './time.js';
+import type { Parsed } from '@tally/service/time';
 
 /**
  * Conservation of money per currency at a cut of the audit log (ADR 0007, section 7):

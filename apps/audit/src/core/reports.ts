@@ -1,7 +1,7 @@
 import type { OutcomeRecord } from '@tally/events';
 import { balanceChange, type AccountEvent } from '@tally/ledger';
 import { addTo, currencyTotals, type CurrencyTotals, type Minor } from './money.js';
-import type { Period } from './time.js';
+import type { Period } from '@tally/service/time';
 
 /**
  * Reports as pure folds over audited events. Each account's events are folded in version order

@@ -3,7 +3,7 @@ import { CURRENCIES, isCurrencyCode } from '@tally/ledger';
 import { canonicalJson } from '@tally/events';
 import { formatMoney } from './money.js';
 import type { Statement } from './reports.js';
-import { zoneOffsetMs } from './time.js';
+import { zoneOffsetMs } from '@tally/service/time';
 
 /**
  * What a person reads on a statement, formatted once: the HTML and PDF renderers only lay it

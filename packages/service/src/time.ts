@@ -1,6 +1,8 @@
 /**
- * Strict time for report parameters. One parser, so every endpoint and CLI refuses the same
- * inputs the same way:
+ * Strict time for query parameters (the audit's report periods, the projector's `asOf`). One
+ * parser, so every endpoint and CLI refuses the same inputs the same way. Pure: it is also
+ * imported alone, as `@tally/service/time`, by code that must not load the HTTP kit.
+ *
  *
  * - a date is `YYYY-MM-DD` and must exist (`2026-02-30` is refused, never rolled into March);
  *   as a bound it means the start of that day in the report's time zone (UTC unless given);
