@@ -1,0 +1,55 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp } from './http.js';
+import { createLogger } from './logger.js';
+import { createMetricsRegistry } from './metrics.js';
+
+let ready: true | string = 'warming up';
+const app = createHttpApp({
+  logger: createLogger('metrics-test', 'silent'),
+  metrics: createMetricsRegistry('metrics-test'),
+  readiness: [{ name: 'warm', check: () => ready }],
+  routes: (router) => {
+    router.get('/accounts/:accountId', (req, res) => {
+      res.json({ id: req.params.accountId });
+    });
+  },
+});
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = app.listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+async function metrics(): Promise<string> {
+  return (await fetch(`${base}/metrics`)).text();
+}
+
+describe('HTTP metrics of the kit', () => {
+  it('times requests by route pattern and status, not by raw path, and skips probes', async () => {
+    for (const id of ['a-1', 'a-2']) await (await fetch(`${base}/accounts/${id}`)).json();
+    await (await fetch(`${base}/no/such/route`)).json();
+    await (await fetch(`${base}/healthz`)).json();
+    const text = await metrics();
+    expect(text).toMatch(
+      /tally_http_request_duration_seconds_count\{service="metrics-test",method="GET",route="\/accounts\/:accountId",code="200"\} 2/,
+    );
+    expect(text).toMatch(
+      /tally_http_request_duration_seconds_count\{service="metrics-test",method="GET",route="unmatched",code="404"\} 1/,
+    );
+    expect(text).not.toContain('a-1');
+    expect(text).not.toMatch(/route="\/(healthz|readyz|metrics)"/);
+  });
+
+  it('exports readiness as tally_ready, evaluated at each scrape', async () => {
+    ready = 'warming up';
+    expect(await metrics()).toMatch(/^tally_ready\{service="metrics-test"\} 0$/m);
+    ready = true;
+    expect(await metrics()).toMatch(/^tally_ready\{service="metrics-test"\} 1$/m);
+  });
+});

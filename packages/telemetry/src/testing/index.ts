@@ -1,0 +1,2 @@
+export { inMemoryTracing, type InMemoryTracing } from './in-memory.js';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
