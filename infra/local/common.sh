@@ -43,6 +43,23 @@ proc_alive() {
 
 pid_alive() { [[ -f "$1" ]] && proc_alive "$(cat "$1")"; }
 
+# wait_started "what" pidfile logfile timeout_seconds command...: polls until the command succeeds;
+# fails at once, with the log's tail, when the process of the pid file exits first.
+wait_started() {
+  local what="$1" pidfile="$2" logfile="$3" timeout="$4"; shift 4
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ! pid_alive "$pidfile"; then
+      tail -n 20 "$logfile" >&2 || true; rm -f "$pidfile"; die "$what exited, see $logfile"
+    fi
+    ((SECONDS < deadline)) || die "$what not ready after ${timeout}s, see $logfile"
+    sleep 0.2
+  done
+}
+
+# The java that runs Kafka and Zipkin: $JAVA_HOME's, else the one on PATH.
+if [[ -n "${JAVA_HOME:-}" ]]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
+
 # stop_pid pidfile name: SIGTERM, wait, then SIGKILL.
 stop_pid() {
   local pidfile="$1" name="$2"

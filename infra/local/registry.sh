@@ -66,14 +66,7 @@ cmd_up() {
     setsid "$SR_BIN" </dev/null >>"$SR_LOG" 2>&1 &
     echo $! >"$SR_PID"
   )
-  local deadline=$((SECONDS + 60))
-  until answering; do
-    if ! pid_alive "$SR_PID"; then
-      tail -n 20 "$SR_LOG" >&2 || true; rm -f "$SR_PID"; die "schema registry exited, see $SR_LOG"
-    fi
-    ((SECONDS < deadline)) || die "schema registry not answering on $SR_URL after 60s, see $SR_LOG"
-    sleep 0.2
-  done
+  wait_started "schema registry on $SR_URL" "$SR_PID" "$SR_LOG" 60 answering
   apply_global_compat
   log "schema registry up: $SR_URL (pid $(cat "$SR_PID"))"
 }

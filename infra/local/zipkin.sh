@@ -26,8 +26,6 @@ PIDFILE="$Z_DIR/zipkin.pid"
 LOGFILE="$Z_DIR/zipkin.log"
 URL="http://127.0.0.1:$ZIPKIN_PORT"
 
-if [[ -n "${JAVA_HOME:-}" ]]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
-
 cmd_install() {
   if [[ -f "$JAR" ]]; then return 0; fi
   command -v mvn >/dev/null 2>&1 || die "mvn not found (needed once to fetch the Zipkin jar)"
@@ -64,14 +62,7 @@ cmd_up() {
       "--armeria.ports[0].protocols[0]=http" </dev/null >>"$LOGFILE" 2>&1 &
     echo $! >"$PIDFILE"
   )
-  local deadline=$((SECONDS + 90))
-  until healthy; do
-    if ! pid_alive "$PIDFILE"; then
-      tail -n 20 "$LOGFILE" >&2 || true; rm -f "$PIDFILE"; die "zipkin exited, see $LOGFILE"
-    fi
-    ((SECONDS < deadline)) || die "zipkin not healthy on $URL after 90s, see $LOGFILE"
-    sleep 0.5
-  done
+  wait_started "zipkin on $URL" "$PIDFILE" "$LOGFILE" 90 healthy
   log "zipkin up: $URL/zipkin/ (pid $(cat "$PIDFILE"))"
 }
 

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from './http.js';
@@ -16,25 +16,20 @@ const app = createHttpApp({
     });
   },
 });
-let server: Server;
-let base: string;
-
-beforeAll(async () => {
-  server = app.listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+const server = createServer(app);
+const base = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 async function metrics(): Promise<string> {
-  return (await fetch(`${base}/metrics`)).text();
+  return (await fetch(`${base()}/metrics`)).text();
 }
 
 describe('HTTP metrics of the kit', () => {
   it('times requests by route pattern and status, not by raw path, and skips probes', async () => {
-    for (const id of ['a-1', 'a-2']) await (await fetch(`${base}/accounts/${id}`)).json();
-    await (await fetch(`${base}/no/such/route`)).json();
-    await (await fetch(`${base}/healthz`)).json();
+    for (const id of ['a-1', 'a-2']) await (await fetch(`${base()}/accounts/${id}`)).json();
+    await (await fetch(`${base()}/no/such/route`)).json();
+    await (await fetch(`${base()}/healthz`)).json();
     const text = await metrics();
     expect(text).toMatch(
       /tally_http_request_duration_seconds_count\{service="metrics-test",method="GET",route="\/accounts\/:accountId",code="200"\} 2/,

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+
+export type LogLine = Readonly<Record<string, unknown>>;
+
+export interface TracedProcess {
+  /** Every JSON line the process wrote to stdout so far. */
+  readonly lines: readonly LogLine[];
+  /** Resolves with the first line that matches, waiting for it (rejects if the process exits). */
+  waitForLine(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, and the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Runs a TypeScript entry as a service runs it with tracing: plain node with the tsx loader, the
+ * workspace's source condition and `--import @tally/telemetry/register` first. The environment is
+ * the test's without any OTEL_* variable, plus `env`; stdout is parsed as JSON lines.
+ */
+export function startTracedProcess(
+  entry: string,
+  options: { readonly cwd: string; readonly env: Readonly<Record<string, string>> },
+): TracedProcess {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')),
+  );
+  const args = ['--import', 'tsx', '--conditions=@tally/source'];
+  args.push('--import', '@tally/telemetry/register', entry);
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { ...inherited, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  let partial = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    for (const part of parts) if (part.trim() !== '') lines.push(JSON.parse(part) as LogLine);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+  return {
+    lines,
+    async waitForLine(matches, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = lines.find(matches);
+        if (found !== undefined) return found;
+        if (child.exitCode !== null)
+          throw new Error(`${entry} exited (${child.exitCode}): ${stderr}`);
+        if (Date.now() > deadline) throw new Error(`no matching line from ${entry}: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
