@@ -114,6 +114,7 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
     await ensureTopic(admin, { topic, partitions: 1, replicationFactor: 1 });
     await ensureTopic(admin, { topic: out, partitions: 1, replicationFactor: 1 });
     const handled: string[] = [];
+    const transacted: string[] = [];
     const make = () => {
       const p = new PartitionProcessor({
         kafka,
@@ -124,12 +125,13 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
         offsetCommitIntervalMs: 60_000,
         prepare: async () => undefined,
         handle: async (partition, messages) => {
-          handled.push(...messages.map((m) => String(m.value)));
+          const values = messages.map((m) => String(m.value));
+          handled.push(...values);
           return {
             messages: [
               { topic: out, messages: messages.map((m) => ({ value: m.value, partition })) },
             ],
-            committed: () => undefined,
+            committed: () => void transacted.push(...values),
             aborted: () => undefined,
           };
         },
@@ -141,7 +143,8 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
     await first.start();
     for (const value of ['x', 'y', 'z']) {
       await producer.send({ topic, acks: -1, messages: [{ value }] });
-      await waitUntil(`${value} handled`, () => handled.includes(value));
+      // Committed, not only handled: stopping commits the offsets of a batch still in flight.
+      await waitUntil(`${value} committed`, () => transacted.includes(value));
     }
     await first.stop();
     // Only the first transaction carried offsets: the group resumes after x.
