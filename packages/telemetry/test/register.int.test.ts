@@ -11,23 +11,25 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const callerSpanId = '00f067aa0ba902b7';
 
+const started: TracedProcess[] = [];
+
 /** Starts the fixture the way a service starts: the register module first, then the app. */
 async function startApp(env: Record<string, string>): Promise<{ app: TracedProcess; url: string }> {
   const app = startTracedProcess('test/fixtures/traced-app.ts', { cwd: packageDir, env });
-  try {
-    const { port } = await app.waitForLine((line) => line.msg === 'listening');
-    return { app, url: `http://127.0.0.1:${port as number}` };
-  } catch (error) {
-    await app.stop();
-    throw error;
-  }
+  started.push(app);
+  const { port } = await app.waitForLine((line) => line.msg === 'listening');
+  return { app, url: `http://127.0.0.1:${port as number}` };
 }
 
 let receiver: OtlpReceiver;
 beforeEach(async () => {
   receiver = await startOtlpReceiver();
 });
-afterEach(() => receiver.close());
+// A failed assertion must not leave the fixture running.
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((app) => app.stop()));
+  await receiver.close();
+});
 
 describe('@tally/telemetry/register', () => {
   it('traces HTTP, the express route and pg in one trace, logs its ids, flushes on shutdown', async () => {

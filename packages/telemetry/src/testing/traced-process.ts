@@ -7,8 +7,8 @@ export interface TracedProcess {
   readonly lines: readonly LogLine[];
   /** Resolves with the first line that matches, waiting for it (rejects if the process exits). */
   waitForLine(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  /** SIGTERM, and the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM, and the exit code; SIGKILL when it has not exited after `killAfterMs`. */
+  stop(killAfterMs?: number): Promise<number | null>;
 }
 
 /**
@@ -54,9 +54,15 @@ export function startTracedProcess(
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
-    stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+    async stop(killAfterMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
