@@ -2,7 +2,7 @@
 # Lints and unit-tests the operations kit: the Prometheus alert rules (promtool check rules, and
 # promtool test rules against alerts.test.yml), the example scrape configuration, and every query
 # of the Grafana dashboard (each one parsed by promtool as a recording rule). Also checks that
-# every tally_* metric the kit uses is in the catalogue of docs/adr/0009.
+# every tally_* metric the kit uses is in the catalogue of docs/adr/0011.
 #
 # promtool is built once from its Go module at a pinned version into $INSTALL_DIR/promtool, without
 # the service-discovery plugins (build tag remove_all_sd: static and file discovery stay), which

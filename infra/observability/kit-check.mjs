@@ -1,6 +1,6 @@
 // Turns every query of the Grafana dashboard into a recording rule (Grafana's variables replaced
 // by plain values), so that promtool can parse it, and checks that every tally_* metric named by
-// the alert rules or the dashboard is in the catalogue of docs/adr/0009.
+// the alert rules or the dashboard is in the catalogue of docs/adr/0011.
 // Usage: node kit-check.mjs [rules file to write]  (CI runs it without promtool, and so without
 // the file; check.sh parses the file's queries with promtool)
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const here = new URL('.', import.meta.url);
 const dashboard = JSON.parse(readFileSync(new URL('grafana/tally-services.json', here), 'utf8'));
 const alerts = readFileSync(new URL('prometheus/alerts.yml', here), 'utf8');
-const catalogue = readFileSync(new URL('../../docs/adr/0009-metric-names.md', here), 'utf8');
+const catalogue = readFileSync(new URL('../../docs/adr/0011-metric-names.md', here), 'utf8');
 
 const problems = [];
 const ids = new Set();
@@ -43,7 +43,7 @@ const used = new Set(
 );
 for (const name of used) {
   if (!catalogue.includes(`\`${name}\``))
-    problems.push(`${name} is not in docs/adr/0009's catalogue`);
+    problems.push(`${name} is not in docs/adr/0011's catalogue`);
 }
 
 if (problems.length > 0) {

@@ -13,9 +13,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountEventSerde } from '@tally/events';
-import { createKafka, PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
-import { benchTopicName, preloadBenchTopic, registryUrl, scratchDatabase } from '@tally/testing';
-import { AuditIngestor, SchemaInfoCache } from '../src/ingest.js';
+import { kafkaFromEnv, ReadModelService, type ReadModelEvent } from '@tally/kafka';
+import { balancesReadModel, SqliteStore } from '@tally/projector';
+import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
+import { registryUrl, scratchDatabase } from '@tally/testing';
+import { AuditIngestor } from '../src/ingest.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import type { AuditStore } from '../src/store/types.js';
@@ -25,17 +27,14 @@ const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
 const FETCH_BYTES = Number(process.env['BENCH_FETCH_BYTES'] ?? 8 << 20);
 const topic = benchTopicName(EVENTS, ACCOUNTS);
-const kafka = createKafka({
-  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
-  clientId: 'bench-audit',
-});
+const kafka = kafkaFromEnv(process.env, { clientId: 'bench-audit' });
 const admin = kafka.admin();
 const log = (line: string) => process.stderr.write(line);
 
 /** Runs a partition consumer over the whole topic; resolves with events/s once EVENTS are applied. */
 async function consumeAll(
   name: string,
-  make: (onEvent: (e: PartitionConsumerEvent) => void) => {
+  make: (onEvent: (e: ReadModelEvent) => void) => {
     start(): Promise<void>;
     stop(): Promise<void>;
   },
@@ -76,21 +75,15 @@ async function consumeAll(
 
 async function auditRate(name: string, store: AuditStore): Promise<number> {
   const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const ingestor = new AuditIngestor({
-    store,
-    kind: 'events',
-    serde,
-    schemas: new SchemaInfoCache(registryUrl),
-  });
+  const ingestor = AuditIngestor.events(store, serde);
   return consumeAll(
     name,
     (onEvent) =>
-      new PartitionConsumer({
+      new ReadModelService({
         kafka,
-        topic,
-        groupId: `bench-audit-${Date.now()}`,
-        store: ingestor,
+        sources: [{ topic, groupId: `bench-audit-${Date.now()}`, store: ingestor }],
         maxBytesPerPartition: FETCH_BYTES,
+        pollMs: 60_000,
         onEvent,
       }),
   );
@@ -117,15 +110,13 @@ async function verifyTime(store: AuditStore): Promise<number> {
 
 async function projectorRate(): Promise<number | undefined> {
   if (process.env['BENCH_SKIP_PROJECTOR'] === '1') return undefined;
-  // The projector's own classes (apps/projector), as its bench:replay drives them.
-  const { Projector } = await import('../../projector/src/projector.js');
-  const { SqliteStore } = await import('../../projector/src/store/sqlite.js');
+  // The projector's own read model (@tally/projector), as its bench:replay drives it.
   const dir = mkdtempSync(join(tmpdir(), 'bench-audit-projector-'));
   const store = SqliteStore.open(join(dir, 'model.sqlite'));
   const serde = await AccountEventSerde.connect({ registryUrl, topic });
   try {
     return await consumeAll('projector replay (sqlite)', (onEvent) => {
-      const projector = new Projector({
+      const projector = balancesReadModel({
         kafka,
         topic,
         serde,

@@ -1,5 +1,13 @@
 import type { Express, Request } from 'express';
-import { createHttpApp, HttpProblem, type Logger, type ReadinessCheck } from '@tally/service';
+import {
+  badParam,
+  createHttpApp,
+  HttpProblem,
+  intParam,
+  stringParam,
+  type Logger,
+  type ReadinessCheck,
+} from '@tally/service';
 import { signDigest, type Digest } from './core/digest.js';
 import { parseInstant, statementCsv, statementHtml } from './core/reports.js';
 import type { AuditMetrics } from './metrics.js';
@@ -21,27 +29,6 @@ export interface AuditAppOptions {
   readonly digestKey?: string | undefined;
   readonly readiness?: readonly ReadinessCheck[];
   readonly clock?: () => number;
-}
-
-const badParam = (name: string, reason: string) =>
-  new HttpProblem(400, 'INVALID_PARAMETER', 'Invalid parameter', `${name}: ${reason}`, {
-    'invalid-params': [{ name, reason }],
-  });
-
-function stringParam(req: Request, name: string): string | undefined {
-  const raw = req.query[name];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string') throw badParam(name, 'must be given once');
-  return raw;
-}
-
-function intParam(req: Request, name: string, min: number, max: number, fallback: number): number {
-  const raw = stringParam(req, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw badParam(name, `must be an integer, got ${JSON.stringify(raw)}`);
-  const value = Number(raw);
-  if (value < min || value > max) throw badParam(name, `must be between ${min} and ${max}`);
-  return value;
 }
 
 function instantParam(req: Request, name: string): number {
@@ -80,8 +67,8 @@ export function createAuditApp(options: AuditAppOptions): Express {
 
       app.get('/audit/accounts/:id/entries', async (req, res) => {
         const accountId = String(req.params['id']);
-        const limit = intParam(req, 'limit', 1, 1_000, 100);
-        const after = intParam(req, 'after', 0, Number.MAX_SAFE_INTEGER, 0);
+        const limit = intParam(req, 'limit', { min: 1, max: 1_000, fallback: 100 });
+        const after = intParam(req, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
         const page = await store.accountEntries(accountId, after, limit);
         res.json({ accountId, items: page.items.map(entryJson), next: page.next });
       });
@@ -96,7 +83,7 @@ export function createAuditApp(options: AuditAppOptions): Express {
       });
 
       app.get('/audit/anomalies', async (req, res) => {
-        const limit = intParam(req, 'limit', 1, 1_000, 100);
+        const limit = intParam(req, 'limit', { min: 1, max: 1_000, fallback: 100 });
         res.json({ items: (await store.anomalies(limit)).map(entryJson) });
       });
 

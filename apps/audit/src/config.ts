@@ -1,5 +1,6 @@
-import { env, loadConfig } from '@tally/service';
+import { registryEnv, topicEnv } from '@tally/events';
 import { kafkaEnv } from '@tally/kafka';
+import { databaseEnv, env, loadConfig, serviceEnv } from '@tally/service';
 import { z } from 'zod';
 
 const bool = () =>
@@ -9,18 +10,14 @@ const bool = () =>
 
 export const auditEnv = {
   ...kafkaEnv,
-  SCHEMA_REGISTRY_URL: env.url().default('http://127.0.0.1:8081'),
-  TALLY_EVENTS_TOPIC: z.string().min(1).default('bank.account-events.v1'),
+  ...registryEnv,
+  TALLY_EVENTS_TOPIC: topicEnv.TALLY_EVENTS_TOPIC,
   /** The intake's command outcomes (JSON, v1); audited too when AUDIT_INGEST_OUTCOMES is true. */
-  TALLY_OUTCOMES_TOPIC: z.string().min(1).default('bank.command-outcomes.v1'),
+  TALLY_OUTCOMES_TOPIC: topicEnv.TALLY_OUTCOMES_TOPIC,
   AUDIT_INGEST_OUTCOMES: bool().default(true),
-  PORT: env.port().default(3003),
-  LOG_LEVEL: env.logLevel().default('info'),
+  ...serviceEnv(3003),
   /** PostgreSQL audit store when set (postgres://user:pass@host:port/db); else SQLite. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
+  ...databaseEnv,
   /** The SQLite file of the audit log (ignored when DATABASE_URL is set). */
   AUDIT_SQLITE_PATH: z.string().min(1).default('.local/audit/audit.sqlite'),
   /** Consumer group (outcomes use `<group>-outcomes`); it only spreads partitions, offsets live in the store. */

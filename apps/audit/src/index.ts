@@ -1,10 +1,17 @@
 export * from './config.js';
 export { createAuditApp, type AuditAppOptions } from './app.js';
-export { canonicalJson, CanonicalEncodingError } from './core/canonical.js';
 export * from './core/chain.js';
 export * from './core/digest.js';
 export * from './core/reports.js';
-export { AuditIngestor, SchemaInfoCache, eventContent, outcomeContent } from './ingest.js';
+export {
+  AuditIngestor,
+  anomalyFacts,
+  entryContent,
+  eventFacts,
+  eventRecordFacts,
+  outcomeFacts,
+  outcomeRecordFacts,
+} from './ingest.js';
 export { createAuditMetrics, type AuditMetrics } from './metrics.js';
 export * from './reporting.js';
 export { AuditService, type AuditServiceOptions } from './service.js';

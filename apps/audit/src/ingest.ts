@@ -1,338 +1,236 @@
-import { EventDecodeError, type AccountEventSerde } from '@tally/events';
-import type { ApplyResult, PartitionBatch, PartitionStore } from '@tally/kafka';
-import type { AccountEvent } from '@tally/ledger';
-import type { KafkaMessage } from 'kafkajs';
-import { canonicalJson, CanonicalEncodingError } from './core/canonical.js';
+import {
+  canonicalJson,
+  decodeOutcome,
+  schemaIdOf,
+  type AccountEventSerde,
+  type DecodedEvent,
+  type OutcomeRecord,
+} from '@tally/events';
+import {
+  isPoison,
+  type ApplyResult,
+  type KafkaRecord,
+  type PartitionBatch,
+  type PartitionStore,
+} from '@tally/kafka';
+import { balanceChange } from '@tally/ledger';
 import type { EntryContent } from './core/chain.js';
 import type { AuditMetrics } from './metrics.js';
 import type { AuditStore } from './store/types.js';
 
-/** Subject and version of a writer schema id, as the registry knows them. */
-export interface SchemaInfo {
-  readonly subject: string | null;
-  readonly version: number | null;
-}
+/** What an entry says about its record beyond the record's Kafka coordinates. */
+type Facts = Omit<
+  EntryContent,
+  'topic' | 'partition' | 'offset' | 'kafkaTimestamp' | 'key' | 'raw' | 'recordedAt'
+>;
+
+const keyOf = (record: KafkaRecord): string | null =>
+  record.key === null ? null : record.key.toString('utf8');
 
 /**
- * Looks up, once per schema id, the subject and version the id is registered under for the topic
- * (`GET /schemas/ids/{id}/versions`; a schema id is shared by every subject holding the same
- * text, so the subject of this topic is picked).
+ * The one place an entry is put together: the record's coordinates and bytes, and the facts.
+ * Every field named, no spread: this runs once per record.
  */
-export class SchemaInfoCache {
-  private readonly cache = new Map<number, Promise<SchemaInfo>>();
-  private readonly resolved = new Map<number, SchemaInfo>();
-  constructor(private readonly registryUrl: string) {}
-
-  lookup(topic: string, schemaId: number, recordType: string): Promise<SchemaInfo> {
-    const key = schemaId;
-    let info = this.cache.get(key);
-    if (info === undefined) {
-      info = this.fetch(topic, schemaId, recordType);
-      this.cache.set(key, info);
-      info.then(
-        (found) => this.resolved.set(key, found),
-        () => this.cache.delete(key),
-      );
-    }
-    return info;
-  }
-
-  /** The info of a schema id whose lookup already completed, without waiting; else undefined. */
-  cached(schemaId: number): SchemaInfo | undefined {
-    return this.resolved.get(schemaId);
-  }
-
-  private async fetch(topic: string, schemaId: number, recordType: string): Promise<SchemaInfo> {
-    const wanted = `${topic}-tally.account.${recordType}`;
-    const response = await fetch(new URL(`/schemas/ids/${schemaId}/versions`, this.registryUrl));
-    if (!response.ok) {
-      // Infrastructure trouble is retried by the caller; an unknown id was already caught by decode.
-      throw new Error(`registry: GET /schemas/ids/${schemaId}/versions -> HTTP ${response.status}`);
-    }
-    const versions = (await response.json()) as { subject: string; version: number }[];
-    const match =
-      versions.find((v) => v.subject === wanted) ??
-      versions.find((v) => v.subject.startsWith(`${topic}-`));
-    return match
-      ? { subject: match.subject, version: match.version }
-      : { subject: wanted, version: null };
-  }
-}
-
-function signedAmount(event: AccountEvent): number | null {
-  if (event.type === 'MoneyDeposited') return event.amount;
-  if (event.type === 'MoneyWithdrawn') return -event.amount;
-  return null;
-}
-
-const keyOf = (message: KafkaMessage): string | null =>
-  message.key === null ? null : message.key.toString('utf8');
-
-/**
- * Every entry field in one object literal of one fixed shape (no spreads: this runs once per
- * record). The fields of `rest` that are not given are null.
- */
-function content(
-  kind: EntryContent['kind'],
+export function entryContent(
   topic: string,
   partition: number,
-  message: KafkaMessage,
+  record: KafkaRecord,
   recordedAt: number,
-  rest: {
-    readonly key?: string | null;
-    readonly payload?: string | null;
-    readonly schemaSubject?: string | null;
-    readonly schemaVersion?: number | null;
-    readonly schemaId?: number | null;
-    readonly accountId?: string | null;
-    readonly eventType?: string | null;
-    readonly accountVersion?: number | null;
-    readonly amount?: number | null;
-    readonly currency?: string | null;
-    readonly occurredAt?: number | null;
-    readonly anomalyReason?: string | null;
-    readonly anomalyDetail?: string | null;
-  },
+  facts: Facts,
 ): EntryContent {
   return {
-    kind,
+    kind: facts.kind,
     topic,
     partition,
-    offset: message.offset,
-    kafkaTimestamp: message.timestamp,
-    key: rest.key === undefined ? keyOf(message) : rest.key,
-    raw: message.value === null ? null : message.value.toString('base64'),
-    payload: rest.payload ?? null,
-    schemaSubject: rest.schemaSubject ?? null,
-    schemaVersion: rest.schemaVersion ?? null,
-    schemaId: rest.schemaId ?? null,
-    accountId: rest.accountId ?? null,
-    eventType: rest.eventType ?? null,
-    accountVersion: rest.accountVersion ?? null,
-    amount: rest.amount ?? null,
-    currency: rest.currency ?? null,
-    occurredAt: rest.occurredAt ?? null,
-    anomalyReason: rest.anomalyReason ?? null,
-    anomalyDetail: rest.anomalyDetail ?? null,
+    offset: record.offset,
+    kafkaTimestamp: record.timestamp,
+    key: keyOf(record),
+    raw: record.value === null ? null : record.value.toString('base64'),
+    payload: facts.payload,
+    schemaSubject: facts.schemaSubject,
+    schemaVersion: facts.schemaVersion,
+    schemaId: facts.schemaId,
+    accountId: facts.accountId,
+    eventType: facts.eventType,
+    accountVersion: facts.accountVersion,
+    amount: facts.amount,
+    currency: facts.currency,
+    occurredAt: facts.occurredAt,
+    anomalyReason: facts.anomalyReason,
+    anomalyDetail: facts.anomalyDetail,
     recordedAt,
   };
 }
 
-function anomaly(
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  recordedAt: number,
-  reason: string,
-  detail: string,
-  schemaId: number | null = null,
-): EntryContent {
-  const key = keyOf(message);
-  return content('anomaly', topic, partition, message, recordedAt, {
-    key,
-    schemaId,
-    accountId: key,
+/** A record that could not be decoded: kept with its raw bytes, the reason and the detail. */
+export function anomalyFacts(record: KafkaRecord, reason: string, detail: string): Facts {
+  return {
+    kind: 'anomaly',
+    payload: null,
+    schemaSubject: null,
+    schemaVersion: null,
+    schemaId: schemaIdOf(record.value),
+    accountId: keyOf(record),
+    eventType: null,
+    accountVersion: null,
+    amount: null,
+    currency: null,
+    occurredAt: null,
     anomalyReason: reason,
     anomalyDetail: detail.slice(0, 2_000),
-  });
+  };
 }
 
-function eventEntry(
-  event: AccountEvent,
-  info: SchemaInfo,
-  schemaId: number,
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  recordedAt: number,
-): EntryContent {
+/** An account event with the schema it was written with. */
+export function eventFacts({ event, writer }: DecodedEvent): Facts {
+  const change = balanceChange(event);
   return {
     kind: 'event',
-    topic,
-    partition,
-    offset: message.offset,
-    kafkaTimestamp: message.timestamp,
-    key: keyOf(message),
-    raw: (message.value as Buffer).toString('base64'),
     payload: canonicalJson(event),
-    schemaSubject: info.subject,
-    schemaVersion: info.version,
-    schemaId,
+    schemaSubject: writer.subject,
+    schemaVersion: writer.version,
+    schemaId: writer.id,
     accountId: event.accountId,
     eventType: event.type,
     accountVersion: event.version,
-    amount: signedAmount(event),
+    // Null for an event that moves no money (every movement is at least one minor unit).
+    amount: change === 0 ? null : change,
     currency: 'currency' in event ? event.currency : null,
     occurredAt: event.occurredAt,
     anomalyReason: null,
     anomalyDetail: null,
-    recordedAt,
+  };
+}
+
+/** A command outcome; its payload is the record re-encoded canonically. */
+export function outcomeFacts(outcome: OutcomeRecord, payload: string): Facts {
+  return {
+    kind: 'outcome',
+    payload,
+    schemaSubject: null,
+    schemaVersion: null,
+    schemaId: null,
+    accountId: outcome.accountId,
+    eventType:
+      outcome.outcome === 'rejected'
+        ? `Rejected:${outcome.rejection?.code ?? 'UNKNOWN'}`
+        : `Accepted:${outcome.commandType}`,
+    accountVersion: outcome.version,
+    amount: null,
+    currency: outcome.currency,
+    occurredAt: outcome.decidedAt,
+    anomalyReason: null,
+    anomalyDetail: null,
   };
 }
 
 /**
- * `eventContent` without waiting, when the record's schema id is already known to the serde and to
- * the schema info cache (every record but the first of each id); undefined otherwise.
+ * A poison record as an anomaly. Anything else (the registry unreachable, say) is rethrown: the
+ * batch is retried and no false anomaly is recorded.
  */
-export function eventContentCached(
-  serde: AccountEventSerde,
-  schemas: SchemaInfoCache,
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  recordedAt: number,
-): EntryContent | undefined {
-  const value = message.value;
-  if (value === null || value.length < 5) return undefined; // the slow path names the anomaly
-  const schemaId = value.readUInt32BE(1);
-  const info = schemas.cached(schemaId);
-  if (info === undefined) return undefined;
-  let event: AccountEvent | undefined;
-  try {
-    event = serde.decodeCached(value);
-  } catch (error) {
-    if (error instanceof EventDecodeError) return undefined; // the slow path records the anomaly
-    throw error;
-  }
-  return event && eventEntry(event, info, schemaId, topic, partition, message, recordedAt);
-}
-
-/** An account event record as an entry; an undecodable record becomes an anomaly entry. */
-export async function eventContent(
-  serde: AccountEventSerde,
-  schemas: SchemaInfoCache,
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  recordedAt: number,
-): Promise<EntryContent> {
-  let event: AccountEvent;
-  try {
-    event = await serde.decode(message.value);
-  } catch (error) {
-    if (error instanceof EventDecodeError) {
-      return anomaly(
-        topic,
-        partition,
-        message,
-        recordedAt,
-        error.reason,
-        error.message,
-        error.schemaId ?? null,
-      );
-    }
-    throw error; // the registry is unreachable: retry the batch, do not record a false anomaly
-  }
-  const schemaId = (message.value as Buffer).readUInt32BE(1);
-  const info = await schemas.lookup(topic, schemaId, event.type);
-  return eventEntry(event, info, schemaId, topic, partition, message, recordedAt);
-}
+const poisonAsAnomaly =
+  (record: KafkaRecord) =>
+  (error: unknown): Facts => {
+    if (!isPoison(error)) throw error;
+    return anomalyFacts(record, error.reason, error.message);
+  };
 
 /**
- * A command outcome record (JSON, `v: 1`, written by apps/intake) as an entry. The payload is the
- * record re-encoded canonically; the raw bytes keep it exactly as received.
+ * The facts of an account-event record. Synchronous for a schema id seen before (every record
+ * but the first of each id), so a batch costs no promise per record.
  */
-export function outcomeContent(
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
-  recordedAt: number,
-): EntryContent {
-  let record: Record<string, unknown>;
+export function eventRecordFacts(
+  serde: AccountEventSerde,
+  record: KafkaRecord,
+): Facts | Promise<Facts> {
+  try {
+    const decoded = serde.decodeWithSchemaCached(record.value);
+    if (decoded !== undefined) return eventFacts(decoded);
+  } catch (error) {
+    return poisonAsAnomaly(record)(error);
+  }
+  return serde.decodeWithSchema(record.value).then(eventFacts, poisonAsAnomaly(record));
+}
+
+/** The facts of a command-outcome record. */
+export function outcomeRecordFacts(record: KafkaRecord): Facts {
+  let outcome: OutcomeRecord;
+  try {
+    outcome = decodeOutcome(record.value);
+  } catch (error) {
+    return poisonAsAnomaly(record)(error);
+  }
   let payload: string;
   try {
-    if (message.value === null) throw new Error('record has no value');
-    const parsed: unknown = JSON.parse(message.value.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new Error('not a JSON object');
-    }
-    record = parsed as Record<string, unknown>;
-    if (record['v'] !== 1) throw new Error(`unknown outcome record version ${String(record['v'])}`);
-    if (
-      typeof record['commandId'] !== 'string' ||
-      typeof record['accountId'] !== 'string' ||
-      (record['outcome'] !== 'accepted' && record['outcome'] !== 'rejected') ||
-      typeof record['decidedAt'] !== 'number'
-    ) {
-      throw new Error('missing commandId, accountId, outcome or decidedAt');
-    }
-    payload = canonicalJson(record);
+    payload = canonicalJson(outcome);
   } catch (error) {
-    const reason = error instanceof CanonicalEncodingError ? 'NOT_CANONICAL' : 'INVALID_OUTCOME';
-    return anomaly(topic, partition, message, recordedAt, reason, String(error));
+    // A field a newer writer added holds a value with no canonical form (a fraction, say).
+    return anomalyFacts(record, 'NOT_CANONICAL', String(error));
   }
-  const rejection = record['rejection'] as { code?: unknown } | null | undefined;
-  return content('outcome', topic, partition, message, recordedAt, {
-    payload,
-    accountId: record['accountId'] as string,
-    eventType:
-      record['outcome'] === 'rejected'
-        ? `Rejected:${typeof rejection?.code === 'string' ? rejection.code : 'UNKNOWN'}`
-        : `Accepted:${String(record['commandType'])}`,
-    accountVersion: typeof record['version'] === 'number' ? record['version'] : null,
-    currency: typeof record['currency'] === 'string' ? record['currency'] : null,
-    occurredAt: record['decidedAt'] as number,
-  });
+  return outcomeFacts(outcome, payload);
 }
 
-export interface IngestorOptions {
-  readonly store: AuditStore;
-  readonly kind: 'events' | 'outcomes';
-  readonly serde?: AccountEventSerde;
-  readonly schemas?: SchemaInfoCache;
-  readonly metrics?: AuditMetrics;
-  readonly clock?: () => number;
-}
+/** Turns one record into the facts of its entry. */
+export type RecordReader = (record: KafkaRecord) => Facts | Promise<Facts>;
 
 /**
- * The PartitionStore the shared consumer drives: turns a fetched batch into entries and appends
- * them with the partition's next offset in one transaction. Poison records become anomaly
+ * The PartitionStore the shared read-model service drives: turns a fetched batch into entries and
+ * appends them with the partition's next offset in one transaction. Poison records become anomaly
  * entries (kept in the chain with their raw bytes, counted, /readyz fails), never skipped.
  */
 export class AuditIngestor implements PartitionStore {
-  constructor(private readonly options: IngestorOptions) {
-    if (options.kind === 'events' && (!options.serde || !options.schemas)) {
-      throw new Error('an events ingestor needs a serde and a schema info cache');
-    }
+  constructor(
+    private readonly store: AuditStore,
+    private readonly read: RecordReader,
+    private readonly metrics?: AuditMetrics,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Account events of the events topic, decoded with the serde. */
+  static events(store: AuditStore, serde: AccountEventSerde, metrics?: AuditMetrics) {
+    return new AuditIngestor(store, (record) => eventRecordFacts(serde, record), metrics);
+  }
+
+  /** The intake's command outcomes. */
+  static outcomes(store: AuditStore, metrics?: AuditMetrics) {
+    return new AuditIngestor(store, outcomeRecordFacts, metrics);
   }
 
   loadOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
-    return this.options.store.loadOffsets(topic);
+    return this.store.loadOffsets(topic);
   }
 
   async applyBatch(batch: PartitionBatch): Promise<ApplyResult> {
-    const { store, kind, metrics } = this.options;
-    const recordedAt = (this.options.clock ?? Date.now)();
-    const contents: EntryContent[] = [];
+    const recordedAt = this.clock();
     const { topic, partition } = batch;
-    if (kind === 'events') {
-      const serde = this.options.serde as AccountEventSerde;
-      const schemas = this.options.schemas as SchemaInfoCache;
-      for (const message of batch.messages) {
-        contents.push(
-          // Synchronous for a known schema id; the first record of an id (and any record that
-          // does not decode) takes the awaited path.
-          eventContentCached(serde, schemas, topic, partition, message, recordedAt) ??
-            (await eventContent(serde, schemas, topic, partition, message, recordedAt)),
-        );
-      }
-    } else {
-      for (const message of batch.messages) {
-        contents.push(outcomeContent(topic, partition, message, recordedAt));
-      }
+    const contents: EntryContent[] = [];
+    for (const record of batch.messages) {
+      const facts = this.read(record);
+      contents.push(
+        entryContent(
+          topic,
+          partition,
+          record,
+          recordedAt,
+          facts instanceof Promise ? await facts : facts,
+        ),
+      );
     }
-    const result = await store.append({
-      topic: batch.topic,
-      partition: batch.partition,
+    const result = await this.store.append({
+      topic,
+      partition,
       fromOffset: batch.fromOffset,
       nextOffset: batch.nextOffset,
       contents,
     });
     if (result.kind === 'stale') return { kind: 'reload' };
-    if (metrics) {
-      for (const content of contents) metrics.entries.inc({ kind: content.kind });
-      const anomalies = contents.filter((c) => c.kind === 'anomaly');
-      for (const a of anomalies) metrics.anomalies.inc({ reason: a.anomalyReason ?? 'UNKNOWN' });
+    if (this.metrics) {
+      for (const content of contents) {
+        this.metrics.entries.inc({ kind: content.kind });
+        if (content.kind === 'anomaly') {
+          this.metrics.anomalies.inc({ reason: content.anomalyReason ?? 'UNKNOWN' });
+        }
+      }
     }
     return { kind: 'applied', nextOffset: batch.nextOffset, applied: contents.length };
   }

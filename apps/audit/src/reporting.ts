@@ -1,3 +1,4 @@
+import { decodeOutcome } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
 import {
   buildDailySummary,
@@ -8,7 +9,6 @@ import {
   type AuditedBalance,
   type DailySummary,
   type Mismatch,
-  type OutcomeFacts,
   type Period,
   type ProjectedBalance,
   type Statement,
@@ -37,8 +37,9 @@ export async function dailyReport(
   const period = dayPeriod(date);
   if (!period) return undefined;
   const events = parseEvents(await store.eventPayloadsBetween(period.from, period.to));
-  const outcomes = (await store.outcomePayloadsBetween(period.from, period.to)).map(
-    (p) => JSON.parse(p) as OutcomeFacts,
+  // Stored payloads are canonical JSON of outcomes that decoded; the one decoder reads them back.
+  const outcomes = (await store.outcomePayloadsBetween(period.from, period.to)).map((p) =>
+    decodeOutcome(Buffer.from(p, 'utf8')),
   );
   const { anomalies } = await store.counts();
   return buildDailySummary(date, period, events, outcomes, anomalies);
@@ -67,6 +68,9 @@ export interface ReconciliationReport {
   readonly ok: boolean;
   readonly durationMs: number;
 }
+
+/** How long one question to the projector may take. */
+const PROJECTOR_TIMEOUT_MS = 15_000;
 
 export class ProjectorUnavailableError extends Error {
   readonly code = 'PROJECTOR_UNAVAILABLE';
@@ -115,7 +119,11 @@ async function askProjector(
   url.searchParams.set('minVersion', String(audited.version));
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' } });
+    // Bounded: the projector waits up to its minVersion limit (2 s by default), never forever.
+    response = await fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(PROJECTOR_TIMEOUT_MS),
+    });
   } catch (error) {
     throw new ProjectorUnavailableError(`projector at ${base} did not answer: ${String(error)}`);
   }

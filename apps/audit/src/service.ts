@@ -1,14 +1,18 @@
 import { AccountEventSerde } from '@tally/events';
-import { PartitionConsumer, type PartitionConsumerEvent } from '@tally/kafka';
+import {
+  ReadModelService,
+  type KafkaClient,
+  type ReadModelEvent,
+  type ReadModelSource,
+} from '@tally/kafka';
 import type { Logger, ReadinessCheck } from '@tally/service';
-import type { Kafka } from 'kafkajs';
 import { signDigest } from './core/digest.js';
-import { AuditIngestor, SchemaInfoCache } from './ingest.js';
+import { AuditIngestor } from './ingest.js';
 import type { AuditMetrics } from './metrics.js';
 import type { AuditStore } from './store/types.js';
 
 export interface AuditServiceOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly store: AuditStore;
   readonly metrics: AuditMetrics;
   readonly logger: Logger;
@@ -22,83 +26,77 @@ export interface AuditServiceOptions {
   readonly readyMaxLag?: number;
   readonly digestKey?: string | undefined;
   readonly digestIntervalMs?: number;
-  readonly onEvent?: (event: PartitionConsumerEvent & { topic: string }) => void;
+  readonly onEvent?: (event: ReadModelEvent) => void;
+  /** A consumer crashed for good: the service shuts down with this failure. */
+  readonly onFailure?: (error: unknown) => void;
 }
 
-/** The ingesting side: one partition consumer per audited topic, offsets kept in the audit store. */
+/**
+ * The ingesting side: the audit log's chain on the shared read-model skeleton, one source per
+ * audited topic, offsets kept in the audit store; plus periodic signed digests.
+ */
 export class AuditService {
-  readonly consumers: PartitionConsumer[] = [];
-  private lagTimer: NodeJS.Timeout | undefined;
   private digestTimer: NodeJS.Timeout | undefined;
-  private lastLag = new Map<string, number>();
-  private missingTopic: string | undefined;
 
-  private constructor(private readonly options: AuditServiceOptions) {}
+  private constructor(
+    private readonly options: AuditServiceOptions,
+    readonly readModel: ReadModelService,
+    private readonly missingTopic: string | undefined,
+  ) {}
 
   static async create(options: AuditServiceOptions): Promise<AuditService> {
-    const service = new AuditService(options);
+    const { kafka, store, metrics, logger, outcomesTopic } = options;
     const serde = await AccountEventSerde.connect({
       registryUrl: options.registryUrl,
       topic: options.eventsTopic,
     });
-    const schemas = new SchemaInfoCache(options.registryUrl);
-    service.add(
-      options.eventsTopic,
-      options.groupId,
-      new AuditIngestor({
-        store: options.store,
-        kind: 'events',
-        serde,
-        schemas,
-        metrics: options.metrics,
-      }),
-    );
-    if (
-      options.outcomesTopic !== undefined &&
-      !(await topicExists(options.kafka, options.outcomesTopic))
-    ) {
+    const sources: ReadModelSource[] = [
+      {
+        topic: options.eventsTopic,
+        groupId: options.groupId,
+        store: AuditIngestor.events(store, serde, metrics),
+      },
+    ];
+    let missingTopic: string | undefined;
+    if (outcomesTopic !== undefined && !(await topicExists(kafka, outcomesTopic))) {
       // Never subscribe to a missing topic: the broker might auto-create it with the wrong spec.
-      service.missingTopic = options.outcomesTopic;
-      options.logger.error(
-        { topic: options.outcomesTopic },
+      missingTopic = outcomesTopic;
+      logger.error(
+        { topic: outcomesTopic },
         'the outcomes topic does not exist (yet): outcomes are not audited until a restart; set AUDIT_INGEST_OUTCOMES=false to audit events only',
       );
-    } else if (options.outcomesTopic !== undefined) {
-      service.add(
-        options.outcomesTopic,
-        `${options.groupId}-outcomes`,
-        new AuditIngestor({ store: options.store, kind: 'outcomes', metrics: options.metrics }),
-      );
+    } else if (outcomesTopic !== undefined) {
+      sources.push({
+        topic: outcomesTopic,
+        groupId: `${options.groupId}-outcomes`,
+        store: AuditIngestor.outcomes(store, metrics),
+      });
     }
-    return service;
-  }
-
-  private readonly topics: string[] = [];
-
-  private add(topic: string, groupId: string, store: AuditIngestor): void {
-    const { kafka, logger, metrics } = this.options;
-    this.topics.push(topic);
-    this.consumers.push(
-      new PartitionConsumer({
-        kafka,
-        topic,
-        groupId,
-        store,
-        logger,
-        maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
-        onEvent: (event) => {
-          if (event.type === 'applied') metrics.batchSeconds.observe(event.ms / 1_000);
-          this.options.onEvent?.({ ...event, topic });
-        },
-      }),
-    );
+    const readModel = new ReadModelService({
+      kafka,
+      sources,
+      logger,
+      pollMs: 5_000,
+      readyMaxLag: options.readyMaxLag ?? 10_000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      onEvent: (event) => {
+        if (event.type === 'applied') metrics.batchSeconds.observe(event.ms / 1_000);
+        if (event.type === 'lag') {
+          metrics.lag.set(
+            { topic: event.topic },
+            event.lags.reduce((sum, l) => sum + l.lag, 0),
+          );
+        }
+        options.onEvent?.(event);
+      },
+      ...(options.onFailure ? { onFailure: options.onFailure } : {}),
+    });
+    return new AuditService(options, readModel, missingTopic);
   }
 
   /** Starts consuming; resolves once every consumer joined its group. */
   async start(): Promise<void> {
-    for (const consumer of this.consumers) await consumer.start();
-    this.lagTimer = setInterval(() => void this.refreshLag(), 5_000);
-    this.lagTimer.unref();
+    await this.readModel.start();
     const { digestKey, digestIntervalMs = 0 } = this.options;
     if (digestKey !== undefined && digestIntervalMs > 0) {
       this.digestTimer = setInterval(() => void this.signDigest(digestKey), digestIntervalMs);
@@ -116,39 +114,16 @@ export class AuditService {
     }
   }
 
-  async refreshLag(): Promise<ReadonlyMap<string, number>> {
-    for (const [i, consumer] of this.consumers.entries()) {
-      const topic = this.topics[i] as string;
-      try {
-        const lag = (await consumer.lag()).reduce((sum, p) => sum + p.lag, 0);
-        this.lastLag.set(topic, lag);
-        this.options.metrics.lag.set({ topic }, lag);
-      } catch (error) {
-        this.options.logger.warn({ err: error, topic }, 'lag unknown');
-      }
-    }
-    return this.lastLag;
-  }
-
+  /** The read model's checks (consumers, partitions, caught-up), the outcomes topic, anomalies. */
   readiness(): ReadinessCheck[] {
-    const { store, acknowledgedAnomalies = 0, readyMaxLag = 10_000 } = this.options;
+    const { store, acknowledgedAnomalies = 0 } = this.options;
     return [
-      {
-        name: 'consuming',
-        check: () => this.consumers.every((c) => c.isRunning()) || 'a consumer is not running',
-      },
+      ...this.readModel.readiness(),
       {
         name: 'outcomes-topic',
         check: () =>
           this.missingTopic === undefined ||
           `topic ${this.missingTopic} does not exist; restart once the intake created it`,
-      },
-      {
-        name: 'caught-up',
-        check: async () => {
-          const lag = [...(await this.refreshLag()).values()].reduce((a, b) => a + b, 0);
-          return lag <= readyMaxLag || `${lag} records not yet audited (max ${readyMaxLag})`;
-        },
       },
       {
         name: 'anomalies',
@@ -165,13 +140,12 @@ export class AuditService {
 
   /** Stops fetching; the batch in flight commits; disconnects. */
   async stop(): Promise<void> {
-    clearInterval(this.lagTimer);
     clearInterval(this.digestTimer);
-    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.readModel.stop();
   }
 }
 
-async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
+async function topicExists(kafka: KafkaClient, topic: string): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { ensureTopic } from '@tally/kafka';
+import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { createLogger } from '@tally/service';
-import type { Kafka } from 'kafkajs';
 import { createAuditApp } from '../src/app.js';
+import { PostgresAuditStore } from '../src/store/postgres.js';
+import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
 import type { AuditStore } from '../src/store/types.js';
@@ -15,17 +16,24 @@ import {
   opened,
   registryUrl,
   scratchDir as scratchFolder,
-  testEventsTopic,
+  scratchStores,
   withdrawn,
 } from '@tally/testing';
+import { testEventsTopic } from '@tally/events/testing';
 
 export { freePort, pgAdminUrl, registryUrl, scratchDatabase } from '@tally/testing';
 
 /** A temporary directory, removed by `remove()`. */
 export const scratchDir = () => scratchFolder('audit-test');
 
+/** The audit store over an empty SQLite file, and over an empty PostgreSQL database. */
+export const storeFactories = scratchStores<AuditStore>('audit-test', 'AUDIT_SQLITE_PATH', {
+  sqlite: (path) => SqliteAuditStore.open(path),
+  postgres: (url) => PostgresAuditStore.open(url),
+});
+
 /** An events topic of its own with the schemas registered, an outcomes topic, and a producer. */
-export async function topics(partitions = 3, kafka: Kafka = testKafka('audit-test')) {
+export async function topics(partitions = 3, kafka: KafkaClient = testKafka('audit-test')) {
   const { topic, admin, serde, producer, send } = await testEventsTopic(
     kafka,
     'audit-events',
@@ -40,7 +48,7 @@ export async function topics(partitions = 3, kafka: Kafka = testKafka('audit-tes
     serde,
     send: (events: readonly AccountEvent[]) => send(events, { chunk: 2_000 }),
     async sendRaw(key: string, value: Buffer | null, target = topic) {
-      await producer.send({ topic: target, acks: -1, messages: [{ key, value }] });
+      await producer.send({ topic: target, messages: [{ key, value }] });
     },
     async endOffsets(t = topic): Promise<number> {
       const offsets = await admin.fetchTopicOffsets(t);
@@ -90,7 +98,7 @@ export function workload(prefix: string, accounts: number, movements: number): A
 /** The audit service in this process, listening on a free port. */
 export async function runAudit(options: {
   store: AuditStore;
-  kafka: Kafka;
+  kafka: KafkaClient;
   topic: string;
   outcomesTopic?: string;
   projectorUrl?: string;

@@ -12,11 +12,11 @@ import autocannon from 'autocannon';
 import express, { type Express } from 'express';
 import { loadIntakeConfig } from '../src/config.js';
 import { startIntake } from '../src/runtime.js';
+import { registryUrl } from '@tally/testing';
 
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 
 function listen(app: Express): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { CommandBody, OutcomeRecord } from '@tally/events';
 import { HttpProblem } from '@tally/service';
 import type { Express, Request, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
 import type { IntakeMetrics } from './metrics.js';
 import { idempotencyKeyReused, rejectionProblem } from './problems.js';
-import type { CommandBody, OutcomeRecord } from './records.js';
 import {
   closeBody,
   movementBody,

@@ -1,5 +1,11 @@
-import type { AccountEventSerde } from '@tally/events';
-import type { BatchOutput } from '@tally/kafka';
+import {
+  decodeCommand,
+  encodeOutcome,
+  type AccountEventSerde,
+  type CommandRecord,
+  type OutcomeRecord,
+} from '@tally/events';
+import type { BatchOutput, KafkaRecord, OutgoingRecord } from '@tally/kafka';
 import {
   decide,
   evolve,
@@ -8,9 +14,7 @@ import {
   type AccountState,
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
-import type { KafkaMessage, Message } from 'kafkajs';
 import type { LedgerView } from './ledger-view.js';
-import { decodeCommand, encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
 
 export interface CommandHandlerOptions {
   readonly view: LedgerView;
@@ -29,12 +33,12 @@ export interface CommandHandlerOptions {
 export function commandHandler(options: CommandHandlerOptions) {
   const { view, serde, eventsTopic, outcomesTopic, logger, now = Date.now } = options;
 
-  return async (partition: number, messages: readonly KafkaMessage[]): Promise<BatchOutput> => {
+  return async (partition: number, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
     const states = new Map<string, AccountState>();
     const decided = new Map<string, OutcomeRecord>();
     const written: AccountEvent[] = [];
-    const eventMessages: Message[] = [];
-    const outcomeMessages: Message[] = [];
+    const eventMessages: OutgoingRecord[] = [];
+    const outcomeMessages: OutgoingRecord[] = [];
 
     for (const message of messages) {
       let record: CommandRecord;
@@ -82,7 +86,7 @@ export function commandHandler(options: CommandHandlerOptions) {
             : null,
       };
       decided.set(commandId, outcome);
-      outcomeMessages.push({ key: command.accountId, value: encodeRecord(outcome), partition });
+      outcomeMessages.push({ key: command.accountId, value: encodeOutcome(outcome), partition });
     }
 
     return {

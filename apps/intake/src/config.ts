@@ -1,13 +1,13 @@
-import { env, loadConfig } from '@tally/service';
+import { registryEnv, topicEnv } from '@tally/events';
 import { kafkaEnv } from '@tally/kafka';
+import { env, loadConfig, serviceEnv } from '@tally/service';
 import { z } from 'zod';
 
 export const intakeEnv = {
   ...kafkaEnv,
-  SCHEMA_REGISTRY_URL: env.url().default('http://127.0.0.1:8081'),
-  TALLY_EVENTS_TOPIC: z.string().min(1).default('bank.account-events.v1'),
-  TALLY_COMMANDS_TOPIC: z.string().min(1).default('bank.account-commands.v1'),
-  TALLY_OUTCOMES_TOPIC: z.string().min(1).default('bank.command-outcomes.v1'),
+  ...registryEnv,
+  ...topicEnv,
+  ...serviceEnv(3001),
   /** Consumer group of the command processors; all intake instances share it. */
   INTAKE_PROCESSOR_GROUP: z.string().min(1).default('tally-intake-processor'),
   /** Transactional ids are `<prefix>-<partition>`; the same for every instance, or fencing breaks. */
@@ -17,8 +17,6 @@ export const intakeEnv = {
   /** Group session timeout of the processor: how soon a dead instance's partitions move. */
   INTAKE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(10_000),
   INTAKE_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
-  PORT: env.port().default(3001),
-  LOG_LEVEL: env.logLevel().default('info'),
 };
 
 export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;

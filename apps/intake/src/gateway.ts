@@ -1,6 +1,6 @@
-import type { Producer } from 'kafkajs';
+import { encodeCommand, type CommandRecord, type OutcomeRecord } from '@tally/events';
+import type { KafkaProducer } from '@tally/kafka';
 import type { LedgerView } from './ledger-view.js';
-import { encodeRecord, type CommandRecord, type OutcomeRecord } from './records.js';
 
 /** What the HTTP layer needs from command processing; the app is built against this port. */
 export interface CommandGateway {
@@ -22,7 +22,7 @@ export class KafkaCommandGateway implements CommandGateway {
   private readonly pending = new Map<string, number>();
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: KafkaProducer,
     private readonly view: LedgerView,
     private readonly topic: string,
     private readonly timeoutMs: number,
@@ -66,10 +66,9 @@ export class KafkaCommandGateway implements CommandGateway {
       try {
         await this.producer.send({
           topic: this.topic,
-          acks: -1,
           messages: batch.map(({ record }) => ({
             key: record.command.accountId,
-            value: encodeRecord(record),
+            value: encodeCommand(record),
           })),
         });
         for (const entry of batch) entry.done();

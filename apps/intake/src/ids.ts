@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@tally/events';
 
 // Fixed namespaces: changing them would move retried opens to other accounts.
 const ACCOUNT_NAMESPACE = '3f8a6c2e-5b1d-4e7a-9c0f-2d4b6a8e1c35';
@@ -24,18 +25,10 @@ export function commandIdFor(accountId: string, idempotencyKey: string): string 
   return uuidV5(`${accountId}\n${idempotencyKey}`, COMMAND_NAMESPACE);
 }
 
-/** Fingerprint of what was asked, to refuse an Idempotency-Key reused for another request. */
+/**
+ * Fingerprint of what was asked, to refuse an Idempotency-Key reused for another request. The
+ * command is validated before (integers only), so its canonical JSON always exists.
+ */
 export function requestHash(parts: unknown): string {
   return createHash('sha256').update(canonicalJson(parts)).digest('base64url');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }

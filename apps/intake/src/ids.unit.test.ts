@@ -18,4 +18,9 @@ describe('ids', () => {
     expect(requestHash({ a: 1, b: 'x' })).toBe(requestHash({ b: 'x', a: 1 }));
     expect(requestHash({ a: 1 })).not.toBe(requestHash({ a: 2 }));
   });
+
+  it('refuses a value without one canonical encoding rather than hashing NaN as null', () => {
+    expect(() => requestHash({ amount: Number.NaN })).toThrow(/not a safe integer/);
+    expect(requestHash({ amount: null })).not.toBe(requestHash({}));
+  });
 });

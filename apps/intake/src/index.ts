@@ -1,4 +1,4 @@
 export * from './config.js';
 export { createIntakeApp, BODY_LIMIT, type IntakeAppDeps } from './app.js';
 export { startIntake, type IntakeRuntime } from './runtime.js';
-export type { CommandRecord, OutcomeRecord } from './records.js';
+export type { CommandGateway } from './gateway.js';

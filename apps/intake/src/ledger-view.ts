@@ -1,5 +1,5 @@
+import type { OutcomeRecord } from '@tally/events';
 import { evolve, initialState, type AccountEvent, type AccountState } from '@tally/ledger';
-import type { OutcomeRecord } from './records.js';
 
 /** Where a fact came from: read back from Kafka (read_committed), or this processor's own commit. */
 export type Source = 'log' | 'local';

@@ -1,23 +1,16 @@
-import { closeHttpServer, createLogger, installGracefulShutdown } from '@tally/service';
+import { createLogger, serve } from '@tally/service';
 import { loadIntakeConfig } from './config.js';
 import { startIntake } from './runtime.js';
 
 const config = loadIntakeConfig(process.env);
 const logger = createLogger('intake', config.LOG_LEVEL);
 const runtime = await startIntake(config, logger);
-const server = runtime.app.listen(config.PORT, () => {
-  logger.info({ port: config.PORT }, 'intake listening');
-});
-
-installGracefulShutdown({
+await serve({
+  name: 'intake',
+  app: runtime.app,
+  port: config.PORT,
   logger,
-  timeoutMs: config.INTAKE_SHUTDOWN_TIMEOUT_MS,
-  steps: [
-    {
-      // Stop taking requests; in-flight ones still get their outcome from the running processor.
-      name: 'http',
-      run: () => closeHttpServer(server),
-    },
-    { name: 'kafka', run: () => runtime.stop() },
-  ],
+  shutdownTimeoutMs: config.INTAKE_SHUTDOWN_TIMEOUT_MS,
+  // After the HTTP server: in-flight requests still get their outcome from the running processor.
+  steps: [{ name: 'kafka', run: () => runtime.stop() }],
 });

@@ -1,6 +1,6 @@
+import type { OutcomeRecord } from '@tally/events';
 import type { RejectionCode } from '@tally/ledger';
 import { HttpProblem } from '@tally/service';
-import type { OutcomeRecord } from './records.js';
 
 /**
  * HTTP status of each ledger rejection. Stable: clients branch on it. The compiler flags a new

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, decodeOutcome, ensureLedgerTopics } from '@tally/events';
 import { createKafka, PartitionProcessor, TopicFollower } from '@tally/kafka';
 import { createMetricsRegistry, type Logger } from '@tally/service';
 import type { Express } from 'express';
@@ -8,8 +8,6 @@ import { commandHandler } from './command-handler.js';
 import type { IntakeConfig } from './config.js';
 import { KafkaCommandGateway } from './gateway.js';
 import { LedgerView } from './ledger-view.js';
-import { decodeOutcome } from './records.js';
-import { ensureIntakeTopics } from './topics.js';
 
 export interface IntakeRuntime {
   readonly app: Express;
@@ -25,13 +23,10 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
     commands: config.TALLY_COMMANDS_TOPIC,
     outcomes: config.TALLY_OUTCOMES_TOPIC,
   };
-  const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID },
-    logger.child({ component: 'kafkajs' }),
-  );
+  const kafka = createKafka(config, { logger: logger.child({ component: 'kafkajs' }) });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureIntakeTopics(
+  await ensureLedgerTopics(
     admin,
     topics,
     config.TALLY_TOPIC_PARTITIONS,
@@ -87,7 +82,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
   });
   await processor.start();
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer();
   await producer.connect();
   const gateway = new KafkaCommandGateway(
     producer,

@@ -2,17 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
+import { loadSchemas, registerSchemas, RegistryClient, type OutcomeRecord } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import { closeHttpServer, createLogger } from '@tally/service';
-import { readCommittedLedger } from '@tally/testing';
+import { readCommittedLedger } from '@tally/events/testing';
 import { loadIntakeConfig } from '../src/config.js';
-import { decodeOutcome, type OutcomeRecord } from '../src/records.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
+import { registryUrl } from '@tally/testing';
 
-export const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
+export { registryUrl };
+
 export const PARTITIONS = 3;
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -110,7 +111,7 @@ export async function post(
 export function readCommitted(
   topics: TestTopics,
 ): Promise<{ events: AccountEvent[]; outcomes: OutcomeRecord[] }> {
-  return readCommittedLedger(topics, decodeOutcome);
+  return readCommittedLedger(topics);
 }
 
 /** Committed record count of a topic (sum of end offsets; transaction markers included). */

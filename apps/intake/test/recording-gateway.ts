@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
+import type { CommandRecord, OutcomeRecord } from '@tally/events';
 import type { AddressInfo } from 'node:net';
 import { createLogger, createMetricsRegistry } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from '../src/app.js';
 import type { CommandGateway } from '../src/gateway.js';
-import type { CommandRecord, OutcomeRecord } from '../src/records.js';
 
 /** The app's port to command processing, recording what reached it; no Kafka involved. */
 export class RecordingGateway implements CommandGateway {

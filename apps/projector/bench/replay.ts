@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountEventSerde } from '@tally/events';
-import { createKafka } from '@tally/kafka';
-import { benchTopicName, preloadBenchTopic, registryUrl } from '@tally/testing';
-import { Projector } from '../src/projector.js';
+import { kafkaFromEnv } from '@tally/kafka';
+import { rawReadRate } from '@tally/kafka/testing';
+import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
+import { registryUrl } from '@tally/testing';
+import { balancesReadModel } from '../src/read-model.js';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { ReadModelStore } from '../src/store/types.js';
@@ -19,10 +21,7 @@ import { pgDatabase } from '../test/support.js';
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
 const topic = benchTopicName(EVENTS, ACCOUNTS);
-const kafka = createKafka({
-  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
-  clientId: 'bench',
-});
+const kafka = kafkaFromEnv(process.env, { clientId: 'bench' });
 const admin = kafka.admin();
 const log = (line: string) => process.stderr.write(line);
 
@@ -30,32 +29,9 @@ let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
 async function rawRate(): Promise<number> {
-  const consumer = kafka.consumer({
-    groupId: `bench-raw-${Date.now()}`,
-    maxBytesPerPartition: 8 << 20,
-    maxBytes: 64 << 20,
-    maxWaitTimeInMs: 200,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let count = 0;
-  let started = 0;
-  const done = new Promise<void>((resolve) => {
-    void consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 6,
-      eachBatch: async ({ batch }) => {
-        if (started === 0) started = Date.now();
-        count += batch.messages.length;
-        if (count >= EVENTS) resolve();
-      },
-    });
-  });
-  const progress = setInterval(() => log(`\rraw kafkajs: ${count}/${EVENTS}   `), 1000);
-  await done;
-  const rate = EVENTS / ((Date.now() - started) / 1000);
-  clearInterval(progress);
-  await consumer.disconnect();
+  const rate = await rawReadRate(kafka, topic, EVENTS, (read) =>
+    log(`\rraw kafkajs: ${read}/${EVENTS}   `),
+  );
   log(`\rraw kafkajs consumer: ${Math.round(rate)} events/s\n`);
   return rate;
 }
@@ -66,7 +42,7 @@ async function projectorRate(name: string, store: ReadModelStore): Promise<numbe
   let started = 0;
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const projector = new Projector({
+  const projector = balancesReadModel({
     kafka,
     topic,
     serde,

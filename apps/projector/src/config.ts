@@ -1,18 +1,15 @@
-import { env, loadConfig } from '@tally/service';
+import { registryEnv, topicEnv } from '@tally/events';
 import { kafkaEnv } from '@tally/kafka';
+import { databaseEnv, env, loadConfig, serviceEnv } from '@tally/service';
 import { z } from 'zod';
 
 export const projectorEnv = {
   ...kafkaEnv,
-  SCHEMA_REGISTRY_URL: env.url().default('http://127.0.0.1:8081'),
-  TALLY_EVENTS_TOPIC: z.string().min(1).default('bank.account-events.v1'),
-  PORT: env.port().default(3002),
-  LOG_LEVEL: env.logLevel().default('info'),
+  ...registryEnv,
+  TALLY_EVENTS_TOPIC: topicEnv.TALLY_EVENTS_TOPIC,
+  ...serviceEnv(3002),
   /** PostgreSQL read model when set (postgres://user:pass@host:port/db); else SQLite. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
+  ...databaseEnv,
   /** The SQLite file of the read model (ignored when DATABASE_URL is set). */
   PROJECTOR_SQLITE_PATH: z.string().min(1).default('.local/projector/read-model.sqlite'),
   /** Consumer group; it only spreads partitions, offsets live in the database. */
@@ -21,8 +18,10 @@ export const projectorEnv = {
   PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   /** Longest wait of a ?minVersion= query before 504. */
   PROJECTOR_MIN_VERSION_WAIT_MS: env.positiveInt().default(2_000),
-  /** /readyz fails while the total lag is above this many records. */
+  /** /readyz fails while the lag of the owned partitions is above this many records. */
   PROJECTOR_READY_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
+  /** After SIGTERM, the process exits 1 if the graceful stop takes longer than this. */
+  PROJECTOR_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };
 
 export type ProjectorConfig = ReturnType<typeof loadProjectorConfig>;

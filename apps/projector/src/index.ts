@@ -1,1 +1,11 @@
 export * from './config.js';
+export { createApp, type AppOptions } from './app.js';
+export { BalancesProjection } from './balances.js';
+export { createProjectorMetrics, type ProjectorMetrics } from './metrics.js';
+export * from './projection.js';
+export { balancesReadModel, type BalancesReadModelOptions } from './read-model.js';
+export { rebuild, type RebuildOptions, type RebuildProgress } from './rebuild.js';
+export { openReadModelStore } from './store/open.js';
+export { PostgresStore } from './store/postgres.js';
+export { SqliteStore } from './store/sqlite.js';
+export type * from './store/types.js';

@@ -1,4 +1,5 @@
 import {
+  balanceChange,
   CorruptEventStreamError,
   evolve,
   type AccountEvent,
@@ -7,8 +8,8 @@ import {
 
 /**
  * The balances read model as a pure fold: one account row and one history row per event. The
- * shell (the projector) reads the current rows, calls projectEvent per event and stores the result
- * together with the consumed offsets. No I/O here.
+ * shell (the projection) reads the current rows, folds a batch with `foldBatch` and stores the
+ * result together with the consumed offsets. No I/O here.
  */
 
 export interface AccountRow {
@@ -37,14 +38,25 @@ export interface HistoryRow {
   readonly occurredAt: number;
 }
 
-export type Projected =
-  | { readonly kind: 'applied'; readonly account: AccountRow; readonly history: HistoryRow }
-  /** (accountId, version) is already applied: ignored. */
-  | { readonly kind: 'duplicate' }
-  /** Not the next version: the stream has a hole (or is out of order). */
-  | { readonly kind: 'gap'; readonly expected: number; readonly got: number }
-  /** The next version, but it does not fit the account (e.g. a deposit after close). */
-  | { readonly kind: 'corrupt'; readonly reason: string; readonly message: string };
+/** Why the fold stopped at an event: the partition halts there, nothing after it is applied. */
+export interface FoldHalt {
+  readonly offset: string;
+  /** `version-gap`, or `corrupt:<reason>` for an event that does not fit its account. */
+  readonly reason: string;
+  readonly detail: string;
+}
+
+/** What a batch changed. */
+export interface BatchFold {
+  /** The final row of every account the batch changed. */
+  readonly accounts: AccountRow[];
+  /** One row per applied event, in offset order. */
+  readonly history: HistoryRow[];
+  /** Events whose (accountId, version) was applied before: ignored. */
+  readonly duplicates: number;
+  /** The first event that is neither the next version of its account nor a duplicate. */
+  readonly halt?: FoldHalt;
+}
 
 export function toState(row: AccountRow | undefined): AccountState {
   if (row === undefined) return { status: 'not-opened', version: 0 };
@@ -57,9 +69,7 @@ export function toState(row: AccountRow | undefined): AccountState {
     : { ...rest, ...reservations, status };
 }
 
-function toRow(state: AccountState): AccountRow {
-  if (state.status === 'not-opened')
-    throw new Error('an applied event always leaves an opened account');
+function toRow(state: OpenedState): AccountRow {
   return {
     accountId: state.accountId,
     owner: state.owner,
@@ -74,120 +84,70 @@ function toRow(state: AccountState): AccountRow {
   };
 }
 
-function signedAmount(event: AccountEvent): number {
-  if (event.type === 'MoneyDeposited') return event.amount;
-  if (event.type === 'MoneyWithdrawn') return -event.amount;
-  return 0;
-}
-
-/** Folds one event onto the account's current row (undefined: no event applied yet). */
-export function projectEvent(current: AccountRow | undefined, event: AccountEvent): Projected {
-  const version = current?.version ?? 0;
-  if (event.version <= version) return { kind: 'duplicate' };
-  if (event.version !== version + 1)
-    return { kind: 'gap', expected: version + 1, got: event.version };
-  let next: AccountState;
-  try {
-    next = evolve(toState(current), event);
-  } catch (error) {
-    if (error instanceof CorruptEventStreamError) {
-      return { kind: 'corrupt', reason: error.reason, message: error.message };
-    }
-    throw error;
-  }
-  const account = toRow(next);
-  return {
-    kind: 'applied',
-    account,
-    history: {
-      accountId: account.accountId,
-      version: account.version,
-      eventId: event.eventId,
-      eventType: event.type,
-      amount: signedAmount(event),
-      balanceAfter: account.balance,
-      occurredAt: event.occurredAt,
-    },
-  };
-}
-
-/** The whole model from a list of events in topic order (tests, and the proof of replay). */
-export function projectAll(events: Iterable<AccountEvent>): {
-  accounts: Map<string, AccountRow>;
-  history: HistoryRow[];
-} {
-  const accounts = new Map<string, AccountRow>();
-  const history: HistoryRow[] = [];
-  for (const event of events) {
-    const result = projectEvent(accounts.get(event.accountId), event);
-    if (result.kind === 'applied') {
-      accounts.set(event.accountId, result.account);
-      history.push(result.history);
-    } else if (result.kind !== 'duplicate') {
-      throw new Error(`cannot project ${event.accountId} v${event.version}: ${result.kind}`);
-    }
-  }
-  return { accounts, history };
-}
-
-/** The fold of one account's events of a batch (`projectEvents`). */
-export interface AccountFold {
-  /** The row after the last applied event (the given row when none applied). */
-  readonly account: AccountRow | undefined;
-  /** One row per applied event, in order. */
-  readonly history: HistoryRow[];
-  readonly duplicates: number;
-  /** The first event that is neither applied nor a duplicate; nothing after it was folded. */
-  readonly failure?: {
-    readonly index: number;
-    readonly result: Extract<Projected, { kind: 'gap' | 'corrupt' }>;
-  };
-}
+type OpenedState = Exclude<AccountState, { status: 'not-opened' }>;
 
 /**
- * Folds a run of events of ONE account onto its row, in order: the same results as calling
- * projectEvent event by event, but the state is converted once per run instead of once per event
- * (replay folds tens of events per account and batch). Pure: the input row is not touched.
+ * THE fold: events in offset order onto the stored rows. Each account's row becomes a state once
+ * per batch, however many of its events the batch holds (replay folds tens per account); the first
+ * event that does not apply halts the fold at its offset. Pure: the given rows are not touched.
  */
-export function projectEvents(
-  current: AccountRow | undefined,
-  events: readonly AccountEvent[],
-): AccountFold {
-  let state = toState(current);
+export function foldBatch(
+  stored: ReadonlyMap<string, AccountRow>,
+  events: readonly { readonly offset: string; readonly event: AccountEvent }[],
+): BatchFold {
+  const states = new Map<string, AccountState>();
   const history: HistoryRow[] = [];
   let duplicates = 0;
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index] as AccountEvent;
+  let halt: FoldHalt | undefined;
+  for (const { offset, event } of events) {
+    const state = states.get(event.accountId) ?? toState(stored.get(event.accountId));
     if (event.version <= state.version) {
       duplicates++;
       continue;
     }
+    const where = `account ${event.accountId} version ${event.version}`;
     if (event.version !== state.version + 1) {
-      const result = { kind: 'gap', expected: state.version + 1, got: event.version } as const;
-      return { account: finalRow(current, state), history, duplicates, failure: { index, result } };
+      halt = {
+        offset,
+        reason: 'version-gap',
+        detail: `${where}: expected version ${state.version + 1}`,
+      };
+      break;
     }
+    let next: AccountState;
     try {
-      state = evolve(state, event);
+      next = evolve(state, event);
     } catch (error) {
       if (!(error instanceof CorruptEventStreamError)) throw error;
-      const result = { kind: 'corrupt', reason: error.reason, message: error.message } as const;
-      return { account: finalRow(current, state), history, duplicates, failure: { index, result } };
+      halt = { offset, reason: `corrupt:${error.reason}`, detail: `${where}: ${error.message}` };
+      break;
     }
+    states.set(event.accountId, next);
     history.push({
       accountId: event.accountId,
       version: event.version,
       eventId: event.eventId,
       eventType: event.type,
-      amount: signedAmount(event),
-      balanceAfter: state.status === 'not-opened' ? 0 : state.balance,
+      amount: balanceChange(event),
+      balanceAfter: next.status === 'not-opened' ? 0 : next.balance,
       occurredAt: event.occurredAt,
     });
   }
-  return { account: finalRow(current, state), history, duplicates };
+  const accounts: AccountRow[] = [];
+  for (const state of states.values())
+    if (state.status !== 'not-opened') accounts.push(toRow(state));
+  return { accounts, history, duplicates, ...(halt ? { halt } : {}) };
 }
 
-function finalRow(current: AccountRow | undefined, state: AccountState): AccountRow | undefined {
-  return state.status === 'not-opened' || state.version === current?.version
-    ? current
-    : toRow(state);
+/** The whole model from a list of events in topic order (tests, and the proof of replay). */
+export function projectAll(events: readonly AccountEvent[]): {
+  accounts: Map<string, AccountRow>;
+  history: HistoryRow[];
+} {
+  const fold = foldBatch(
+    new Map(),
+    events.map((event, i) => ({ offset: String(i), event })),
+  );
+  if (fold.halt) throw new Error(`cannot project event ${fold.halt.offset}: ${fold.halt.detail}`);
+  return { accounts: new Map(fold.accounts.map((a) => [a.accountId, a])), history: fold.history };
 }

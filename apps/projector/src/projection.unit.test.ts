@@ -1,35 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountEvent } from '@tally/ledger';
-import { projectAll, projectEvent, projectEvents, type AccountRow } from './projection.js';
+import { closed as closedAt, deposited, opened, withdrawn } from '@tally/testing';
+import { foldBatch, projectAll, type AccountRow } from './projection.js';
 
-const env = (version: number, occurredAt: number) => ({
-  eventId: `00000000-0000-4000-8000-00000000000${version}`,
-  accountId: 'a',
-  version,
-  occurredAt,
-  commandId: 'c',
-  correlationId: 'r',
-  actor: 'x',
-});
-const open: AccountEvent = {
-  type: 'AccountOpened',
-  ...env(1, 10),
-  owner: 'Ada',
-  currency: 'EUR',
-  overdraftLimit: 0,
-};
-const dep = (v: number, amount: number): AccountEvent => ({
-  type: 'MoneyDeposited',
-  ...env(v, v * 10),
-  amount,
-  currency: 'EUR',
-});
-const wd = (v: number, amount: number): AccountEvent => ({
-  type: 'MoneyWithdrawn',
-  ...env(v, v * 10),
-  amount,
-  currency: 'EUR',
-});
+const open = opened('a', 10);
+const dep = (v: number, amount: number) => deposited('a', v, amount, v * 10);
+const wd = (v: number, amount: number) => withdrawn('a', v, amount, v * 10);
+
+const at = (events: readonly AccountEvent[]) =>
+  events.map((event, i) => ({ offset: String(100 + i), event }));
+const rows = (accounts: readonly AccountRow[]) => new Map(accounts.map((a) => [a.accountId, a]));
 
 describe('balance projection (pure fold)', () => {
   it('given open, deposit 100, withdraw 30, deposit 50 then balance 120 at version 4, with history', () => {
@@ -49,64 +29,46 @@ describe('balance projection (pure fold)', () => {
     ]);
   });
 
-  it('ignores an already applied version', () => {
-    const { accounts } = projectAll([open, dep(2, 100)]);
-    expect(projectEvent(accounts.get('a'), dep(2, 100))).toEqual({ kind: 'duplicate' });
-    expect(projectEvent(accounts.get('a'), open)).toEqual({ kind: 'duplicate' });
+  it('ignores an already applied version, in the batch or stored', () => {
+    const stored = rows(foldBatch(new Map(), at([open, dep(2, 100)])).accounts);
+    const fold = foldBatch(stored, at([dep(2, 100), open, dep(3, 1), dep(3, 1)]));
+    expect(fold.duplicates).toBe(3);
+    expect(fold.history.map((h) => h.version)).toEqual([3]);
+    expect(fold.accounts).toEqual([expect.objectContaining({ balance: 101, version: 3 })]);
   });
 
-  it('reports a version gap instead of skipping', () => {
-    const { accounts } = projectAll([open]);
-    expect(projectEvent(accounts.get('a'), dep(3, 5))).toEqual({
-      kind: 'gap',
-      expected: 2,
-      got: 3,
+  it('halts at a version gap instead of skipping it, applying nothing after it', () => {
+    const other = opened('b', 10);
+    const fold = foldBatch(new Map(), at([open, dep(3, 5), other]));
+    expect(fold.halt).toEqual({
+      offset: '101',
+      reason: 'version-gap',
+      detail: 'account a version 3: expected version 2',
     });
-    expect(projectEvent(undefined, dep(2, 5))).toEqual({ kind: 'gap', expected: 1, got: 2 });
+    expect(fold.accounts.map((a) => a.accountId)).toEqual(['a']);
+    expect(fold.history).toHaveLength(1);
   });
 
-  it('reports an event that does not fit the account', () => {
-    const closed: AccountEvent = { type: 'AccountClosed', ...env(2, 20) };
-    const { accounts } = projectAll([open, closed]);
-    expect(accounts.get('a')).toMatchObject({ status: 'closed', closedAt: 20 });
-    expect(projectEvent(accounts.get('a'), dep(3, 5))).toMatchObject({ kind: 'corrupt' });
+  it('halts at an event that does not fit the account', () => {
+    const closed = closedAt('a', 2, 20);
+    const fold = foldBatch(new Map(), at([open, closed, dep(3, 5)]));
+    expect(fold.accounts).toEqual([expect.objectContaining({ status: 'closed', closedAt: 20 })]);
+    expect(fold.halt).toMatchObject({ offset: '102', reason: expect.stringMatching(/^corrupt:/) });
   });
 
-  it('folds a run of one account exactly as event by event (projectEvents)', () => {
-    const closed: AccountEvent = { type: 'AccountClosed', ...env(6, 60) };
-    const runs: AccountEvent[][] = [
-      [open, dep(2, 100), wd(3, 30), dep(4, 50)],
-      [open, dep(2, 100), dep(2, 100), wd(3, 30)], // duplicate inside the run
-      [open, dep(2, 100), dep(4, 5), dep(5, 1)], // gap
-      [open, dep(2, 1), wd(3, 1), dep(4, 1), dep(5, 1), closed, dep(7, 5)], // corrupt after close
-    ];
-    for (const run of runs) {
-      for (let from = 0; from <= 2; from++) {
-        const start = projectAll(run.slice(0, from)).accounts.get('a');
-        const snapshot = start && { ...start };
-        // event by event
-        let row: AccountRow | undefined = start;
-        const history = [];
-        let duplicates = 0;
-        let failure: unknown;
-        for (const [index, event] of run.slice(from).entries()) {
-          const r = projectEvent(row, event);
-          if (r.kind === 'applied') {
-            row = r.account;
-            history.push(r.history);
-          } else if (r.kind === 'duplicate') duplicates++;
-          else {
-            failure = { index, result: r };
-            break;
-          }
-        }
-        const fold = projectEvents(start, run.slice(from));
-        expect(fold.account).toEqual(row);
-        expect(fold.history).toEqual(history);
-        expect(fold.duplicates).toBe(duplicates);
-        expect(fold.failure).toEqual(failure);
-        expect(start).toEqual(snapshot); // pure: the given row is not changed
-      }
+  it('gives the same rows whatever the batches, and leaves the stored rows untouched', () => {
+    const b = (v: number, amount: number) => deposited('b', v, amount, v * 10);
+    const events = [open, opened('b', 10), dep(2, 100), b(2, 7), wd(3, 30), b(3, 1), dep(4, 50)];
+    const whole = foldBatch(new Map(), at(events));
+    for (let split = 1; split < events.length; split++) {
+      const first = foldBatch(new Map(), at(events.slice(0, split)));
+      const stored = rows(first.accounts);
+      const snapshot = structuredClone([...stored.values()]);
+      const second = foldBatch(stored, at(events.slice(split)));
+      expect([...stored.values()]).toEqual(snapshot);
+      const merged = rows([...first.accounts, ...second.accounts]);
+      expect(merged).toEqual(rows(whole.accounts));
+      expect([...first.history, ...second.history]).toEqual(whole.history);
     }
   });
 });

@@ -1,6 +1,6 @@
 import type { AccountEventSerde } from '@tally/events';
-import type { Kafka } from 'kafkajs';
-import { Projector } from './projector.js';
+import type { KafkaClient } from '@tally/kafka';
+import { balancesReadModel } from './read-model.js';
 import type { ReadModelStore } from './store/types.js';
 
 export interface RebuildProgress {
@@ -12,7 +12,7 @@ export interface RebuildProgress {
 }
 
 export interface RebuildOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly serde: AccountEventSerde;
   /** Live store; the rebuild writes a new generation beside it. */
@@ -25,16 +25,18 @@ export interface RebuildOptions {
 }
 
 /**
- * Folds the topic from offset 0 into a new generation while the live one keeps serving, until it
- * has caught up with the high watermarks, then swaps the views to it in one transaction and drops
- * the old generation. A halted partition stops the rebuild (nothing is swapped).
+ * Folds the topic from offset 0 into a new generation while the live one keeps serving, until its
+ * stored offsets reach the high watermarks of every partition, then swaps the views to it in one
+ * transaction and drops the old generation. A halted partition stops the rebuild (nothing is
+ * swapped). Progress is read from the new generation's own offsets, so it never counts a partition
+ * as done before the group assigned it.
  */
 export async function rebuild(
   options: RebuildOptions,
 ): Promise<{ generation: number; applied: number; seconds: number; store: ReadModelStore }> {
   const target = await options.store.createGeneration();
   let applied = 0;
-  const projector = new Projector({
+  const readModel = balancesReadModel({
     kafka: options.kafka,
     topic: options.topic,
     groupId: options.groupId,
@@ -45,14 +47,21 @@ export async function rebuild(
       if (e.type === 'applied') applied += e.applied;
     },
   });
+  const admin = options.kafka.admin();
+  await admin.connect();
   const started = Date.now();
-  await projector.start();
+  await readModel.start();
   try {
     let lastApplied = 0;
     let lastAt = started;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, options.progressMs ?? 1_000));
-      const lag = (await projector.refreshLag()).reduce((sum, l) => sum + l.lag, 0);
+      const stored = await target.loadOffsets(options.topic);
+      const lag = (await admin.fetchTopicOffsets(options.topic)).reduce(
+        (sum, { partition, high }) =>
+          sum + Math.max(0, Number(BigInt(high) - BigInt(stored.get(partition) ?? '0'))),
+        0,
+      );
       const now = Date.now();
       const rate = ((applied - lastApplied) * 1000) / Math.max(1, now - lastAt);
       lastApplied = applied;
@@ -64,7 +73,7 @@ export async function rebuild(
         etaSeconds: rate > 0 ? Math.ceil(lag / rate) : null,
         elapsedSeconds: (now - started) / 1000,
       });
-      const halts = projector.halts();
+      const halts = readModel.halts();
       if (halts.length > 0) {
         throw new Error(
           `rebuild stopped, nothing swapped: ${halts.map((h) => `partition ${h.partition} offset ${h.offset} ${h.reason} (${h.detail})`).join('; ')}`,
@@ -73,7 +82,8 @@ export async function rebuild(
       if (lag === 0) break;
     }
   } finally {
-    await projector.stop();
+    await readModel.stop();
+    await admin.disconnect();
   }
   if (options.swap !== false) {
     await target.activate();

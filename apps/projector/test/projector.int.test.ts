@@ -2,10 +2,12 @@ import type { Server } from 'node:http';
 import { waitUntil } from '@tally/kafka/testing';
 import { uniqueName } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadModelService } from '@tally/kafka';
+import { createLogger, createMetricsRegistry } from '@tally/service';
 import { createApp } from '../src/app.js';
-import { createMetrics } from '../src/metrics.js';
+import { createProjectorMetrics } from '../src/metrics.js';
 import { projectAll } from '../src/projection.js';
-import { Projector } from '../src/projector.js';
+import { balancesReadModel } from '../src/read-model.js';
 import { rebuild } from '../src/rebuild.js';
 import type { ReadModelStore } from '../src/store/types.js';
 import {
@@ -25,15 +27,16 @@ describe.each(storeFactories)(
     let topic: Awaited<ReturnType<typeof eventsTopic>>;
     let store: ReadModelStore;
     let cleanup: () => Promise<void>;
-    let projector: Projector;
+    let projector: ReadModelService;
     let server: Server;
     let base: string;
-    const metrics = createMetrics();
+    const logger = createLogger('projector-test', 'silent');
+    const metrics = createProjectorMetrics(createMetricsRegistry('projector'));
 
     beforeAll(async () => {
       topic = await eventsTopic(3);
       ({ store, cleanup } = await factory.create());
-      projector = new Projector({
+      projector = balancesReadModel({
         kafka: topic.kafka,
         topic: topic.topic,
         groupId: uniqueName('projector'),
@@ -45,12 +48,9 @@ describe.each(storeFactories)(
       await projector.start();
       const app = createApp({
         store,
+        logger,
         metrics,
-        status: {
-          halts: () => projector.halts(),
-          lag: () => projector.lag(),
-          isRunning: () => true,
-        },
+        readiness: projector.readiness(),
         minVersionWaitMs: 10_000,
       });
       server = app.listen(0);
@@ -117,7 +117,7 @@ describe.each(storeFactories)(
       expect((await get('/accounts?limit=0')).body['invalid-params']).toEqual([
         expect.objectContaining({ name: 'limit' }),
       ]);
-      const fast = createApp({ store, minVersionWaitMs: 50 });
+      const fast = createApp({ store, logger, metrics, minVersionWaitMs: 50 });
       const s = fast.listen(0);
       await new Promise((resolve) => s.once('listening', resolve));
       const res = await fetch(
@@ -176,7 +176,8 @@ describe.each(storeFactories)(
       expect((await get(`/accounts/fine-${factory.name}?minVersion=1`)).status).toBe(200);
       const ready = await get('/readyz');
       expect(ready.status).toBe(503);
-      expect(String(ready.body['reasons'])).toContain(
+      expect(ready.body).toMatchObject({ ready: false });
+      expect((ready.body['checks'] as Record<string, string>)['partitions']).toContain(
         `partition 0 halted at offset ${halts[0]?.offset}`,
       );
       const text = await metrics.registry.getSingleMetricAsString('projector_partition_halted');

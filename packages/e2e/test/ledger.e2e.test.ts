@@ -8,11 +8,11 @@ import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { foldEvents } from '@tally/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, readCommittedLedger } from '@tally/testing';
+import { readCommittedLedger } from '@tally/events/testing';
+import { freePort, registryUrl } from '@tally/testing';
 import { ServiceProcess } from './services.js';
 import { sendUntilDecided, type Command, type Outcome } from './workload.js';
 
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const PARTITIONS = 3;
 const ACCOUNTS = 8;
 const CLIENTS = 6;
@@ -178,10 +178,7 @@ describe('the three services as separate processes', () => {
       }
 
       // The events topic, read_committed: the truth everything else is compared with.
-      const { events, outcomes } = await readCommittedLedger(
-        names,
-        (value) => JSON.parse(String(value)) as OutcomeRecord,
-      );
+      const { events, outcomes } = await readCommittedLedger(names);
       const byAccount = groupBy(events, (e) => e.accountId);
       expect([...byAccount.keys()].sort()).toEqual([...accounts].sort());
       const folded = new Map<string, { balance: number; version: number }>();
@@ -262,11 +259,6 @@ describe('the three services as separate processes', () => {
     },
   );
 });
-
-interface OutcomeRecord {
-  readonly commandId: string;
-  readonly outcome: 'accepted' | 'rejected';
-}
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

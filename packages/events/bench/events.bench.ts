@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountEvent } from '@tally/ledger';
 import { AccountEventSerde, loadSchemas, RegistryClient, registerSchemas } from '../src/index.js';
+import { registryUrl } from '@tally/testing';
 
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const count = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const topic = 'bench.account-events.v1';

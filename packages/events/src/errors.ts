@@ -1,3 +1,5 @@
+import { PoisonRecordError, TallyError } from '@tally/kafka';
+
 /** Why a Kafka record could not be turned into an account event. */
 export type DecodeFailure =
   | 'EMPTY_RECORD'
@@ -7,24 +9,24 @@ export type DecodeFailure =
   | 'UNKNOWN_EVENT_TYPE'
   | 'INVALID_BODY';
 
-/** A record that is not a readable account event. Consumers halt on it; they never skip it. */
-export class EventDecodeError extends Error {
-  readonly code = 'EVENT_DECODE_FAILED';
+/** A record that is not a readable account event: poison. Consumers halt on it; they never skip it. */
+export class EventDecodeError extends PoisonRecordError {
+  override readonly reason: DecodeFailure;
   constructor(
-    readonly reason: DecodeFailure,
+    reason: DecodeFailure,
     message: string,
     readonly schemaId?: number,
   ) {
-    super(message);
+    super('EVENT_DECODE_FAILED', reason, message);
+    this.reason = reason;
     this.name = 'EventDecodeError';
   }
 }
 
 /** An event that cannot be written: no schema for its type, or a field outside its schema. */
-export class EventEncodeError extends Error {
-  readonly code = 'EVENT_ENCODE_FAILED';
+export class EventEncodeError extends TallyError {
   constructor(message: string) {
-    super(message);
+    super('EVENT_ENCODE_FAILED', message, false);
     this.name = 'EventEncodeError';
   }
 }

@@ -1,3 +1,10 @@
+export { canonicalJson, CanonicalEncodingError } from './canonical-json.js';
+export {
+  decodeCommand,
+  encodeCommand,
+  type CommandBody,
+  type CommandRecord,
+} from './command-record.js';
 export {
   compatibilityProblems,
   formatProblem,
@@ -5,7 +12,15 @@ export {
 } from './compatibility.js';
 export { EventDecodeError, EventEncodeError, type DecodeFailure } from './errors.js';
 export type * from './generated/records.js';
-export { RegistryClient, RegistryError, type RegisteredSchema } from './registry-client.js';
+export { RecordDecodeError } from './json-record.js';
+export { decodeOutcome, encodeOutcome, type OutcomeRecord } from './outcome-record.js';
+export {
+  REGISTRY_TIMEOUT_MS,
+  RegistryClient,
+  RegistryError,
+  type RegisteredSchema,
+} from './registry-client.js';
+export { registryEnv } from './registry-env.js';
 export {
   loadSchemas,
   parseSchema,
@@ -13,8 +28,26 @@ export {
   type LocalSchema,
   type RecordSchema,
 } from './schemas.js';
-export { AccountEventSerde, SchemaNotRegisteredError, type SerdeOptions } from './serde.js';
+export {
+  AccountEventSerde,
+  SchemaNotRegisteredError,
+  type DecodedEvent,
+  type SerdeOptions,
+  type WriterSchema,
+} from './serde.js';
 export { EVENT_SUBJECT_COMPATIBILITY, subjectFor } from './subjects.js';
-export { ACCOUNT_EVENTS_TOPIC, accountEventsTopicSpec, ensureAccountEventsTopic } from './topic.js';
-export { frame, unframe } from './wire-format.js';
+export {
+  ACCOUNT_COMMANDS_TOPIC,
+  ACCOUNT_EVENTS_TOPIC,
+  accountCommandsTopicSpec,
+  accountEventsTopicSpec,
+  COMMAND_OUTCOMES_TOPIC,
+  commandOutcomesTopicSpec,
+  ensureAccountEventsTopic,
+  ensureLedgerTopics,
+  topicEnv,
+  type LedgerTopics,
+  type TopicOptions,
+} from './topics.js';
+export { frame, schemaIdOf, unframe } from './wire-format.js';
 export { registerSchemas, unknownEventSubjects, type RegistrationResult } from './workflow.js';

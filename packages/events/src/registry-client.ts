@@ -1,17 +1,25 @@
-// A small typed client for the Confluent Schema Registry REST API, for the schema workflow
-// (config, compatibility checks with reasons, registration, listing). The hot path of the serde
-// uses @kafkajs/confluent-schema-registry's cached schema-by-id lookups instead.
+import { TallyError } from '@tally/kafka';
 
-export class RegistryError extends Error {
-  readonly code = 'SCHEMA_REGISTRY_ERROR';
+// A small typed client for the Confluent Schema Registry REST API, for what
+// @kafkajs/confluent-schema-registry (the serde's client) lacks: compatibility checks with the
+// registry's reasons, listing subjects and versions, the subjects of a schema id. Every call has a
+// timeout.
+
+/** A registry answer other than success, or no answer: retriable unless the registry refused. */
+export class RegistryError extends TallyError {
   constructor(
     readonly status: number,
     readonly errorCode: number | undefined,
     message: string,
     readonly request: string,
+    options?: ErrorOptions,
   ) {
     super(
-      `${request} -> HTTP ${status}${errorCode ? ` (error_code ${errorCode})` : ''}: ${message}`,
+      'SCHEMA_REGISTRY_ERROR',
+      `${request} -> ${status === 0 ? 'no answer' : `HTTP ${status}`}${errorCode ? ` (error_code ${errorCode})` : ''}: ${message}`,
+      status === 0 || status >= 500,
+      false,
+      options,
     );
     this.name = 'RegistryError';
   }
@@ -32,17 +40,31 @@ export interface CompatibilityResult {
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
+/** How long one registry call may take, by default. */
+export const REGISTRY_TIMEOUT_MS = 10_000;
+
 export class RegistryClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = REGISTRY_TIMEOUT_MS,
+  ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const request = `${method} ${path}`;
-    const response = await fetch(new URL(path, this.baseUrl), {
-      method,
-      headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE },
+        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      text = await response.text();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new RegistryError(0, undefined, reason, request, { cause: error });
+    }
     const data: unknown = text === '' ? undefined : JSON.parse(text);
     if (!response.ok) {
       const problem = (data ?? {}) as { error_code?: number; message?: string };
@@ -113,5 +135,10 @@ export class RegistryClient {
 
   schemaById(id: number): Promise<{ schema: string }> {
     return this.call('GET', `/schemas/ids/${id}`);
+  }
+
+  /** Every (subject, version) holding the schema of this id (an id is shared by equal texts). */
+  subjectVersionsOfId(id: number): Promise<{ subject: string; version: number }[]> {
+    return this.call('GET', `/schemas/ids/${id}/versions`);
   }
 }

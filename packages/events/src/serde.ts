@@ -1,7 +1,9 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { TallyError } from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
 import type avro from 'avsc';
 import { EventDecodeError, EventEncodeError } from './errors.js';
+import { REGISTRY_TIMEOUT_MS, RegistryClient } from './registry-client.js';
 import { loadSchemas, type LocalSchema } from './schemas.js';
 import { subjectFor } from './subjects.js';
 import { frame, unframe } from './wire-format.js';
@@ -10,6 +12,36 @@ interface Reader {
   readonly name: AccountEvent['type'];
   readonly type: avro.Type;
   readonly resolver: avro.Resolver;
+  /** The writer's subject under this topic (`<topic>-<record full name>`). */
+  readonly subject: string;
+}
+
+type RegistryMiddleware = NonNullable<
+  NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]>['middlewares']
+>[number];
+
+/** Gives every request of the registry client a timeout (it has none of its own). */
+const timeout =
+  (ms: number): RegistryMiddleware =>
+  () => ({
+    async prepareRequest(next) {
+      const request = await next();
+      return request.timeout() ? request : request.enhance({ timeout: ms });
+    },
+  });
+
+/** The schema an event was written with, as the registry knows it. */
+export interface WriterSchema {
+  readonly id: number;
+  readonly subject: string;
+  /** The subject's version of this schema; null when the id is not registered under it. */
+  readonly version: number | null;
+}
+
+/** An event with the schema it was written with. */
+export interface DecodedEvent {
+  readonly event: AccountEvent;
+  readonly writer: WriterSchema;
 }
 
 interface Writer {
@@ -17,11 +49,12 @@ interface Writer {
   readonly type: avro.Type;
 }
 
-export class SchemaNotRegisteredError extends Error {
-  readonly code = 'SCHEMA_NOT_REGISTERED';
+export class SchemaNotRegisteredError extends TallyError {
   constructor(readonly subject: string) {
     super(
+      'SCHEMA_NOT_REGISTERED',
       `the local schema of subject ${subject} is not registered; run \`pnpm schemas register\` first`,
+      false,
     );
     this.name = 'SchemaNotRegisteredError';
   }
@@ -33,6 +66,8 @@ export interface SerdeOptions {
   readonly topic: string;
   /** Reader and writer schemas; defaults to the .avsc files of this package. */
   readonly schemas?: readonly LocalSchema[];
+  /** How long one registry call may take (default REGISTRY_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -43,16 +78,24 @@ export interface SerdeOptions {
 export class AccountEventSerde {
   private readonly readers = new Map<number, Reader>();
   private readonly pendingReaders = new Map<number, Promise<Reader>>();
+  private readonly writerSchemas = new Map<number, WriterSchema>();
+  private readonly pendingWriterSchemas = new Map<number, Promise<WriterSchema>>();
 
   private constructor(
     private readonly registry: SchemaRegistry,
+    private readonly listing: RegistryClient,
+    private readonly topic: string,
     private readonly writers: ReadonlyMap<string, Writer>,
     private readonly localByFullName: ReadonlyMap<string, LocalSchema>,
   ) {}
 
   static async connect(options: SerdeOptions): Promise<AccountEventSerde> {
     const schemas = options.schemas ?? loadSchemas();
-    const registry = new SchemaRegistry({ host: options.registryUrl });
+    const timeoutMs = options.timeoutMs ?? REGISTRY_TIMEOUT_MS;
+    const registry = new SchemaRegistry({
+      host: options.registryUrl,
+      middlewares: [timeout(timeoutMs)],
+    });
     const writers = new Map<string, Writer>();
     for (const local of schemas) {
       const subject = subjectFor(options.topic, local.fullName);
@@ -69,7 +112,8 @@ export class AccountEventSerde {
       writers.set(local.name, { id, type: local.type });
     }
     const byFullName = new Map(schemas.map((local) => [local.fullName, local]));
-    return new AccountEventSerde(registry, writers, byFullName);
+    const listing = new RegistryClient(options.registryUrl, timeoutMs);
+    return new AccountEventSerde(registry, listing, options.topic, writers, byFullName);
   }
 
   /** The schema id each event type is written with. */
@@ -106,6 +150,41 @@ export class AccountEventSerde {
     const { schemaId, body } = unframe(bytes);
     const reader = this.readers.get(schemaId);
     return reader === undefined ? undefined : this.read(reader, schemaId, body);
+  }
+
+  /** `decode` with the schema the event was written with (its id, subject and version). */
+  async decodeWithSchema(bytes: Buffer | null): Promise<DecodedEvent> {
+    const { schemaId, body } = unframe(bytes);
+    const reader = this.readers.get(schemaId) ?? (await this.readerFor(schemaId));
+    const event = this.read(reader, schemaId, body);
+    const writer = this.writerSchemas.get(schemaId) ?? (await this.writerSchema(schemaId, reader));
+    return { event, writer };
+  }
+
+  /** `decodeWithSchema` without waiting, once the schema id was seen; else undefined. */
+  decodeWithSchemaCached(bytes: Buffer | null): DecodedEvent | undefined {
+    const { schemaId, body } = unframe(bytes);
+    const reader = this.readers.get(schemaId);
+    const writer = this.writerSchemas.get(schemaId);
+    if (reader === undefined || writer === undefined) return undefined;
+    return { event: this.read(reader, schemaId, body), writer };
+  }
+
+  private writerSchema(schemaId: number, reader: Reader): Promise<WriterSchema> {
+    let pending = this.pendingWriterSchemas.get(schemaId);
+    if (pending === undefined) {
+      pending = this.listing
+        .subjectVersionsOfId(schemaId)
+        .then((versions) => {
+          const found = versions.find((v) => v.subject === reader.subject);
+          const writer = { id: schemaId, subject: reader.subject, version: found?.version ?? null };
+          this.writerSchemas.set(schemaId, writer);
+          return writer;
+        })
+        .finally(() => this.pendingWriterSchemas.delete(schemaId));
+      this.pendingWriterSchemas.set(schemaId, pending);
+    }
+    return pending;
   }
 
   private read(reader: Reader, schemaId: number, body: Buffer): AccountEvent {
@@ -164,7 +243,12 @@ export class AccountEventSerde {
         schemaId,
       );
     }
-    const reader: Reader = { name: local.name as AccountEvent['type'], type: local.type, resolver };
+    const reader: Reader = {
+      name: local.name as AccountEvent['type'],
+      type: local.type,
+      resolver,
+      subject: subjectFor(this.topic, local.fullName),
+    };
     this.readers.set(schemaId, reader);
     return reader;
   }

@@ -29,3 +29,10 @@ export function unframe(bytes: Buffer | null): { schemaId: number; body: Buffer 
   }
   return { schemaId: bytes.readUInt32BE(1), body: bytes.subarray(HEADER_BYTES) };
 }
+
+/** The schema id in a record's header, or null when the record has no valid header. */
+export function schemaIdOf(bytes: Buffer | null): number | null {
+  return bytes !== null && bytes.length >= HEADER_BYTES && bytes[0] === MAGIC_BYTE
+    ? bytes.readUInt32BE(1)
+    : null;
+}

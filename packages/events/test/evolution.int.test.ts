@@ -13,7 +13,7 @@ import {
   type RecordSchema,
 } from '../src/index.js';
 import { checkCommand, registerCommand } from '../src/schema-commands.js';
-import { registryUrl, seedEvents } from './fixtures.js';
+import { registryUrl, seedEvents } from '@tally/testing';
 
 // Version 2 of MoneyDeposited gains an optional `reference`. Old and new readers each read the
 // other's events; breaking changes are refused by `check` and by the registry.

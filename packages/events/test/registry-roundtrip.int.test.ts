@@ -1,16 +1,12 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { ensureTopic } from '@tally/kafka';
-import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { readTopics, testKafka, testTopic, type TestTopic } from '@tally/kafka/testing';
 import avro from 'avsc';
-import type { Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/index.js';
+import { registryUrl } from '@tally/testing';
 
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const kafka = testKafka('registry-roundtrip-test');
-const admin = kafka.admin();
-const topic = uniqueName('wire');
-const subject = `${topic}-tally.test.Transfer`;
+let t: TestTopic;
 const schema = {
   type: 'record',
   name: 'Transfer',
@@ -20,25 +16,16 @@ const schema = {
     { name: 'amount', type: 'long' },
   ],
 };
-let producer: Producer;
-let consumer: Consumer | undefined;
 
 beforeAll(async () => {
-  await admin.connect();
-  await ensureTopic(admin, { topic, partitions: 1, replicationFactor: 1 });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  t = await testTopic(kafka, 'wire', 1);
 });
-
-afterAll(async () => {
-  await consumer?.disconnect();
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-});
+afterAll(() => t.close());
 
 describe('@kafkajs/confluent-schema-registry against the local registry', () => {
   it('registers a schema and round-trips a record in Confluent wire format through Kafka', async () => {
+    const { topic, producer } = t;
+    const subject = `${topic}-tally.test.Transfer`;
     const registry = new SchemaRegistry({ host: registryUrl });
     const { id } = await registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
@@ -52,20 +39,11 @@ describe('@kafkajs/confluent-schema-registry against the local registry', () => 
     const value = await registry.encode(id, record);
     expect(value[0]).toBe(0);
     expect(value.readUInt32BE(1)).toBe(id);
-    await producer.send({ topic, acks: -1, messages: [{ key: 'tr-1', value }] });
+    await producer.send({ topic, messages: [{ key: 'tr-1', value }] });
 
-    const received: Buffer[] = [];
-    consumer = kafka.consumer({ groupId: uniqueName('wire-group') });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (message.value) received.push(message.value);
-      },
-    });
-    await waitUntil('the record comes back', () => received.length === 1);
-
-    const [bytes] = received as [Buffer];
+    const received = await readTopics(kafka, [topic]);
+    expect(received).toHaveLength(1);
+    const bytes = received[0]!.record.value!;
     expect(await registry.decode(bytes)).toEqual(record);
     // The body after the 5-byte header is plain Avro that any Avro library reads.
     expect({ ...avro.Type.forSchema(schema as avro.Schema).fromBuffer(bytes.subarray(5)) }).toEqual(

@@ -1,8 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { ensureTopic } from '@tally/kafka';
-import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { readTopics, testKafka, testTopic, uniqueName, type TestTopic } from '@tally/kafka/testing';
 import avro from 'avsc';
-import type { Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccountEventSerde,
@@ -14,15 +12,13 @@ import {
   registerSchemas,
   SchemaNotRegisteredError,
 } from '../src/index.js';
-import { registryUrl, seedEvents } from './fixtures.js';
+import { registryUrl, seedEvents } from '@tally/testing';
 
 const kafka = testKafka('serde-test');
-const admin = kafka.admin();
-const topic = uniqueName('serde');
+let t: TestTopic;
+let topic: string;
 const client = new RegistryClient(registryUrl);
 let serde: AccountEventSerde;
-let producer: Producer;
-const consumers: Consumer[] = [];
 
 async function decodeFailure(bytes: Buffer): Promise<EventDecodeError> {
   const error = await serde.decode(bytes).then(
@@ -35,38 +31,25 @@ async function decodeFailure(bytes: Buffer): Promise<EventDecodeError> {
 }
 
 beforeAll(async () => {
-  await admin.connect();
-  await ensureTopic(admin, { topic, partitions: 2, replicationFactor: 1 });
+  t = await testTopic(kafka, 'serde', 2);
+  topic = t.topic;
   await registerSchemas(client, topic, loadSchemas());
   serde = await AccountEventSerde.connect({ registryUrl, topic });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
 });
 
-afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect()));
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-});
+afterAll(() => t.close());
 
 describe('AccountEventSerde', () => {
   it('round-trips every event type through Kafka', async () => {
     const events = seedEvents();
-    await producer.send({
+    await t.producer.send({
       topic,
-      acks: -1,
       messages: events.map((e) => ({ key: e.accountId, value: serde.encode(e) })),
     });
     const decoded: unknown[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('serde-group') });
-    consumers.push(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => void decoded.push(await serde.decode(message.value)),
-    });
-    await waitUntil('all events decoded', () => decoded.length === events.length);
+    for (const { record } of await readTopics(kafka, [topic])) {
+      decoded.push(await serde.decode(record.value));
+    }
     expect(decoded).toEqual(events);
   });
 

@@ -1,4 +1,4 @@
-import { TopicMismatchError, describeTopicConfigs } from '@tally/kafka';
+import { describeTopicConfigs, ensureTopic, TopicMismatchError } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAccountEventsTopic } from '../src/index.js';
@@ -30,10 +30,11 @@ describe('the account events topic', () => {
   it('refuses a topic whose retention would delete events', async () => {
     const topic = uniqueName('events-7d');
     created.push(topic);
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: '604800000' }] },
-      ],
+    await ensureTopic(admin, {
+      topic,
+      partitions: 6,
+      replicationFactor: 1,
+      configs: { 'retention.ms': '604800000' },
     });
     const attempt = ensureAccountEventsTopic(admin, { topic, partitions: 6, replicationFactor: 1 });
     await expect(attempt).rejects.toThrow(TopicMismatchError);
@@ -43,10 +44,11 @@ describe('the account events topic', () => {
   it('refuses a compacted topic and another partition count', async () => {
     const topic = uniqueName('events-compacted');
     created.push(topic);
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-      ],
+    await ensureTopic(admin, {
+      topic,
+      partitions: 3,
+      replicationFactor: 1,
+      configs: { 'cleanup.policy': 'compact' },
     });
     const attempt = ensureAccountEventsTopic(admin, { topic, partitions: 6, replicationFactor: 1 });
     await expect(attempt).rejects.toThrow(/partitions is 3, expected 6/);

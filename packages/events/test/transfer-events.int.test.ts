@@ -13,7 +13,7 @@ import {
   unknownEventSubjects,
 } from '../src/index.js';
 import { checkCommand, unknownCommand } from '../src/schema-commands.js';
-import { registryUrl, seedEvents, transferAndHoldEvents } from './fixtures.js';
+import { registryUrl, seedEvents, transferAndHoldEvents } from '@tally/testing';
 
 // ADR 0007: the transfer and hold events are new records on the same topic, one subject each
 // (`<topic>-tally.account.<Name>`), FULL_TRANSITIVE, registered through the workflow before any

@@ -1,6 +1,16 @@
-import type { Logger } from '@tally/service';
-import { Kafka, logLevel, Partitioners, type LogEntry, type ProducerConfig } from 'kafkajs';
-import type { KafkaConfig } from './config.js';
+import { loadConfig, type Logger } from '@tally/service';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type LogEntry,
+  type Producer,
+  type ProducerConfig,
+} from 'kafkajs';
+import { kafkaEnv, type KafkaConfig } from './config.js';
+import { isRetriable } from './errors.js';
+import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
 
 const pinoLevel = {
   [logLevel.NOTHING]: 'silent',
@@ -31,16 +41,104 @@ class TallyKafka extends Kafka {
   }
 }
 
+class IdempotentProducer implements KafkaProducer {
+  constructor(private readonly producer: Producer) {}
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+  send({ topic, messages }: TopicRecords) {
+    return this.producer.send({ topic, acks: -1, messages: [...messages] });
+  }
+}
+
 /**
- * A kafkajs client for the given brokers. kafkajs is unmaintained upstream, so the rest of the
- * code base only sees it through this package.
+ * The admin as the rest of the code base sees it. Offsets of a topic created a moment ago can fail
+ * with a retriable error (no leader known yet) that kafkajs does not retry: this retries those.
  */
-export function createKafka(config: KafkaConfig, logger?: Logger): Kafka {
-  return new TallyKafka({
-    clientId: config.clientId,
-    brokers: [...config.brokers],
+class RetryingAdmin implements KafkaAdmin {
+  constructor(readonly admin: Admin) {}
+  connect(): Promise<void> {
+    return this.admin.connect();
+  }
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+  listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+  deleteTopics(options: { topics: string[] }): Promise<void> {
+    return this.admin.deleteTopics(options);
+  }
+  fetchOffsets(options: { groupId: string; topics: string[] }) {
+    return this.admin.fetchOffsets(options);
+  }
+  async fetchTopicOffsets(topic: string) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.admin.fetchTopicOffsets(topic);
+      } catch (error) {
+        if (attempt >= 6 || !isRetriable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+// The kafkajs objects behind the port, for this package's consumers and topic admin only.
+const clients = new WeakMap<KafkaClient, Kafka>();
+const admins = new WeakMap<KafkaAdmin, Admin>();
+
+/** The kafkajs client behind a KafkaClient made by createKafka. */
+export function kafkajsOf(client: KafkaClient): Kafka {
+  const kafka = clients.get(client);
+  if (kafka === undefined) throw new TypeError('not a client made by createKafka');
+  return kafka;
+}
+
+/** The kafkajs admin behind a KafkaAdmin made by a KafkaClient. */
+export function kafkajsAdminOf(admin: KafkaAdmin): Admin {
+  const found = admins.get(admin);
+  if (found === undefined) throw new TypeError('not an admin made by a KafkaClient');
+  return found;
+}
+
+export interface KafkaClientOptions {
+  readonly logger?: Logger | undefined;
+  /** Overrides KAFKA_CLIENT_ID, e.g. for a tool beside the service. */
+  readonly clientId?: string;
+}
+
+/** A client for the brokers of the config (KAFKA_BROKERS, KAFKA_CLIENT_ID). */
+export function createKafka(config: KafkaConfig, options: KafkaClientOptions = {}): KafkaClient {
+  const { logger } = options;
+  const kafka = new TallyKafka({
+    clientId: options.clientId ?? config.KAFKA_CLIENT_ID,
+    brokers: [...config.KAFKA_BROKERS],
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
     ...(logger ? { logCreator: kafkajsLogCreator(logger) } : {}),
     retry: { retries: 8, initialRetryTime: 100 },
   });
+  const client: KafkaClient = {
+    admin() {
+      const admin = new RetryingAdmin(kafka.admin());
+      admins.set(admin, admin.admin);
+      return admin;
+    },
+    producer() {
+      return new IdempotentProducer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 }));
+    },
+  };
+  clients.set(client, kafka);
+  return client;
+}
+
+/** A client configured from environment variables (KAFKA_BROKERS, KAFKA_CLIENT_ID), for tools. */
+export function kafkaFromEnv(
+  vars: Readonly<Record<string, string | undefined>>,
+  options: KafkaClientOptions = {},
+): KafkaClient {
+  return createKafka(loadConfig(kafkaEnv, vars), options);
 }

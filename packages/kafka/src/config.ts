@@ -1,7 +1,10 @@
 import { env } from '@tally/service';
 import { z } from 'zod';
 
-/** Env vars every Kafka-using service reads; the same names as infra/local and docker-compose. */
+/**
+ * Env vars every Kafka-using service and tool reads, the only place KAFKA_BROKERS is parsed; the
+ * same names as infra/local and docker-compose.
+ */
 export const kafkaEnv = {
   KAFKA_BROKERS: env.list().default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('tally'),
@@ -11,7 +14,8 @@ export const kafkaEnv = {
   TALLY_TOPIC_REPLICATION: env.positiveInt().default(1),
 };
 
+/** What a client needs of the loaded config. */
 export interface KafkaConfig {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
+  readonly KAFKA_BROKERS: readonly string[];
+  readonly KAFKA_CLIENT_ID: string;
 }

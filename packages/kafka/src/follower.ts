@@ -1,8 +1,10 @@
 import type { Logger } from '@tally/service';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { kafkajsOf } from './client.js';
+import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
 export interface TopicFollowerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topics: readonly string[];
   /** A group of its own: every follower reads every partition from the beginning. */
   readonly groupId: string;
@@ -11,7 +13,7 @@ export interface TopicFollowerOptions {
   readonly onMessage: (
     topic: string,
     partition: number,
-    message: KafkaMessage,
+    message: KafkaRecord,
   ) => Promise<void> | void;
 }
 
@@ -33,7 +35,7 @@ export class TopicFollower {
   private failure: unknown;
 
   constructor(private readonly options: TopicFollowerOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 250,
@@ -80,7 +82,7 @@ export class TopicFollower {
 
   /** The current end offsets (last stable offsets, read_committed) of the given partitions. */
   static async endOffsets(
-    admin: Admin,
+    admin: KafkaAdmin,
     topics: readonly string[],
     partitions?: readonly number[],
   ): Promise<PartitionOffset[]> {

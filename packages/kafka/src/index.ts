@@ -1,6 +1,17 @@
-export { createKafka } from './client.js';
+export { createKafka, kafkaFromEnv, type KafkaClientOptions } from './client.js';
 export { kafkaEnv, type KafkaConfig } from './config.js';
+export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
+export type {
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  KafkaRecord,
+  OutgoingRecord,
+  PartitionOffsets,
+  RecordMetadata,
+  TopicRecords,
+} from './types.js';
 export {
   PartitionConsumer,
   type ApplyResult,
@@ -11,6 +22,14 @@ export {
   type PartitionLag,
   type PartitionStore,
 } from './partition-consumer.js';
+export {
+  ReadModelService,
+  type ReadModelEvent,
+  type ReadModelOptions,
+  type ReadModelSource,
+  type TopicHalt,
+  type TopicLag,
+} from './read-model.js';
 export { TopicFollower, type PartitionOffset, type TopicFollowerOptions } from './follower.js';
 export {
   PartitionProcessor,

@@ -1,5 +1,7 @@
 import type { Logger } from '@tally/service';
-import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { kafkajsOf } from './client.js';
+import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
 /**
  * A consumer whose offsets live in the application's own database, next to the rows it writes,
@@ -25,7 +27,7 @@ export interface PartitionBatch {
   readonly partition: number;
   /** The stored offset this batch continues from. */
   readonly fromOffset: string;
-  readonly messages: readonly KafkaMessage[];
+  readonly messages: readonly KafkaRecord[];
   /** The offset after the last record of the fetched batch (control records included). */
   readonly nextOffset: string;
 }
@@ -51,23 +53,27 @@ export type PartitionConsumerEvent =
   | { type: 'applied'; partition: number; applied: number; nextOffset: string; ms: number }
   | { type: 'halted'; partition: number; offset: string; reason: string; detail: string }
   | { type: 'resumed'; partition: number; offset: string }
-  | { type: 'assigned'; partitions: number[] };
+  | { type: 'assigned'; partitions: number[] }
+  /** kafkajs gave up on the consumer and will not restart it: the service must stop. */
+  | { type: 'crashed'; error: unknown }
+  /** Lag of the owned partitions, refreshed by the read-model service. */
+  | { type: 'lag'; lags: readonly PartitionLag[] };
 
 export interface PartitionConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly groupId: string;
   readonly store: PartitionStore;
-  readonly logger?: Logger;
-  /** Called after each applied batch, halt and assignment (metrics, readiness). */
-  readonly onEvent?: (event: PartitionConsumerEvent) => void;
+  readonly logger?: Logger | undefined;
+  /** Called after each applied batch, halt, assignment and crash (metrics, readiness). */
+  readonly onEvent?: ((event: PartitionConsumerEvent) => void) | undefined;
   /** Partitions processed in parallel; default: all of them. */
-  readonly partitionsConsumedConcurrently?: number;
+  readonly partitionsConsumedConcurrently?: number | undefined;
   /** kafkajs fetch tuning; defaults suit replay (large fetches). */
-  readonly maxBytesPerPartition?: number;
-  readonly maxBytes?: number;
+  readonly maxBytesPerPartition?: number | undefined;
+  readonly maxBytes?: number | undefined;
   /** A crashed member holds its partitions this long before a rebalance (kafkajs default 30 s). */
-  readonly sessionTimeout?: number;
+  readonly sessionTimeout?: number | undefined;
 }
 
 export interface PartitionLag {
@@ -84,16 +90,21 @@ export interface Halt {
   readonly detail: string;
 }
 
+type State = 'idle' | 'running' | 'crashed' | 'stopped';
+
 export class PartitionConsumer {
   private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private readonly admin: KafkaAdmin;
+  /** The stored next offset of each partition, as this instance last read or wrote it. */
   private readonly next = new Map<number, string>();
   private readonly halts = new Map<number, Halt>();
   private assigned: number[] = [];
-  private running = false;
+  private joined = false;
+  private state: State = 'idle';
+  private crash: unknown;
 
   constructor(private readonly options: PartitionConsumerOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       readUncommitted: false,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
@@ -105,94 +116,135 @@ export class PartitionConsumer {
     this.admin = options.kafka.admin();
   }
 
-  /** Connects, joins the group and runs until stop(). */
+  /** Connects, joins the group and runs until stop(), or until kafkajs gives up (crashed). */
   async start(): Promise<void> {
-    const { topic, store } = this.options;
+    const { topic } = this.options;
     await this.admin.connect();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
-      void this.seekAssigned().catch((error: unknown) =>
-        this.options.logger?.error({ err: error }, 'seeking to stored offsets failed'),
-      );
-      this.options.onEvent?.({ type: 'assigned', partitions: this.assigned });
+      this.assign([...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b));
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) {
+        this.options.logger?.warn({ err: payload.error, topic }, 'consumer crashed; it restarts');
+        return;
+      }
+      // kafkajs does not restart it: nothing consumes any more, so say so instead of staying green.
+      this.state = 'crashed';
+      this.crash = payload.error;
+      this.options.logger?.error({ err: payload.error, topic }, 'consumer crashed for good');
+      this.options.onEvent?.({ type: 'crashed', error: payload.error });
     });
     await this.consumer.subscribe({ topic, fromBeginning: true });
-    for (const [partition, offset] of await store.loadOffsets(topic)) {
-      this.next.set(partition, offset);
-    }
-    this.running = true;
+    await this.loadOffsets();
+    this.state = 'running';
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 64,
-      eachBatch: async ({ batch, isRunning, isStale, pause, resolveOffset, heartbeat }) => {
-        if (!isRunning() || isStale()) return;
-        const partition = batch.partition;
-        if (this.halts.has(partition)) {
-          pause();
-          return;
-        }
-        const fromOffset = this.next.get(partition) ?? '0';
-        const from = BigInt(fromOffset);
-        // The group's fetch position may be behind the database (a seek not yet applied).
-        const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
-        const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
-        // Resolving only moves kafkajs' in-memory fetch position (autoCommit is off).
-        if (BigInt(nextOffset) <= from) {
-          resolveOffset(batch.lastOffset());
-          return;
-        }
-        const started = performance.now();
-        const result = await store.applyBatch({
-          topic,
-          partition,
-          fromOffset,
-          messages,
-          nextOffset,
-        });
-        if (result.kind === 'applied') {
-          this.next.set(partition, result.nextOffset);
-          resolveOffset(batch.lastOffset());
-          await heartbeat();
-          this.options.onEvent?.({
-            type: 'applied',
-            partition,
-            applied: result.applied,
-            nextOffset: result.nextOffset,
-            ms: performance.now() - started,
-          });
-        } else if (result.kind === 'halted') {
-          this.next.set(partition, result.offset);
-          const halt: Halt = {
-            partition,
-            offset: result.offset,
-            reason: result.reason,
-            detail: result.detail,
-          };
-          this.halts.set(partition, halt);
-          pause();
-          this.consumer.seek({ topic, partition, offset: result.offset });
-          this.options.logger?.error(
-            { topic, ...halt },
-            `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
-          );
-          this.options.onEvent?.({ type: 'halted', ...halt });
-        } else {
-          await this.reload();
-        }
-      },
+      eachBatch: (payload) => this.eachBatch(payload),
     });
   }
 
-  /** Re-reads the stored offsets and seeks every assigned partition to them. */
-  async reload(): Promise<void> {
-    this.next.clear();
-    for (const [partition, offset] of await this.options.store.loadOffsets(this.options.topic)) {
-      this.next.set(partition, offset);
+  private async eachBatch({
+    batch,
+    isRunning,
+    isStale,
+    pause,
+    resolveOffset,
+    heartbeat,
+  }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale()) return;
+    const { topic, store } = this.options;
+    const partition = batch.partition;
+    if (this.halts.has(partition)) {
+      // Also after kafkajs restarted the consumer, which forgets what was paused.
+      pause();
+      return;
     }
-    this.halts.clear();
-    await this.seekAssigned();
+    const fromOffset = this.next.get(partition) ?? '0';
+    const from = BigInt(fromOffset);
+    // The group's fetch position may be behind the database (a seek not yet applied).
+    const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
+    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+    // Resolving only moves kafkajs' in-memory fetch position (autoCommit is off).
+    if (BigInt(nextOffset) <= from) {
+      resolveOffset(batch.lastOffset());
+      return;
+    }
+    const started = performance.now();
+    const result = await store.applyBatch({ topic, partition, fromOffset, messages, nextOffset });
+    if (result.kind === 'applied') {
+      this.next.set(partition, result.nextOffset);
+      resolveOffset(batch.lastOffset());
+      await heartbeat();
+      this.options.onEvent?.({
+        type: 'applied',
+        partition,
+        applied: result.applied,
+        nextOffset: result.nextOffset,
+        ms: performance.now() - started,
+      });
+    } else if (result.kind === 'halted') {
+      this.next.set(partition, result.offset);
+      const halt: Halt = {
+        partition,
+        offset: result.offset,
+        reason: result.reason,
+        detail: result.detail,
+      };
+      this.halts.set(partition, halt);
+      pause();
+      this.consumer.seek({ topic, partition, offset: result.offset });
+      this.options.logger?.error(
+        { topic, ...halt },
+        `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+      );
+      this.options.onEvent?.({ type: 'halted', ...halt });
+    } else {
+      await this.reload();
+    }
+  }
+
+  /**
+   * A new assignment. Halts of partitions this member no longer owns are dropped (their new owner
+   * reads from the stored offset and halts on the record itself); halts of partitions it keeps
+   * stay, paused. The stored offsets are read again: another instance may have moved them.
+   */
+  private assign(partitions: number[]): void {
+    const { topic } = this.options;
+    for (const partition of [...this.halts.keys()]) {
+      if (partitions.includes(partition)) continue;
+      this.halts.delete(partition);
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+    }
+    this.assigned = partitions;
+    this.joined = true;
+    void this.reload().catch((error: unknown) =>
+      this.options.logger?.error({ err: error, topic }, 'reading the stored offsets failed'),
+    );
+    this.options.onEvent?.({ type: 'assigned', partitions });
+  }
+
+  private async loadOffsets(): Promise<void> {
+    const stored = await this.options.store.loadOffsets(this.options.topic);
+    this.next.clear();
+    for (const [partition, offset] of stored) this.next.set(partition, offset);
+  }
+
+  /**
+   * Re-reads the stored offsets (after a fence, a generation swap or an assignment) and seeks every
+   * assigned partition to them. A halted partition stays halted and paused: only an operator's
+   * skip (retry) resumes it.
+   */
+  async reload(): Promise<void> {
+    await this.loadOffsets();
+    if (this.state !== 'running') return;
+    const { topic } = this.options;
+    for (const partition of this.assigned) {
+      if (this.halts.has(partition)) continue;
+      this.consumer.seek({ topic, partition, offset: this.next.get(partition) ?? '0' });
+    }
   }
 
   /** Resumes a halted partition from its stored offset (after an operator recorded a skip). */
@@ -201,11 +253,15 @@ export class PartitionConsumer {
     if (halt === undefined) return;
     this.halts.delete(partition);
     const { topic } = this.options;
-    this.consumer.seek({ topic, partition, offset: halt.offset });
-    this.consumer.resume([{ topic, partitions: [partition] }]);
-    this.options.onEvent?.({ type: 'resumed', partition, offset: halt.offset });
+    const offset = this.next.get(partition) ?? halt.offset;
+    if (this.state === 'running') {
+      this.consumer.seek({ topic, partition, offset });
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+    }
+    this.options.onEvent?.({ type: 'resumed', partition, offset });
   }
 
+  /** The halted partitions this instance owns. */
   halted(): readonly Halt[] {
     return [...this.halts.values()];
   }
@@ -214,10 +270,21 @@ export class PartitionConsumer {
     return this.assigned;
   }
 
-  /** Stored next offset against the high watermark, per partition of the topic. */
+  /** True once the group assigned partitions to this member (possibly none). */
+  hasJoined(): boolean {
+    return this.joined;
+  }
+
+  /**
+   * Stored next offset against the high watermark, for the partitions this instance owns only:
+   * another instance's partitions are its own business, not this one's lag.
+   */
   async lag(): Promise<PartitionLag[]> {
+    const owned = new Set(this.assigned);
+    if (owned.size === 0) return [];
     const offsets = await this.admin.fetchTopicOffsets(this.options.topic);
     return offsets
+      .filter(({ partition }) => owned.has(partition))
       .map(({ partition, high }) => {
         const nextOffset = this.next.get(partition) ?? '0';
         const lag = Math.max(0, Number(BigInt(high) - BigInt(nextOffset)));
@@ -226,27 +293,25 @@ export class PartitionConsumer {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /** True while consuming: started, not stopped, and not crashed for good. */
   isRunning(): boolean {
-    return this.running;
+    return this.state === 'running';
+  }
+
+  /** Why kafkajs gave up on the consumer, once it did. */
+  failure(): unknown {
+    return this.crash;
   }
 
   /** Stops fetching, lets the in-flight batch finish (its transaction commits), disconnects. */
   async stop(): Promise<void> {
-    if (!this.running) {
+    if (this.state === 'idle' || this.state === 'stopped') {
+      this.state = 'stopped';
       await this.admin.disconnect().catch(() => undefined);
       return;
     }
-    this.running = false;
+    this.state = 'stopped';
     await this.consumer.disconnect();
     await this.admin.disconnect();
-  }
-
-  private async seekAssigned(): Promise<void> {
-    if (!this.running) return;
-    const { topic } = this.options;
-    for (const partition of this.assigned) {
-      const offset = this.next.get(partition) ?? '0';
-      this.consumer.seek({ topic, partition, offset });
-    }
   }
 }

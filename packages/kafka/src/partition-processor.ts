@@ -1,16 +1,11 @@
 import type { Logger } from '@tally/service';
-import type {
-  Consumer,
-  EachBatchPayload,
-  Kafka,
-  KafkaMessage,
-  Producer,
-  TopicMessages,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import { kafkajsOf } from './client.js';
+import type { KafkaClient, KafkaRecord, TopicRecords } from './types.js';
 
 /** What a batch of input records turns into, written in the same transaction as its offsets. */
 export interface BatchOutput {
-  readonly messages: readonly TopicMessages[];
+  readonly messages: readonly TopicRecords[];
   /** Called once the transaction committed: make the batch's state changes visible. */
   readonly committed: () => void;
   /** Called when the transaction did not commit: forget the batch's state changes. */
@@ -18,7 +13,7 @@ export interface BatchOutput {
 }
 
 export interface PartitionProcessorOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /** Input topic, e.g. commands; each of its partitions is owned by one member of the group. */
   readonly topic: string;
   readonly groupId: string;
@@ -30,7 +25,7 @@ export interface PartitionProcessorOptions {
    * bring the state the handler needs up to date (e.g. read the outputs to their end offsets).
    */
   readonly prepare: (partition: number) => Promise<void>;
-  readonly handle: (partition: number, messages: readonly KafkaMessage[]) => Promise<BatchOutput>;
+  readonly handle: (partition: number, messages: readonly KafkaRecord[]) => Promise<BatchOutput>;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /**
@@ -67,7 +62,7 @@ export class PartitionProcessor {
   private stopping = false;
 
   constructor(private readonly options: PartitionProcessorOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
@@ -120,7 +115,7 @@ export class PartitionProcessor {
   }
 
   private own(partition: number): Ownership {
-    const producer = this.options.kafka.producer({
+    const producer = kafkajsOf(this.options.kafka).producer({
       transactionalId: `${this.options.transactionalIdPrefix}-${partition}`,
       idempotent: true,
       maxInFlightRequests: 1,
@@ -176,14 +171,19 @@ export class PartitionProcessor {
     await ownership.ready;
     if (!isRunning() || isStale()) return;
 
-    const output = await this.options.handle(batch.partition, batch.messages);
-    const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+    const last = batch.messages[batch.messages.length - 1] as KafkaRecord;
     const transaction = await ownership.producer.transaction();
+    let output: BatchOutput | undefined;
     try {
+      // Inside the try: a handler that fails aborts the transaction like a failed send does.
+      output = await this.options.handle(batch.partition, batch.messages);
       const topicMessages = output.messages.filter((t) => t.messages.length > 0);
       // One request for all topics: separate sends race their AddPartitionsToTxn calls.
       if (topicMessages.length > 0) {
-        await transaction.sendBatch({ topicMessages: [...topicMessages], acks: -1 });
+        await transaction.sendBatch({
+          topicMessages: topicMessages.map((t) => ({ topic: t.topic, messages: [...t.messages] })),
+          acks: -1,
+        });
       }
       const interval = this.options.offsetCommitIntervalMs ?? 0;
       const started = performance.now();
@@ -208,14 +208,14 @@ export class PartitionProcessor {
       await transaction.commit();
       if (withOffsets) this.offsetsCommittedAt.set(batch.partition, started);
     } catch (error) {
-      output.aborted();
+      output?.aborted();
       await transaction.abort().catch(() => undefined);
       // Fenced or broken: drop the producer and read the batch again. The next attempt takes the
       // partition over afresh (fence, catch up), so it decides on what the other owner committed.
       await this.release(batch.partition);
       if (this.stopping) throw error;
       this.options.logger?.warn({ err: error, partition: batch.partition }, 'transaction failed');
-      const first = batch.messages[0] as KafkaMessage;
+      const first = batch.messages[0] as KafkaRecord;
       this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
       return;
     }

@@ -1,4 +1,6 @@
-import type { Admin } from 'kafkajs';
+import { kafkajsAdminOf } from './client.js';
+import { TallyError } from './errors.js';
+import type { KafkaAdmin } from './types.js';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -8,13 +10,17 @@ export interface TopicSpec {
   readonly configs?: Readonly<Record<string, string>>;
 }
 
-export class TopicMismatchError extends Error {
-  readonly code = 'TOPIC_MISMATCH';
+/** An existing topic that would break a guarantee (delete or compact records, another partition count). */
+export class TopicMismatchError extends TallyError {
   constructor(
     readonly topic: string,
     readonly problems: readonly string[],
   ) {
-    super(`topic ${topic} exists but does not match its spec: ${problems.join('; ')}`);
+    super(
+      'TOPIC_MISMATCH',
+      `topic ${topic} exists but does not match its spec: ${problems.join('; ')}`,
+      false,
+    );
     this.name = 'TopicMismatchError';
   }
 }
@@ -23,7 +29,11 @@ export class TopicMismatchError extends Error {
  * Creates the topic, or verifies an existing one against the spec: same partition count and the
  * same values for every config the spec names. Never alters an existing topic.
  */
-export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'created' | 'verified'> {
+export async function ensureTopic(
+  port: KafkaAdmin,
+  spec: TopicSpec,
+): Promise<'created' | 'verified'> {
+  const admin = kafkajsAdminOf(port);
   const created = await admin.createTopics({
     waitForLeaders: true,
     topics: [
@@ -45,7 +55,7 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
   }
   const wanted = Object.entries(spec.configs ?? {});
   if (wanted.length > 0) {
-    const actual = await describeTopicConfigs(admin, spec.topic);
+    const actual = await describeTopicConfigs(port, spec.topic);
     for (const [name, value] of wanted) {
       if (actual[name] !== value) {
         problems.push(`${name} is ${actual[name] ?? 'unset'}, expected ${value}`);
@@ -58,10 +68,10 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
 
 /** The topic's effective configs (explicit or broker default), by name. */
 export async function describeTopicConfigs(
-  admin: Admin,
+  admin: KafkaAdmin,
   topic: string,
 ): Promise<Record<string, string>> {
-  const { resources } = await admin.describeConfigs({
+  const { resources } = await kafkajsAdminOf(admin).describeConfigs({
     includeSynonyms: false,
     resources: [{ type: 2 /* TOPIC */, name: topic }],
   });

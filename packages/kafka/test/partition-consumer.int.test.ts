@@ -1,13 +1,17 @@
-import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureTopic,
   PartitionConsumer,
   type ApplyResult,
   type PartitionBatch,
   type PartitionStore,
 } from '../src/index.js';
-import { testKafka, uniqueName, waitUntil } from '../src/testing/index.js';
+import {
+  testKafka,
+  testTopic,
+  uniqueName,
+  waitUntil,
+  type TestTopic,
+} from '../src/testing/index.js';
 
 /** The smallest PartitionStore: values and offsets in memory, "committed" together. */
 class MemoryStore implements PartitionStore {
@@ -34,23 +38,14 @@ class MemoryStore implements PartitionStore {
 }
 
 const kafka = testKafka('partition-consumer-test');
-const admin = kafka.admin();
-const topic = uniqueName('pc');
-let producer: Producer;
+let t: TestTopic;
 const send = (values: string[], partition: number) =>
-  producer.send({ topic, acks: -1, messages: values.map((value) => ({ value, partition })) });
+  t.producer.send({ topic: t.topic, messages: values.map((value) => ({ value, partition })) });
 
 beforeAll(async () => {
-  await admin.connect();
-  await ensureTopic(admin, { topic, partitions: 2, replicationFactor: 1 });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  t = await testTopic(kafka, 'pc', 2);
 });
-afterAll(async () => {
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-});
+afterAll(() => t.close());
 
 describe('PartitionConsumer', () => {
   it('starts at the stored offsets, not the group’s, and halts one partition only', async () => {
@@ -58,14 +53,14 @@ describe('PartitionConsumer', () => {
     const groupId = uniqueName('pc-group');
     await send(['a1', 'a2'], 0);
     await send(['b1'], 1);
-    const first = new PartitionConsumer({ kafka, topic, groupId, store });
+    const first = new PartitionConsumer({ kafka, topic: t.topic, groupId, store });
     await first.start();
     await waitUntil('first three', () => store.values.length === 3);
     await first.stop();
 
     await send(['a3', 'poison', 'a4'], 0);
     await send(['b2'], 1);
-    const second = new PartitionConsumer({ kafka, topic, groupId, store });
+    const second = new PartitionConsumer({ kafka, topic: t.topic, groupId, store });
     await second.start();
     await waitUntil('partition 0 halted', () => second.halted().length === 1);
     await waitUntil('partition 1 goes on', () => store.values.includes('b2'));

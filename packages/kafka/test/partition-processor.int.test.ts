@@ -1,6 +1,12 @@
-import type { KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTopic, PartitionProcessor, TopicFollower, type BatchOutput } from '../src/index.js';
+import {
+  ensureTopic,
+  PartitionProcessor,
+  TopicFollower,
+  type BatchOutput,
+  type KafkaProducer,
+  type KafkaRecord,
+} from '../src/index.js';
 import { testKafka, uniqueName, waitUntil } from '../src/testing/index.js';
 import { createLogger } from '@tally/service';
 
@@ -11,7 +17,7 @@ const admin = kafka.admin();
 const input = uniqueName('pp-in');
 const output = uniqueName('pp-out');
 const prefix = uniqueName('pp-tx');
-let producer: Producer;
+let producer: KafkaProducer;
 const processors: PartitionProcessor[] = [];
 let follower: TopicFollower;
 const seen: string[] = [];
@@ -21,7 +27,7 @@ beforeAll(async () => {
   await admin.connect();
   await ensureTopic(admin, { topic: input, partitions: 1, replicationFactor: 1 });
   await ensureTopic(admin, { topic: output, partitions: 1, replicationFactor: 1 });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = kafka.producer();
   await producer.connect();
   follower = new TopicFollower({
     kafka,
@@ -53,7 +59,7 @@ function processor(name: string, gate?: Promise<void>) {
     transactionalIdPrefix: prefix,
     logger: logger.child({ name }),
     prepare: async () => undefined,
-    handle: async (partition, messages: readonly KafkaMessage[]): Promise<BatchOutput> => {
+    handle: async (partition, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
       attempt += 1;
       attempts.set(name, attempt);
       if (gate && messages.some((m) => String(m.value) === 'block')) await gate;
@@ -82,10 +88,10 @@ describe('PartitionProcessor', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     const zombie = processor('zombie', gate);
     await zombie.start();
-    await producer.send({ topic: input, acks: -1, messages: [{ value: 'a' }] });
+    await producer.send({ topic: input, messages: [{ value: 'a' }] });
     await waitUntil('the zombie processed a', () => seen.includes('zombie:a#1'));
 
-    await producer.send({ topic: input, acks: -1, messages: [{ value: 'block' }] });
+    await producer.send({ topic: input, messages: [{ value: 'block' }] });
     await waitUntil('the zombie holds block', () => zombie.isCaughtUp());
     const owner = processor('owner');
     await owner.start();
@@ -142,7 +148,7 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
     const first = make();
     await first.start();
     for (const value of ['x', 'y', 'z']) {
-      await producer.send({ topic, acks: -1, messages: [{ value }] });
+      await producer.send({ topic, messages: [{ value }] });
       // Committed, not only handled: stopping commits the offsets of a batch still in flight.
       await waitUntil(`${value} committed`, () => transacted.includes(value));
     }

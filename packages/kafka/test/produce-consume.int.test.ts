@@ -1,10 +1,13 @@
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkajsOf } from '../src/client.js';
 import { ensureTopic } from '../src/index.js';
 import { testKafka, uniqueName, waitUntil } from '../src/testing/index.js';
 
-const kafka = testKafka('produce-consume-test');
-const admin = kafka.admin();
+const client = testKafka('produce-consume-test');
+// Raw kafkajs, inside the adapter: these tests pin down the broker behaviour it relies on.
+const kafka = kafkajsOf(client);
+const admin = client.admin();
 const topic = uniqueName('idempotent');
 let producer: Producer;
 let consumer: Consumer;

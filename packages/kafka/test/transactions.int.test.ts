@@ -1,11 +1,14 @@
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkajsOf } from '../src/client.js';
 import { ensureTopic } from '../src/index.js';
 import { testKafka, uniqueName, waitUntil } from '../src/testing/index.js';
 
 // One partition so that offsets and the last stable offset are easy to reason about.
-const kafka = testKafka('transactions-test');
-const admin = kafka.admin();
+const client = testKafka('transactions-test');
+// Raw kafkajs, inside the adapter: these tests pin down the broker behaviour it relies on.
+const kafka = kafkajsOf(client);
+const admin = client.admin();
 const topic = uniqueName('tx');
 const sourceGroup = uniqueName('tx-source-group');
 const consumers: Consumer[] = [];

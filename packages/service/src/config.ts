@@ -91,3 +91,11 @@ export const env = {
   url: () => z.url(),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 } as const;
+
+/** PORT and LOG_LEVEL, read the same way by every service. */
+export function serviceEnv(defaultPort: number) {
+  return {
+    PORT: env.port().default(defaultPort),
+    LOG_LEVEL: env.logLevel().default('info'),
+  };
+}

@@ -6,6 +6,7 @@ import { createHttpApp } from './http.js';
 import { createLogger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
 import { HttpProblem } from './problem.js';
+import { intParam, stringParam } from './query.js';
 
 let ready: true | string = 'still catching up';
 const metrics = createMetricsRegistry('kit-test');
@@ -25,6 +26,13 @@ const app = createHttpApp({
     });
     router.get('/bug', () => {
       throw new Error('secret internals');
+    });
+    router.get('/page', (req, res) => {
+      res.json({
+        limit: intParam(req, 'limit', { min: 1, max: 100, fallback: 10 }),
+        after: intParam(req, 'after', { min: 0, max: 1_000 }) ?? null,
+        name: stringParam(req, 'name') ?? null,
+      });
     });
   },
 });
@@ -84,5 +92,33 @@ describe('createHttpApp', () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(/kit_hits_total\{service="kit-test"\} 1/);
     expect(text).toContain('process_cpu_user_seconds_total');
+  });
+});
+
+const page = async (query: string) => {
+  const res = await fetch(`${base}/page${query}`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe('query parameters', () => {
+  it('reads integers and strings, with defaults for absent ones', async () => {
+    expect(await page('')).toEqual({ status: 200, body: { limit: 10, after: null, name: null } });
+    expect((await page('?limit=5&after=0&name=x')).body).toEqual({ limit: 5, after: 0, name: 'x' });
+  });
+
+  it.each([
+    ['?limit=0', 'limit', 'between 1 and 100'],
+    ['?limit=abc', 'limit', 'must be an integer'],
+    ['?limit=1e3', 'limit', 'must be an integer'],
+    ['?after=-1', 'after', 'between 0 and 1000'],
+    ['?limit=99999999999999999999', 'limit', 'must be an integer'],
+    ['?name=a&name=b', 'name', 'given once'],
+  ])('answers %s with a 400 problem naming the parameter', async (query, name, reason) => {
+    const { status, body } = await page(query);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: 'INVALID_PARAMETER' });
+    expect(body['invalid-params']).toEqual([
+      { name, reason: expect.stringContaining(reason) as unknown },
+    ]);
   });
 });

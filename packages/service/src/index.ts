@@ -1,4 +1,4 @@
-export { ConfigError, env, loadConfig, secret } from './config.js';
+export { ConfigError, env, loadConfig, secret, serviceEnv } from './config.js';
 export { createHttpApp, type HttpAppOptions } from './http.js';
 export { closeHttpServer } from './http-server.js';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger.js';
@@ -19,6 +19,15 @@ export {
   type GracefulShutdownOptions,
   type ShutdownStep,
 } from './shutdown.js';
+export { badParam, intParam, stringParam } from './query.js';
+export { listen, serve, type RunningService, type ServeOptions } from './serve.js';
+export {
+  databaseEnv,
+  inTransaction,
+  openStore,
+  type StoreOpeners,
+  type TransactionClient,
+} from './store.js';
 export {
   canRead,
   canWrite,

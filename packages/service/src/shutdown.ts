@@ -19,21 +19,27 @@ export interface GracefulShutdownOptions {
 /**
  * Installs handlers for SIGTERM and SIGINT that run the steps once, in order, then exit. A second
  * signal while shutting down is ignored; a step that fails is logged and the next still runs,
- * so a broken dependency never keeps the others from closing.
+ * so a broken dependency never keeps the others from closing. The returned function starts the
+ * same shutdown; given a failure, it logs it and the exit code is 1 even if every step succeeds.
  */
-export function installGracefulShutdown(options: GracefulShutdownOptions): () => Promise<void> {
+export function installGracefulShutdown(
+  options: GracefulShutdownOptions,
+): (failure?: unknown) => Promise<void> {
   const { logger, steps, timeoutMs = 30_000, signals = ['SIGTERM', 'SIGINT'] } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let running: Promise<void> | undefined;
 
-  const shutdown = (): Promise<void> => {
+  const shutdown = (failure?: unknown): Promise<void> => {
+    if (failure !== undefined && running === undefined) {
+      logger.error({ err: failure }, 'shutting down after a failure');
+    }
     running ??= (async () => {
       const timer = setTimeout(() => {
         logger.error({ timeoutMs }, 'shutdown timed out');
         exit(1);
       }, timeoutMs);
       timer.unref();
-      let failed = false;
+      let failed = failure !== undefined;
       for (const step of steps) {
         try {
           await step.run();

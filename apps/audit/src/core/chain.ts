@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '@tally/events';
 
 /**
  * The hash chain. One chain per Kafka partition of each audited topic (`<topic>/<partition>`):

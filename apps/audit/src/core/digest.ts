@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '@tally/events';
 import type { ChainHead } from './chain.js';
 
 /**

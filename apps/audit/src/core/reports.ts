@@ -1,4 +1,5 @@
-import { isCurrencyCode, minorUnitsOf, type AccountEvent } from '@tally/ledger';
+import type { OutcomeRecord } from '@tally/events';
+import { balanceChange, isCurrencyCode, minorUnitsOf, type AccountEvent } from '@tally/ledger';
 
 /**
  * Reports as pure folds over audited events (in topic order, i.e. entry order of the account's
@@ -37,12 +38,6 @@ export interface Statement {
   readonly totalWithdrawals: number;
   /** Account status at the end of the period. */
   readonly status: 'not-opened' | 'open' | 'closed';
-}
-
-function signed(event: AccountEvent): number {
-  if (event.type === 'MoneyDeposited') return event.amount;
-  if (event.type === 'MoneyWithdrawn') return -event.amount;
-  return 0;
 }
 
 /** Drops repeated versions; returns the events that count, in order, and the first gap if any. */
@@ -89,7 +84,7 @@ export function buildStatement(
     } else if (event.type === 'AccountClosed') {
       status = 'closed';
     }
-    balance += signed(event);
+    balance += balanceChange(event);
     if (before) {
       opening = balance;
     } else if (event.type === 'MoneyDeposited' || event.type === 'MoneyWithdrawn') {
@@ -100,7 +95,7 @@ export function buildStatement(
         version: event.version,
         eventId: event.eventId,
         type: event.type,
-        amount: signed(event),
+        amount: balanceChange(event),
         balance,
       });
     }
@@ -223,13 +218,13 @@ ${rows}
 `;
 }
 
-/** A command outcome as the intake writes it (only the fields the reports use). */
-export interface OutcomeFacts {
-  readonly commandType: string;
-  readonly outcome: 'accepted' | 'rejected';
-  readonly decidedAt: number;
+/**
+ * The fields of a command outcome (the OutcomeRecord contract of @tally/events) the daily summary
+ * reads; any code counts, also one this version does not know.
+ */
+export type OutcomeFacts = Pick<OutcomeRecord, 'outcome' | 'decidedAt'> & {
   readonly rejection: { readonly code: string } | null;
-}
+};
 
 export interface DailySummary {
   readonly date: string;
@@ -265,7 +260,7 @@ export function buildDailySummary(
     slot.count += 1;
     if (event.type === 'MoneyDeposited' || event.type === 'MoneyWithdrawn') {
       slot.sumMinor += event.amount;
-      netByCurrency[event.currency] = (netByCurrency[event.currency] ?? 0) + signed(event);
+      netByCurrency[event.currency] = (netByCurrency[event.currency] ?? 0) + balanceChange(event);
     }
   }
   const result = { accepted: 0, rejected: 0 };
@@ -316,7 +311,7 @@ export function foldBalances(events: Iterable<AccountEvent>): Map<string, Audite
     } else if (current) {
       balances.set(event.accountId, {
         ...current,
-        balance: current.balance + signed(event),
+        balance: current.balance + balanceChange(event),
         version: event.version,
         status: event.type === 'AccountClosed' ? 'closed' : current.status,
       });

@@ -1,15 +1,14 @@
+import { openStore, type StoreOpeners } from '@tally/service';
+import type { AuditConfig } from '../config.js';
 import { PostgresAuditStore } from './postgres.js';
 import { SqliteAuditStore } from './sqlite.js';
 import type { AuditStore } from './types.js';
 
-export interface StoreConfig {
-  readonly DATABASE_URL?: string | undefined;
-  readonly AUDIT_SQLITE_PATH: string;
-}
+const open: StoreOpeners<AuditStore> = {
+  postgres: PostgresAuditStore.open,
+  sqlite: SqliteAuditStore.open,
+};
 
-/** PostgreSQL when DATABASE_URL is set, else the SQLite file. */
-export async function openAuditStore(config: StoreConfig): Promise<AuditStore> {
-  return config.DATABASE_URL
-    ? PostgresAuditStore.open(config.DATABASE_URL)
-    : SqliteAuditStore.open(config.AUDIT_SQLITE_PATH);
-}
+/** The audit log in PostgreSQL when DATABASE_URL is set, else in the SQLite file. */
+export const openAuditStore = (config: AuditConfig): Promise<AuditStore> =>
+  openStore(config.DATABASE_URL, config.AUDIT_SQLITE_PATH, open);

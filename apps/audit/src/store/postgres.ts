@@ -1,3 +1,4 @@
+import { inTransaction } from '@tally/service';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { Digest } from '../core/digest.js';
@@ -52,18 +53,17 @@ export class PostgresAuditStore implements AuditStore {
 
   static async open(connectionString: string, poolSize = 8): Promise<PostgresAuditStore> {
     const pool = new pg.Pool({ connectionString, max: poolSize });
-    const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
-      await client.query(SCHEMA);
-      await client.query('COMMIT');
+      await inTransaction(
+        () => pool.connect(),
+        async (client) => {
+          await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+          await client.query(SCHEMA);
+        },
+      );
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       await pool.end();
       throw error;
-    } finally {
-      client.release();
     }
     return new PostgresAuditStore(pool);
   }
@@ -78,9 +78,7 @@ export class PostgresAuditStore implements AuditStore {
 
   async append(batch: AppendBatch): Promise<AppendResult> {
     const chain = chainId(batch.topic, batch.partition);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const work = async (client: pg.PoolClient): Promise<AppendResult> => {
       await client.query(
         `INSERT INTO audit.offsets (topic, partition, next_offset, chain, head_seq, head_hash)
          VALUES ($1, $2, 0, $3, 0, $4) ON CONFLICT DO NOTHING`,
@@ -97,7 +95,6 @@ export class PostgresAuditStore implements AuditStore {
       );
       const row = rows[0];
       if (row === undefined || String(row.next_offset) !== batch.fromOffset) {
-        await client.query('ROLLBACK');
         return { kind: 'stale' };
       }
       const { entries, head } = chainEntries(
@@ -144,14 +141,13 @@ export class PostgresAuditStore implements AuditStore {
          WHERE topic = $1 AND partition = $2`,
         [batch.topic, batch.partition, batch.nextOffset, head.seq, head.hash],
       );
-      await client.query('COMMIT');
       return { kind: 'appended', head };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    };
+    return inTransaction(
+      () => this.pool.connect(),
+      work,
+      (result) => result.kind === 'appended',
+    );
   }
 
   async heads(): Promise<ChainHead[]> {

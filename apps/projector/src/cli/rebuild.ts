@@ -2,19 +2,16 @@ import { AccountEventSerde } from '@tally/events';
 import { createKafka } from '@tally/kafka';
 import { loadProjectorConfig } from '../config.js';
 import { rebuild } from '../rebuild.js';
-import { openStore } from '../store/open.js';
+import { openReadModelStore } from '../store/open.js';
 
 /** `pnpm --filter @tally/projector run rebuild`: a fresh model from offset 0, swapped in atomically. */
 const config = loadProjectorConfig(process.env);
-const store = await openStore(config);
+const store = await openReadModelStore(config);
 const serde = await AccountEventSerde.connect({
   registryUrl: config.SCHEMA_REGISTRY_URL,
   topic: config.TALLY_EVENTS_TOPIC,
 });
-const kafka = createKafka({
-  brokers: config.KAFKA_BROKERS,
-  clientId: `${config.KAFKA_CLIENT_ID}-rebuild`,
-});
+const kafka = createKafka(config, { clientId: `${config.KAFKA_CLIENT_ID}-rebuild` });
 const before = await store.activeGeneration();
 process.stderr.write(
   `rebuilding ${store.kind} read model from ${config.TALLY_EVENTS_TOPIC} offset 0 (live generation ${before})\n`,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadProjectorConfig } from '../config.js';
-import { openStore } from '../store/open.js';
+import { openReadModelStore } from '../store/open.js';
 
 /**
  * Operator action: record that the projector passes over ONE record it halted on.
@@ -30,7 +30,7 @@ if (
   process.exit(2);
 }
 const config = loadProjectorConfig(process.env);
-const store = await openStore(config);
+const store = await openReadModelStore(config);
 await store.recordSkip({
   topic: config.TALLY_EVENTS_TOPIC,
   partition: Number(values.partition),

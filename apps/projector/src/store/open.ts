@@ -1,15 +1,14 @@
+import { openStore, type StoreOpeners } from '@tally/service';
+import type { ProjectorConfig } from '../config.js';
 import { PostgresStore } from './postgres.js';
 import { SqliteStore } from './sqlite.js';
 import type { ReadModelStore } from './types.js';
 
-export interface StoreConfig {
-  readonly DATABASE_URL?: string | undefined;
-  readonly PROJECTOR_SQLITE_PATH: string;
-}
+const open: StoreOpeners<ReadModelStore> = {
+  postgres: PostgresStore.open,
+  sqlite: SqliteStore.open,
+};
 
-/** PostgreSQL when DATABASE_URL is set, else the SQLite file. */
-export async function openStore(config: StoreConfig): Promise<ReadModelStore> {
-  return config.DATABASE_URL
-    ? PostgresStore.open(config.DATABASE_URL)
-    : SqliteStore.open(config.PROJECTOR_SQLITE_PATH);
-}
+/** The read model in PostgreSQL when DATABASE_URL is set, else in the SQLite file. */
+export const openReadModelStore = (config: ProjectorConfig): Promise<ReadModelStore> =>
+  openStore(config.DATABASE_URL, config.PROJECTOR_SQLITE_PATH, open);

@@ -1,34 +1,13 @@
 import pg from 'pg';
+import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
-import { toAccount, toHistory } from './sqlite.js';
+import * as row from './rows.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 const INT8 = 20;
-const ACCOUNT_COLS =
-  'account_id, owner, currency, overdraft_limit, balance, version, status, opened_at, updated_at, closed_at';
-const HISTORY_COLS =
-  'account_id, version, event_id, event_type, amount, balance_after, occurred_at';
 const LOCK_ID = 7_340_001;
 
 const schemaOf = (g: number) => `projector_g${g}`;
-
-async function inTransaction<T>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 async function createTables(client: pg.PoolClient, g: number): Promise<void> {
   const s = schemaOf(g);
@@ -82,26 +61,29 @@ export class PostgresStore implements ReadModelStore {
           oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
       },
     });
-    await inTransaction(pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
-      await client.query(`
+    await inTransaction(
+      () => pool.connect(),
+      async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+        await client.query(`
         CREATE SCHEMA IF NOT EXISTS projector;
         CREATE TABLE IF NOT EXISTS projector.meta (key text PRIMARY KEY, value text NOT NULL);
         CREATE TABLE IF NOT EXISTS projector.skips (
           topic text NOT NULL, partition integer NOT NULL, "offset" bigint NOT NULL,
           reason text NOT NULL, operator text NOT NULL, created_at bigint NOT NULL,
           PRIMARY KEY (topic, partition, "offset"));`);
-      const { rowCount } = await client.query(
-        `SELECT 1 FROM projector.meta WHERE key = 'active_generation'`,
-      );
-      if (rowCount === 0) {
-        await createTables(client, 1);
-        await client.query(
-          `INSERT INTO projector.meta (key, value) VALUES ('active_generation', '1'), ('max_generation', '1')`,
+        const { rowCount } = await client.query(
+          `SELECT 1 FROM projector.meta WHERE key = 'active_generation'`,
         );
-        await swapViews(client, 1);
-      }
-    });
+        if (rowCount === 0) {
+          await createTables(client, 1);
+          await client.query(
+            `INSERT INTO projector.meta (key, value) VALUES ('active_generation', '1'), ('max_generation', '1')`,
+          );
+          await swapViews(client, 1);
+        }
+      },
+    );
     return new PostgresStore(pool, await readActive(pool), true);
   }
 
@@ -119,35 +101,27 @@ export class PostgresStore implements ReadModelStore {
 
   async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {
     const { rows } = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM ${schemaOf(this.gen)}.accounts WHERE account_id = ANY($1::text[])`,
+      `SELECT ${row.ACCOUNT_COLS} FROM ${schemaOf(this.gen)}.accounts WHERE account_id = ANY($1::text[])`,
       [ids],
     );
-    return new Map(rows.map((r) => [r.account_id as string, toAccount(r)]));
+    return new Map(rows.map((r) => [r.account_id as string, row.toAccount(r)]));
   }
 
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
     const s = schemaOf(this.gen);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const work = async (client: pg.PoolClient): Promise<'committed' | 'stale'> => {
       // FOR SHARE: a swap (UPDATE of this row) waits until this batch is committed.
       const active = await readActive(client, 'FOR SHARE');
-      if (this.followsActive && active !== this.gen) {
-        await client.query('ROLLBACK');
-        return 'stale';
-      }
+      if (this.followsActive && active !== this.gen) return 'stale';
       const { rows } = await client.query<{ next_offset: number }>(
         `SELECT next_offset FROM ${s}.offsets WHERE topic = $1 AND partition = $2 FOR UPDATE`,
         [batch.topic, batch.partition],
       );
-      if (String(rows[0]?.next_offset ?? '0') !== batch.fromOffset) {
-        await client.query('ROLLBACK');
-        return 'stale';
-      }
+      if (String(rows[0]?.next_offset ?? '0') !== batch.fromOffset) return 'stale';
       const a = batch.accounts;
       if (a.length > 0) {
         await client.query(
-          `INSERT INTO ${s}.accounts (${ACCOUNT_COLS})
+          `INSERT INTO ${s}.accounts (${row.ACCOUNT_COLS})
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
              $6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[])
            ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance,
@@ -170,7 +144,7 @@ export class PostgresStore implements ReadModelStore {
       const h = batch.history;
       if (h.length > 0) {
         await client.query(
-          `INSERT INTO ${s}.balance_history (${HISTORY_COLS})
+          `INSERT INTO ${s}.balance_history (${row.HISTORY_COLS})
            SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::bigint[],
              $6::bigint[], $7::bigint[])`,
           [
@@ -189,14 +163,13 @@ export class PostgresStore implements ReadModelStore {
          ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
         [batch.topic, batch.partition, batch.nextOffset],
       );
-      await client.query('COMMIT');
       return 'committed';
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    };
+    return inTransaction(
+      () => this.pool.connect(),
+      work,
+      (result) => result === 'committed',
+    );
   }
 
   async refreshGeneration(): Promise<number> {
@@ -206,102 +179,93 @@ export class PostgresStore implements ReadModelStore {
 
   async getAccount(accountId: string): Promise<AccountRow | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM projector.accounts WHERE account_id = $1`,
+      `SELECT ${row.ACCOUNT_COLS} FROM projector.accounts WHERE account_id = $1`,
       [accountId],
     );
-    return rows[0] && toAccount(rows[0]);
+    return rows[0] && row.toAccount(rows[0]);
   }
 
   async balanceAsOf(accountId: string, at: number): Promise<HistoryRow | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT ${HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND occurred_at <= $2
+      `SELECT ${row.HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND occurred_at <= $2
        ORDER BY occurred_at DESC, version DESC LIMIT 1`,
       [accountId, at],
     );
-    return rows[0] && toHistory(rows[0]);
+    return rows[0] && row.toHistory(rows[0]);
   }
 
   async history(accountId: string, afterVersion: number, limit: number): Promise<Page<HistoryRow>> {
     const { rows } = await this.pool.query(
-      `SELECT ${HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND version > $2
+      `SELECT ${row.HISTORY_COLS} FROM projector.balance_history WHERE account_id = $1 AND version > $2
        ORDER BY version LIMIT $3`,
       [accountId, afterVersion, limit + 1],
     );
-    const items = rows.slice(0, limit).map(toHistory);
+    const items = rows.slice(0, limit).map(row.toHistory);
     return { items, next: rows.length > limit ? String(items.at(-1)?.version) : null };
   }
 
   async listAccounts(after: string | null, limit: number): Promise<Page<AccountRow>> {
     const { rows } = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM projector.accounts WHERE account_id > $1 COLLATE "C"
+      `SELECT ${row.ACCOUNT_COLS} FROM projector.accounts WHERE account_id > $1 COLLATE "C"
        ORDER BY account_id COLLATE "C" LIMIT $2`,
       [after ?? '', limit + 1],
     );
-    const items = rows.slice(0, limit).map(toAccount);
+    const items = rows.slice(0, limit).map(row.toAccount);
     return { items, next: rows.length > limit ? (items.at(-1)?.accountId ?? null) : null };
   }
 
   async dump(): Promise<{ accounts: AccountRow[]; history: HistoryRow[] }> {
     const s = schemaOf(this.gen);
     const accounts = await this.pool.query(
-      `SELECT ${ACCOUNT_COLS} FROM ${s}.accounts ORDER BY account_id COLLATE "C"`,
+      `SELECT ${row.ACCOUNT_COLS} FROM ${s}.accounts ORDER BY account_id COLLATE "C"`,
     );
     const history = await this.pool.query(
-      `SELECT ${HISTORY_COLS} FROM ${s}.balance_history ORDER BY account_id COLLATE "C", version`,
+      `SELECT ${row.HISTORY_COLS} FROM ${s}.balance_history ORDER BY account_id COLLATE "C", version`,
     );
-    return { accounts: accounts.rows.map(toAccount), history: history.rows.map(toHistory) };
+    return { accounts: accounts.rows.map(row.toAccount), history: history.rows.map(row.toHistory) };
   }
 
   async recordSkip(skip: Omit<Skip, 'createdAt'> & { createdAt?: number }): Promise<void> {
     await this.pool.query(
-      `INSERT INTO projector.skips (topic, partition, "offset", reason, operator, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [
-        skip.topic,
-        skip.partition,
-        skip.offset,
-        skip.reason,
-        skip.operator,
-        skip.createdAt ?? Date.now(),
-      ],
+      `INSERT INTO projector.skips (${row.SKIP_COLS}) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT DO NOTHING`,
+      row.skipValues(skip),
     );
   }
 
   async skips(topic: string, partition: number): Promise<readonly Skip[]> {
     const { rows } = await this.pool.query(
-      `SELECT topic, partition, "offset", reason, operator, created_at FROM projector.skips
-       WHERE topic = $1 AND partition = $2`,
+      `SELECT ${row.SKIP_COLS} FROM projector.skips WHERE topic = $1 AND partition = $2`,
       [topic, partition],
     );
-    return rows.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      offset: String(r.offset),
-      reason: r.reason,
-      operator: r.operator,
-      createdAt: Number(r.created_at),
-    }));
+    return rows.map(row.toSkip);
   }
 
   async createGeneration(): Promise<ReadModelStore> {
-    const g = await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ value: string }>(
-        `UPDATE projector.meta SET value = (value::int + 1)::text WHERE key = 'max_generation' RETURNING value`,
-      );
-      const next = Number(rows[0]?.value);
-      await createTables(client, next);
-      return next;
-    });
+    const g = await inTransaction(
+      () => this.pool.connect(),
+      async (client) => {
+        const { rows } = await client.query<{ value: string }>(
+          `UPDATE projector.meta SET value = (value::int + 1)::text WHERE key = 'max_generation' RETURNING value`,
+        );
+        const next = Number(rows[0]?.value);
+        await createTables(client, next);
+        return next;
+      },
+    );
     return new PostgresStore(this.pool, g, false);
   }
 
   async activate(): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      await client.query(`UPDATE projector.meta SET value = $1 WHERE key = 'active_generation'`, [
-        String(this.gen),
-      ]);
-      await swapViews(client, this.gen);
-    });
+    await inTransaction(
+      () => this.pool.connect(),
+      async (client) => {
+        await client.query(`UPDATE projector.meta SET value = $1 WHERE key = 'active_generation'`, [
+          String(this.gen),
+        ]);
+        await swapViews(client, this.gen);
+      },
+    );
   }
 
   async dropInactive(): Promise<number[]> {

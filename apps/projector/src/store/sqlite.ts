@@ -1,59 +1,19 @@
 import Database from 'better-sqlite3';
 import type { AccountRow, HistoryRow } from '../projection.js';
+import {
+  ACCOUNT_COLS,
+  HISTORY_COLS,
+  SKIP_COLS,
+  skipValues,
+  toAccount,
+  toHistory,
+  toSkip,
+  type AccountRecord,
+  type HistoryRecord,
+} from './rows.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 type Db = Database.Database;
-
-interface AccountRecord {
-  account_id: string;
-  owner: string;
-  currency: string;
-  overdraft_limit: number;
-  balance: number;
-  version: number;
-  status: 'open' | 'closed';
-  opened_at: number;
-  updated_at: number;
-  closed_at: number | null;
-}
-
-interface HistoryRecord {
-  account_id: string;
-  version: number;
-  event_id: string;
-  event_type: HistoryRow['eventType'];
-  amount: number;
-  balance_after: number;
-  occurred_at: number;
-}
-
-export const toAccount = (r: AccountRecord): AccountRow => ({
-  accountId: r.account_id,
-  owner: r.owner,
-  currency: r.currency,
-  overdraftLimit: Number(r.overdraft_limit),
-  balance: Number(r.balance),
-  version: Number(r.version),
-  status: r.status,
-  openedAt: Number(r.opened_at),
-  updatedAt: Number(r.updated_at),
-  closedAt: r.closed_at === null ? null : Number(r.closed_at),
-});
-
-export const toHistory = (r: HistoryRecord): HistoryRow => ({
-  accountId: r.account_id,
-  version: Number(r.version),
-  eventId: r.event_id,
-  eventType: r.event_type,
-  amount: Number(r.amount),
-  balanceAfter: Number(r.balance_after),
-  occurredAt: Number(r.occurred_at),
-});
-
-const ACCOUNT_COLS =
-  'account_id, owner, currency, overdraft_limit, balance, version, status, opened_at, updated_at, closed_at';
-const HISTORY_COLS =
-  'account_id, version, event_id, event_type, amount, balance_after, occurred_at';
 
 function init(db: Db): void {
   db.pragma('journal_mode = WAL');
@@ -203,12 +163,10 @@ export class SqliteStore implements ReadModelStore {
         `SELECT ${ACCOUNT_COLS} FROM accounts WHERE account_id > ? ORDER BY account_id LIMIT ?`,
       ),
       skips: this.db.prepare(
-        `SELECT topic, partition, "offset", reason, operator, created_at FROM projector_skips
-         WHERE topic = ? AND partition = ?`,
+        `SELECT ${SKIP_COLS} FROM projector_skips WHERE topic = ? AND partition = ?`,
       ),
       addSkip: this.db.prepare(
-        `INSERT OR REPLACE INTO projector_skips (topic, partition, "offset", reason, operator, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO projector_skips (${SKIP_COLS}) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
     };
   }
@@ -312,33 +270,11 @@ export class SqliteStore implements ReadModelStore {
   }
 
   async recordSkip(skip: Omit<Skip, 'createdAt'> & { createdAt?: number }): Promise<void> {
-    this.queries.addSkip.run(
-      skip.topic,
-      skip.partition,
-      skip.offset,
-      skip.reason,
-      skip.operator,
-      skip.createdAt ?? Date.now(),
-    );
+    this.queries.addSkip.run(skipValues(skip));
   }
 
   async skips(topic: string, partition: number): Promise<readonly Skip[]> {
-    const rows = this.queries.skips.all(topic, partition) as {
-      topic: string;
-      partition: number;
-      offset: string;
-      reason: string;
-      operator: string;
-      created_at: number;
-    }[];
-    return rows.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      reason: r.reason,
-      operator: r.operator,
-      createdAt: r.created_at,
-    }));
+    return (this.queries.skips.all(topic, partition) as Record<string, unknown>[]).map(toSkip);
   }
 
   async createGeneration(): Promise<ReadModelStore> {

@@ -2,16 +2,15 @@
 // produces one AccountOpened event in Confluent wire format and reads it back.
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { createKafka, ensureTopic } from '@tally/kafka';
+import { ensureTopic, kafkaFromEnv, TopicFollower } from '@tally/kafka';
 import type { AccountOpened } from '@tally/ledger';
 import { AccountEventSerde, loadSchemas, RegistryClient } from '../index.js';
 import { registerSchemas } from '../workflow.js';
 
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const topic = 'tally.stack-check.v1';
 
-const kafka = createKafka({ brokers, clientId: 'tally-stack-check' });
+const kafka = kafkaFromEnv(process.env, { clientId: 'tally-stack-check' });
 const admin = kafka.admin();
 await admin.connect();
 await ensureTopic(admin, { topic, partitions: 1, replicationFactor: 1 });
@@ -36,11 +35,10 @@ const event: AccountOpened = {
   currency: 'EUR',
   overdraftLimit: 0,
 };
-const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+const producer = kafka.producer();
 await producer.connect();
 const [meta] = await producer.send({
   topic,
-  acks: -1,
   messages: [{ key: accountId, value: serde.encode(event) }],
 });
 await producer.disconnect();
@@ -48,20 +46,25 @@ console.log(
   `produced ${event.type} for ${accountId} at ${topic}/${meta?.partition}@${meta?.baseOffset}`,
 );
 
-const consumer = kafka.consumer({ groupId: `tally-stack-check-${randomUUID()}` });
-await consumer.connect();
-await consumer.subscribe({ topic, fromBeginning: true });
-const received = await new Promise<unknown>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error('no event read back within 30 s')), 30_000);
-  void consumer.run({
-    eachMessage: async ({ message }) => {
-      if (message.key?.toString() !== accountId) return;
-      clearTimeout(timer);
-      resolve(await serde.decode(message.value));
-    },
-  });
+let received: unknown;
+const follower = new TopicFollower({
+  kafka,
+  topics: [topic],
+  groupId: `tally-stack-check-${randomUUID()}`,
+  onMessage: async (_topic, _partition, message) => {
+    if (message.key?.toString() === accountId) received = await serde.decode(message.value);
+  },
 });
-await consumer.disconnect();
+await follower.start();
+const timer = setTimeout(() => {
+  console.error('no event read back within 30 s');
+  process.exit(1);
+}, 30_000);
+await follower.waitFor([
+  { topic, partition: meta?.partition ?? 0, offset: BigInt(meta?.baseOffset ?? 0) + 1n },
+]);
+clearTimeout(timer);
+await follower.stop();
 console.log(`consumed ${JSON.stringify(received)}`);
 if (!isDeepStrictEqual(received, event)) {
   console.error('the event read back differs from the one produced');

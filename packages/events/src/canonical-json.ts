@@ -1,5 +1,6 @@
 /**
- * Canonical JSON: the one byte sequence an entry hashes to, whatever produced it.
+ * Canonical JSON: the one byte sequence a value hashes to, whatever produced it (audit entries
+ * and digests, the intake's request fingerprints).
  *
  * - objects: keys sorted by UTF-16 code units (`Array.prototype.sort`), no whitespace, members
  *   whose value is `undefined` left out;
@@ -10,7 +11,8 @@
  *   no value can have two encodings;
  * - `true`, `false`, `null` as in JSON.
  *
- * It is RFC 8785 (JCS) restricted to integers, so other languages can reproduce it.
+ * It is RFC 8785 (JCS) restricted to integers, so other languages can reproduce it; the unit test
+ * holds it to the RFC's own examples.
  */
 export class CanonicalEncodingError extends Error {
   readonly code = 'CANONICAL_ENCODING';

@@ -1,34 +1,10 @@
-import {
-  AccountEventSerde,
-  ensureAccountEventsTopic,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-} from '@tally/events';
-import type { AccountEvent } from '@tally/ledger';
-import { CompressionTypes, type Kafka } from 'kafkajs';
-import { deposited, opened } from './events.js';
-import { registryUrl } from './scratch.js';
-
-/**
- * `accounts` accounts with `perAccount` events each (open, then deposits), interleaved version by
- * version so that every batch touches many accounts, as a busy ledger does.
- */
-export function manyEvents(
-  prefix: string,
-  accounts: number,
-  perAccount: number,
-  t0 = 1_700_000_000_000,
-): AccountEvent[] {
-  const events: AccountEvent[] = [];
-  for (let v = 1; v <= perAccount; v++) {
-    for (let a = 0; a < accounts; a++) {
-      const id = `${prefix}-${a}`;
-      events.push(v === 1 ? opened(id, t0 + v) : deposited(id, v, (a % 7) + v, t0 + v));
-    }
-  }
-  return events;
-}
+import { manyEvents, registryUrl } from '@tally/testing';
+import { RegistryClient } from '../registry-client.js';
+import { loadSchemas } from '../schemas.js';
+import { AccountEventSerde } from '../serde.js';
+import { ensureAccountEventsTopic } from '../topics.js';
+import { registerSchemas } from '../workflow.js';
+import type { KafkaClient } from '@tally/kafka';
 
 /** The topic the replay and audit benchmarks share, named by its size. */
 export const benchTopicName = (events: number, accounts: number) =>
@@ -39,7 +15,7 @@ export const benchTopicName = (events: number, accounts: number) =>
  * reuses it when it already holds exactly that many records. Shows progress on stderr.
  */
 export async function preloadBenchTopic(
-  kafka: Kafka,
+  kafka: KafkaClient,
   events: number,
   accounts: number,
 ): Promise<string> {
@@ -58,15 +34,13 @@ export async function preloadBenchTopic(
     if (have !== 0)
       throw new Error(`${topic} holds ${have} records, not ${events}; delete it first`);
     const serde = await AccountEventSerde.connect({ registryUrl, topic });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer();
     await producer.connect();
     const started = Date.now();
     const all = manyEvents('bench', accounts, Math.ceil(events / accounts)).slice(0, events);
     for (let i = 0; i < all.length; i += 20_000) {
       await producer.send({
         topic,
-        acks: -1,
-        compression: CompressionTypes.None,
         messages: all
           .slice(i, i + 20_000)
           .map((e) => ({ key: e.accountId, value: serde.encode(e) })),

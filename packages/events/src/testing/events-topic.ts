@@ -1,20 +1,18 @@
-import {
-  AccountEventSerde,
-  ensureAccountEventsTopic,
-  loadSchemas,
-  registerSchemas,
-  RegistryClient,
-} from '@tally/events';
+import { registryUrl } from '@tally/testing';
+import { RegistryClient } from '../registry-client.js';
+import { loadSchemas } from '../schemas.js';
+import { AccountEventSerde } from '../serde.js';
+import { accountEventsTopicSpec } from '../topics.js';
+import { registerSchemas } from '../workflow.js';
 import type { AccountEvent } from '@tally/ledger';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import { uniqueName } from '@tally/kafka/testing';
-import { registryUrl } from './scratch.js';
+import type { KafkaAdmin, KafkaClient, KafkaProducer } from '@tally/kafka';
+import { testTopic } from '@tally/kafka/testing';
 
 export interface TestEventsTopic {
   readonly topic: string;
-  readonly admin: Admin;
+  readonly admin: KafkaAdmin;
   readonly serde: AccountEventSerde;
-  readonly producer: Producer;
+  readonly producer: KafkaProducer;
   /** Sends events keyed by accountId (or all to one partition), in chunks of `chunk`. */
   send(
     events: readonly AccountEvent[],
@@ -27,18 +25,14 @@ export interface TestEventsTopic {
  * admin and an idempotent producer. The caller disconnects admin and producer.
  */
 export async function testEventsTopic(
-  kafka: Kafka,
+  kafka: KafkaClient,
   prefix: string,
   partitions: number,
 ): Promise<TestEventsTopic> {
-  const topic = uniqueName(prefix);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureAccountEventsTopic(admin, { topic, partitions, replicationFactor: 1 });
+  const { configs } = accountEventsTopicSpec({ partitions, replicationFactor: 1 });
+  const { topic, admin, producer } = await testTopic(kafka, prefix, partitions, configs);
   await registerSchemas(new RegistryClient(registryUrl), topic, loadSchemas());
   const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
   return {
     topic,
     admin,
@@ -48,7 +42,6 @@ export async function testEventsTopic(
       for (let i = 0; i < events.length; i += chunk) {
         await producer.send({
           topic,
-          acks: -1,
           messages: events.slice(i, i + chunk).map((e) => ({
             key: e.accountId,
             value: serde.encode(e),

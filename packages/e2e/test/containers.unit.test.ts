@@ -1,0 +1,51 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadAuditConfig } from '@tally/audit';
+import { loadIntakeConfig } from '@tally/intake';
+import { loadProjectorConfig } from '@tally/projector';
+import { describe, expect, it } from 'vitest';
+
+// One Dockerfile builds every service (APP and PORT as build arguments). This keeps it, the apps
+// and infra/docker-compose.yml in step, since no machine here has a Docker engine to build them.
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const read = (path: string) => readFileSync(`${root}${path}`, 'utf8');
+const dockerfile = read('Dockerfile');
+const compose = read('infra/docker-compose.yml');
+const apps = readdirSync(`${root}apps`).sort();
+const defaultPort: Record<string, number> = {
+  audit: loadAuditConfig({}).PORT,
+  intake: loadIntakeConfig({}).PORT,
+  projector: loadProjectorConfig({}).PORT,
+};
+
+describe('the one Dockerfile', () => {
+  it('builds on node:24-bookworm-slim without a compiler, from the lockfile and its patches', () => {
+    expect(dockerfile.match(/^FROM .*/gm)).toEqual([
+      'FROM node:24-bookworm-slim AS build',
+      'FROM node:24-bookworm-slim AS runtime',
+    ]);
+    expect(dockerfile).not.toMatch(/apt-get|build-essential|python3|g\+\+/);
+    expect(dockerfile).toContain('COPY patches ./patches');
+    expect(dockerfile).toContain('--filter=@tally/${APP}...');
+    const pnpm = JSON.parse(read('package.json')).packageManager as string;
+    expect(dockerfile).toContain(`npm install --global --no-fund --no-audit ${pnpm}`);
+  });
+
+  it('is the only one: no app keeps a Dockerfile of its own', () => {
+    for (const app of apps) expect(existsSync(`${root}apps/${app}/Dockerfile`), app).toBe(false);
+  });
+
+  it.each(apps)('%s: deploys with dist/main.js, and compose builds it on its own port', (app) => {
+    const manifest = JSON.parse(read(`apps/${app}/package.json`)) as { name: string };
+    expect(manifest.name).toBe(`@tally/${app}`);
+    expect(existsSync(`${root}apps/${app}/src/main.ts`)).toBe(true);
+    const port = defaultPort[app];
+    expect(port, `${app} has a default port`).toBeDefined();
+    expect(compose).toContain(
+      `build: { context: .., dockerfile: Dockerfile, args: { APP: ${app}, PORT: ${port} } }`,
+    );
+    // Published on the loopback interface only, on the app's own port.
+    expect(compose).toContain(`ports: ['127.0.0.1:${port}:${port}']`);
+  });
+});

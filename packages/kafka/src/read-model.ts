@@ -1,0 +1,200 @@
+import type { Logger, ReadinessCheck } from '@tally/service';
+import {
+  PartitionConsumer,
+  type Halt,
+  type PartitionConsumerEvent,
+  type PartitionLag,
+  type PartitionStore,
+} from './partition-consumer.js';
+import type { KafkaClient } from './types.js';
+
+/**
+ * The skeleton every read model runs on (the projector's balances, the audit log): consumers whose
+ * offsets live in the app's own store, lag over the partitions this instance owns, halted
+ * partitions an operator's skip resumes, and honest readiness. An app supplies only its fold
+ * behind a PartitionStore per topic, and its store.
+ */
+
+/** One topic read into the model. */
+export interface ReadModelSource {
+  readonly topic: string;
+  /** The consumer group; it only spreads partitions over instances, offsets live in the store. */
+  readonly groupId: string;
+  /** The app's fold and store: applies a batch and stores its next offset in one transaction. */
+  readonly store: PartitionStore;
+}
+
+export type ReadModelEvent = PartitionConsumerEvent & { readonly topic: string };
+
+export interface TopicHalt extends Halt {
+  readonly topic: string;
+}
+
+export interface TopicLag extends PartitionLag {
+  readonly topic: string;
+}
+
+export interface ReadModelOptions {
+  readonly kafka: KafkaClient;
+  readonly sources: readonly ReadModelSource[];
+  readonly logger?: Logger | undefined;
+  /**
+   * Whether an operator recorded a skip of the record a partition halted on; if so the partition
+   * resumes (the store passes over that record). Without it, halts last until a restart.
+   */
+  readonly skipRecorded?: (topic: string, partition: number, offset: string) => Promise<boolean>;
+  /** How often lag is refreshed and halted partitions look for a skip (default 1 s). */
+  readonly pollMs?: number;
+  /** /readyz fails while the lag of the owned partitions is above this (default 10,000). */
+  readonly readyMaxLag?: number;
+  readonly sessionTimeout?: number | undefined;
+  readonly maxBytesPerPartition?: number | undefined;
+  readonly onEvent?: (event: ReadModelEvent) => void;
+  /** Called once when a consumer crashed for good; the service shuts down with a failure. */
+  readonly onFailure?: (error: unknown) => void;
+}
+
+export class ReadModelService {
+  private readonly consumers: { readonly topic: string; readonly consumer: PartitionConsumer }[];
+  private timer: NodeJS.Timeout | undefined;
+  private lastLag: readonly TopicLag[] = [];
+  private failed = false;
+
+  constructor(private readonly options: ReadModelOptions) {
+    this.consumers = options.sources.map(({ topic, groupId, store }) => ({
+      topic,
+      consumer: new PartitionConsumer({
+        kafka: options.kafka,
+        topic,
+        groupId,
+        store,
+        logger: options.logger,
+        sessionTimeout: options.sessionTimeout,
+        maxBytesPerPartition: options.maxBytesPerPartition,
+        onEvent: (event) => this.observe(topic, event),
+      }),
+    }));
+  }
+
+  /** Starts every consumer; resolves once each joined its group. */
+  async start(): Promise<void> {
+    for (const { consumer } of this.consumers) await consumer.start();
+    this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Stops fetching; the batches in flight commit; disconnects. Safe before start. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.consumers.map(({ consumer }) => consumer.stop()));
+  }
+
+  /** The partitions of each topic the group assigned to this instance. */
+  assigned(): { readonly topic: string; readonly partitions: readonly number[] }[] {
+    return this.consumers.map(({ topic, consumer }) => ({
+      topic,
+      partitions: consumer.assignedPartitions(),
+    }));
+  }
+
+  /** Halted partitions this instance owns. */
+  halts(): TopicHalt[] {
+    return this.consumers.flatMap(({ topic, consumer }) =>
+      consumer.halted().map((halt) => ({ topic, ...halt })),
+    );
+  }
+
+  /** Lag per owned partition, as of the last refresh. */
+  lag(): readonly TopicLag[] {
+    return this.lastLag;
+  }
+
+  async refreshLag(): Promise<readonly TopicLag[]> {
+    const lags = await Promise.all(
+      this.consumers.map(async ({ topic, consumer }) =>
+        (await consumer.lag()).map((lag) => ({ topic, ...lag })),
+      ),
+    );
+    this.lastLag = lags.flat();
+    return this.lastLag;
+  }
+
+  /** Re-reads the stored offsets of every consumer (e.g. after the store was swapped). */
+  async reload(): Promise<void> {
+    await Promise.all(this.consumers.map(({ consumer }) => consumer.reload()));
+  }
+
+  /** Consuming, no halted partition, caught up: what /readyz reports for the model. */
+  readiness(): ReadinessCheck[] {
+    return [
+      {
+        name: 'consumers',
+        check: () => {
+          for (const { topic, consumer } of this.consumers) {
+            const failure = consumer.failure();
+            if (failure !== undefined) return `${topic}: consumer crashed: ${String(failure)}`;
+            if (!consumer.isRunning()) return `${topic}: consumer not running`;
+            if (!consumer.hasJoined()) return `${topic}: joining the consumer group`;
+          }
+          return true;
+        },
+      },
+      {
+        name: 'partitions',
+        check: () => {
+          const halts = this.halts();
+          return (
+            halts.length === 0 ||
+            halts
+              .map(
+                (h) =>
+                  `${h.topic} partition ${h.partition} halted at offset ${h.offset}: ${h.reason} (${h.detail})`,
+              )
+              .join('; ')
+          );
+        },
+      },
+      {
+        name: 'caught-up',
+        check: async () => {
+          const max = this.options.readyMaxLag ?? 10_000;
+          const lag = (await this.refreshLag()).reduce((sum, l) => sum + l.lag, 0);
+          return lag <= max || `${lag} records behind (max ${max})`;
+        },
+      },
+    ];
+  }
+
+  /** Lag refresh, and resuming halted partitions whose record an operator skipped. */
+  async tick(): Promise<void> {
+    try {
+      const lag = await this.refreshLag();
+      for (const { topic } of this.consumers) {
+        this.options.onEvent?.({ type: 'lag', topic, lags: lag.filter((l) => l.topic === topic) });
+      }
+      const skipRecorded = this.options.skipRecorded;
+      if (skipRecorded === undefined) return;
+      for (const { topic, consumer } of this.consumers) {
+        for (const halt of consumer.halted()) {
+          if (await skipRecorded(topic, halt.partition, halt.offset)) {
+            this.options.logger?.warn(
+              { topic, ...halt },
+              `partition ${halt.partition} resumes: an operator skipped offset ${halt.offset}`,
+            );
+            consumer.retry(halt.partition);
+          }
+        }
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'read-model poll failed; trying again');
+    }
+  }
+
+  private observe(topic: string, event: PartitionConsumerEvent): void {
+    this.options.onEvent?.({ ...event, topic });
+    if (event.type === 'crashed' && !this.failed) {
+      this.failed = true;
+      this.options.onFailure?.(event.error);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// Tally's own view of Kafka: the records, producer, admin and client the rest of the code base
+// sees. kafkajs is unmaintained upstream, so only this package imports it (a lint rule holds it).
+
+/** A record as read from a topic. */
+export interface KafkaRecord {
+  /** Offset in the partition, an int64 as a decimal string. */
+  readonly offset: string;
+  /** The record's timestamp, epoch ms as a decimal string. */
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+/** A record to write. Without a partition, its key chooses one (the Java client's murmur2). */
+export interface OutgoingRecord {
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly partition?: number;
+}
+
+/** Records for one topic, written together. */
+export interface TopicRecords {
+  readonly topic: string;
+  readonly messages: readonly OutgoingRecord[];
+}
+
+/** Where the broker put a written batch. */
+export interface RecordMetadata {
+  readonly topicName: string;
+  readonly partition: number;
+  readonly errorCode: number;
+  readonly baseOffset?: string;
+}
+
+/** An idempotent producer: acks from every in-sync replica, no duplicates on retries. */
+export interface KafkaProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Resolves once every in-sync replica has the records (acks=all). */
+  send(records: TopicRecords): Promise<RecordMetadata[]>;
+}
+
+/** The offsets of one partition: first, end (high watermark) and last stable (read_committed end). */
+export interface PartitionOffsets {
+  readonly partition: number;
+  readonly low: string;
+  readonly high: string;
+  /** The last stable offset: what a read_committed consumer can read up to. */
+  readonly offset: string;
+}
+
+export interface KafkaAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  deleteTopics(options: { topics: string[] }): Promise<void>;
+  /** A consumer group's committed offsets ('-1': none). */
+  fetchOffsets(options: {
+    groupId: string;
+    topics: string[];
+  }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+/** A connection to a cluster; the consumers of this package take one. */
+export interface KafkaClient {
+  admin(): KafkaAdmin;
+  /** An idempotent producer, one request in flight per broker, so order per partition holds. */
+  producer(): KafkaProducer;
+}

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+/** PostgreSQL instead of the SQLite file when set; the same variable for every service. */
+export const databaseEnv = {
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+};
+
+/** How a service opens its store in either database. */
+export interface StoreOpeners<Store> {
+  readonly postgres: (url: string) => Promise<Store>;
+  readonly sqlite: (path: string) => Store | Promise<Store>;
+}
+
+/** PostgreSQL when DATABASE_URL is set, else the SQLite file (its folder created). */
+export async function openStore<Store>(
+  databaseUrl: string | undefined,
+  sqlitePath: string,
+  open: StoreOpeners<Store>,
+): Promise<Store> {
+  if (databaseUrl) return open.postgres(databaseUrl);
+  if (sqlitePath !== ':memory:') mkdirSync(dirname(sqlitePath), { recursive: true });
+  return open.sqlite(sqlitePath);
+}
+
+/** What a transaction needs of a pg pool client (pg's PoolClient has it). */
+export interface TransactionClient {
+  query(text: string): Promise<unknown>;
+  release(): void;
+}
+
+/**
+ * Runs `work` in one PostgreSQL transaction on a client of the pool (`() => pool.connect()`):
+ * COMMIT when it returns (and `commitIf` agrees), ROLLBACK when it throws or `commitIf` refuses
+ * the result. The client goes back to the pool either way.
+ */
+export async function inTransaction<Client extends TransactionClient, T>(
+  connect: () => Promise<Client>,
+  work: (client: Client) => Promise<T>,
+  commitIf: (result: T) => boolean = () => true,
+): Promise<T> {
+  const client = await connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query(commitIf(result) ? 'COMMIT' : 'ROLLBACK');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
