@@ -16,7 +16,8 @@ log "register the event schemas"
 pnpm --silent schemas register
 
 bash "$here/services.sh" up
-pnpm --silent --filter @tally/e2e demo
+TRACE_VIEWER_URL="$(cat "$STATE_DIR/demo/trace-viewer" 2>/dev/null || true)" \
+  pnpm --silent --filter @tally/e2e demo
 
 cat <<MSG
 

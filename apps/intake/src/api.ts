@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBody, OutcomeRecord } from '@tally/events';
 import { HttpProblem } from '@tally/service';
+import { setLogCorrelationId } from '@tally/telemetry';
 import type { Express, Request, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
@@ -39,6 +40,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         const actor = parseOptionalHeader('X-Actor', req.get('X-Actor')) ?? 'anonymous';
         const correlationId =
           parseOptionalHeader('X-Correlation-Id', req.get('X-Correlation-Id')) ?? randomUUID();
+        setLogCorrelationId(correlationId);
         const command = build(req, idempotencyKey);
         if (expectedVersion !== undefined) command.expectedVersion = expectedVersion;
         const commandId = commandIdFor(command.accountId, idempotencyKey);

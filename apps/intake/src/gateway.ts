@@ -1,5 +1,6 @@
 import { encodeCommand, type CommandRecord, type OutcomeRecord } from '@tally/events';
-import type { KafkaProducer } from '@tally/kafka';
+import type { KafkaProducer, TraceContext } from '@tally/kafka';
+import { currentTraceContext } from '@tally/telemetry';
 import type { LedgerView } from './ledger-view.js';
 
 /** What the HTTP layer needs from command processing; the app is built against this port. */
@@ -17,7 +18,12 @@ export interface CommandGateway {
  * together in the next one, so throughput does not stop at one round trip per command.
  */
 export class KafkaCommandGateway implements CommandGateway {
-  private queue: { record: CommandRecord; done: (error?: unknown) => void }[] = [];
+  private queue: {
+    record: CommandRecord;
+    /** The request's trace: the command record continues it, whichever request sends the batch. */
+    trace: TraceContext;
+    done: (error?: unknown) => void;
+  }[] = [];
   private sending = false;
   private readonly pending = new Map<string, number>();
 
@@ -53,7 +59,11 @@ export class KafkaCommandGateway implements CommandGateway {
 
   private send(record: CommandRecord): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, done: (error) => (error ? reject(error) : resolve()) });
+      this.queue.push({
+        record,
+        trace: currentTraceContext(),
+        done: (error) => (error ? reject(error) : resolve()),
+      });
       if (!this.sending) void this.flush();
     });
   }
@@ -66,9 +76,10 @@ export class KafkaCommandGateway implements CommandGateway {
       try {
         await this.producer.send({
           topic: this.topic,
-          messages: batch.map(({ record }) => ({
+          messages: batch.map(({ record, trace }) => ({
             key: record.command.accountId,
             value: encodeCommand(record),
+            trace,
           })),
         });
         for (const entry of batch) entry.done();

@@ -94,14 +94,12 @@ describe('2xx only after the events are durable', () => {
 
   it('counts accepted and rejected commands and their latency on /metrics', async () => {
     const text = await (await fetch(`${intake.url}/metrics`)).text();
+    expect(text).toMatch(/tally_commands_accepted_total\{type="DepositMoney",service="intake"\} 1/);
     expect(text).toMatch(
-      /intake_commands_accepted_total\{type="DepositMoney",service="intake"\} 1/,
+      /tally_commands_rejected_total\{type="WithdrawMoney",code="INSUFFICIENT_FUNDS",service="intake"\} 1/,
     );
     expect(text).toMatch(
-      /intake_commands_rejected_total\{type="WithdrawMoney",code="INSUFFICIENT_FUNDS",service="intake"\} 1/,
-    );
-    expect(text).toMatch(
-      /intake_command_duration_seconds_count\{service="intake",type="OpenAccount",result="accepted"\} 2/,
+      /tally_command_duration_seconds_count\{service="intake",type="OpenAccount",result="accepted"\} 2/,
     );
   });
 });

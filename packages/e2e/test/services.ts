@@ -1,15 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from '@tally/kafka/testing';
+import { serviceNodeArgs } from '@tally/telemetry/testing';
 
 export type ServiceName = 'intake' | 'projector' | 'audit';
 
 /** A port nobody listens on right now. */
 
 /**
- * One service as its own OS process: plain node with the tsx loader running `src/main.ts` of the
- * app, so signals, exit codes and crashes are the service's own. Restartable on the same port and
- * env, as an orchestrator would do.
+ * One service as its own OS process: plain node with the tsx loader and the tracing bootstrap
+ * running `src/main.ts` of the app, so signals, exit codes and crashes are the service's own.
+ * Restartable on the same port and env, as an orchestrator would do.
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -28,15 +29,11 @@ export class ServiceProcess {
   /** Spawns the process and resolves once `/readyz` answers 200. */
   async start(timeoutMs = 60_000): Promise<void> {
     const cwd = fileURLToPath(new URL(`../../../apps/${this.name}`, import.meta.url));
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
-      {
-        cwd,
-        env: { ...inheritedEnv(), ...this.env, PORT: String(this.port) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, serviceNodeArgs('src/main.ts'), {
+      cwd,
+      env: { ...inheritedEnv(), ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     const keep = (chunk: Buffer) => {
@@ -89,6 +86,6 @@ export class ServiceProcess {
 
 /** The test's environment without any service setting, so only the test's own names apply. */
 function inheritedEnv(): NodeJS.ProcessEnv {
-  const own = /^(TALLY_|INTAKE_|PROJECTOR_|AUDIT_|DATABASE_URL$|PORT$)/;
+  const own = /^(TALLY_|INTAKE_|PROJECTOR_|AUDIT_|OTEL_|DATABASE_URL$|PORT$)/;
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !own.test(name)));
 }

@@ -10,6 +10,7 @@ import {
 } from 'kafkajs';
 import { kafkaEnv, type KafkaConfig } from './config.js';
 import { isRetriable } from './errors.js';
+import { tracedMessages } from './tracing.js';
 import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
 
 const pinoLevel = {
@@ -49,8 +50,16 @@ class IdempotentProducer implements KafkaProducer {
   disconnect(): Promise<void> {
     return this.producer.disconnect();
   }
-  send({ topic, messages }: TopicRecords) {
-    return this.producer.send({ topic, acks: -1, messages: [...messages] });
+  async send({ topic, messages }: TopicRecords) {
+    const traced = tracedMessages(topic, messages);
+    try {
+      const written = await this.producer.send({ topic, acks: -1, messages: traced.messages });
+      traced.end();
+      return written;
+    } catch (error) {
+      traced.end(error);
+      throw error;
+    }
   }
 }
 

@@ -2,6 +2,8 @@ export { createKafka, kafkaFromEnv, type KafkaClientOptions } from './client.js'
 export { kafkaEnv, type KafkaConfig } from './config.js';
 export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
+export { consumerMetrics, type ConsumerMetrics } from './metrics.js';
+export { plainRecordScopes, type RecordScopes } from './tracing.js';
 export type {
   KafkaAdmin,
   KafkaClient,
@@ -9,8 +11,10 @@ export type {
   KafkaRecord,
   OutgoingRecord,
   PartitionOffsets,
+  RecordHeaders,
   RecordMetadata,
   TopicRecords,
+  TraceContext,
 } from './types.js';
 export {
   PartitionConsumer,

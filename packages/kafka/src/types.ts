@@ -1,5 +1,8 @@
 // Tally's own view of Kafka: the records, producer, admin and client the rest of the code base
 // sees. kafkajs is unmaintained upstream, so only this package imports it (a lint rule holds it).
+import type { RecordHeaders, TraceContext } from '@tally/telemetry';
+
+export type { RecordHeaders, TraceContext };
 
 /** A record as read from a topic. */
 export interface KafkaRecord {
@@ -9,6 +12,8 @@ export interface KafkaRecord {
   readonly timestamp: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** The record's headers (W3C `traceparent`/`tracestate` when its writer was traced). */
+  readonly headers?: RecordHeaders | undefined;
 }
 
 /** A record to write. Without a partition, its key chooses one (the Java client's murmur2). */
@@ -16,6 +21,13 @@ export interface OutgoingRecord {
   readonly key?: string | Buffer | null;
   readonly value: string | Buffer | null;
   readonly partition?: number;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /**
+   * The trace the record continues, captured where it was made (`currentTraceContext()` of
+   * `@tally/telemetry`); default: the one active when it is sent. The writer adds its
+   * `traceparent` header.
+   */
+  readonly trace?: TraceContext | undefined;
 }
 
 /** Records for one topic, written together. */
@@ -32,7 +44,10 @@ export interface RecordMetadata {
   readonly baseOffset?: string;
 }
 
-/** An idempotent producer: acks from every in-sync replica, no duplicates on retries. */
+/**
+ * An idempotent producer: acks from every in-sync replica, no duplicates on retries. Each record
+ * made in a trace gets a `send` span, ended when acknowledged, and its `traceparent` header.
+ */
 export interface KafkaProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;

@@ -11,13 +11,18 @@ const UNMEASURED = /^\/(healthz|readyz|metrics)$/;
  * the label stays bounded; `unmatched` for 404s).
  */
 export function httpMetricsMiddleware(registry: Registry): RequestHandler {
-  const duration = new Histogram({
-    name: 'tally_http_request_duration_seconds',
-    help: 'Time from request to response, by method, route pattern and status code',
-    labelNames: ['method', 'route', 'code'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const name = 'tally_http_request_duration_seconds';
+  // One histogram per registry, however many apps share it (tests build several).
+  const registered = registry.getSingleMetric(name) as Histogram<'method' | 'route' | 'code'>;
+  const duration =
+    registered ??
+    new Histogram({
+      name,
+      help: 'Time from request to response, by method, route pattern and status code',
+      labelNames: ['method', 'route', 'code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
   return (req, res, next) => {
     if (UNMEASURED.test(req.path)) {
       next();
@@ -38,6 +43,8 @@ export function httpMetricsMiddleware(registry: Registry): RequestHandler {
  * scrape (the same checks as `/readyz`), so alerts see readiness whoever probes it.
  */
 export function readinessGauge(registry: Registry, checks: readonly ReadinessCheck[]): Gauge {
+  // The app built last reports its checks (tests build several apps on one registry).
+  registry.removeSingleMetric('tally_ready');
   return new Gauge({
     name: 'tally_ready',
     help: '1 when every readiness check passes (what /readyz answers 200 for), else 0',

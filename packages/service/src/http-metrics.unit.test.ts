@@ -47,4 +47,20 @@ describe('HTTP metrics of the kit', () => {
     ready = true;
     expect(await metrics()).toMatch(/^tally_ready\{service="metrics-test"\} 1$/m);
   });
+
+  it('lets a second app share the registry: one histogram, readiness of the app built last', async () => {
+    const registry = createMetricsRegistry('shared');
+    const build = (check: () => true | string) =>
+      createHttpApp({
+        logger: createLogger('metrics-test', 'silent'),
+        metrics: registry,
+        readiness: [{ name: 'check', check }],
+        routes: () => undefined,
+      });
+    build(() => 'first app not ready');
+    build(() => true);
+    const text = await registry.metrics();
+    expect(text).toMatch(/^tally_ready\{service="shared"\} 1$/m);
+    expect(text.match(/^# TYPE tally_http_request_duration_seconds histogram$/gm)).toHaveLength(1);
+  });
 });

@@ -6,11 +6,13 @@ export {
 } from './settings.js';
 export { shutdownTracing, tracingStarted } from './lifecycle.js';
 export {
+  currentTraceContext,
   extractTraceContext,
   injectTraceHeaders,
   recordSpanContext,
   type HeaderValue,
   type RecordHeaders,
+  type TraceContext,
   type TraceHeaders,
 } from './propagation.js';
 export {
@@ -18,8 +20,22 @@ export {
   startBatchSpan,
   startRecordSpan,
   startSendSpan,
+  startTracedBatch,
+  startTracedSends,
+  type BatchOutcome,
+  type BatchRecord,
   type IncomingBatch,
   type IncomingRecord,
-  type OutgoingRecord,
+  type RecordDestination,
+  type SendRecord,
+  type TracedBatch,
+  type TracedBatchOptions,
+  type TracedSends,
 } from './messaging.js';
-export { logContextFields, setLogCorrelationId, withLogContext } from './log-context.js';
+export {
+  logContextFields,
+  logScope,
+  setLogCorrelationId,
+  withLogContext,
+  type LogScope,
+} from './log-context.js';

@@ -10,13 +10,36 @@ interface LogContext {
 // tracing is on, and with tracing off the OTel context does not follow async calls.
 const store = new AsyncLocalStorage<LogContext>();
 
+/** The log context of one request or record, entered as often as its work needs. */
+export interface LogScope {
+  /** Runs `fn` (and everything it starts) in this context; a correlation id set inside stays. */
+  run<T>(fn: () => T): T;
+  /** Names the correlation id of every later line in this context (like `setLogCorrelationId`). */
+  setCorrelationId(correlationId: string): void;
+}
+
+/**
+ * A log context for work that runs in several pieces (a record decoded, then folded, then
+ * committed): each `run` shares one correlation id. Starts from the current context's values.
+ */
+export function logScope(fields: { correlationId?: string | undefined } = {}): LogScope {
+  const own: LogContext = {
+    correlationId: fields.correlationId ?? store.getStore()?.correlationId,
+  };
+  return {
+    run: (fn) => store.run(own, fn),
+    setCorrelationId: (correlationId) => {
+      own.correlationId = correlationId;
+    },
+  };
+}
+
 /**
  * Runs `fn` (and everything it starts) with its own log context: a request or a record. A nested
  * call starts from the outer context's values.
  */
 export function withLogContext<T>(fields: { correlationId?: string | undefined }, fn: () => T): T {
-  const outer = store.getStore();
-  return store.run({ correlationId: fields.correlationId ?? outer?.correlationId }, fn);
+  return logScope(fields).run(fn);
 }
 
 /**

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { context, trace } from '@opentelemetry/api';
 import { pino, type LoggerOptions } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logContextFields, setLogCorrelationId, withLogContext } from './log-context.js';
+import { logContextFields, logScope, setLogCorrelationId, withLogContext } from './log-context.js';
 import { inMemoryTracing, type InMemoryTracing } from './testing/index.js';
 
 function capture(options: LoggerOptions = {}) {
@@ -52,6 +52,22 @@ describe('logContextFields', () => {
     });
     expect(lines[0]).not.toHaveProperty('correlationId');
     expect(lines[1]).toMatchObject({ correlationId: 'generated' });
+  });
+
+  it("keeps one correlation id across the pieces of a record's work (a log scope)", () => {
+    const { lines, logger } = capture();
+    const first = logScope();
+    const second = logScope();
+    first.run(() => setLogCorrelationId('c-first'));
+    second.run(() => logger.info('other record'));
+    first.run(() => logger.info('first record, later'));
+    second.setCorrelationId('c-second');
+    second.run(() => logger.info('other record, named from outside'));
+    logger.info('outside');
+    expect(lines[0]).not.toHaveProperty('correlationId');
+    expect(lines[1]).toMatchObject({ correlationId: 'c-first' });
+    expect(lines[2]).toMatchObject({ correlationId: 'c-second' });
+    expect(lines[3]).not.toHaveProperty('correlationId');
   });
 
   it('adds trace and span ids of the active span', () => {

@@ -1,6 +1,16 @@
-import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { Writable } from 'node:stream';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBatchSpan, startRecordSpan, startSendSpan } from './messaging.js';
+import { logContextFields } from './log-context.js';
+import {
+  startBatchSpan,
+  startRecordSpan,
+  startSendSpan,
+  startTracedBatch,
+  startTracedSends,
+} from './messaging.js';
+import { currentTraceContext } from './propagation.js';
 import { inMemoryTracing, type InMemoryTracing } from './testing/index.js';
 
 let tracing: InMemoryTracing;
@@ -82,5 +92,137 @@ describe('Kafka spans', () => {
     const { headers, span } = startSendSpan(trace.getTracer('off'), { topic: 'events' });
     span.end();
     expect(headers).toEqual({});
+  });
+});
+
+describe('a traced batch', () => {
+  function logLines() {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    return { lines, logger: pino({ mixin: logContextFields }, stream) };
+  }
+
+  it("runs each record in its writer's trace and log scope, and ends its spans by the outcome", () => {
+    tracing = inMemoryTracing({ global: true });
+    const { tracer } = tracing;
+    const writers = [0, 1, 2].map((i) => tracer.startSpan(`request ${i}`));
+    const sends = startTracedSends(
+      tracer,
+      'events',
+      writers.map((span) => ({ partition: 0, trace: trace.setSpan(ROOT_CONTEXT, span) })),
+    );
+    sends.end();
+    const messages = [
+      { offset: '10', headers: sends.headers[0] },
+      { offset: '11', headers: undefined },
+      { offset: '12', headers: sends.headers[1] },
+      { offset: '13', headers: sends.headers[2] },
+    ];
+    const batch = startTracedBatch(tracer, 'apply', { topic: 'events', partition: 0, messages });
+    const { lines, logger } = logLines();
+    batch.correlate('10', 'corr-10');
+    const seen = messages.map(({ offset }) =>
+      batch.run(offset, () => {
+        logger.info({ offset }, 'record');
+        return trace.getActiveSpan()?.spanContext().traceId;
+      }),
+    );
+    batch.end({ haltedAt: { offset: '12', reason: 'version-gap' } });
+
+    const sent = writers.map((span) => span.spanContext().traceId);
+    const batchTrace = trace.getSpanContext(batch.context)?.traceId;
+    // Traced records run in their writer's trace; the untraced one in the batch's.
+    expect(seen).toEqual([sent[0], batchTrace, sent[1], sent[2]]);
+    expect(lines.map((l) => l['trace_id'])).toEqual(seen);
+    expect(lines[0]).toMatchObject({ correlationId: 'corr-10' });
+    expect(lines[1]).not.toHaveProperty('correlationId');
+
+    const applied = tracing.spans().filter((s) => s.name === 'apply events');
+    const byOffset = (offset: number) =>
+      applied.find((s) => s.attributes['messaging.kafka.offset'] === offset);
+    expect(applied).toHaveLength(4); // three records with trace context, and the batch
+    expect(byOffset(10)?.status.code).toBe(SpanStatusCode.UNSET);
+    expect(byOffset(12)?.status).toMatchObject({
+      code: SpanStatusCode.ERROR,
+      message: 'partition halted on this record: version-gap',
+    });
+    expect(byOffset(13)?.status.code).toBe(SpanStatusCode.ERROR);
+    const batchSpan = applied.find((s) => s.parentSpanContext === undefined)!;
+    expect(batchSpan.links).toHaveLength(3);
+    expect(batchSpan.attributes).toMatchObject({ 'tally.halted_at_offset': 12 });
+  });
+
+  it('marks every span failed when the batch failed, and starts no record span on a rebuild', () => {
+    tracing = inMemoryTracing({ global: true });
+    const { tracer } = tracing;
+    const writer = tracer.startSpan('request');
+    const { headers } = startTracedSends(tracer, 'events', [
+      { trace: trace.setSpan(ROOT_CONTEXT, writer) },
+    ]);
+    const messages = [{ offset: '0', headers: headers[0] }];
+    const failed = startTracedBatch(tracer, 'append', { topic: 'events', partition: 1, messages });
+    failed.end({ error: new Error('database down') });
+    failed.end(); // once only
+    const rebuild = startTracedBatch(tracer, 'apply', {
+      topic: 'events',
+      partition: 1,
+      messages,
+      recordSpans: false,
+    });
+    rebuild.end();
+
+    const [record, batch, rebuilt] = tracing.spans();
+    expect(record?.spanContext().traceId).toBe(writer.spanContext().traceId);
+    expect(record?.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'database down' });
+    expect(batch?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(rebuilt?.name).toBe('apply events');
+    expect(rebuilt?.parentSpanContext).toBeUndefined();
+    expect(rebuilt?.links.map((l) => l.context.spanId)).toEqual([
+      tracing.spans()[0]!.parentSpanContext?.spanId,
+    ]);
+    expect(tracing.spans()).toHaveLength(3);
+  });
+});
+
+describe('traced sends', () => {
+  it('continue the trace each record was made in, not the one active when sending', () => {
+    tracing = inMemoryTracing({ global: true });
+    const { tracer } = tracing;
+    const first = tracer.startSpan('first request');
+    const second = tracer.startSpan('second request');
+    const made = [first, second].map((span) =>
+      context.with(trace.setSpan(ROOT_CONTEXT, span), () => currentTraceContext()),
+    );
+    const sends = context.with(trace.setSpan(ROOT_CONTEXT, first), () =>
+      startTracedSends(tracer, 'commands', [
+        { partition: 2, trace: made[0] },
+        { partition: 5, trace: made[1] },
+        { partition: 1 }, // made where the send runs: the first request
+      ]),
+    );
+    sends.end(new Error('not acknowledged'));
+    const spans = tracing.spans();
+    expect(spans.map((s) => s.spanContext().traceId)).toEqual([
+      first.spanContext().traceId,
+      second.spanContext().traceId,
+      first.spanContext().traceId,
+    ]);
+    expect(sends.headers.map((h) => h.traceparent?.split('-')[2])).toEqual(
+      spans.map((s) => s.spanContext().spanId),
+    );
+    expect(spans.every((s) => s.status.code === SpanStatusCode.ERROR)).toBe(true);
+  });
+
+  it('write no span and no header for a record made outside any trace', () => {
+    tracing = inMemoryTracing({ global: true });
+    const sends = startTracedSends(tracing.tracer, 'events', [{ partition: 0 }], ROOT_CONTEXT);
+    sends.end();
+    expect(sends.headers).toEqual([{}]);
+    expect(tracing.spans()).toHaveLength(0);
   });
 });

@@ -10,6 +10,17 @@ import {
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
+/**
+ * The trace a piece of work runs in, captured where a record is made (`currentTraceContext()`)
+ * and handed to the writer, which may send the record later, from another context.
+ */
+export type TraceContext = Context;
+
+/** The active trace context (the root context outside any traced operation). */
+export function currentTraceContext(): TraceContext {
+  return contextApi.active();
+}
+
 /** The trace headers a record carries: `traceparent` and, when set, `tracestate` (W3C). */
 export type TraceHeaders = Record<string, string>;
 

@@ -12,9 +12,24 @@ export interface TracedProcess {
 }
 
 /**
- * Runs a TypeScript entry as a service runs it with tracing: plain node with the tsx loader, the
- * workspace's source condition and `--import @tally/telemetry/register` first. The environment is
- * the test's without any OTEL_* variable, plus `env`; stdout is parsed as JSON lines.
+ * The node arguments that run a TypeScript entry of the workspace as a deployed service runs its
+ * build: the tsx loader, the workspace's source condition, and the tracing bootstrap first
+ * (`--import @tally/telemetry/register`, resolved from the process' working directory).
+ */
+export function serviceNodeArgs(entry: string): string[] {
+  return [
+    '--import',
+    'tsx',
+    '--conditions=@tally/source',
+    '--import',
+    '@tally/telemetry/register',
+    entry,
+  ];
+}
+
+/**
+ * Runs a TypeScript entry as a service runs it with tracing (`serviceNodeArgs`). The environment
+ * is the test's without any OTEL_* variable, plus `env`; stdout is parsed as JSON lines.
  */
 export function startTracedProcess(
   entry: string,
@@ -23,9 +38,7 @@ export function startTracedProcess(
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')),
   );
-  const args = ['--import', 'tsx', '--conditions=@tally/source'];
-  args.push('--import', '@tally/telemetry/register', entry);
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, serviceNodeArgs(entry), {
     cwd: options.cwd,
     env: { ...inherited, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
