@@ -5,7 +5,7 @@ import {
   type CommandRecord,
   type OutcomeRecord,
 } from '@tally/events';
-import type { BatchOutput, KafkaRecord, OutgoingRecord } from '@tally/kafka';
+import type { BatchOutput, KafkaRecord, OutgoingRecord, RecordScopes } from '@tally/kafka';
 import {
   decide,
   evolve,
@@ -14,6 +14,7 @@ import {
   type AccountState,
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
+import { currentTraceContext } from '@tally/telemetry';
 import type { LedgerView } from './ledger-view.js';
 
 export interface CommandHandlerOptions {
@@ -33,14 +34,19 @@ export interface CommandHandlerOptions {
 export function commandHandler(options: CommandHandlerOptions) {
   const { view, serde, eventsTopic, outcomesTopic, logger, now = Date.now } = options;
 
-  return async (partition: number, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
+  return async (
+    partition: number,
+    messages: readonly KafkaRecord[],
+    scopes: RecordScopes,
+  ): Promise<BatchOutput> => {
     const states = new Map<string, AccountState>();
     const decided = new Map<string, OutcomeRecord>();
     const written: AccountEvent[] = [];
     const eventMessages: OutgoingRecord[] = [];
     const outcomeMessages: OutgoingRecord[] = [];
 
-    for (const message of messages) {
+    /** One command: its events and outcome continue its request's trace (ADR 0010). */
+    const decideRecord = (message: KafkaRecord): void => {
       let record: CommandRecord;
       try {
         record = decodeCommand(message.value);
@@ -48,11 +54,13 @@ export function commandHandler(options: CommandHandlerOptions) {
         // Only the intake writes this topic; an unreadable record cannot be answered, so it is
         // logged loudly and its offset passes (its request, if any, times out with 202).
         logger.error({ err: error, partition, offset: message.offset }, 'undecodable command');
-        continue;
+        return;
       }
+      scopes.correlate(message, record.correlationId);
       const { commandId, command } = record;
-      if (decided.has(commandId) || view.decidedOutcome(commandId) !== undefined) continue;
+      if (decided.has(commandId) || view.decidedOutcome(commandId) !== undefined) return;
 
+      const trace = currentTraceContext();
       const state = states.get(command.accountId) ?? view.stateOf(command.accountId);
       const decision = decide(state, toLedgerCommand(record));
       let after = state;
@@ -60,7 +68,12 @@ export function commandHandler(options: CommandHandlerOptions) {
         for (const event of decision.events) {
           after = evolve(after, event);
           written.push(event);
-          eventMessages.push({ key: event.accountId, value: serde.encode(event), partition });
+          eventMessages.push({
+            key: event.accountId,
+            value: serde.encode(event),
+            partition,
+            trace,
+          });
         }
         states.set(command.accountId, after);
       }
@@ -86,8 +99,14 @@ export function commandHandler(options: CommandHandlerOptions) {
             : null,
       };
       decided.set(commandId, outcome);
-      outcomeMessages.push({ key: command.accountId, value: encodeOutcome(outcome), partition });
-    }
+      outcomeMessages.push({
+        key: command.accountId,
+        value: encodeOutcome(outcome),
+        partition,
+        trace,
+      });
+    };
+    for (const message of messages) scopes.run(message, () => decideRecord(message));
 
     return {
       messages: [

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventSerde, decodeOutcome, ensureLedgerTopics } from '@tally/events';
-import { createKafka, PartitionProcessor, TopicFollower } from '@tally/kafka';
+import { consumerMetrics, createKafka, PartitionProcessor, TopicFollower } from '@tally/kafka';
 import { createMetricsRegistry, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
@@ -52,6 +52,8 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
   const startOffsets = await TopicFollower.endOffsets(admin, [topics.events, topics.outcomes]);
   await follower.start();
 
+  const metrics = createMetricsRegistry('intake');
+  const consumer = consumerMetrics(metrics);
   const processor = new PartitionProcessor({
     kafka,
     topic: topics.commands,
@@ -79,8 +81,17 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
       outcomesTopic: topics.outcomes,
       logger,
     }),
+    onEvent: (event) => consumer.observe({ ...event, topic: topics.commands }),
   });
   await processor.start();
+  // Commands written but not yet decided, per owned partition: what an autoscaler reads.
+  const lagTimer = setInterval(() => {
+    processor.lag().then(
+      (lags) => consumer.observe({ type: 'lag', topic: topics.commands, lags }),
+      (error: unknown) => logger.warn({ err: error }, 'reading the processing lag failed'),
+    );
+  }, 1_000);
+  lagTimer.unref();
 
   const producer = kafka.producer();
   await producer.connect();
@@ -94,7 +105,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
   const app = createIntakeApp({
     gateway,
     logger,
-    metrics: createMetricsRegistry('intake'),
+    metrics,
     readiness: [
       {
         name: 'view',
@@ -111,6 +122,7 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
     app,
     processor,
     stop: async () => {
+      clearInterval(lagTimer);
       await processor.stop();
       await producer.disconnect();
       await follower.stop();

@@ -1,7 +1,9 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { kafkajsOf } from './client.js';
-import type { KafkaClient, KafkaRecord, TopicRecords } from './types.js';
+import type { PartitionConsumerEvent, PartitionLag } from './partition-consumer.js';
+import { traceFetchedBatch, tracedMessages, type RecordScopes } from './tracing.js';
+import type { KafkaAdmin, KafkaClient, KafkaRecord, TopicRecords } from './types.js';
 
 /** What a batch of input records turns into, written in the same transaction as its offsets. */
 export interface BatchOutput {
@@ -25,7 +27,17 @@ export interface PartitionProcessorOptions {
    * bring the state the handler needs up to date (e.g. read the outputs to their end offsets).
    */
   readonly prepare: (partition: number) => Promise<void>;
-  readonly handle: (partition: number, messages: readonly KafkaRecord[]) => Promise<BatchOutput>;
+  /**
+   * Decides a batch. Run each record's work in `scopes.run(record, …)`: its log lines and the
+   * records it makes (`trace: currentTraceContext()`) then continue the record's trace.
+   */
+  readonly handle: (
+    partition: number,
+    messages: readonly KafkaRecord[],
+    scopes: RecordScopes,
+  ) => Promise<BatchOutput>;
+  /** After each committed batch and each assignment (metrics). */
+  readonly onEvent?: (event: PartitionConsumerEvent) => void;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /**
@@ -55,7 +67,10 @@ interface Ownership {
  */
 export class PartitionProcessor {
   private readonly consumer: Consumer;
+  private readonly admin: KafkaAdmin;
   private readonly owned = new Map<number, Ownership>();
+  /** The next input offset of each owned partition, once this instance committed a batch of it. */
+  private readonly position = new Map<number, string>();
   /** performance.now() of each partition's last transaction that committed input offsets. */
   private readonly offsetsCommittedAt = new Map<number, number>();
   private joined = false;
@@ -73,9 +88,11 @@ export class PartitionProcessor {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.onAssignment(payload.memberAssignment[options.topic] ?? []);
     });
+    this.admin = options.kafka.admin();
   }
 
   async start(): Promise<void> {
+    await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
@@ -92,6 +109,33 @@ export class PartitionProcessor {
     this.stopping = true;
     await this.consumer.disconnect();
     await Promise.all([...this.owned.keys()].map((partition) => this.release(partition)));
+    await this.admin.disconnect();
+  }
+
+  /**
+   * Processing lag of each owned partition: input records written but not yet decided (the end
+   * of the partition minus the next offset to decide; the group's committed offset until this
+   * instance committed a batch of it).
+   */
+  async lag(): Promise<PartitionLag[]> {
+    const owned = this.assignedPartitions();
+    if (owned.length === 0) return [];
+    const { topic, groupId } = this.options;
+    const [ends, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const committedOf = new Map(committed?.partitions.map((p) => [p.partition, p.offset]));
+    return ends
+      .filter(({ partition }) => owned.includes(partition))
+      .map(({ partition, low, high }) => {
+        const stored = committedOf.get(partition);
+        const nextOffset =
+          this.position.get(partition) ?? (stored === undefined || stored === '-1' ? low : stored);
+        const lag = Math.max(0, Number(BigInt(high) - BigInt(nextOffset)));
+        return { partition, nextOffset, highWatermark: high, lag };
+      })
+      .sort((a, b) => a.partition - b.partition);
   }
 
   /** True once the group assigned partitions to this member and each is fenced and prepared. */
@@ -112,6 +156,7 @@ export class PartitionProcessor {
       if (!this.owned.has(partition)) this.own(partition);
     }
     this.options.logger?.info({ partitions }, 'partitions assigned');
+    this.options.onEvent?.({ type: 'assigned', partitions: [...partitions] });
   }
 
   private own(partition: number): Ownership {
@@ -152,6 +197,7 @@ export class PartitionProcessor {
     const ownership = this.owned.get(partition);
     if (ownership === undefined) return;
     this.owned.delete(partition);
+    this.position.delete(partition);
     await ownership.producer.disconnect().catch(() => undefined);
   }
 
@@ -172,18 +218,36 @@ export class PartitionProcessor {
     if (!isRunning() || isStale()) return;
 
     const last = batch.messages[batch.messages.length - 1] as KafkaRecord;
+    const begun = performance.now();
+    // A `decide` span per traced command, in its request's trace; the outputs' `send` spans end
+    // with the transaction, so each spans the time until its record is readable.
+    const { traced, scopes } = traceFetchedBatch('decide', {
+      topic: batch.topic,
+      partition: batch.partition,
+      groupId: this.options.groupId,
+      messages: batch.messages,
+    });
+    const sends: ReturnType<typeof tracedMessages>[] = [];
     const transaction = await ownership.producer.transaction();
     let output: BatchOutput | undefined;
     try {
       // Inside the try: a handler that fails aborts the transaction like a failed send does.
-      output = await this.options.handle(batch.partition, batch.messages);
-      const topicMessages = output.messages.filter((t) => t.messages.length > 0);
+      const decided = await traced.runBatch(() =>
+        this.options.handle(batch.partition, batch.messages, scopes),
+      );
+      output = decided;
+      const topicMessages = traced.runBatch(() =>
+        decided.messages
+          .filter((t) => t.messages.length > 0)
+          .map((t) => {
+            const written = tracedMessages(t.topic, t.messages);
+            sends.push(written);
+            return { topic: t.topic, messages: written.messages };
+          }),
+      );
       // One request for all topics: separate sends race their AddPartitionsToTxn calls.
       if (topicMessages.length > 0) {
-        await transaction.sendBatch({
-          topicMessages: topicMessages.map((t) => ({ topic: t.topic, messages: [...t.messages] })),
-          acks: -1,
-        });
+        await transaction.sendBatch({ topicMessages, acks: -1 });
       }
       const interval = this.options.offsetCommitIntervalMs ?? 0;
       const started = performance.now();
@@ -208,6 +272,8 @@ export class PartitionProcessor {
       await transaction.commit();
       if (withOffsets) this.offsetsCommittedAt.set(batch.partition, started);
     } catch (error) {
+      for (const written of sends) written.end(error);
+      traced.end({ error });
       output?.aborted();
       await transaction.abort().catch(() => undefined);
       // Fenced or broken: drop the producer and read the batch again. The next attempt takes the
@@ -219,8 +285,19 @@ export class PartitionProcessor {
       this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
       return;
     }
+    for (const written of sends) written.end();
+    traced.end();
     output.committed();
+    const nextOffset = (BigInt(last.offset) + 1n).toString();
+    this.position.set(batch.partition, nextOffset);
     resolveOffset(last.offset);
+    this.options.onEvent?.({
+      type: 'applied',
+      partition: batch.partition,
+      applied: batch.messages.length,
+      nextOffset,
+      ms: performance.now() - begun,
+    });
     await heartbeat();
   }
 }
