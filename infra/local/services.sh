@@ -33,8 +33,8 @@ port_of() {
 # viewer runs (`pnpm trace:up`), spans go there. Without either the services trace nothing.
 tracing_env() {
   if env | grep -q '^OTEL_'; then env | grep '^OTEL_'; return 0; fi
-  if bash "$(dirname "${BASH_SOURCE[0]}")/zipkin.sh" status >/dev/null 2>&1; then
-    bash "$(dirname "${BASH_SOURCE[0]}")/zipkin.sh" env | sed 's/^export //' | tr ' ' '\n'
+  if bash "$STACK_ROOT/infra/local/zipkin.sh" status >/dev/null 2>&1; then
+    bash "$STACK_ROOT/infra/local/zipkin.sh" env | sed 's/^export //' | tr ' ' '\n'
     # Spans reach the viewer within a second instead of five.
     echo "OTEL_BSP_SCHEDULE_DELAY=1000"
   fi

@@ -1,8 +1,10 @@
 /**
  * `pnpm bench:intake`: the same HTTP load through the full intake path (HTTP -> commands topic ->
  * processor transaction -> events + outcome read back) and against a bare express endpoint.
- * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100).
+ * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100); BENCH_RESULT_FILE: write
+ * the figures there as JSON too.
  */
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
@@ -139,6 +141,13 @@ console.log(
 console.log(
   `target   >= 1000 accepted/s: ${full.perSecond >= 1000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${full.p99 <= 100 ? 'met' : 'NOT met'}`,
 );
+
+// For a driver that compares runs (bench/tracing.bench.ts).
+const resultFile = process.env['BENCH_RESULT_FILE'];
+if (resultFile !== undefined) {
+  const cpuMsPerCommand = (cpu.user + cpu.system) / 1000 / Math.max(full.accepted, 1);
+  writeFileSync(resultFile, JSON.stringify({ intake: full, bare: baseline, cpuMsPerCommand }));
+}
 
 await new Promise((r) => bareServer.server.close(r));
 await new Promise((r) => intake.server.close(r));

@@ -1,6 +1,8 @@
 // The seed scenario of `npm run demo`, through the running services' HTTP APIs only:
 // open an account, deposit 100, withdraw 30, deposit 50 (EUR), then show what the projector
 // and the audit log made of it. Every run uses a new account, so reruns never collide.
+import { randomBytes } from 'node:crypto';
+
 const intake = process.env['INTAKE_URL'] ?? 'http://127.0.0.1:3001';
 const projector = process.env['PROJECTOR_URL'] ?? 'http://127.0.0.1:3002';
 const audit = process.env['AUDIT_URL'] ?? 'http://127.0.0.1:3003';
@@ -8,12 +10,19 @@ const audit = process.env['AUDIT_URL'] ?? 'http://127.0.0.1:3003';
 const accountId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
 const eur = (minor: number) => `EUR ${(minor / 100).toFixed(2)}`;
 
-async function call(method: string, url: string, body?: unknown, key?: string) {
+async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  key?: string,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(url, {
     method,
     headers: {
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(key === undefined ? {} : { 'idempotency-key': key, 'x-actor': 'demo' }),
+      ...headers,
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
@@ -23,8 +32,14 @@ async function call(method: string, url: string, body?: unknown, key?: string) {
 }
 
 /** One command; the Idempotency-Key is fresh per run and per step, so a rerun is a new command. */
-async function command(step: string, label: string, path: string, body: unknown) {
-  const reply = await call('POST', `${intake}${path}`, body, `${accountId}-${step}`);
+async function command(
+  step: string,
+  label: string,
+  path: string,
+  body: unknown,
+  headers?: Record<string, string>,
+) {
+  const reply = await call('POST', `${intake}${path}`, body, `${accountId}-${step}`, headers);
   console.log(
     `  ${label.padEnd(16)} 201  version ${String(reply['version'])}  balance ${eur(reply['balance'] as number)}`,
   );
@@ -38,7 +53,15 @@ await command('open', 'open account', '/accounts', {
   currency: 'EUR',
 });
 const deposits = `/accounts/${accountId}/deposits`;
-await command('deposit-1', 'deposit 100.00', deposits, { amount: 10_000, currency: 'EUR' });
+// The first deposit is sent as a traced client sends it: its trace id is printed at the end.
+const traceId = randomBytes(16).toString('hex');
+await command(
+  'deposit-1',
+  'deposit 100.00',
+  deposits,
+  { amount: 10_000, currency: 'EUR' },
+  { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+);
 await command('withdraw-1', 'withdraw 30.00', `/accounts/${accountId}/withdrawals`, {
   amount: 3_000,
   currency: 'EUR',
@@ -92,6 +115,18 @@ const reconciliation = await call('GET', `${audit}/reports/reconciliation`);
 console.log(
   `  reconciliation with the projector: ok: ${String(reconciliation['ok'])}, ` +
     `${String(reconciliation['accounts'])} accounts, ${(reconciliation['mismatches'] as unknown[]).length} mismatches`,
+);
+
+// The services trace when started with OTEL_* variables or while the local viewer runs.
+const viewer = process.env['TRACE_VIEWER_URL'];
+console.log(
+  `\nTrace of 'deposit 100.00' (HTTP -> command -> decision -> event -> projector, audit):`,
+);
+console.log(`  trace id ${traceId}`);
+console.log(
+  viewer
+    ? `  ${viewer}/traces/${traceId}`
+    : '  no trace viewer ran when the services started: pnpm trace:up, then npm run demo again',
 );
 
 console.log(`
