@@ -219,6 +219,7 @@ export class PartitionProcessor {
 
     const last = batch.messages[batch.messages.length - 1] as KafkaRecord;
     const begun = performance.now();
+    const transaction = await ownership.producer.transaction();
     // A `decide` span per traced command, in its request's trace; the outputs' `send` spans end
     // with the transaction, so each spans the time until its record is readable.
     const { traced, scopes } = traceFetchedBatch('decide', {
@@ -228,7 +229,6 @@ export class PartitionProcessor {
       messages: batch.messages,
     });
     const sends: ReturnType<typeof tracedMessages>[] = [];
-    const transaction = await ownership.producer.transaction();
     let output: BatchOutput | undefined;
     try {
       // Inside the try: a handler that fails aborts the transaction like a failed send does.
