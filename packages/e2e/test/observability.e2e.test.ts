@@ -1,10 +1,12 @@
-// One trace from an HTTP request to the audit log (ADR 0010): the three services as OS processes
-// with the tracing bootstrap, exporting to an OTLP receiver inside the test.
+// The three services as OS processes with the tracing bootstrap, exporting to an OTLP receiver
+// inside the test: one trace from an HTTP request to the audit log (ADR 0010), and the metric
+// names each service serves against the catalogue (ADR 0011).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { waitUntil } from '@tally/kafka/testing';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@tally/telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceSystem, type ServiceSystem } from './services.js';
+import { startServiceSystem, type ServiceName, type ServiceSystem } from './services.js';
 
 const SERVER = 2;
 const PRODUCER = 4;
@@ -149,4 +151,43 @@ describe('tracing across the three services', () => {
       .filter((line) => line.includes(traceId));
     expect(logged.length, system.intake.output()).toBeGreaterThan(0);
   }, 90_000);
+});
+
+/** ADR 0011's catalogue: the shared metrics, and each service's own. */
+function catalogue(): Record<ServiceName, Set<string>> {
+  const adr = readFileSync(
+    new URL('../../../docs/adr/0011-metric-names.md', import.meta.url),
+    'utf8',
+  );
+  const shared: string[] = [];
+  const own: Record<ServiceName, string[]> = { intake: [], projector: [], audit: [] };
+  for (const line of adr.split('\n')) {
+    if (!line.startsWith('| `tally_')) continue;
+    const cells = line.split('|').map((cell) => cell.trim().replaceAll('`', ''));
+    const [, name, , , fourth] = cells;
+    // Shared rows end with the meaning; per-service rows name the service, then the old name.
+    if (cells.length === 6) shared.push(name!);
+    else own[fourth as ServiceName].push(name!);
+  }
+  return {
+    intake: new Set([...shared, ...own.intake]),
+    projector: new Set([...shared, ...own.projector]),
+    audit: new Set([...shared, ...own.audit]),
+  };
+}
+
+describe('metric names', () => {
+  it('each service serves exactly the tally_* metrics the catalogue gives it, with its service label', async () => {
+    const expected = catalogue();
+    for (const service of [system.intake, system.projector, system.audit]) {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const served = new Set([...text.matchAll(/^# TYPE (tally_\w+) /gm)].map(([, name]) => name));
+      expect([...served].sort(), service.name).toEqual([...expected[service.name]].sort());
+      // No metric under an old per-service prefix, and every series says who reports it.
+      expect(text).not.toMatch(/^(intake|projector|audit)_/m);
+      for (const [series] of text.matchAll(/^tally_\w+\{[^}]*\}/gm)) {
+        expect(series, service.name).toContain(`service="${service.name}"`);
+      }
+    }
+  });
 });
