@@ -25,6 +25,7 @@ export {
   databaseEnv,
   inTransaction,
   openStore,
+  survivingIdleDisconnects,
   type StoreOpeners,
   type TransactionClient,
 } from './store.js';

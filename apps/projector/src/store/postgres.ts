@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { inTransaction } from '@tally/service';
+import { inTransaction, survivingIdleDisconnects } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
 import * as row from './rows.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
@@ -53,14 +53,16 @@ export class PostgresStore implements ReadModelStore {
   ) {}
 
   static async open(connectionString: string, poolSize = 10): Promise<PostgresStore> {
-    const pool = new pg.Pool({
-      connectionString,
-      max: poolSize,
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
-      },
-    });
+    const pool = survivingIdleDisconnects(
+      new pg.Pool({
+        connectionString,
+        max: poolSize,
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
+        },
+      }),
+    );
     await inTransaction(
       () => pool.connect(),
       async (client) => {
