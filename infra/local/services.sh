@@ -47,6 +47,7 @@ env_of() {
     "PORT=$(port_of "$app")" "KAFKA_BROKERS=$KAFKA_BROKERS" "SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
   tracing_env
   case "$app" in
+    intake) echo "INTAKE_STATE_DIR=$DEMO_DIR/data/intake-state" ;;
     projector) echo "PROJECTOR_SQLITE_PATH=$DEMO_DIR/data/projector.sqlite" ;;
     audit)
       echo "AUDIT_SQLITE_PATH=$DEMO_DIR/data/audit.sqlite"

@@ -7,7 +7,7 @@ import { deposited, opened, runAudit, scratchDir, topics, withdrawn } from './su
 
 const T = Date.parse('2026-03-02T09:00:00Z');
 
-/** An outcome record in the intake's v1 format (apps/intake/src/records.ts, OutcomeRecord). */
+/** An outcome record in the intake's v1 format (OutcomeRecord of @tally/events). */
 const outcome = (
   accountId: string,
   outcome: 'accepted' | 'rejected',

@@ -4,21 +4,31 @@
  * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100); BENCH_RESULT_FILE: write
  * the figures there as JSON too.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { uniqueName } from '@tally/kafka/testing';
 import { createLogger } from '@tally/service';
+import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
 import { loadIntakeConfig } from '../src/config.js';
 import { startIntake } from '../src/runtime.js';
-import { registryUrl } from '@tally/testing';
 
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
+/** The broker's pid, to report its CPU per accepted command (optional). */
+const brokerPid = process.env['BENCH_BROKER_PID'];
+
+/** CPU ms the broker process used so far (user + system, from /proc), or 0 without a pid. */
+function brokerCpuMs(): number {
+  if (brokerPid === undefined) return 0;
+  const fields = readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function listen(app: Express): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => {
@@ -82,6 +92,7 @@ function print(title: string, r: Awaited<ReturnType<typeof load>>) {
 
 const logger = createLogger('intake-bench', process.env['LOG_LEVEL'] ?? 'warn');
 const events = uniqueName('bench.events');
+const stateDir = scratchDir('intake-bench');
 console.log('starting the intake on fresh bench topics...');
 await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
 const runtime = await startIntake(
@@ -90,6 +101,8 @@ const runtime = await startIntake(
     TALLY_EVENTS_TOPIC: events,
     TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
     TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
+    TALLY_INTAKE_CHANGELOG_TOPIC: uniqueName('bench.changelog'),
+    INTAKE_STATE_DIR: stateDir.dir,
     INTAKE_PROCESSOR_GROUP: uniqueName('bench.processor'),
     INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('bench.tx'),
     LOG_LEVEL: 'warn',
@@ -117,8 +130,10 @@ for (let i = 0; i < accounts; i++) {
 // CPU of this process (intake and load generator) per accepted command: steadier than
 // throughput when other work shares the machine.
 const cpuBefore = process.cpuUsage();
+const brokerBefore = brokerCpuMs();
 const full = await load('full path (intake -> Kafka)', intake.url);
 const cpu = process.cpuUsage(cpuBefore);
+const brokerMs = brokerCpuMs() - brokerBefore;
 
 const bare = express();
 bare.use(express.json({ limit: '64kb' }));
@@ -138,6 +153,11 @@ console.log(
 console.log(
   `cpu      ${((cpu.user + cpu.system) / 1000 / Math.max(full.accepted, 1)).toFixed(3)} ms of this process per accepted command (intake + autocannon)`,
 );
+if (brokerPid !== undefined) {
+  console.log(
+    `broker   ${(brokerMs / Math.max(full.accepted, 1)).toFixed(3)} ms of broker CPU per accepted command (BENCH_BROKER_PID ${brokerPid}; other work on the broker counts too)`,
+  );
+}
 console.log(
   `target   >= 1000 accepted/s: ${full.perSecond >= 1000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${full.p99 <= 100 ? 'met' : 'NOT met'}`,
 );
@@ -152,3 +172,4 @@ if (resultFile !== undefined) {
 await new Promise((r) => bareServer.server.close(r));
 await new Promise((r) => intake.server.close(r));
 await runtime.stop();
+stateDir.remove();

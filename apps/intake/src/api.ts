@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandBody, OutcomeRecord } from '@tally/events';
-import { HttpProblem } from '@tally/service';
+import type { CommandBody } from '@tally/events';
+import { HttpProblem, methodNotAllowed } from '@tally/service';
 import { setLogCorrelationId } from '@tally/telemetry';
 import type { Express, Request, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
 import type { IntakeMetrics } from './metrics.js';
 import { idempotencyKeyReused, rejectionProblem } from './problems.js';
+import type { Reply } from './state/ledger-state.js';
 import {
   closeBody,
   movementBody,
@@ -46,10 +47,11 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         const commandId = commandIdFor(command.accountId, idempotencyKey);
         const hash = requestHash(command);
 
-        // A known outcome is answered from memory: a retry writes nothing.
-        const known = gateway.outcomeOf(commandId);
-        const outcome =
-          known ??
+        // A recent answer is given from memory: a retry writes nothing. Otherwise the partition
+        // owner decides, or answers a retry from its idempotency records.
+        const cached = gateway.answerOf(commandId);
+        const answer =
+          cached ??
           (await gateway.submit({
             v: 1,
             commandId,
@@ -61,7 +63,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             eventId: randomUUID(),
             command,
           }));
-        if (outcome === undefined) {
+        if (answer === undefined) {
           result = 'pending';
           res
             .status(202)
@@ -70,8 +72,9 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             .json({ commandId, accountId: command.accountId, status: 'pending' });
           return;
         }
+        const outcome = answer.reply;
         if (outcome.requestHash !== hash) throw idempotencyKeyReused(commandId);
-        if (known) res.set('Idempotent-Replayed', 'true');
+        if (cached || answer.replayed) res.set('Idempotent-Replayed', 'true');
         result = outcome.outcome;
         if (outcome.outcome === 'rejected') throw rejectionProblem(outcome);
         metrics.accepted.inc({ type });
@@ -128,9 +131,9 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
 
   app.get('/commands/:commandId', (req, res) => {
     const commandId = String(req.params['commandId']);
-    const outcome = gateway.outcomeOf(commandId);
-    if (outcome) {
-      res.json(statusBody(outcome));
+    const answer = gateway.answerOf(commandId);
+    if (answer) {
+      res.json(statusBody(answer.reply));
       return;
     }
     if (gateway.isPending(commandId)) {
@@ -141,13 +144,26 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
       404,
       'COMMAND_NOT_FOUND',
       'Command not found',
-      `no outcome for command ${commandId}: unknown, or not processed yet`,
+      `command ${commandId} is not known to this instance: unknown, decided before this instance ` +
+        'started and no longer in its recent answers, or past the idempotency window; repeat the ' +
+        'request with the same Idempotency-Key to get its outcome within the window',
       { commandId },
     );
   });
+
+  // Known paths asked with another method: 405 with Allow, not 404.
+  for (const path of [
+    '/accounts',
+    '/accounts/:accountId/deposits',
+    '/accounts/:accountId/withdrawals',
+    '/accounts/:accountId/close',
+  ]) {
+    app.all(path, methodNotAllowed(['POST']));
+  }
+  app.all('/commands/:commandId', methodNotAllowed(['GET', 'HEAD']));
 }
 
-function acceptedBody(outcome: OutcomeRecord) {
+function acceptedBody(outcome: Reply) {
   return {
     commandId: outcome.commandId,
     accountId: outcome.accountId,
@@ -158,7 +174,7 @@ function acceptedBody(outcome: OutcomeRecord) {
   };
 }
 
-function statusBody(outcome: OutcomeRecord) {
+function statusBody(outcome: Reply) {
   return {
     ...acceptedBody(outcome),
     status: outcome.outcome,

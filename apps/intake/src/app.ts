@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type ReadinessCheck } from '@tally/service';
+import { createHttpApp, methodNotAllowed, type Logger, type ReadinessCheck } from '@tally/service';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { commandRoutes } from './api.js';
@@ -11,6 +11,7 @@ export interface IntakeAppDeps {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly readiness?: readonly ReadinessCheck[];
+  readonly now?: () => number;
 }
 
 /** 64 kB: far above any valid command, small enough that no body costs real memory. */
@@ -28,7 +29,12 @@ export function createIntakeApp(deps: IntakeAppDeps): Express {
       app.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
-      commandRoutes(app, { gateway: deps.gateway, metrics });
+      app.all('/openapi.json', methodNotAllowed(['GET', 'HEAD']));
+      commandRoutes(app, {
+        gateway: deps.gateway,
+        metrics,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
     },
   });
 }

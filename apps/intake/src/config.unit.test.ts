@@ -10,6 +10,20 @@ describe('intake config', () => {
     expect(config.PORT).toBe(3001);
   });
 
+  it('reads the idempotency window as a duration, 30 days by default', () => {
+    expect(loadIntakeConfig({}).INTAKE_IDEMPOTENCY_WINDOW).toBe(30 * 24 * 3_600_000);
+    expect(loadIntakeConfig({ INTAKE_IDEMPOTENCY_WINDOW: '12h' }).INTAKE_IDEMPOTENCY_WINDOW).toBe(
+      12 * 3_600_000,
+    );
+    expect(loadIntakeConfig({ INTAKE_IDEMPOTENCY_WINDOW: '500ms' }).INTAKE_IDEMPOTENCY_WINDOW).toBe(
+      500,
+    );
+    expect(() => loadIntakeConfig({ INTAKE_IDEMPOTENCY_WINDOW: '30 days' })).toThrow(
+      /INTAKE_IDEMPOTENCY_WINDOW/,
+    );
+    expect(() => loadIntakeConfig({ INTAKE_IDEMPOTENCY_WINDOW: '0s' })).toThrow(ConfigError);
+  });
+
   it('refuses a bad port, naming the variable', () => {
     expect(() => loadIntakeConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadIntakeConfig({ PORT: 'eighty' })).toThrow(/PORT: .*got "eighty"/);

@@ -1,10 +1,14 @@
 import {
   CURRENCY_CODES,
+  MAX_ACCOUNT_ID_LENGTH,
   MAX_AMOUNT_MINOR,
   MAX_OVERDRAFT_LIMIT_MINOR,
+  MAX_OWNER_LENGTH,
+  PLAIN_TEXT_PATTERN,
   REJECTION_CODES,
 } from '@tally/ledger';
 import { REJECTION_STATUS } from './problems.js';
+import { ACCOUNT_ID_PATTERN, HEADER_TOKEN_PATTERN, IF_MATCH_PATTERN } from './validation.js';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const commandHeaders = [
@@ -31,10 +35,13 @@ const commandResponses = {
   },
   '400': problem,
   '404': problem,
+  '405': problem,
   '409': problem,
   '412': problem,
   '413': problem,
+  '415': problem,
   '422': problem,
+  '431': problem,
 };
 
 function command(summary: string, body: object | undefined, withAccount: boolean) {
@@ -79,7 +86,13 @@ export const openApiDocument = {
         required: ['owner', 'currency'],
         properties: {
           accountId: { $ref: '#/components/schemas/AccountId' },
-          owner: { type: 'string', minLength: 1, maxLength: 200 },
+          owner: {
+            type: 'string',
+            minLength: 1,
+            maxLength: MAX_OWNER_LENGTH,
+            pattern: PLAIN_TEXT_PATTERN,
+            description: 'not blank; no control characters',
+          },
           currency: { $ref: '#/components/schemas/Currency' },
           overdraftLimit: { type: 'integer', minimum: 0, maximum: MAX_OVERDRAFT_LIMIT_MINOR },
         },
@@ -98,8 +111,12 @@ export const openApiDocument = {
             description: 'Decided',
             content: { 'application/json': { schema: { type: 'object' } } },
           },
-          '202': { description: 'Still pending on this instance' },
+          '202': {
+            description: 'Submitted and not decided yet (on every instance that read it)',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Pending' } } },
+          },
           '404': problem,
+          '405': problem,
         },
       },
     },
@@ -124,25 +141,37 @@ export const openApiDocument = {
         in: 'header',
         required: true,
         description: 'Same key and body: the first outcome again. Same key, other body: 422.',
-        schema: { type: 'string', minLength: 1, maxLength: 200 },
+        schema: { type: 'string', pattern: HEADER_TOKEN_PATTERN },
       },
       IfMatch: {
         name: 'If-Match',
         in: 'header',
         required: false,
-        description: 'Expected account version, e.g. "7"; 412 VERSION_CONFLICT when it differs',
-        schema: { type: 'string' },
+        description:
+          'Expected account version as one strong entity tag, e.g. "7"; weak tags are refused; ' +
+          '412 VERSION_CONFLICT when it differs',
+        schema: { type: 'string', pattern: IF_MATCH_PATTERN },
       },
-      Actor: { name: 'X-Actor', in: 'header', required: false, schema: { type: 'string' } },
+      Actor: {
+        name: 'X-Actor',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', pattern: HEADER_TOKEN_PATTERN },
+      },
       CorrelationId: {
         name: 'X-Correlation-Id',
         in: 'header',
         required: false,
-        schema: { type: 'string' },
+        schema: { type: 'string', pattern: HEADER_TOKEN_PATTERN },
       },
     },
     schemas: {
-      AccountId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
+      AccountId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: MAX_ACCOUNT_ID_LENGTH,
+        pattern: ACCOUNT_ID_PATTERN,
+      },
       Amount: {
         type: 'integer',
         minimum: 1,

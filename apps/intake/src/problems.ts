@@ -1,6 +1,6 @@
-import type { OutcomeRecord } from '@tally/events';
 import type { RejectionCode } from '@tally/ledger';
 import { HttpProblem } from '@tally/service';
+import type { Reply } from './state/ledger-state.js';
 
 /**
  * HTTP status of each ledger rejection. Stable: clients branch on it. The compiler flags a new
@@ -35,7 +35,7 @@ export const REJECTION_STATUS: Record<RejectionCode, number> = {
 const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code']);
 
 /** The problem a rejected outcome is answered with, the same on every retry. */
-export function rejectionProblem(outcome: OutcomeRecord): HttpProblem {
+export function rejectionProblem(outcome: Reply): HttpProblem {
   const rejection = outcome.rejection;
   if (rejection === null) throw new Error(`outcome ${outcome.commandId} is not a rejection`);
   const details = Object.fromEntries(

@@ -1,26 +1,28 @@
 import type { Server } from 'node:http';
-import type { CommandRecord, OutcomeRecord } from '@tally/events';
 import type { AddressInfo } from 'node:net';
-import { createLogger, createMetricsRegistry } from '@tally/service';
+import type { CommandRecord } from '@tally/events';
+import { createLogger, createMetricsRegistry, listen as listenKit } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from '../src/app.js';
 import type { CommandGateway } from '../src/gateway.js';
+import type { Answer } from '../src/reply-feed.js';
 
 /** The app's port to command processing, recording what reached it; no Kafka involved. */
 export class RecordingGateway implements CommandGateway {
   readonly submitted: CommandRecord[] = [];
-  outcomeOf(): OutcomeRecord | undefined {
+  answerOf(): Answer | undefined {
     return undefined;
   }
   isPending(): boolean {
     return false;
   }
-  async submit(record: CommandRecord): Promise<OutcomeRecord | undefined> {
+  async submit(record: CommandRecord): Promise<Answer | undefined> {
     this.submitted.push(record);
     return undefined;
   }
 }
 
+/** The intake app on the gateway, listening as `serve` does (Node's own 400/431 as problems). */
 export async function listen(
   gateway: CommandGateway,
 ): Promise<{ app: Express; url: string; server: Server }> {
@@ -29,7 +31,6 @@ export async function listen(
     logger: createLogger('intake-unit', 'silent'),
     metrics: createMetricsRegistry('intake'),
   });
-  const server = app.listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
+  const server = await listenKit(app, 0, '127.0.0.1');
   return { app, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

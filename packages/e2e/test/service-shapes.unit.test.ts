@@ -15,7 +15,7 @@ const logger = createLogger('shapes', 'silent');
 let ready = false;
 const readiness: ReadinessCheck[] = [{ name: 'work', check: () => ready || 'not caught up yet' }];
 const noCommands: CommandGateway = {
-  outcomeOf: () => undefined,
+  answerOf: () => undefined,
   isPending: () => false,
   submit: async () => undefined,
 };
@@ -36,7 +36,10 @@ const apps: {
       metrics: createMetricsRegistry('intake'),
       readiness,
     }),
-    bad: { path: '/accounts', init: { method: 'POST', body: '{"owner":' } },
+    bad: {
+      path: '/accounts',
+      init: { method: 'POST', body: '{"owner":', headers: { 'content-type': 'application/json' } },
+    },
   },
   {
     name: 'projector',

@@ -1,4 +1,4 @@
-import { kafkajsAdminOf } from './client.js';
+import { kafkajsAdminOf, retryingRetriable } from './client.js';
 import { TallyError } from './errors.js';
 import type { KafkaAdmin } from './types.js';
 
@@ -46,7 +46,12 @@ export async function ensureTopic(
     ],
   });
   if (created) return 'created';
+  // Created a moment ago by another instance, maybe: its metadata may not have spread yet.
+  return retryingRetriable(() => verifyTopic(port, spec));
+}
 
+async function verifyTopic(port: KafkaAdmin, spec: TopicSpec): Promise<'verified'> {
+  const admin = kafkajsAdminOf(port);
   const problems: string[] = [];
   const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
   const partitions = metadata.topics[0]?.partitions.length ?? 0;

@@ -6,7 +6,7 @@ import {
   type TracedBatch,
 } from '@tally/telemetry';
 import type { Message } from 'kafkajs';
-import type { KafkaRecord, OutgoingRecord } from './types.js';
+import type { KafkaRecord, OutgoingRecord, TraceContext } from './types.js';
 
 /**
  * The Kafka adapter's tracing (ADR 0010): records written in a trace carry its W3C headers and get
@@ -14,12 +14,16 @@ import type { KafkaRecord, OutgoingRecord } from './types.js';
  * trace, with a log scope per record.
  */
 
-/** kafkajs messages for records about to be written, with the trace headers of their spans. */
+/**
+ * kafkajs messages for records about to be written, with the trace headers of their spans. A
+ * record without `trace` continues `fallback` (default: the active context).
+ */
 export function tracedMessages(
   topic: string,
   records: readonly OutgoingRecord[],
+  fallback?: TraceContext,
 ): { readonly messages: Message[]; end(error?: unknown): void } {
-  const sends = startTracedSends(kafkaTracer(), topic, records);
+  const sends = startTracedSends(kafkaTracer(), topic, records, fallback);
   const messages = records.map((record, i): Message => {
     const trace = sends.headers[i] ?? {};
     const headers =

@@ -1,8 +1,16 @@
 // Tally's own view of Kafka: the records, producer, admin and client the rest of the code base
 // sees. kafkajs is unmaintained upstream, so only this package imports it (a lint rule holds it).
-import type { RecordHeaders, TraceContext } from '@tally/telemetry';
+import type { TraceContext } from '@tally/telemetry';
 
-export type { RecordHeaders, TraceContext };
+export type { TraceContext };
+
+/** Headers of a record as read: bytes (text if written as text); a repeated name has several. */
+export type RecordHeaders = Readonly<
+  Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>
+>;
+
+/** Headers of a record to write, by name: text or bytes. */
+export type OutgoingHeaders = Readonly<Record<string, string | Buffer>>;
 
 /** A record as read from a topic. */
 export interface KafkaRecord {
@@ -21,7 +29,7 @@ export interface OutgoingRecord {
   readonly key?: string | Buffer | null;
   readonly value: string | Buffer | null;
   readonly partition?: number;
-  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  readonly headers?: OutgoingHeaders;
   /**
    * The trace the record continues, captured where it was made (`currentTraceContext()` of
    * `@tally/telemetry`); default: the one active when it is sent. The writer adds its
@@ -51,8 +59,11 @@ export interface RecordMetadata {
 export interface KafkaProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  /** Resolves once every in-sync replica has the records (acks=all). */
-  send(records: TopicRecords): Promise<RecordMetadata[]>;
+  /**
+   * Resolves once every in-sync replica has the records (acks=all); fails when the broker does not
+   * answer within `timeoutMs` (default: the client's request timeout, 30 s).
+   */
+  send(records: TopicRecords, options?: { readonly timeoutMs?: number }): Promise<RecordMetadata[]>;
 }
 
 /** The offsets of one partition: first, end (high watermark) and last stable (read_committed end). */
@@ -70,11 +81,21 @@ export interface KafkaAdmin {
   listTopics(): Promise<string[]>;
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
   deleteTopics(options: { topics: string[] }): Promise<void>;
+  /** The members of a consumer group and the partitions each was assigned. */
+  groupMembers(groupId: string): Promise<GroupMember[]>;
   /** A consumer group's committed offsets ('-1': none). */
   fetchOffsets(options: {
     groupId: string;
     topics: string[];
   }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+/** A member of a consumer group, as the group coordinator describes it. */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  /** Assigned partitions by topic (empty while the group rebalances). */
+  readonly assignment: Readonly<Record<string, readonly number[]>>;
 }
 
 /** A connection to a cluster; the consumers of this package take one. */

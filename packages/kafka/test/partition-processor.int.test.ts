@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureTopic,
   PartitionProcessor,
@@ -19,6 +19,11 @@ const output = uniqueName('pp-out');
 const prefix = uniqueName('pp-tx');
 let producer: KafkaProducer;
 const processors: PartitionProcessor[] = [];
+/** Nothing here may be fatal; checked after each test. */
+const fatal: unknown[] = [];
+afterEach(() => {
+  expect(fatal).toEqual([]);
+});
 let follower: TopicFollower;
 const seen: string[] = [];
 const attempts = new Map<string, number>();
@@ -59,6 +64,7 @@ function processor(name: string, gate?: Promise<void>) {
     transactionalIdPrefix: prefix,
     logger: logger.child({ name }),
     prepare: async () => undefined,
+    onFatal: (error) => fatal.push(error),
     handle: async (partition, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
       attempt += 1;
       attempts.set(name, attempt);
@@ -130,6 +136,7 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
         logger,
         offsetCommitIntervalMs: 60_000,
         prepare: async () => undefined,
+        onFatal: (error) => fatal.push(error),
         handle: async (partition, messages) => {
           const values = messages.map((m) => String(m.value));
           handled.push(...values);
@@ -173,6 +180,7 @@ describe('PartitionProcessor lag', () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const decided: string[] = [];
+    const failures: unknown[] = [];
     const p = new PartitionProcessor({
       kafka,
       topic,
@@ -180,6 +188,7 @@ describe('PartitionProcessor lag', () => {
       transactionalIdPrefix: uniqueName('pp-lag-tx'),
       logger,
       prepare: async () => undefined,
+      onFatal: (error) => failures.push(error),
       handle: async (_partition, messages) => {
         if (messages.some((m) => String(m.value) === 'block')) await gate;
         decided.push(...messages.map((m) => String(m.value)));
@@ -210,6 +219,7 @@ describe('PartitionProcessor lag', () => {
       open();
       await waitUntil('all decided', () => decided.includes('y'));
       await waitUntil('no lag once decided', async () => (await lagOf(0)) === 0);
+      expect(failures).toEqual([]);
     } finally {
       open();
       await writer.disconnect();

@@ -1,10 +1,11 @@
 export { ConfigError, env, loadConfig, secret, serviceEnv } from './config.js';
-export { createHttpApp, type HttpAppOptions } from './http.js';
-export { closeHttpServer } from './http-server.js';
+export { createHttpApp, MAX_JSON_DEPTH, type HttpAppOptions } from './http.js';
+export { answerClientErrorsAsProblems, closeHttpServer } from './http-server.js';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger.js';
 export { createMetricsRegistry } from './metrics.js';
 export {
   HttpProblem,
+  methodNotAllowed,
   notFoundHandler,
   problemBody,
   problemMiddleware,

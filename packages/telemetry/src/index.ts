@@ -8,6 +8,7 @@ export { shutdownTracing, tracingStarted } from './lifecycle.js';
 export {
   currentTraceContext,
   extractTraceContext,
+  NO_TRACE,
   injectTraceHeaders,
   recordSpanContext,
   type HeaderValue,

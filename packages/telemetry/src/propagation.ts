@@ -16,6 +16,9 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
  */
 export type TraceContext = Context;
 
+/** No trace: a record made with it gets no span and no trace header. */
+export const NO_TRACE: TraceContext = ROOT_CONTEXT;
+
 /** The active trace context (the root context outside any traced operation). */
 export function currentTraceContext(): TraceContext {
   return contextApi.active();
