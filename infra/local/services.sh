@@ -8,10 +8,12 @@
 #   services.sh down     SIGTERM each service and wait (SIGKILL after 30 s)
 #   services.sh status   one line per service; exit 0 when all three are ready
 #
-# Needs a build first (`pnpm build`). Ports: INTAKE_PORT (3001), PROJECTOR_PORT (3002),
-# AUDIT_PORT (3003). Logs: $STATE_DIR/demo/logs/<app>.log; pid files: $STATE_DIR/demo/<app>.pid;
-# SQLite files: $STATE_DIR/demo/data. Tracing: the caller's OTEL_* variables, else the local trace
-# viewer while it runs (see tracing_env); $STATE_DIR/demo/trace-viewer names the viewer's URL.
+# Needs a build first (`pnpm build`) and the local signing key (`pnpm stack:up`): every service
+# trusts the local issuer's JWKS, the audit service signs its own token for the projector. Ports:
+# INTAKE_PORT (3001), PROJECTOR_PORT (3002), AUDIT_PORT (3003). Logs: $STATE_DIR/demo/logs/<app>.log;
+# pid files: $STATE_DIR/demo/<app>.pid; SQLite files: $STATE_DIR/demo/data. Tracing: the caller's
+# OTEL_* variables, else the local trace viewer while it runs (see tracing_env);
+# $STATE_DIR/demo/trace-viewer names the viewer's URL.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$STACK_ROOT"
 
@@ -46,12 +48,14 @@ env_of() {
   printf '%s\n' "PATH=$PATH" "HOME=$HOME" "NODE_ENV=production" "LOG_LEVEL=${LOG_LEVEL:-info}" \
     "PORT=$(port_of "$app")" "KAFKA_BROKERS=$KAFKA_BROKERS" "SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
   tracing_env
+  local_auth_env
   case "$app" in
     intake) echo "INTAKE_STATE_DIR=$DEMO_DIR/data/intake-state" ;;
     projector) echo "PROJECTOR_SQLITE_PATH=$DEMO_DIR/data/projector.sqlite" ;;
     audit)
       echo "AUDIT_SQLITE_PATH=$DEMO_DIR/data/audit.sqlite"
       echo "PROJECTOR_URL=http://127.0.0.1:$(port_of projector)"
+      local_client_env
       ;;
   esac
 }
@@ -139,6 +143,7 @@ cmd_down() {
 
 cmd_up() {
   cmd_down
+  require_local_auth
   cmd_deploy
   # Where the demo finds the services' traces (npm run demo prints a link), if they send any.
   tracing_env | sed -n 's/^OTEL_EXPORTER_ZIPKIN_ENDPOINT=\(.*\)\/api\/v2\/spans$/\1\/zipkin/p' \

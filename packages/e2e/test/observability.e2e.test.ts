@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { waitUntil } from '@tally/kafka/testing';
+import { SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@tally/telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceSystem, type ServiceName, type ServiceSystem } from './services.js';
@@ -14,11 +16,14 @@ const CONSUMER = 5;
 
 let receiver: OtlpReceiver;
 let system: ServiceSystem;
+const issuer = await testIssuer();
+const writer = await issuer.token({ subject: 'teller', scopes: [SCOPES.ledgerWrite] });
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   system = await startServiceSystem('trace', {
     partitions: 2,
+    issuer,
     env: {
       all: {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -43,6 +48,7 @@ async function tracedPost(path: string, body: unknown, key: string) {
     headers: {
       'content-type': 'application/json',
       'idempotency-key': key,
+      authorization: `Bearer ${writer}`,
       traceparent: `00-${traceId}-${clientSpan}-01`,
     },
     body: JSON.stringify(body),

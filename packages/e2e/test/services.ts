@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import type { TestIssuer } from '@tally/service/testing';
 import { serviceNodeArgs } from '@tally/telemetry/testing';
 import { freePort, registryUrl } from '@tally/testing';
 
@@ -93,7 +94,7 @@ function inheritedEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !own.test(name)));
 }
 
-/** The three services on topics, groups, ports and SQLite files of a test's own. */
+/** The three services on topics, groups, ports, state and SQLite files of a test's own. */
 export interface ServiceSystem {
   readonly intake: ServiceProcess;
   readonly projector: ServiceProcess;
@@ -104,18 +105,20 @@ export interface ServiceSystem {
     readonly commands: string;
     readonly outcomes: string;
   };
-  /** Stops the three, deletes the topics and the SQLite folder. */
+  /** Stops the three, deletes the topics and the state folder. */
   stop(): Promise<void>;
 }
 
 /**
  * Registers the schemas under fresh topic names and starts the intake (which creates the topics),
- * then the projector and the audit. `env` adds settings per service (`all` for every one).
+ * then the projector and the audit. Every service trusts `issuer`; the audit signs its own token
+ * for the projector with its key. `env` adds settings per service (`all` for every one).
  */
 export async function startServiceSystem(
   prefix: string,
   options: {
     readonly partitions: number;
+    readonly issuer: TestIssuer;
     readonly env?: Partial<Record<ServiceName | 'all', Readonly<Record<string, string>>>>;
   },
 ): Promise<ServiceSystem> {
@@ -123,6 +126,7 @@ export async function startServiceSystem(
     events: uniqueName(`${prefix}.events`),
     commands: uniqueName(`${prefix}.commands`),
     outcomes: uniqueName(`${prefix}.outcomes`),
+    changelog: uniqueName(`${prefix}.changelog`),
     intakeGroup: uniqueName(`${prefix}.intake`),
     txPrefix: uniqueName(`${prefix}.tx`),
     projectorGroup: uniqueName(`${prefix}.projector`),
@@ -140,12 +144,16 @@ export async function startServiceSystem(
     SCHEMA_REGISTRY_URL: registryUrl,
     TALLY_EVENTS_TOPIC: names.events,
     TALLY_TOPIC_PARTITIONS: String(options.partitions),
+    ...options.issuer.env,
     ...env.all,
   };
   const intake = new ServiceProcess('intake', intakePort!, {
     ...common,
     TALLY_COMMANDS_TOPIC: names.commands,
     TALLY_OUTCOMES_TOPIC: names.outcomes,
+    // The run's own changelog and state stores, kept across the intake's restarts.
+    TALLY_INTAKE_CHANGELOG_TOPIC: names.changelog,
+    INTAKE_STATE_DIR: join(scratch, 'intake-state'),
     INTAKE_PROCESSOR_GROUP: names.intakeGroup,
     INTAKE_TRANSACTIONAL_ID_PREFIX: names.txPrefix,
     ...env.intake,
@@ -162,6 +170,7 @@ export async function startServiceSystem(
     AUDIT_SQLITE_PATH: join(scratch, 'audit.sqlite'),
     AUDIT_GROUP_ID: names.auditGroup,
     PROJECTOR_URL: projector.url,
+    ...options.issuer.clientEnv(scratch),
     ...env.audit,
   });
   const stop = async () => {
@@ -169,7 +178,9 @@ export async function startServiceSystem(
     const admin = testKafka(`${prefix}-cleanup`).admin();
     await admin.connect();
     await admin
-      .deleteTopics({ topics: [names.events, names.commands, names.outcomes] })
+      .deleteTopics({
+        topics: [names.events, names.commands, names.outcomes, names.changelog],
+      })
       .catch(() => undefined);
     await admin.disconnect();
     rmSync(scratch, { recursive: true, force: true });

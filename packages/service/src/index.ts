@@ -21,12 +21,18 @@ export {
   type ShutdownStep,
 } from './shutdown.js';
 export { badParam, intParam, stringParam } from './query.js';
+export {
+  apiDocument,
+  problemResponse,
+  secured,
+  type ApiDocumentOptions,
+  type SecuredOptions,
+} from './openapi.js';
 export { listen, serve, type RunningService, type ServeOptions } from './serve.js';
 export {
   databaseEnv,
   inTransaction,
   openStore,
-  survivingIdleDisconnects,
   type StoreOpeners,
   type TransactionClient,
 } from './store.js';
@@ -56,6 +62,7 @@ export {
   localAuthPaths,
   rotateLocalSigningKey,
 } from './auth/local-keys.js';
+export { localStateDir } from './cli/state-dir.js';
 export {
   authenticate,
   callerOf,

@@ -27,18 +27,6 @@ export async function openStore<Store>(
   return open.sqlite(sqlitePath);
 }
 
-/**
- * A pg pool whose idle client loses its connection (the server restarted, the session was
- * terminated) emits 'error'; with no listener that ends the process. The pool has dropped that
- * client already and the next query connects anew, so the event is only acknowledged here.
- */
-export function survivingIdleDisconnects<
-  Pool extends { on(event: 'error', listener: () => void): unknown },
->(pool: Pool): Pool {
-  pool.on('error', () => undefined);
-  return pool;
-}
-
 /** What a transaction needs of a pg pool client (pg's PoolClient has it). */
 export interface TransactionClient {
   query(text: string): Promise<unknown>;

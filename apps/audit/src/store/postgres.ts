@@ -1,4 +1,4 @@
-import { inTransaction, survivingIdleDisconnects } from '@tally/service';
+import { inTransaction } from '@tally/service';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { Digest } from '../core/digest.js';
@@ -52,7 +52,10 @@ export class PostgresAuditStore implements AuditStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(connectionString: string, poolSize = 8): Promise<PostgresAuditStore> {
-    const pool = survivingIdleDisconnects(new pg.Pool({ connectionString, max: poolSize }));
+    const pool = new pg.Pool({ connectionString, max: poolSize });
+    // An idle client whose connection the server ended (a restart, an administrator, a dropped
+    // database): the pool discards it and the next query connects anew; unheard, pg would throw.
+    pool.on('error', () => undefined);
     try {
       await inTransaction(
         () => pool.connect(),

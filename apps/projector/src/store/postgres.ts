@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { inTransaction, survivingIdleDisconnects } from '@tally/service';
+import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
 import * as row from './rows.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
@@ -53,16 +53,17 @@ export class PostgresStore implements ReadModelStore {
   ) {}
 
   static async open(connectionString: string, poolSize = 10): Promise<PostgresStore> {
-    const pool = survivingIdleDisconnects(
-      new pg.Pool({
-        connectionString,
-        max: poolSize,
-        types: {
-          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-            oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
-        },
-      }),
-    );
+    const pool = new pg.Pool({
+      connectionString,
+      max: poolSize,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
+      },
+    });
+    // An idle client whose connection the server ended (a restart, an administrator, a dropped
+    // database): the pool discards it and the next query connects anew; unheard, pg would throw.
+    pool.on('error', () => undefined);
     await inTransaction(
       () => pool.connect(),
       async (client) => {
