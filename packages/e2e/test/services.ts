@@ -104,6 +104,7 @@ export interface ServiceSystem {
     readonly events: string;
     readonly commands: string;
     readonly outcomes: string;
+    readonly changelog: string;
   };
   /** Stops the three, deletes the topics and the state folder. */
   stop(): Promise<void>;
