@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { KafkaRecord } from '@tally/kafka';
+import { plainRecordScopes, type KafkaRecord } from '@tally/kafka';
 import { readTopics } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import pg from 'pg';
@@ -150,6 +150,7 @@ describe.each(storeFactories)('tampering with the audit log on $name', (factory)
         fromOffset: String(from),
         nextOffset: String(next),
         messages: records,
+        scopes: plainRecordScopes,
       });
     };
     const split = options.split ?? 6;
