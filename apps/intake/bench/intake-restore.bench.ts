@@ -5,8 +5,8 @@
  * 1. reads the whole changelog and drops it: fetch and decode (kafkajs) alone;
  * 2. restores it into an empty state folder as a taking-over instance does (PartitionStates):
  *    fetch, decode, hand-over to the load threads, SQLite inserts, index builds, synced checkpoint.
- * Each pass prints wall time, CPU time (all threads), and the load threads' phases summed over
- * partitions. The machine's load average is printed too: wall times mean little on a busy host.
+ * Each pass prints wall time, CPU time (all threads, and the main thread's: Kafka fetch and decode,
+ * hand-over), and the load threads' phases summed over partitions. The machine's load average is printed too: wall times mean little on a busy host.
  * Env: BENCH_ACCOUNTS, BENCH_PARTITIONS (6), BENCH_LOAD_THREADS (2).
  */
 import { readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { AccountEventSerde, loadSchemas, registerSchemas, RegistryClient } from 
 import { RangeReader, type RangeBatchHandler } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import { registryUrl, scratchDir } from '@tally/testing';
+import type { BulkLoadPhases } from '../src/state/bulk-loads.js';
 import { ensureIntakeTopics } from '../src/state/changelog.js';
 import { PartitionStates } from '../src/state/partition-states.js';
 import { preloadHistory } from './scale-preload.js';
@@ -27,15 +28,18 @@ const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 /** Runs `pass` and prints its wall and CPU time. */
 async function timed(name: string, records: () => number, pass: () => Promise<void>) {
   const cpu = process.cpuUsage();
+  const mainCpu = process.threadCpuUsage();
   const started = performance.now();
   await pass();
   const wallS = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const usedMain = process.threadCpuUsage(mainCpu);
   const n = records();
   log(
     `  ${name}: ${n} records in ${wallS.toFixed(1)} s (${Math.round(n / wallS)}/s), ` +
       `CPU ${((used.user + used.system) / 1e6).toFixed(1)} s ` +
-      `(user ${(used.user / 1e6).toFixed(1)}, system ${(used.system / 1e6).toFixed(1)}); ` +
+      `(user ${(used.user / 1e6).toFixed(1)}, system ${(used.system / 1e6).toFixed(1)}; main ` +
+      `thread ${((usedMain.user + usedMain.system) / 1e6).toFixed(1)}); ` +
       `load average ${loadAverage()}\n`,
   );
 }
@@ -88,16 +92,18 @@ try {
   await timed(`restore into an empty disk (${loadThreads} load threads)`, restored, async () => {
     await Promise.all(offsets.map(({ partition }) => states.restore(partition)));
   });
-  const phases = { insertMs: 0, indexMs: 0, completeMs: 0 };
-  for (const { load } of states.restores.values()) {
-    phases.insertMs += load?.insertMs ?? 0;
-    phases.indexMs += load?.indexMs ?? 0;
-    phases.completeMs += load?.completeMs ?? 0;
-  }
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const sum = (phase: keyof BulkLoadPhases) => {
+    let wallMs = 0;
+    let cpuMs = 0;
+    for (const { load } of states.restores.values()) {
+      wallMs += load?.[phase].wallMs ?? 0;
+      cpuMs += load?.[phase].cpuMs ?? 0;
+    }
+    return `${(wallMs / 1000).toFixed(1)} s (CPU ${(cpuMs / 1000).toFixed(1)} s)`;
+  };
   log(
-    `    load threads, summed over partitions: inserts ${s(phases.insertMs)}, unique index ` +
-      `${s(phases.indexMs)}, expiry index + WAL switch + synced checkpoint ${s(phases.completeMs)}\n`,
+    `    load threads, summed over partitions: inserts ${sum('insert')}, unique index ` +
+      `${sum('index')}, expiry index + WAL switch + synced checkpoint ${sum('complete')}\n`,
   );
   states.closeAll();
 } finally {

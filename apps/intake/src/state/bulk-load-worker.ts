@@ -31,7 +31,9 @@ export type BulkLoadRequest =
       readonly index: string;
       /** Keeps the last row of each id (run only when `index` failed, then `index` again). */
       readonly dedupe: string;
-      /** Drops tombstones, builds the other indexes, switches to the journal of live use. */
+      /** Drops the tombstones (empty when there are none). */
+      readonly dropTombstones: string;
+      /** Builds the other indexes, switches to the journal of live use. */
       readonly complete: string;
       /** Records the checkpoint (`next`, its one parameter). */
       readonly checkpoint: string;
@@ -39,13 +41,19 @@ export type BulkLoadRequest =
     }
   | { readonly op: 'abort'; readonly seq: number; readonly load: number };
 
-/** Where a load's time went on this thread (ms): what a restore's log reports. */
+/** Time spent (ms): wall, and CPU of this thread (which a busy host does not inflate). */
+export interface Spent {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Where a load's time went on this thread: what a restore's log reports. */
 export interface BulkLoadPhases {
-  readonly insertMs: number;
+  readonly insert: Spent;
   /** The unique index, with the dedupe when the rows held an entry more than once. */
-  readonly indexMs: number;
-  /** Tombstones, the expiry index, the switch to WAL and the synced checkpoint. */
-  readonly completeMs: number;
+  readonly index: Spent;
+  /** Tombstones (if any), the expiry index, the switch to WAL and the synced checkpoint. */
+  readonly complete: Spent;
 }
 
 export type BulkLoadReply =
@@ -55,7 +63,7 @@ export type BulkLoadReply =
 interface Load {
   readonly db: Database.Database;
   readonly insertRows: (rows: Buffer) => void;
-  insertMs: number;
+  readonly insert: Spent;
 }
 
 const loads = new Map<number, Load>();
@@ -101,7 +109,19 @@ function open(path: string, setup: string, insert: string, row: string): Load {
       many.run(rows.slice(at, at + ROWS_PER_INSERT).flat());
     for (; at < rows.length; at += 1) one.run(...(rows[at] as Row));
   });
-  return { db, insertRows, insertMs: 0 };
+  return { db, insertRows, insert: { wallMs: 0, cpuMs: 0 } };
+}
+
+function spend(into: Spent, work: () => void): void {
+  const wall = performance.now();
+  const cpu = process.threadCpuUsage();
+  try {
+    work();
+  } finally {
+    const used = process.threadCpuUsage(cpu);
+    into.wallMs += performance.now() - wall;
+    into.cpuMs += (used.user + used.system) / 1000;
+  }
 }
 
 function loadOf(id: number): Load {
@@ -117,29 +137,30 @@ function handle(request: BulkLoadRequest): BulkLoadPhases | undefined {
       return undefined;
     case 'rows': {
       const load = loadOf(request.load);
-      const started = performance.now();
-      load.insertRows(Buffer.from(request.rows));
-      load.insertMs += performance.now() - started;
+      spend(load.insert, () => load.insertRows(Buffer.from(request.rows)));
       return undefined;
     }
     case 'finish': {
-      const { db, insertMs } = loadOf(request.load);
-      const started = performance.now();
-      try {
-        db.exec(request.index);
-      } catch (error) {
-        if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') !== true)
-          throw error;
-        db.exec(request.dedupe);
-        db.exec(request.index);
-      }
-      const indexed = performance.now();
-      db.exec(request.complete);
-      db.prepare<[string]>(request.checkpoint).run(request.next);
-      db.close();
+      const { db, insert } = loadOf(request.load);
+      const phases = { insert, index: { wallMs: 0, cpuMs: 0 }, complete: { wallMs: 0, cpuMs: 0 } };
+      spend(phases.index, () => {
+        try {
+          db.exec(request.index);
+        } catch (error) {
+          if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') !== true)
+            throw error;
+          db.exec(request.dedupe);
+          db.exec(request.index);
+        }
+      });
+      spend(phases.complete, () => {
+        if (request.dropTombstones !== '') db.exec(request.dropTombstones);
+        db.exec(request.complete);
+        db.prepare<[string]>(request.checkpoint).run(request.next);
+        db.close();
+      });
       loads.delete(request.load);
-      const completeMs = performance.now() - indexed;
-      return { insertMs, indexMs: indexed - started, completeMs };
+      return phases;
     }
     case 'abort':
       loads.get(request.load)?.db.close();

@@ -20,6 +20,8 @@ export interface BulkLoadSql {
   readonly row: string;
   readonly index: string;
   readonly dedupe: string;
+  /** Run only when the load held tombstones (a scan of every row). */
+  readonly dropTombstones: string;
   readonly complete: string;
   /** Records the checkpoint, its one parameter. */
   readonly checkpoint: string;
@@ -137,6 +139,7 @@ export class BulkLoad {
   private ended = false;
   /** Records handed over so far. */
   records = 0;
+  private tombstones = 0;
 
   constructor(
     private readonly thread: LoadThread,
@@ -151,6 +154,7 @@ export class BulkLoad {
     if (records.length === 0) return;
     const rows = pack(records);
     this.records += records.length;
+    for (const record of records) if (record.value === null) this.tombstones += 1;
     const written = this.thread.request({ op: 'rows', load: this.id, rows }, [rows]);
     written.catch((error: unknown) => {
       this.failure ??= error;
@@ -168,6 +172,7 @@ export class BulkLoad {
         load: this.id,
         index: this.sql.index,
         dedupe: this.sql.dedupe,
+        dropTombstones: this.tombstones > 0 ? this.sql.dropTombstones : '',
         complete: this.sql.complete,
         checkpoint: this.sql.checkpoint,
         next: checkpoint.toString(),

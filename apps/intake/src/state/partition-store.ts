@@ -60,8 +60,8 @@ const BULK_LOAD: BulkLoadSql = {
   // The sort of an index build spills to temporary files beyond this.
   index: `PRAGMA cache_size = -8192; ${ID_INDEX}`,
   dedupe: 'DELETE FROM entries WHERE rowid NOT IN (SELECT max(rowid) FROM entries GROUP BY id);',
+  dropTombstones: 'DELETE FROM entries WHERE value IS NULL;',
   complete: `
-    DELETE FROM entries WHERE value IS NULL;
     ${EXPIRY_INDEX}
     PRAGMA locking_mode = NORMAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;`,
   checkpoint: SET_CHECKPOINT,
