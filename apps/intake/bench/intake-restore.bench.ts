@@ -7,7 +7,7 @@
  *    fetch, decode, hand-over to the load threads, SQLite inserts, index builds, synced checkpoint.
  * Each pass prints wall time, CPU time (all threads, and the main thread's: Kafka fetch and decode,
  * hand-over), and the load threads' phases summed over partitions. The machine's load average is printed too: wall times mean little on a busy host.
- * Env: BENCH_ACCOUNTS, BENCH_PARTITIONS (6), BENCH_LOAD_THREADS (2).
+ * Env: BENCH_ACCOUNTS, BENCH_PARTITIONS (6), BENCH_LOAD_THREADS (1).
  */
 import { readFileSync } from 'node:fs';
 import { AccountEventSerde, loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
@@ -21,7 +21,7 @@ import { preloadHistory } from './scale-preload.js';
 
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 1_000_000);
 const partitions = Number(process.env['BENCH_PARTITIONS'] ?? 6);
-const loadThreads = Number(process.env['BENCH_LOAD_THREADS'] ?? 2);
+const loadThreads = Number(process.env['BENCH_LOAD_THREADS'] ?? 1);
 const log = (line: string) => process.stdout.write(line);
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 

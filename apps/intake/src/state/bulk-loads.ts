@@ -86,7 +86,9 @@ export class BulkLoads {
   private readonly threads: LoadThread[] = [];
   private next = 0;
 
-  constructor(private readonly maxThreads = 2) {}
+  // One by default: it keeps up with the thread that decodes Kafka records (which is the slower
+  // side), and each thread is a V8 isolate and malloc arenas that stay in the RSS once used.
+  constructor(private readonly maxThreads = 1) {}
 
   /** Starts a load into a new SQLite file at `path` (which must not exist). */
   async open(path: string, sql: BulkLoadSql): Promise<BulkLoad> {

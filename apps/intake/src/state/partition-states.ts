@@ -14,7 +14,7 @@ export interface PartitionStatesOptions {
   readonly admin: KafkaAdmin;
   readonly logger?: Logger;
   readonly cacheEntries?: number;
-  /** Worker threads for restores into empty stores (default 2). */
+  /** Worker threads for restores into empty stores (default 1). */
   readonly loadThreads?: number;
 }
 
