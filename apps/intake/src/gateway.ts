@@ -1,5 +1,6 @@
 import { encodeCommand, type CommandRecord } from '@tally/events';
-import type { KafkaProducer } from '@tally/kafka';
+import type { KafkaProducer, TraceContext } from '@tally/kafka';
+import { currentTraceContext } from '@tally/telemetry';
 import type { Answer, ReplyFeed } from './reply-feed.js';
 
 /** Header of a command record naming its id, so a reader need not parse the value. */
@@ -11,8 +12,8 @@ export interface CommandGateway {
   answerOf(commandId: string): Answer | undefined;
   /** Writes the command and waits for its answer; undefined when the wait timed out. */
   submit(record: CommandRecord): Promise<Answer | undefined>;
-  /** True while the command is in flight (submitted, not answered yet). */
-  isPending(commandId: string): boolean;
+  /** The command's account while it is in flight (submitted, not answered yet); else undefined. */
+  pendingAccountOf(commandId: string): string | undefined;
 }
 
 /**
@@ -20,7 +21,12 @@ export interface CommandGateway {
  * together in the next one, so throughput does not stop at one round trip per command.
  */
 export class KafkaCommandGateway implements CommandGateway {
-  private queue: { record: CommandRecord; done: (error?: unknown) => void }[] = [];
+  private queue: {
+    record: CommandRecord;
+    /** The request's trace: the command record continues it, whichever request sends the batch. */
+    trace: TraceContext;
+    done: (error?: unknown) => void;
+  }[] = [];
   private sending = false;
 
   constructor(
@@ -34,8 +40,8 @@ export class KafkaCommandGateway implements CommandGateway {
     return this.feed.answerOf(commandId);
   }
 
-  isPending(commandId: string): boolean {
-    return this.feed.isPending(commandId);
+  pendingAccountOf(commandId: string): string | undefined {
+    return this.feed.pendingAccountOf(commandId);
   }
 
   async submit(record: CommandRecord): Promise<Answer | undefined> {
@@ -43,13 +49,17 @@ export class KafkaCommandGateway implements CommandGateway {
     const answer = this.feed.waitFor(record.commandId, record.command.accountId, this.timeoutMs);
     await this.send(record);
     // Still pending here after a 202, until its answer is read.
-    this.feed.onCommand(record.commandId);
+    this.feed.onCommand(record.commandId, record.command.accountId);
     return answer;
   }
 
   private send(record: CommandRecord): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, done: (error) => (error ? reject(error) : resolve()) });
+      this.queue.push({
+        record,
+        trace: currentTraceContext(),
+        done: (error) => (error ? reject(error) : resolve()),
+      });
       if (!this.sending) void this.flush();
     });
   }
@@ -63,10 +73,11 @@ export class KafkaCommandGateway implements CommandGateway {
         await this.producer.send(
           {
             topic: this.topic,
-            messages: batch.map(({ record }) => ({
+            messages: batch.map(({ record, trace }) => ({
               key: record.command.accountId,
               value: encodeCommand(record),
               headers: { [COMMAND_ID_HEADER]: record.commandId },
+              trace,
             })),
           },
           { timeoutMs: 10_000 },

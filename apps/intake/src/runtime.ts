@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventSerde } from '@tally/events';
-import { createKafka, PartitionProcessor, RangeReader, TopicFollower } from '@tally/kafka';
-import { createMetricsRegistry, type Logger } from '@tally/service';
+import {
+  consumerMetrics,
+  createKafka,
+  PartitionProcessor,
+  RangeReader,
+  TopicFollower,
+} from '@tally/kafka';
+import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
 import { commandHandler } from './command-handler.js';
-import type { IntakeConfig } from './config.js';
+import type { IntakeServiceConfig } from './config.js';
 import { COMMAND_ID_HEADER, KafkaCommandGateway } from './gateway.js';
 import { ReplyFeed } from './reply-feed.js';
 import { ensureIntakeTopics, isReplay } from './state/changelog.js';
@@ -34,10 +40,12 @@ const COMMAND_PREFIX = `${COMMAND}/`;
 
 /** Wires Kafka, the registry, the state stores, the processor and the HTTP app of one instance. */
 export async function startIntake(
-  config: IntakeConfig,
+  config: IntakeServiceConfig,
   logger: Logger,
   options: IntakeRuntimeOptions = {},
 ): Promise<IntakeRuntime> {
+  // Unusable keys are a configuration error: refused before anything connects.
+  const verifier = await tokenVerifierFromConfig(config);
   const topics = {
     events: config.TALLY_EVENTS_TOPIC,
     commands: config.TALLY_COMMANDS_TOPIC,
@@ -99,7 +107,10 @@ export async function startIntake(
     onFatal,
     onMessage: (_topic, _partition, message) => {
       const commandId = message.headers?.[COMMAND_ID_HEADER];
-      if (commandId !== undefined) feed.onCommand(String(commandId));
+      // The key is the account: a status look-up must not tell other accounts' commands apart.
+      if (commandId !== undefined && message.key !== null) {
+        feed.onCommand(String(commandId), message.key.toString('utf8'));
+      }
     },
   });
 
@@ -120,6 +131,8 @@ export async function startIntake(
     admin,
     logger,
   });
+  const metrics = createMetricsRegistry('intake');
+  const consumer = consumerMetrics(metrics);
   const processor = new PartitionProcessor({
     kafka,
     topic: topics.commands,
@@ -146,8 +159,17 @@ export async function startIntake(
       logger,
       ...(options.now ? { now: options.now } : {}),
     }),
+    onEvent: (event) => consumer.observe({ ...event, topic: topics.commands }),
   });
   await processor.start();
+  // Commands written but not yet decided, per owned partition: what an autoscaler reads.
+  const lagTimer = setInterval(() => {
+    processor.lag().then(
+      (lags) => consumer.observe({ type: 'lag', topic: topics.commands, lags }),
+      (error: unknown) => logger.warn({ err: error }, 'reading the processing lag failed'),
+    );
+  }, 1_000);
+  lagTimer.unref();
 
   const producer = kafka.producer();
   await producer.connect();
@@ -161,8 +183,10 @@ export async function startIntake(
   const app = createIntakeApp({
     ...(options.now ? { now: options.now } : {}),
     gateway,
+    verifier,
+    rateLimit: { limit: config.RATE_LIMIT_COMMANDS, windowMs: config.RATE_LIMIT_WINDOW_MS },
     logger,
-    metrics: createMetricsRegistry('intake'),
+    metrics,
     readiness: [
       {
         name: 'failures',
@@ -186,6 +210,7 @@ export async function startIntake(
     processor,
     states,
     stop: async () => {
+      clearInterval(lagTimer);
       await processor.stop();
       states.closeAll();
       await producer.disconnect();

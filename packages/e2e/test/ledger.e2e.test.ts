@@ -1,87 +1,54 @@
 // The whole system as deployed: intake, projector and audit as three OS processes on the real
 // broker and registry, a mixed concurrent workload through the intake's HTTP API, and a restart
 // drill (SIGTERM + restart of each service in turn, then kill -9 of the intake) while it runs.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
-import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
-import { foldEvents } from '@tally/ledger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCommittedLedger } from '@tally/events/testing';
-import { freePort, registryUrl } from '@tally/testing';
-import { ServiceProcess } from './services.js';
+import { waitUntil } from '@tally/kafka/testing';
+import { foldEvents } from '@tally/ledger';
+import { SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServiceSystem, type ServiceProcess, type ServiceSystem } from './services.js';
 import { sendUntilDecided, type Command, type Outcome } from './workload.js';
 
 const PARTITIONS = 3;
 const ACCOUNTS = 8;
 const CLIENTS = 6;
 
-const names = {
-  events: uniqueName('e2e.events'),
-  commands: uniqueName('e2e.commands'),
-  outcomes: uniqueName('e2e.outcomes'),
-  intakeGroup: uniqueName('e2e.intake'),
-  txPrefix: uniqueName('e2e.tx'),
-  projectorGroup: uniqueName('e2e.projector'),
-  auditGroup: uniqueName('e2e.audit'),
-};
-const scratch = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
+let system: ServiceSystem;
+// Every service trusts this issuer; the audit service signs its own tokens for the projector with it.
+const issuer = await testIssuer();
+/** Each workload client is its own caller (and so its own rate-limit count); tellers open accounts. */
+const callers = await Promise.all(
+  ['teller', ...Array.from({ length: CLIENTS }, (_, i) => `client-${i}`)].map(async (subject) => ({
+    subject,
+    token: await issuer.token({ subject, scopes: [SCOPES.ledgerWrite], ttlSeconds: 3600 }),
+  })),
+);
+const reader = await issuer.token({
+  subject: 'back-office',
+  scopes: [SCOPES.ledgerRead, SCOPES.auditRead],
+  ttlSeconds: 3600,
+});
+const asReader = { headers: { authorization: `Bearer ${reader}` } };
 let intake: ServiceProcess;
 let projector: ServiceProcess;
 let audit: ServiceProcess;
 
 beforeAll(async () => {
-  await registerSchemas(new RegistryClient(registryUrl), names.events, loadSchemas());
-  const [intakePort, projectorPort, auditPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  const common = {
-    SCHEMA_REGISTRY_URL: registryUrl,
-    TALLY_EVENTS_TOPIC: names.events,
-    TALLY_TOPIC_PARTITIONS: String(PARTITIONS),
-    LOG_LEVEL: 'warn',
-  };
-  intake = new ServiceProcess('intake', intakePort!, {
-    ...common,
-    TALLY_COMMANDS_TOPIC: names.commands,
-    TALLY_OUTCOMES_TOPIC: names.outcomes,
-    INTAKE_PROCESSOR_GROUP: names.intakeGroup,
-    INTAKE_TRANSACTIONAL_ID_PREFIX: names.txPrefix,
-    // A killed instance's partitions move after 6 s; requests answer 202 after 3 s and are retried.
-    INTAKE_SESSION_TIMEOUT_MS: '6000',
-    INTAKE_COMMAND_TIMEOUT_MS: '3000',
+  system = await startServiceSystem('e2e', {
+    partitions: PARTITIONS,
+    issuer,
+    env: {
+      all: { LOG_LEVEL: 'warn' },
+      // A killed instance's partitions move after 6 s; requests answer 202 after 3 s and are retried.
+      intake: { INTAKE_SESSION_TIMEOUT_MS: '6000', INTAKE_COMMAND_TIMEOUT_MS: '3000' },
+      projector: { PROJECTOR_SESSION_TIMEOUT_MS: '6000' },
+    },
   });
-  projector = new ServiceProcess('projector', projectorPort!, {
-    ...common,
-    PROJECTOR_SQLITE_PATH: join(scratch, 'projector.sqlite'),
-    PROJECTOR_GROUP_ID: names.projectorGroup,
-    PROJECTOR_SESSION_TIMEOUT_MS: '6000',
-  });
-  audit = new ServiceProcess('audit', auditPort!, {
-    ...common,
-    TALLY_OUTCOMES_TOPIC: names.outcomes,
-    AUDIT_SQLITE_PATH: join(scratch, 'audit.sqlite'),
-    AUDIT_GROUP_ID: names.auditGroup,
-    PROJECTOR_URL: projector.url,
-  });
-  // The intake creates the three topics; the consumers start once they exist.
-  await intake.start();
-  await Promise.all([projector.start(), audit.start()]);
+  ({ intake, projector, audit } = system);
 });
 
-afterAll(async () => {
-  await Promise.all([intake, projector, audit].map((s) => s?.stop()));
-  const admin = testKafka('e2e-cleanup').admin();
-  await admin.connect();
-  await admin
-    .deleteTopics({ topics: [names.events, names.commands, names.outcomes] })
-    .catch(() => undefined);
-  await admin.disconnect();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => system?.stop());
 
 interface Decided {
   readonly command: Command;
@@ -103,6 +70,7 @@ describe('the three services as separate processes', () => {
       await Promise.all(
         accounts.map(async (accountId) => {
           const command = {
+            token: callers[0]!.token,
             key: `open-${accountId}`,
             accountId,
             path: '/accounts',
@@ -116,7 +84,7 @@ describe('the three services as separate processes', () => {
       // repeats of an already decided Idempotency-Key, which must get the first outcome again.
       let flowing = true;
       let next = 0;
-      const clients = Array.from({ length: CLIENTS }, async () => {
+      const clients = callers.slice(1).map(async ({ token }) => {
         while (flowing) {
           const n = next++;
           const roll = Math.random();
@@ -129,6 +97,7 @@ describe('the three services as separate processes', () => {
           const accountId = accounts[Math.floor(Math.random() * ACCOUNTS)]!;
           const deposit = roll < 0.55;
           const command = {
+            token,
             key: `cmd-${n}`,
             accountId,
             path: `/accounts/${accountId}/${deposit ? 'deposits' : 'withdrawals'}`,
@@ -178,7 +147,7 @@ describe('the three services as separate processes', () => {
       }
 
       // The events topic, read_committed: the truth everything else is compared with.
-      const { events, outcomes } = await readCommittedLedger(names);
+      const { events, outcomes } = await readCommittedLedger(system.names);
       const byAccount = groupBy(events, (e) => e.accountId);
       expect([...byAccount.keys()].sort()).toEqual([...accounts].sort());
       const folded = new Map<string, { balance: number; version: number }>();
@@ -201,10 +170,14 @@ describe('the three services as separate processes', () => {
       expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
       const byCommand = groupBy(events, (e) => e.commandId);
       for (const { command, outcome } of accepted) {
-        const ids = (byCommand.get(outcome.body['commandId'] as string) ?? []).map(
-          (e) => e.eventId,
-        );
-        expect(ids, command.key).toEqual(outcome.body['eventIds']);
+        const written = byCommand.get(outcome.body['commandId'] as string) ?? [];
+        expect(
+          written.map((e) => e.eventId),
+          command.key,
+        ).toEqual(outcome.body['eventIds']);
+        // The actor is the verified subject of the token that sent the command, nothing else.
+        const sender = callers.find((c) => c.token === command.token)?.subject;
+        for (const event of written) expect(event.actor, command.key).toBe(sender);
       }
       for (const { outcome } of refused) {
         expect(byCommand.has(outcome.body['commandId'] as string)).toBe(false);
@@ -214,17 +187,22 @@ describe('the three services as separate processes', () => {
       const outcomesByCommand = groupBy(outcomes, (o) => o.commandId);
       expect(outcomesByCommand.size).toBe(all.length);
       expect(outcomes.length).toBe(all.length);
+      const subjects = new Set(callers.map((c) => c.subject));
+      for (const outcome of outcomes) expect(subjects).toContain(outcome.actor);
 
       // Projector: every balance equals the fold of the topic.
       for (const [accountId, want] of folded) {
         const res = await fetch(
           `${projector.url}/accounts/${accountId}?minVersion=${want.version}`,
+          asReader,
         );
         expect(res.status, accountId).toBe(200);
         const row = (await res.json()) as { balance: number; version: number };
         expect({ balance: row.balance, version: row.version }, accountId).toEqual(want);
       }
-      const list = (await (await fetch(`${projector.url}/accounts?limit=1000`)).json()) as {
+      const list = (await (
+        await fetch(`${projector.url}/accounts?limit=1000`, asReader)
+      ).json()) as {
         items: unknown[];
       };
       expect(list.items).toHaveLength(ACCOUNTS);
@@ -235,7 +213,9 @@ describe('the three services as separate processes', () => {
       await waitUntil(
         'the audit log to hold every event and outcome',
         async () => {
-          verify = (await (await fetch(`${audit.url}/audit/verify`)).json()) as typeof verify;
+          verify = (await (
+            await fetch(`${audit.url}/audit/verify`, asReader)
+          ).json()) as typeof verify;
           return verify!.entries >= events.length + outcomes.length;
         },
         30_000,
@@ -246,10 +226,17 @@ describe('the three services as separate processes', () => {
         entries: events.length + outcomes.length,
         firstFailure: null,
       });
+      // Made with the audit service's own token towards the projector (svc-audit, ledger:read).
       const reconciliation = (await (
-        await fetch(`${audit.url}/reports/reconciliation`)
+        await fetch(`${audit.url}/reports/reconciliation`, asReader)
       ).json()) as unknown;
       expect(reconciliation).toMatchObject({ ok: true, accounts: ACCOUNTS, mismatches: [] });
+      // The audit entries carry the same actors as the events and outcomes they record.
+      const entries = (await (
+        await fetch(`${audit.url}/audit/accounts/${accounts[0]}/entries?limit=1000`, asReader)
+      ).json()) as { items: { payload: { actor: string } }[] };
+      expect(entries.items.length).toBeGreaterThan(1);
+      for (const entry of entries.items) expect(subjects).toContain(entry.payload.actor);
 
       console.log(
         `e2e: ${all.length} commands (${accepted.length} accepted, ${refused.length} refused), ` +
