@@ -17,7 +17,7 @@ import { registryUrl, scratchDir } from '@tally/testing';
 import type { BulkLoadPhases } from '../src/state/bulk-loads.js';
 import { ensureIntakeTopics } from '../src/state/changelog.js';
 import { PartitionStates } from '../src/state/partition-states.js';
-import { preloadHistory } from './scale-preload.js';
+import { freshIntakeTopics, preloadHistory } from './scale-preload.js';
 
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 1_000_000);
 const partitions = Number(process.env['BENCH_PARTITIONS'] ?? 6);
@@ -47,12 +47,7 @@ async function timed(name: string, records: () => number, pass: () => Promise<vo
 const kafka = testKafka('intake-restore-bench');
 const admin = kafka.admin();
 await admin.connect();
-const topics = {
-  events: uniqueName('restore.events'),
-  commands: uniqueName('restore.commands'),
-  outcomes: uniqueName('restore.outcomes'),
-  changelog: uniqueName('restore.changelog'),
-};
+const topics = freshIntakeTopics('restore');
 const disk = scratchDir('intake-restore');
 const reader = new RangeReader({ kafka, topic: topics.changelog, groupId: uniqueName('restore') });
 try {

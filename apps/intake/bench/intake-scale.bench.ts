@@ -25,7 +25,7 @@ import { testIssuer } from '@tally/service/testing';
 import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import { ensureIntakeTopics, type IntakeTopics } from '../src/state/changelog.js';
-import { benchAccountId, preloadHistory } from './scale-preload.js';
+import { benchAccountId, freshIntakeTopics, preloadHistory } from './scale-preload.js';
 
 const scales = (process.env['BENCH_SCALES'] ?? '100000,1000000').split(',').map(Number);
 const loadSeconds = Number(process.env['BENCH_LOAD_SECONDS'] ?? 60);
@@ -194,10 +194,7 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
   const admin = kafka.admin();
   await admin.connect();
   const topics = {
-    events: uniqueName('scale.events'),
-    commands: uniqueName('scale.commands'),
-    outcomes: uniqueName('scale.outcomes'),
-    changelog: uniqueName('scale.changelog'),
+    ...freshIntakeTopics('scale'),
     group: uniqueName('scale.processor'),
     prefix: uniqueName('scale.tx'),
   };
