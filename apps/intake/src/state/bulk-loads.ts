@@ -27,11 +27,9 @@ export interface BulkLoadSql {
   readonly checkpoint: string;
 }
 
-type Request = BulkLoadRequest extends infer R
-  ? R extends { seq: number }
-    ? Omit<R, 'seq'>
-    : never
-  : never;
+/** A request before LoadThread numbers it (Omit over each member of the union). */
+type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
+type Request = WithoutSeq<BulkLoadRequest>;
 
 /** One worker thread and the requests it has not answered yet. */
 class LoadThread {
