@@ -5,7 +5,8 @@
 # (packages/kafka/test/scram-acl.int.test.ts) and lets a service be run with credentials by hand.
 # It shares the jars of kafka.sh and keeps everything else in $STATE_DIR/kafka-scram.
 #
-#   kafka-scram.sh up          make passwords (first time), format with the SCRAM users, start, wait
+#   kafka-scram.sh up          make passwords (first time), format with the SCRAM users, start, wait,
+#                              then apply the services' ACLs (default topic and group names)
 #   kafka-scram.sh down        graceful stop
 #   kafka-scram.sh status      "running ..." exit 0, "stopped" exit 3
 #   kafka-scram.sh reset       down, then delete data, logs and passwords
@@ -13,6 +14,7 @@
 #                              KAFKA_BROKERS and KAFKA_SASL_* lines, for `env $(...)` or a test
 #
 # Env: KAFKA_SCRAM_PORT (KAFKA_PORT + 3, so 9095), KAFKA_SCRAM_CONTROLLER_PORT (KAFKA_PORT + 4),
+#      KAFKA_SCRAM_ACLS (true; false skips the ACLs, as the test applies its own),
 #      KAFKA_START_TIMEOUT seconds (90), JAVA_HOME, TALLY_STATE_DIR, TALLY_INSTALL_DIR (common.sh).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -108,6 +110,12 @@ up() {
   echo $! >"$PIDFILE"
   wait_ready
   log "kafka-scram: ready on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
+  [[ "${KAFKA_SCRAM_ACLS:-true}" == true ]] || return 0
+  # shellcheck disable=SC2046 # one VAR=value word per line
+  env $(client_env admin) "$STACK_ROOT/node_modules/.bin/tsx" --conditions=@tally/source \
+    "$STACK_ROOT/packages/e2e/src/kafka-acls.ts" >"$DIR/logs/acls.log" 2>&1 ||
+    { cat "$DIR/logs/acls.log" >&2; die "kafka-scram: applying the ACLs failed"; }
+  log "kafka-scram: ACLs of intake, projector and audit applied (see $DIR/logs/acls.log)"
 }
 
 client_env() {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, registryOptions } from '@tally/events';
 import { createKafka, PartitionProcessor, RangeReader, TopicFollower } from '@tally/kafka';
 import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
@@ -62,7 +62,7 @@ export async function startIntake(
     config.TALLY_TOPIC_REPLICATION,
   );
   const serde = await AccountEventSerde.connect({
-    registryUrl: config.SCHEMA_REGISTRY_URL,
+    ...registryOptions(config),
     topic: topics.events,
   });
   const instanceId = randomUUID();

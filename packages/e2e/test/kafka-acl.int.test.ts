@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { auditKafkaGrant, loadAuditConfig } from '@tally/audit';
-import { ensureIntakeTopics, intakeKafkaGrant, loadIntakeConfig } from '@tally/intake';
+import { loadAuditConfig } from '@tally/audit';
+import { ensureIntakeTopics, loadIntakeConfig } from '@tally/intake';
 import {
   applyGrants,
   createKafka,
@@ -18,8 +18,9 @@ import {
   type KafkaRecord,
 } from '@tally/kafka';
 import { kafkajsOf, uniqueName } from '@tally/kafka/testing';
-import { loadProjectorConfig, projectorKafkaGrant } from '@tally/projector';
+import { loadProjectorConfig } from '@tally/projector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceGrants } from '../src/service-grants.js';
 
 const run = promisify(execFile);
 const script = resolve(import.meta.dirname, '../../../infra/local/kafka-scram.sh');
@@ -30,6 +31,7 @@ const stackEnv = {
   TALLY_STATE_DIR: mkdtempSync(join(tmpdir(), 'tally-scram-')),
   KAFKA_SCRAM_PORT: String(kafkaPort + 5),
   KAFKA_SCRAM_CONTROLLER_PORT: String(kafkaPort + 6),
+  KAFKA_SCRAM_ACLS: 'false',
 };
 const scram = (...args: string[]) => run('bash', [script, ...args], { env: stackEnv });
 
@@ -115,11 +117,7 @@ describe('Kafka principals over SASL/SCRAM-SHA-512 with ACLs', () => {
     const audit = await serviceClient('audit', loadAuditConfig);
     await admin.connect();
     try {
-      await applyGrants(admin, [
-        intakeKafkaGrant(intake.config, 'intake'),
-        projectorKafkaGrant(projector.config, 'projector'),
-        auditKafkaGrant(audit.config, 'audit'),
-      ]);
+      await applyGrants(admin, serviceGrants({ ...topicVars, ...groups }));
     } finally {
       await admin.disconnect();
     }

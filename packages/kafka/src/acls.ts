@@ -1,12 +1,12 @@
-import {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  ResourcePatternTypes,
-  type AclEntry,
-} from 'kafkajs';
+import kafkajs, { type AclEntry } from 'kafkajs';
 import { kafkajsAdminOf } from './client.js';
 import type { KafkaAdmin } from './types.js';
+
+// CommonJS exports that Node's ESM loader does not detect by name.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+type AclOperationTypes = kafkajs.AclOperationTypes;
+type AclResourceTypes = kafkajs.AclResourceTypes;
+type ResourcePatternTypes = kafkajs.ResourcePatternTypes;
 
 /** What one principal may do; everything else is refused by a broker that denies by default. */
 export interface Grant {
