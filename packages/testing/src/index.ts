@@ -11,8 +11,11 @@ export { freePort } from '@tally/kafka/testing';
 export {
   pgAdminUrl,
   registryUrl,
+  asPgAdmin,
   scratchDatabase,
   scratchDir,
+  scratchRole,
   type ScratchDatabase,
+  type ScratchRole,
 } from './scratch.js';
 export { scratchStores, type ScratchStore, type ScratchStoreFactory } from './scratch-stores.js';

@@ -58,6 +58,56 @@ export async function scratchDatabase(prefix = 'tally_test'): Promise<ScratchDat
   };
 }
 
+export interface ScratchRole {
+  readonly name: string;
+  /** A URL that signs in as this role to the database. */
+  urlFor(database: ScratchDatabase): string;
+  /** Drops the role; drop the databases it owns objects or rights in first. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL login role of its own (`<prefix>_<random>`), without superuser, CREATEDB or
+ * CREATEROLE: for tests of what a service's role may and may not do.
+ */
+export async function scratchRole(prefix: string): Promise<ScratchRole> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const password = randomUUID();
+  await withAdmin((client) =>
+    client
+      .query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`)
+      .then(() => undefined),
+  );
+  return {
+    name,
+    urlFor(database) {
+      const url = new URL(database.url);
+      url.username = name;
+      url.password = password;
+      return url.toString();
+    },
+    drop: () =>
+      withAdmin((client) => client.query(`DROP ROLE IF EXISTS ${name}`).then(() => undefined)),
+  };
+}
+
+/** Runs SQL as the local stack's superuser (grants to scratch roles, for example). */
+export function asPgAdmin(sql: string, database?: ScratchDatabase): Promise<void> {
+  const client = new pg.Client({
+    connectionString: database === undefined ? pgAdminUrl : database.url,
+  });
+  return client
+    .connect()
+    .then(() => client.query(sql))
+    .then(
+      () => client.end(),
+      async (error: unknown) => {
+        await client.end();
+        throw error;
+      },
+    );
+}
+
 /** A temporary folder, removed by `remove()`. */
 export function scratchDir(prefix = 'tally-test'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
