@@ -19,14 +19,14 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
+# The SCRAM users: one per service, and admin (the broker itself and the ACL tool).
+USERS=(admin intake projector audit)
 HERE="$(cd "$(dirname "$0")" && pwd)"
+DIR="$STATE_DIR/kafka-scram"
+LIBS="$INSTALL_DIR/kafka/libs"
 PORT="${KAFKA_SCRAM_PORT:-$((${KAFKA_PORT:-9092} + 3))}"
 CONTROLLER_PORT="${KAFKA_SCRAM_CONTROLLER_PORT:-$((${KAFKA_PORT:-9092} + 4))}"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
-USERS=(admin intake projector audit)
-
-DIR="$STATE_DIR/kafka-scram"
-LIBS="$INSTALL_DIR/kafka/libs"
 PASSWORDS="$DIR/passwords"
 PROPS="$DIR/server.properties"
 ADMIN_CONFIG="$DIR/admin.properties"
