@@ -7,8 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
 import { loadAuditConfig } from '@tally/audit';
-import { ensureIntakeTopics, loadIntakeConfig } from '@tally/intake';
+import { AccountEventSerde, loadSchemas, RegistryClient, registerSchemas } from '@tally/events';
+import {
+  ensureIntakeTopics,
+  loadIntakeConfig,
+  loadIntakeServiceConfig,
+  startIntake,
+} from '@tally/intake';
 import {
   applyGrants,
   createKafka,
@@ -17,8 +24,11 @@ import {
   type KafkaClient,
   type KafkaRecord,
 } from '@tally/kafka';
-import { kafkajsOf, uniqueName } from '@tally/kafka/testing';
-import { loadProjectorConfig } from '@tally/projector';
+import { kafkajsOf, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { balancesReadModel, loadProjectorConfig, SqliteStore } from '@tally/projector';
+import { closeHttpServer, createLogger, listen, SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
+import { opened, registryUrl, scratchDir } from '@tally/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceGrants } from '../src/service-grants.js';
 
@@ -60,7 +70,8 @@ const groups = {
   AUDIT_GROUP_ID: uniqueName('acl.audit'),
 };
 const events = topicVars.TALLY_EVENTS_TOPIC;
-const record = { key: 'acct-1', value: 'from the intake' };
+// A well-formed event (the services below read this topic too), encoded once the schemas are in.
+const record: { key: string; value: Buffer } = { key: 'acl-raw-1', value: Buffer.alloc(0) };
 const clients: { intake?: KafkaClient; projector?: KafkaClient; audit?: KafkaClient } = {};
 
 /** A client of one principal, configured as the service is: from its env through its config. */
@@ -109,6 +120,9 @@ function kafkaErrorType(error: unknown): string | undefined {
 describe('Kafka principals over SASL/SCRAM-SHA-512 with ACLs', () => {
   beforeAll(async () => {
     await scram('up');
+    await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
+    const serde = await AccountEventSerde.connect({ registryUrl, topic: events });
+    record.value = serde.encode(opened(record.key));
     const admin = kafkaFromEnv(await credentialsOf('admin'), {
       clientId: 'acl-test-admin',
     }).admin();
@@ -180,7 +194,7 @@ describe('Kafka principals over SASL/SCRAM-SHA-512 with ACLs', () => {
       await follower.stop();
       await admin.disconnect();
     }
-    expect(read.map((message) => message.value?.toString())).toContain(record.value);
+    expect(read.map((message) => message.key?.toString())).toContain(record.key);
   });
 
   it("refuses the projector the intake's group and commands topic", async () => {
@@ -236,4 +250,68 @@ describe('Kafka principals over SASL/SCRAM-SHA-512 with ACLs', () => {
     expect(String(refused)).toMatch(/SASL SCRAM SHA512 authentication failed/i);
     expect(String(refused)).not.toContain('not-the-password');
   });
+
+  it('runs the intake and the projector as their principals: the grants are enough', async () => {
+    const issuer = await testIssuer();
+    const teller = await issuer.token({
+      subject: 'teller',
+      scopes: [SCOPES.ledgerWrite],
+      ttlSeconds: 600,
+    });
+    const logger = createLogger('acl-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+    const state = scratchDir('acl-intake');
+    const fatal: unknown[] = [];
+    const intake = await startIntake(
+      loadIntakeServiceConfig({
+        ...issuer.env,
+        ...topicVars,
+        ...groups,
+        ...(await credentialsOf('intake')),
+        SCHEMA_REGISTRY_URL: registryUrl,
+        INTAKE_STATE_DIR: state.dir,
+        INTAKE_SESSION_TIMEOUT_MS: '6000',
+      }),
+      logger,
+      { onFatal: (error) => fatal.push(error) },
+    );
+    const server = await listen(intake.app, 0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { config, kafka } = await serviceClient('projector', loadProjectorConfig);
+    const store = SqliteStore.open(join(state.dir, 'read-model.sqlite'));
+    const readModel = balancesReadModel({
+      kafka,
+      topic: events,
+      groupId: config.PROJECTOR_GROUP_ID,
+      store,
+      serde: await AccountEventSerde.connect({ registryUrl, topic: events }),
+      logger,
+      sessionTimeout: 6_000,
+    });
+    try {
+      await waitUntil('the intake is ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000);
+      const answer = await fetch(`${url}/accounts`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${teller}`,
+          'idempotency-key': 'acl-open-1',
+        },
+        body: JSON.stringify({ accountId: 'acl-svc-1', owner: 'Ada', currency: 'EUR' }),
+      });
+      expect(answer.status, await answer.clone().text()).toBe(201);
+      await readModel.start();
+      await waitUntil(
+        'the projector has the account',
+        async () => (await store.loadAccounts(['acl-svc-1'])).has('acl-svc-1'),
+        60_000,
+      );
+      expect(fatal).toEqual([]);
+    } finally {
+      await readModel.stop();
+      await store.close();
+      await closeHttpServer(server);
+      await intake.stop();
+      state.remove();
+    }
+  }, 120_000);
 });
