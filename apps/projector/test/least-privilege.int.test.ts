@@ -2,12 +2,11 @@
 // rebuilds); the service runs as a role that reads and writes rows of the read model and can do
 // nothing else: no DDL, no DELETE or TRUNCATE, no change to which generation is live by name.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  asPgAdmin,
+  ownerAndRuntime,
   scratchDatabase,
-  scratchRole,
+  type OwnerAndRuntime,
   type ScratchDatabase,
   type ScratchRole,
 } from '@tally/testing';
@@ -15,6 +14,7 @@ import type { AccountRow } from '../src/projection.js';
 import { PostgresStore, SchemaNotReadyError } from '../src/store/postgres.js';
 import type { BatchCommit } from '../src/store/types.js';
 
+let roles: OwnerAndRuntime;
 let db: ScratchDatabase;
 let owner: ScratchRole;
 let runtime: ScratchRole;
@@ -49,36 +49,14 @@ const batch = (fromOffset: string, rows: AccountRow[]): BatchCommit => ({
   })),
 });
 
-/** The SQLSTATE a statement run as `role` fails with; undefined when it succeeds. */
-async function sqlStateAs(role: ScratchRole, sql: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: role.urlFor(db) });
-  await client.connect();
-  try {
-    await client.query(sql);
-    return undefined;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  db = await scratchDatabase('projector_roles');
-  owner = await scratchRole('projector_owner');
-  runtime = await scratchRole('projector_app');
-  // What a DBA gives the owner: create schemas in this database. The runtime role gets nothing
-  // here; the migration grants it its rights.
-  await asPgAdmin(`GRANT CREATE ON DATABASE ${db.name} TO ${owner.name}`);
+  roles = await ownerAndRuntime('projector');
+  ({ db, owner, runtime } = roles);
   const migration = await PostgresStore.open(owner.urlFor(db), { runtimeRole: runtime.name });
   await migration.close();
 });
 
-afterAll(async () => {
-  await db.drop();
-  await owner.drop();
-  await runtime.drop();
-});
+afterAll(() => roles.drop());
 
 describe('the projector runtime role', () => {
   it('runs the service: reads and writes the read model, records skips', async () => {
@@ -115,7 +93,7 @@ describe('the projector runtime role', () => {
     ],
     ['alter a table', 'ALTER TABLE projector_g1.accounts ADD COLUMN x int'],
   ])('is refused: %s', async (_what, sql) => {
-    expect(await sqlStateAs(runtime, sql)).toBe('42501');
+    expect(await runtime.sqlState(db, sql)).toBe('42501');
   });
 
   it('cannot create the schema itself, and verify mode names the missing migration', async () => {
@@ -145,7 +123,7 @@ describe('the projector runtime role', () => {
       expect(store.generation).toBe(2);
       expect(await store.commit(batch('1', [account('acc-2', 250, 2)]))).toBe('committed');
       expect((await store.loadAccounts(['acc-2'])).get('acc-2')?.balance).toBe(250);
-      expect(await sqlStateAs(runtime, 'DROP SCHEMA projector_g1 CASCADE')).toBe('42501');
+      expect(await runtime.sqlState(db, 'DROP SCHEMA projector_g1 CASCADE')).toBe('42501');
     } finally {
       await store.close();
     }

@@ -12,9 +12,11 @@ export {
   pgAdminUrl,
   registryUrl,
   asPgAdmin,
+  ownerAndRuntime,
   scratchDatabase,
   scratchDir,
   scratchRole,
+  type OwnerAndRuntime,
   type ScratchDatabase,
   type ScratchRole,
 } from './scratch.js';

@@ -62,6 +62,8 @@ export interface ScratchRole {
   readonly name: string;
   /** A URL that signs in as this role to the database. */
   urlFor(database: ScratchDatabase): string;
+  /** Runs `sql` as this role; the SQLSTATE it fails with (42501: refused), undefined on success. */
+  sqlState(database: ScratchDatabase, sql: string): Promise<string | undefined>;
   /** Drops the role; drop the databases it owns objects or rights in first. */
   drop(): Promise<void>;
 }
@@ -78,16 +80,57 @@ export async function scratchRole(prefix: string): Promise<ScratchRole> {
       .query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`)
       .then(() => undefined),
   );
+  const urlFor = (database: ScratchDatabase) => {
+    const url = new URL(database.url);
+    url.username = name;
+    url.password = password;
+    return url.toString();
+  };
   return {
     name,
-    urlFor(database) {
-      const url = new URL(database.url);
-      url.username = name;
-      url.password = password;
-      return url.toString();
+    urlFor,
+    async sqlState(database, sql) {
+      const client = new pg.Client({ connectionString: urlFor(database) });
+      await client.connect();
+      try {
+        await client.query(sql);
+        return undefined;
+      } catch (error) {
+        return (error as { code?: string }).code;
+      } finally {
+        await client.end();
+      }
     },
     drop: () =>
       withAdmin((client) => client.query(`DROP ROLE IF EXISTS ${name}`).then(() => undefined)),
+  };
+}
+
+export interface OwnerAndRuntime {
+  readonly db: ScratchDatabase;
+  /** May create schemas in `db` (what a DBA gives the role that runs migrations). */
+  readonly owner: ScratchRole;
+  /** Has no right in `db` until a migration grants it some. */
+  readonly runtime: ScratchRole;
+  /** Drops the database, then both roles. */
+  drop(): Promise<void>;
+}
+
+/** A database of its own with a migration (owner) role and a service (runtime) role. */
+export async function ownerAndRuntime(prefix: string): Promise<OwnerAndRuntime> {
+  const db = await scratchDatabase(`${prefix}_roles`);
+  const owner = await scratchRole(`${prefix}_owner`);
+  const runtime = await scratchRole(`${prefix}_app`);
+  await asPgAdmin(`GRANT CREATE ON DATABASE ${db.name} TO ${owner.name}`);
+  return {
+    db,
+    owner,
+    runtime,
+    drop: async () => {
+      await db.drop();
+      await owner.drop();
+      await runtime.drop();
+    },
   };
 }
 
