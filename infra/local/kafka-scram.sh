@@ -53,7 +53,7 @@ make_passwords() {
 }
 
 write_configs() {
-  local admin; admin="$(password_of admin)"
+  local admin; admin="$(password_of admin)" || exit 1
   mkdir -p "$DIR/data" "$DIR/logs"
   (umask 077
    sed -e "s#@PORT@#$PORT#g" -e "s#@CONTROLLER_PORT@#$CONTROLLER_PORT#g" \
@@ -121,8 +121,9 @@ up() {
 client_env() {
   local user="${1:-}"
   [[ -n "$user" ]] || die "usage: kafka-scram.sh env intake|projector|audit|admin"
+  local password; password="$(password_of "$user")" || exit 1
   printf '%s\n' "KAFKA_BROKERS=127.0.0.1:$PORT" "KAFKA_SASL_MECHANISM=scram-sha-512" \
-    "KAFKA_SASL_USERNAME=$user" "KAFKA_SASL_PASSWORD=$(password_of "$user")"
+    "KAFKA_SASL_USERNAME=$user" "KAFKA_SASL_PASSWORD=$password"
 }
 
 case "${1:-}" in
