@@ -10,10 +10,12 @@
 #   kafka-scram.sh down        graceful stop
 #   kafka-scram.sh status      "running ..." exit 0, "stopped" exit 3
 #   kafka-scram.sh reset       down, then delete data, logs and passwords
-#   kafka-scram.sh env USER    the client env of USER (intake, projector, audit or admin):
-#                              KAFKA_BROKERS and KAFKA_SASL_* lines, for `env $(...)` or a test
+#   kafka-scram.sh env USER [tls]  the client env of USER (intake, projector, audit or admin):
+#                              KAFKA_BROKERS and KAFKA_SASL_* lines (with `tls`: the SASL_SSL
+#                              listener, KAFKA_SSL=true and KAFKA_SSL_CA_FILE), for `env $(...)`
 #
 # Env: KAFKA_SCRAM_PORT (KAFKA_PORT + 3, so 9095), KAFKA_SCRAM_CONTROLLER_PORT (KAFKA_PORT + 4),
+#      KAFKA_SCRAM_SSL_PORT (KAFKA_PORT + 7: + 5 and + 6 are the ACL test's ports),
 #      KAFKA_SCRAM_ACLS (true; false skips the ACLs, as the test applies its own),
 #      KAFKA_START_TIMEOUT seconds (90), JAVA_HOME, TALLY_STATE_DIR, TALLY_INSTALL_DIR (common.sh).
 set -euo pipefail
@@ -26,7 +28,9 @@ DIR="$STATE_DIR/kafka-scram"
 LIBS="$INSTALL_DIR/kafka/libs"
 PORT="${KAFKA_SCRAM_PORT:-$((${KAFKA_PORT:-9092} + 3))}"
 CONTROLLER_PORT="${KAFKA_SCRAM_CONTROLLER_PORT:-$((${KAFKA_PORT:-9092} + 4))}"
+SSL_PORT="${KAFKA_SCRAM_SSL_PORT:-$((${KAFKA_PORT:-9092} + 7))}"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+TLS_DIR="$DIR/tls"
 PASSWORDS="$DIR/passwords"
 PROPS="$DIR/server.properties"
 ADMIN_CONFIG="$DIR/admin.properties"
@@ -52,11 +56,26 @@ make_passwords() {
   done >"$PASSWORDS")
 }
 
+# A self-signed certificate for 127.0.0.1, made once: the broker's key and chain in one PEM file
+# (unencrypted PKCS#8, as Kafka's PEM key store takes it), the certificate alone as clients' CA.
+make_certificate() {
+  [[ -s "$TLS_DIR/broker.pem" ]] && return 0
+  mkdir -p "$TLS_DIR"
+  (umask 077
+   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+     -addext "subjectAltName=IP:127.0.0.1" -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/ca.pem" \
+     >"$DIR/logs/openssl.log" 2>&1 || { cat "$DIR/logs/openssl.log" >&2; die "kafka-scram: openssl failed"; }
+   cat "$TLS_DIR/key.pem" "$TLS_DIR/ca.pem" >"$TLS_DIR/broker.pem"
+   rm -f "$TLS_DIR/key.pem")
+  chmod 644 "$TLS_DIR/ca.pem"
+}
+
 write_configs() {
   local admin; admin="$(password_of admin)" || exit 1
   mkdir -p "$DIR/data" "$DIR/logs"
   (umask 077
-   sed -e "s#@PORT@#$PORT#g" -e "s#@CONTROLLER_PORT@#$CONTROLLER_PORT#g" \
+   sed -e "s#@PORT@#$PORT#g" -e "s#@CONTROLLER_PORT@#$CONTROLLER_PORT#g" -e "s#@SSL_PORT@#$SSL_PORT#g" \
+       -e "s#@TLS_DIR@#$TLS_DIR#g" \
        -e "s#@DATA_DIR@#$DIR/data#g" -e "s#@ADMIN_PASSWORD@#$admin#g" \
        "$HERE/kafka/scram.properties.template" >"$PROPS"
    printf '%s\n' "security.protocol=SASL_PLAINTEXT" "sasl.mechanism=SCRAM-SHA-512" \
@@ -95,11 +114,15 @@ wait_ready() {
 up() {
   lock
   if running; then wait_ready; return 0; fi
-  if port_open 127.0.0.1 "$PORT" || port_open 127.0.0.1 "$CONTROLLER_PORT"; then
-    die "kafka-scram: port $PORT or $CONTROLLER_PORT is taken (set KAFKA_SCRAM_PORT / KAFKA_SCRAM_CONTROLLER_PORT)"
-  fi
+  local port
+  for port in "$PORT" "$CONTROLLER_PORT" "$SSL_PORT"; do
+    port_open 127.0.0.1 "$port" &&
+      die "kafka-scram: port $port is taken (set KAFKA_SCRAM_PORT, KAFKA_SCRAM_CONTROLLER_PORT, KAFKA_SCRAM_SSL_PORT)"
+  done
   bash "$HERE/kafka.sh" install
+  mkdir -p "$DIR/logs"
   make_passwords
+  make_certificate
   write_configs
   format_once
   log "kafka-scram: starting on 127.0.0.1:$PORT (SASL/SCRAM-SHA-512, ACLs; logs in $DIR/logs)"
@@ -122,15 +145,19 @@ client_env() {
   local user="${1:-}"
   [[ -n "$user" ]] || die "usage: kafka-scram.sh env intake|projector|audit|admin"
   local password; password="$(password_of "$user")" || exit 1
-  printf '%s\n' "KAFKA_BROKERS=127.0.0.1:$PORT" "KAFKA_SASL_MECHANISM=scram-sha-512" \
-    "KAFKA_SASL_USERNAME=$user" "KAFKA_SASL_PASSWORD=$password"
+  if [[ "${2:-}" == tls ]]; then
+    printf '%s\n' "KAFKA_BROKERS=127.0.0.1:$SSL_PORT" "KAFKA_SSL=true" "KAFKA_SSL_CA_FILE=$TLS_DIR/ca.pem"
+  else
+    printf '%s\n' "KAFKA_BROKERS=127.0.0.1:$PORT"
+  fi
+  printf '%s\n' "KAFKA_SASL_MECHANISM=scram-sha-512" "KAFKA_SASL_USERNAME=$user" "KAFKA_SASL_PASSWORD=$password"
 }
 
 case "${1:-}" in
   up) up ;;
   down) lock; if running; then stop_pid "$PIDFILE" kafka-scram; else rm -f "$PIDFILE"; fi ;;
   status) if running; then echo "kafka-scram: running pid $(cat "$PIDFILE") on 127.0.0.1:$PORT"; else echo "kafka-scram: stopped"; exit 3; fi ;;
-  reset) "$0" down; rm -rf "$DIR/data" "$DIR/logs" "$PASSWORDS" "$PROPS" "$ADMIN_CONFIG" ;;
-  env) client_env "${2:-}" ;;
-  *) echo "usage: $0 up|down|status|reset|env USER" >&2; exit 2 ;;
+  reset) "$0" down; rm -rf "$DIR/data" "$DIR/logs" "$TLS_DIR" "$PASSWORDS" "$PROPS" "$ADMIN_CONFIG" ;;
+  env) client_env "${2:-}" "${3:-}" ;;
+  *) echo "usage: $0 up|down|status|reset|env USER [tls]" >&2; exit 2 ;;
 esac

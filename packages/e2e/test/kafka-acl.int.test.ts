@@ -41,13 +41,14 @@ const stackEnv = {
   TALLY_STATE_DIR: mkdtempSync(join(tmpdir(), 'tally-scram-')),
   KAFKA_SCRAM_PORT: String(kafkaPort + 5),
   KAFKA_SCRAM_CONTROLLER_PORT: String(kafkaPort + 6),
+  KAFKA_SCRAM_SSL_PORT: String(kafkaPort + 8),
   KAFKA_SCRAM_ACLS: 'false',
 };
 const scram = (...args: string[]) => run('bash', [script, ...args], { env: stackEnv });
 
 /** The KAFKA_* variables of a principal, as kafka-scram.sh prints them for a service. */
-async function credentialsOf(user: string): Promise<Record<string, string>> {
-  const { stdout } = await scram('env', user);
+async function credentialsOf(user: string, tls = false): Promise<Record<string, string>> {
+  const { stdout } = await scram('env', user, ...(tls ? ['tls'] : []));
   return Object.fromEntries(
     stdout
       .trim()
@@ -237,6 +238,19 @@ describe('Kafka principals over SASL/SCRAM-SHA-512 with ACLs', () => {
     const refused = await refusal(other.transaction());
     await other.disconnect();
     expect(String(refused)).toMatch(/group coordinator/i);
+  });
+
+  it('connects over TLS with the CA of KAFKA_SSL_CA_FILE, and refuses a broker it cannot verify', async () => {
+    const overTls = await credentialsOf('intake', true);
+    expect(overTls['KAFKA_SSL']).toBe('true');
+    expect(
+      await produceAs(kafkaFromEnv(overTls, { clientId: 'acl-test-tls' }), events),
+    ).toBeUndefined();
+    const { KAFKA_SSL_CA_FILE: _ca, ...systemCas } = overTls;
+    const admin = kafkaFromEnv(systemCas, { clientId: 'acl-test-tls-unverified' }).admin();
+    const refused = await refusal(admin.connect());
+    await admin.disconnect();
+    expect(String(refused)).toMatch(/self.signed certificate/i);
   });
 
   it('refuses a wrong password at the handshake', async () => {
