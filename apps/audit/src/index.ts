@@ -40,3 +40,4 @@ export * from './store/migrations.js';
 export type * from './store/types.js';
 export * from './verify.js';
 export * from './witness.js';
+export { auditKafkaGrant } from './kafka-grant.js';

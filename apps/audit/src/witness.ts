@@ -1,4 +1,4 @@
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, registryOptions } from '@tally/events';
 import { readTopicSnapshot, type KafkaClient, type KafkaRecord } from '@tally/kafka';
 import type { Logger } from '@tally/service';
 import type { AuditConfig } from './config.js';
@@ -212,6 +212,8 @@ export async function witnessOptionsFrom(
   config: Pick<
     AuditConfig,
     | 'SCHEMA_REGISTRY_URL'
+    | 'SCHEMA_REGISTRY_USERNAME'
+    | 'SCHEMA_REGISTRY_PASSWORD'
     | 'TALLY_EVENTS_TOPIC'
     | 'TALLY_OUTCOMES_TOPIC'
     | 'AUDIT_INGEST_OUTCOMES'
@@ -226,7 +228,7 @@ export async function witnessOptionsFrom(
     store,
     eventsTopic: config.TALLY_EVENTS_TOPIC,
     serde: await AccountEventSerde.connect({
-      registryUrl: config.SCHEMA_REGISTRY_URL,
+      ...registryOptions(config),
       topic: config.TALLY_EVENTS_TOPIC,
     }),
     outcomesTopic: config.TALLY_OUTCOMES_TOPIC,
