@@ -8,7 +8,8 @@
 # Faults: broker-kill, broker-pause, cluster-restart, registry-stop, postgres-stop, kill-intake,
 # kill-projector, kill-audit. Report and service logs: $STATE_DIR/faults/<time>/.
 # Env: FAULTS_PORT (first of four consecutive ports for the services; default: free ports),
-# FAULTS_READY_BOUND_S (90: longest wait for every service to be ready again after a heal).
+# FAULTS_READY_BOUND_S (90: longest wait for every service to be ready again after a heal),
+# FAULTS_KEEP=1 (keep the topics and databases for a post-mortem).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 here="$(dirname "${BASH_SOURCE[0]}")"
 cd "$STACK_ROOT"

@@ -14,7 +14,7 @@ import { freePort, registryUrl, scratchDatabase, type ScratchDatabase } from '@t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTS, PROFILES, type Fault, type FaultServices } from './faults/catalog.js';
 import { AnswerLog, Prober, Supervisor, type Tally } from './faults/observe.js';
-import { writeReport, type FaultResult } from './faults/report.js';
+import { stepResult, writeReport, type FaultResult } from './faults/report.js';
 import {
   checkAcknowledged,
   checkAudit,
@@ -116,12 +116,34 @@ beforeAll(async () => {
   };
   all = [...services.intakes, services.projector, services.audit];
   // The first intake creates the topics; the others start once they exist.
-  await services.intakes[0]!.start(120_000);
-  await Promise.all(all.slice(1).map((s) => s.start(120_000)));
+  await startAsOrchestrated(services.intakes[0]!);
+  await Promise.all(all.slice(1).map((s) => startAsOrchestrated(s)));
 });
+
+/** Exits seen while the services started (an orchestrator restarts them; the report notes them). */
+const startupExits: string[] = [];
+
+/** Starts a service, starting it again (up to 3 times) if it exits before it is ready. */
+async function startAsOrchestrated(service: ServiceProcess): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await service.start(120_000);
+      return;
+    } catch (error) {
+      if (service.running || attempt === 3) throw error;
+      const last = service.output().trim().split('\n').slice(-6).join('\n');
+      startupExits.push(
+        `${service.label} exited during start (${String(service.lastExit?.code)}): ${last.slice(0, 1_500)}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
 
 afterAll(async () => {
   await Promise.all((all ?? []).map((s) => s.stop()));
+  // FAULTS_KEEP=1 keeps the topics and databases for a post-mortem.
+  if (process.env['FAULTS_KEEP'] === '1') return;
   const admin = testKafka('faults-cleanup').admin();
   await admin.connect();
   await admin.deleteTopics({ topics }).catch(() => undefined);
@@ -166,7 +188,7 @@ describe('fault drill on the three-broker cluster', () => {
       openShare: 0.03,
       overdraftLimit: 1_000,
       thinkMs: 150,
-      send: { timeoutMs: 300_000, onAnswer: (answer) => answers.record('intake', answer) },
+      send: { timeoutMs: 120_000, onAnswer: (answer) => answers.record('intake', answer) },
     });
     const prober = new Prober(
       all,
@@ -255,6 +277,23 @@ describe('fault drill on the three-broker cluster', () => {
       return result;
     };
 
+    /** Each change of a service's /readyz answer in [from, to], relative to from. */
+    const readinessChanges = (from: number, to: number) => {
+      const changes: string[] = [];
+      const last = new Map<string, string>();
+      for (const sample of prober.samples) {
+        if (sample.at < from || sample.at > to) continue;
+        const state =
+          sample.status === 200
+            ? '200'
+            : `${sample.status ?? 'no answer'} ${sample.body.slice(0, 300)}`;
+        if (last.get(sample.label) === state) continue;
+        last.set(sample.label, state);
+        changes.push(`+${((sample.at - from) / 1000).toFixed(1)} s ${sample.label}: ${state}`);
+      }
+      return changes;
+    };
+
     const tail = (service: ServiceProcess) =>
       service
         .output()
@@ -326,6 +365,7 @@ describe('fault drill on the three-broker cluster', () => {
           readyAt === undefined ? undefined : Math.round((readyAt - times.healedAt) / 100) / 10,
         healSeconds: Math.round((times.healedAt - times.healStartedAt) / 100) / 10,
         notReadySeconds: notReadySeconds(times.injectedAt, windowEnd),
+        readiness: readinessChanges(times.injectedAt, windowEnd),
         exits,
         manualRestarts,
         checked: check.checked,
@@ -340,20 +380,15 @@ describe('fault drill on the three-broker cluster', () => {
     supervisor.start();
     await workload.progress('the workload to warm up', 60, 120_000);
     const baseline = await checkAll();
-    results.push({
-      fault: 'baseline',
-      what: 'no fault: the workload alone',
-      notes: setupGaps.map((g) => `replication gap: ${g}`),
-      during: {},
-      readySeconds: 0,
-      healSeconds: 0,
-      notReadySeconds: {},
-      exits: [],
-      manualRestarts: [],
-      checked: ['topics and internal topics: RF 3, min.insync.replicas 2', ...baseline.checked],
-      violations: [...setupGaps, ...baseline.violations],
-      seconds: 0,
-    });
+    results.push(
+      stepResult(
+        'baseline',
+        'no fault: the workload alone',
+        ['topics and internal topics: RF 3, min.insync.replicas 2', ...baseline.checked],
+        [...setupGaps, ...baseline.violations],
+        startupExits,
+      ),
+    );
     const header = () =>
       `# Fault drill ${profileName}: ${selected.map((f) => f.name).join(', ')}\n\n` +
       `Topics ${topics.join(', ')}; ${workload.decided.size} commands decided; ready bound ${readyBoundMs / 1000} s; logs in ${runDir}`;
@@ -372,20 +407,14 @@ describe('fault drill on the three-broker cluster', () => {
     const shutdown = codes
       .filter(([, code]) => code !== 0)
       .map(([label, code]) => `${label} exited ${code} after SIGTERM`);
-    results.push({
-      fault: 'shutdown',
-      what: 'SIGTERM to every service',
-      notes: [],
-      during: {},
-      readySeconds: 0,
-      healSeconds: 0,
-      notReadySeconds: {},
-      exits: [],
-      manualRestarts: [],
-      checked: ['every service exits 0 after SIGTERM'],
-      violations: shutdown,
-      seconds: 0,
-    });
+    results.push(
+      stepResult(
+        'shutdown',
+        'SIGTERM to every service',
+        ['every service exits 0 after SIGTERM'],
+        shutdown,
+      ),
+    );
     console.log(writeReport(runDir, header(), results));
     expect(results.flatMap((r) => r.violations.map((v) => `${r.fault}: ${v}`))).toEqual([]);
   });

@@ -33,7 +33,19 @@ export async function readLedgerTruth(topics: {
   const violations: string[] = [];
   const balances = new Map<string, number[]>();
   const folded = new Map<string, { balance: number; version: number; limit: number }>();
-  for (const [accountId, list] of groupBy(events, (e) => e.accountId)) {
+  // A record written twice is reported once here; the folds below use its first copy, so that the
+  // other checks still compare against the account's real history.
+  const copies = groupBy(events, (e) => e.eventId);
+  for (const [eventId, list] of copies) {
+    if (list.length > 1) {
+      const e = list[0]!;
+      violations.push(
+        `event ${eventId} (${e.accountId} version ${e.version}, ${e.type}) is on the topic ${list.length} times`,
+      );
+    }
+  }
+  const firstCopies = [...copies.values()].map((list) => list[0]!);
+  for (const [accountId, list] of groupBy(firstCopies, (e) => e.accountId)) {
     const versions = list.map((e) => e.version);
     if (versions.some((v, i) => v !== i + 1)) {
       violations.push(`${accountId}: versions on the topic are ${versions.join(',')}, not 1..n`);
@@ -67,9 +79,6 @@ export async function readLedgerTruth(topics: {
       limit: state.overdraftLimit,
     });
   }
-  if (new Set(events.map((e) => e.eventId)).size !== events.length) {
-    violations.push('an event id is on the topic more than once');
-  }
   return { events, outcomes, balances, folded, violations };
 }
 
@@ -86,16 +95,14 @@ export function checkAcknowledged(
 ): string[] {
   const violations: string[] = [];
   const byCommand = groupBy(truth.events, (e) => e.commandId);
-  let accepted = 0;
   for (const { command, outcome } of decided) {
     const commandId = outcome.body['commandId'] as string;
     const ids = (byCommand.get(commandId) ?? []).map((e) => e.eventId);
     if (outcome.status === 201) {
-      accepted += 1;
       const want = outcome.body['eventIds'] as string[];
       if (JSON.stringify(ids) !== JSON.stringify(want)) {
         violations.push(
-          `${command.key} (201): events on the topic ${JSON.stringify(ids)}, acknowledged ${JSON.stringify(want)}`,
+          `${command.key} (201 from ${outcome.url} at ${new Date(outcome.at).toISOString()}): events on the topic ${JSON.stringify(ids)}, acknowledged ${JSON.stringify(want)}`,
         );
       }
     } else if (ids.length > 0) {
@@ -105,15 +112,27 @@ export function checkAcknowledged(
     }
     violations.push(...checkAnswer(truth, command.key, command, outcome));
   }
-  if (byCommand.size !== accepted) {
+  const acknowledged = new Set(
+    decided.filter((d) => d.outcome.status === 201).map((d) => d.outcome.body['commandId']),
+  );
+  for (const [commandId, events] of byCommand) {
+    if (acknowledged.has(commandId)) continue;
+    const e = events[0]!;
     violations.push(
-      `${byCommand.size} commands have events on the topic, ${accepted} were accepted`,
+      `command ${commandId} has ${events.length} event(s) on the topic (${e.accountId} version ${e.version}, ${e.type}) but no client got a 201 for it`,
     );
   }
   const outcomesByCommand = groupBy(truth.outcomes, (o) => o.commandId);
-  if (outcomesByCommand.size !== decided.length || truth.outcomes.length !== decided.length) {
+  for (const [commandId, records] of outcomesByCommand) {
+    if (records.length > 1) {
+      violations.push(
+        `command ${commandId} has ${records.length} outcome records: ${records.map((r) => JSON.stringify(r)).join(' | ')}`,
+      );
+    }
+  }
+  if (outcomesByCommand.size !== decided.length) {
     violations.push(
-      `${truth.outcomes.length} outcome records for ${outcomesByCommand.size} commands; ${decided.length} commands were decided`,
+      `outcome records for ${outcomesByCommand.size} commands; ${decided.length} commands were decided`,
     );
   }
   for (const [i, { first, again }] of replays.entries()) {

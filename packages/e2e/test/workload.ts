@@ -16,6 +16,9 @@ export interface Outcome {
   readonly replayed: boolean;
   /** How many sends it took (1 = answered at once). */
   readonly attempts: number;
+  /** Which instance gave the final answer, and when. */
+  readonly url: string;
+  readonly at: number;
 }
 
 /** One HTTP answer (or none: connection refused, reset or no answer within 15 s). */
@@ -61,6 +64,8 @@ export async function sendUntilDecided(
           body: JSON.parse(text) as Record<string, unknown>,
           replayed: res.headers['idempotent-replayed'] === 'true',
           attempts,
+          url,
+          at: Date.now(),
         };
       }
       if (res.status !== 202 && res.status < 500) {

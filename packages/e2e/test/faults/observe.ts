@@ -29,6 +29,8 @@ export interface Tally {
   readonly counts: Record<Bucket, number>;
   /** Status codes counted as "other", with how often. */
   readonly others: Record<string, number>;
+  /** The first body of each "other" status. */
+  readonly samples: Record<string, string>;
   /** 5xx bodies that carry a stack trace (a violation), up to three. */
   readonly stacks: string[];
 }
@@ -51,6 +53,7 @@ export class AnswerLog {
         tally = {
           counts: Object.fromEntries(BUCKETS.map((b) => [b, 0])) as Record<Bucket, number>,
           others: {},
+          samples: {},
           stacks: [],
         };
         tallies.set(answer.source, tally);
@@ -58,7 +61,9 @@ export class AnswerLog {
       const bucket = bucketOf(answer.status);
       tally.counts[bucket] += 1;
       if (bucket === 'other') {
-        tally.others[String(answer.status)] = (tally.others[String(answer.status)] ?? 0) + 1;
+        const status = String(answer.status);
+        tally.others[status] = (tally.others[status] ?? 0) + 1;
+        tally.samples[status] ??= `${answer.url}: ${answer.text.slice(0, 400)}`;
       }
       if ((answer.status ?? 0) >= 500 && hasStack(answer.text) && tally.stacks.length < 3) {
         tally.stacks.push(`${answer.url} → ${answer.status}: ${answer.text.slice(0, 600)}`);

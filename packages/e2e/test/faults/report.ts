@@ -16,6 +16,8 @@ export interface FaultResult {
   readonly healSeconds: number;
   /** Per service: seconds /readyz was not 200 between the fault's start and "all ready". */
   readonly notReadySeconds: Readonly<Record<string, number>>;
+  /** Each change of a service's /readyz answer from the fault's start until all were ready again. */
+  readonly readiness: readonly string[];
   /** Processes that exited on their own (the drill started them again, as an orchestrator). */
   readonly exits: readonly string[];
   /** Services the drill had to restart because they did not become ready within the bound. */
@@ -24,6 +26,31 @@ export interface FaultResult {
   /** New violations found after this fault (empty = passed). */
   readonly violations: readonly string[];
   readonly seconds: number;
+}
+
+/** A step of the drill that is not a fault (the baseline, the shutdown). */
+export function stepResult(
+  fault: string,
+  what: string,
+  checked: readonly string[],
+  violations: readonly string[],
+  notes: readonly string[] = [],
+): FaultResult {
+  return {
+    fault,
+    what,
+    notes,
+    during: {},
+    readySeconds: 0,
+    healSeconds: 0,
+    notReadySeconds: {},
+    readiness: [],
+    exits: [],
+    manualRestarts: [],
+    checked,
+    violations,
+    seconds: 0,
+  };
 }
 
 const counts = (t: Tally | undefined) =>
@@ -53,11 +80,25 @@ export function markdownTable(results: readonly FaultResult[]): string {
 
 export function violationsText(results: readonly FaultResult[]): string {
   return results
-    .filter((r) => r.violations.length > 0 || r.notes.length > 0)
+    .filter(
+      (r) =>
+        r.violations.length > 0 ||
+        r.notes.length > 0 ||
+        r.readiness.length > 0 ||
+        Object.values(r.during).some((t) => Object.keys(t.samples).length > 0),
+    )
     .map(
       (r) =>
         `## ${r.fault}: ${r.what}\n` +
         r.notes.map((n) => `- note: ${n}\n`).join('') +
+        r.readiness.map((n) => `- readyz: ${n}\n`).join('') +
+        Object.entries(r.during)
+          .flatMap(([source, t]) =>
+            Object.entries(t.samples).map(
+              ([status, body]) => `- ${source} answered ${status}: ${body}\n`,
+            ),
+          )
+          .join('') +
         r.violations.map((v) => `- VIOLATION: ${v}\n`).join(''),
     )
     .join('\n');
