@@ -30,7 +30,8 @@ const profile = PROFILES[profileName];
 if (profile === undefined) {
   throw new Error(`FAULTS_PROFILE ${profileName}: one of ${Object.keys(PROFILES).join(', ')}`);
 }
-const only = process.env['FAULTS_ONLY']?.split(',').filter(Boolean);
+const onlyList = (process.env['FAULTS_ONLY'] ?? '').split(',').filter(Boolean);
+const only = onlyList.length > 0 ? onlyList : undefined;
 const unknown = (only ?? []).filter((name) => !FAULTS.some((f) => f.name === name));
 if (unknown.length > 0) {
   throw new Error(
@@ -194,7 +195,8 @@ describe('fault drill on the three-broker cluster', () => {
       all,
       services.projector,
       services.audit,
-      () => workload.accounts(),
+      // The accounts opened before the clients started: they exist in every read model.
+      () => workload.accounts().slice(0, 12),
       answers,
     );
     const supervisor = new Supervisor(all);
@@ -236,7 +238,10 @@ describe('fault drill on the three-broker cluster', () => {
           `exactly once for ${workload.decided.size} decided commands, answers match the topic, ${workload.replays.length} repeated keys`,
         );
         for (const read of prober.projectorAnswers.slice(checkedAnswers)) {
-          const want = truth.balances.get(read.accountId)?.[read.version];
+          const balances = truth.balances.get(read.accountId);
+          // An account that does not fold is reported above; its answers cannot be judged.
+          if (balances === undefined) continue;
+          const want = balances[read.version];
           if (want !== read.balance) {
             violations.push(
               `projector answered ${read.accountId} balance ${read.balance} at version ${read.version}; the topic says ${want}`,

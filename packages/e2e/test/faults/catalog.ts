@@ -54,8 +54,8 @@ const hold = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** inject, hold, heal; the times of each step. */
 async function timed(
   ctx: FaultContext,
-  inject: () => Promise<void>,
-  heal: () => Promise<void>,
+  inject: () => Promise<unknown>,
+  heal: () => Promise<unknown>,
 ): Promise<FaultTimes> {
   const injectedAt = Date.now();
   await inject();
@@ -90,64 +90,68 @@ function killService(name: string, pick: (s: FaultServices) => ServiceProcess): 
   };
 }
 
+/** A fault on the busiest broker: `inject N` now, `heal N` after the hold. */
+function brokerFault(name: string, what: Fault['what'], inject: string, heal: string): Fault {
+  return {
+    name,
+    what,
+    run: async (ctx) => {
+      const node = await busiestBroker(ctx);
+      return timed(
+        ctx,
+        () => stackFault(inject, node),
+        () => stackFault(heal, node),
+      );
+    },
+  };
+}
+
+/** A part of the stack stopped for the hold, then started. */
+function outage(name: string, what: Fault['what'], stop: string, start: string): Fault {
+  return {
+    name,
+    what,
+    run: (ctx) =>
+      timed(
+        ctx,
+        () => stackFault(stop),
+        () => stackFault(start),
+      ),
+  };
+}
+
 export const FAULTS: readonly Fault[] = [
-  {
-    name: 'broker-kill',
-    what: (ms) =>
-      `kill -9 of the broker leading the most partitions, restarted after ${ms / 1000} s`,
-    run: async (ctx) => {
-      const node = await busiestBroker(ctx);
-      return timed(
-        ctx,
-        async () => void (await stackFault('broker-kill', node)),
-        async () => void (await stackFault('broker-start', node)),
-      );
-    },
-  },
-  {
-    name: 'broker-pause',
-    what: (ms) =>
-      `SIGSTOP of the broker leading the most partitions for ${ms / 1000} s, then SIGCONT`,
-    run: async (ctx) => {
-      const node = await busiestBroker(ctx);
-      return timed(
-        ctx,
-        async () => void (await stackFault('broker-pause', node)),
-        async () => void (await stackFault('broker-resume', node)),
-      );
-    },
-  },
-  {
-    name: 'cluster-restart',
-    what: (ms) => `all brokers down (SIGTERM) for ${ms / 1000} s, then up`,
-    run: (ctx) =>
-      timed(
-        ctx,
-        async () => void (await stackFault('cluster-stop')),
-        async () => void (await stackFault('cluster-start')),
-      ),
-  },
-  {
-    name: 'registry-stop',
-    what: (ms) => `schema registry stopped for ${ms / 1000} s`,
-    run: (ctx) =>
-      timed(
-        ctx,
-        async () => void (await stackFault('registry-stop')),
-        async () => void (await stackFault('registry-start')),
-      ),
-  },
-  {
-    name: 'postgres-stop',
-    what: (ms) =>
+  brokerFault(
+    'broker-kill',
+    (ms) => `kill -9 of the broker leading the most partitions, restarted after ${ms / 1000} s`,
+    'broker-kill',
+    'broker-start',
+  ),
+  brokerFault(
+    'broker-pause',
+    (ms) => `SIGSTOP of the broker leading the most partitions for ${ms / 1000} s, then SIGCONT`,
+    'broker-pause',
+    'broker-resume',
+  ),
+  outage(
+    'cluster-restart',
+    (ms) => `all brokers down (SIGTERM) for ${ms / 1000} s, then up`,
+    'cluster-stop',
+    'cluster-start',
+  ),
+  outage(
+    'registry-stop',
+    (ms) => `schema registry stopped for ${ms / 1000} s`,
+    'registry-stop',
+    'registry-start',
+  ),
+  outage(
+    'postgres-stop',
+    (ms) =>
       `PostgreSQL stopped for ${ms / 1000} s (the projector's and audit's stores, the registry's storage)`,
-    run: (ctx) =>
-      timed(
-        ctx,
-        async () => void (await stackFault('postgres-stop')),
-        async () => void (await stackFault('postgres-start')),
-      ),
-  },
+    'postgres-stop',
+    'postgres-start',
+  ),
   killService('kill-intake', (s) => s.intakes[0]!),
   killService('kill-projector', (s) => s.projector),
   killService('kill-audit', (s) => s.audit),

@@ -1,0 +1,111 @@
+/**
+ * Reproduces the frozen catch-up of issue 11: a PartitionConsumer reads a large backlog with big
+ * fetches, a batch takes longer than the session timeout (kafkajs heartbeats only between
+ * batches), the broker removes the member, it rejoins, and then reading may stop for good.
+ *
+ *   CATCHUP_EVENTS=300000 CATCHUP_SESSION_MS=6000 CATCHUP_FETCH_BYTES=8388608 \
+ *     pnpm --filter @tally/e2e exec tsx --conditions=@tally/source bench/catch-up-rejoin.ts
+ *
+ * The store does what the audit ingest does per record in CPU terms (a SHA-256 over the record)
+ * and keeps offsets in memory. Prints progress, kafkajs group events and, when no batch was
+ * applied for CATCHUP_STALL_S seconds, the consumer's state per partition; exits 0 when every
+ * record was applied, 1 on a stall. Not a test.
+ */
+import { createHash } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import {
+  PartitionConsumer,
+  type ApplyResult,
+  type PartitionBatch,
+  type PartitionStore,
+} from '@tally/kafka';
+import { preloadBenchTopic } from '@tally/testing';
+
+const EVENTS = Number(process.env['CATCHUP_EVENTS'] ?? 300_000);
+const SESSION_MS = Number(process.env['CATCHUP_SESSION_MS'] ?? 6_000);
+const FETCH_BYTES = Number(process.env['CATCHUP_FETCH_BYTES'] ?? 8 << 20);
+const STALL_S = Number(process.env['CATCHUP_STALL_S'] ?? 60);
+/** Extra synchronous work per record (hash rounds), to make one batch outlast the session. */
+const ROUNDS = Number(process.env['CATCHUP_HASH_ROUNDS'] ?? 20);
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+// kafkajs' own log lines (CATCHUP_KAFKAJS_DEBUG=1: debug level, very chatty).
+const kafka = new Kafka({
+  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
+  clientId: 'catch-up-rejoin',
+  logLevel: process.env['CATCHUP_KAFKAJS_DEBUG'] === '1' ? logLevel.DEBUG : logLevel.INFO,
+  logCreator:
+    () =>
+    ({ namespace, level, log: entry }) => {
+      const { message, timestamp: _t, logger: _l, ...rest } = entry;
+      log(`kafkajs[${namespace}] ${level} ${message} ${JSON.stringify(rest).slice(0, 400)}`);
+    },
+});
+
+class HashingStore implements PartitionStore {
+  readonly next = new Map<number, string>();
+  applied = 0;
+  lastAppliedAt = Date.now();
+  loadOffsets(): Promise<ReadonlyMap<number, string>> {
+    return Promise.resolve(new Map(this.next));
+  }
+  applyBatch(batch: PartitionBatch): Promise<ApplyResult> {
+    const started = Date.now();
+    let digest = Buffer.alloc(32);
+    for (const message of batch.messages) {
+      for (let i = 0; i < ROUNDS; i++) {
+        digest = createHash('sha256').update(digest).update(message.value ?? '').digest();
+      }
+    }
+    this.next.set(batch.partition, batch.nextOffset);
+    this.applied += batch.messages.length;
+    this.lastAppliedAt = Date.now();
+    log(
+      `applied p${batch.partition} ${batch.fromOffset}..${batch.nextOffset} (${batch.messages.length} records, ${Date.now() - started} ms sync)`,
+    );
+    return Promise.resolve({
+      kind: 'applied',
+      nextOffset: batch.nextOffset,
+      applied: batch.messages.length,
+    });
+  }
+}
+
+const topic = await preloadBenchTopic(kafka, EVENTS, Math.max(1, Math.floor(EVENTS / 100)));
+const store = new HashingStore();
+const consumer = new PartitionConsumer({
+  kafka,
+  topic,
+  groupId: `catch-up-rejoin-${Date.now()}`,
+  store,
+  maxBytesPerPartition: FETCH_BYTES,
+  sessionTimeout: SESSION_MS,
+  onEvent: (event) => {
+    if (event.type === 'assigned') log(`assigned ${JSON.stringify(event.partitions)}`);
+  },
+});
+// kafkajs' own view of the group, for the evidence.
+const inner = (consumer as unknown as { consumer: Consumer }).consumer;
+for (const name of ['GROUP_JOIN', 'REBALANCING', 'CRASH', 'STOP'] as const) {
+  inner.on(inner.events[name], (e: { payload: unknown }) =>
+    log(`kafkajs ${name} ${JSON.stringify(e.payload).slice(0, 300)}`),
+  );
+}
+void consumer.start();
+const started = Date.now();
+const timer = setInterval(() => {
+  if (store.applied >= EVENTS) {
+    log(`done: ${store.applied} records in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    clearInterval(timer);
+    void consumer.stop().then(() => process.exit(0));
+    return;
+  }
+  const idle = (Date.now() - store.lastAppliedAt) / 1000;
+  log(`progress ${store.applied}/${EVENTS}, nothing applied for ${idle.toFixed(0)} s`);
+  if (idle > STALL_S) {
+    const state = inner as unknown as Record<string, unknown>;
+    log(`STALL. stored offsets ${JSON.stringify([...store.next])}`);
+    log(`paused ${JSON.stringify(inner.paused())}; consumer keys ${Object.keys(state).join(',')}`);
+    process.exit(1);
+  }
+}, 5_000);
