@@ -8,6 +8,7 @@
 #   faults.sh broker-pause N       SIGSTOP node N (a hung node: sockets open, no answers)
 #   faults.sh broker-resume N      SIGCONT node N; waits until it is registered and unfenced again
 #   faults.sh broker-leader TOPIC...  the node that leads the most partitions of these topics
+#   faults.sh topic-replication TOPIC...  "<topic> <replication factor>" per topic
 #   faults.sh cluster-stop         every Kafka node down (SIGTERM in parallel, SIGKILL after 30 s)
 #   faults.sh cluster-start        every Kafka node up again; waits until all are unfenced
 #   faults.sh registry-stop|registry-start
@@ -29,6 +30,7 @@ case "${1:-}" in
     bash "$here/kafka.sh" wait-node "$2"
     ;;
   broker-leader) shift; bash "$here/kafka.sh" leader "$@" ;;
+  topic-replication) shift; bash "$here/kafka.sh" replication "$@" ;;
   cluster-stop) bash "$here/kafka.sh" down ;;
   cluster-start) TALLY_KAFKA_NODES="$(nodes)" bash "$here/kafka.sh" up ;;
   registry-stop) bash "$here/registry.sh" down ;;
@@ -37,7 +39,7 @@ case "${1:-}" in
   postgres-start) bash "$here/postgres.sh" up ;;
   nodes) nodes; bash "$here/kafka.sh" bootstrap ;;
   *)
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -17,6 +17,7 @@
 #   kafka.sh wait-node N      wait until node N is registered and unfenced
 #   kafka.sh leader TOPIC...  the node that leads the most partitions of the topics, then one
 #                             "node partitions-led" line per node on stderr
+#   kafka.sh replication TOPIC...  "<topic> <replication factor>" per topic
 #
 # Layout: one node keeps $STATE_DIR/kafka/{data,logs,server.properties,kafka.pid}; the cluster lives
 # in $STATE_DIR/kafka/cluster/node-<n>/ with the same names and one cluster id for all nodes. Node n
@@ -343,19 +344,27 @@ kill_node() {
   while proc_alive "$pid"; do sleep 0.1; done
 }
 
-# Counts partitions led per node over the topics (TopicCommand --describe), prints the top node on
-# stdout and every node's count on stderr.
-leader() {
-  (($# > 0)) || die "kafka: leader needs at least one topic"
-  local count topics=() t
-  count="$(recorded_nodes)"
-  # --topic takes a regular expression: match exactly these names.
+# TopicCommand --describe of exactly these topics (--topic takes a regular expression).
+describe_topics() {
+  (($# > 0)) || die "kafka: name at least one topic"
+  local topics=() t
   for t in "$@"; do topics+=("$(sed 's/[.[\*^$()+?{|]/\\&/g' <<<"$t")"); done
   local IFS='|'
-  run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$(kafka_bootstrap "$count")" \
-    --describe --topic "^(${topics[*]})\$" |
+  run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$(kafka_bootstrap "$(recorded_nodes)")" \
+    --describe --topic "^(${topics[*]})\$"
+}
+
+# Counts partitions led per node over the topics, prints the top node on stdout and every node's
+# count on stderr.
+leader() {
+  describe_topics "$@" |
     sed -E -n 's/.*Partition: [0-9]+.*Leader: ([0-9]+).*/\1/p' | sort | uniq -c | sort -k1,1nr -k2,2n |
     awk 'NR == 1 { top = $2 } { printf "node %s leads %s\n", $2, $1 > "/dev/stderr" } END { if (top == "") exit 1; print top }'
+}
+
+# Prints "<topic> <replication factor>" for each of the topics.
+replication() {
+  describe_topics "$@" | sed -E -n 's/^Topic: ([^[:space:]]+).*ReplicationFactor: ([0-9]+).*/\1 \2/p'
 }
 
 case "${1:-}" in
@@ -371,5 +380,6 @@ case "${1:-}" in
   resume-node) signal_node CONT "resumed (SIGCONT)" "${2:-}" ;;
   wait-node) node_arg "${2:-}"; wait_unfenced "$(recorded_nodes)" "$2"; log "kafka: node $2 registered and unfenced" ;;
   leader) shift; leader "$@" ;;
-  *) echo "usage: $0 install|up|down|status|reset|bootstrap|start-node N|kill-node N|pause-node N|resume-node N|wait-node N|leader TOPIC..." >&2; exit 2 ;;
+  replication) shift; replication "$@" ;;
+  *) echo "usage: $0 install|up|down|status|reset|bootstrap|start-node N|kill-node N|pause-node N|resume-node N|wait-node N|leader TOPIC...|replication TOPIC..." >&2; exit 2 ;;
 esac

@@ -14,14 +14,15 @@
  * for CATCHUP_STALL_S seconds. Not a test.
  */
 import { createHash } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { preloadBenchTopic } from '@tally/events/testing';
 import {
+  kafkaFromEnv,
   PartitionConsumer,
   type ApplyResult,
   type PartitionBatch,
   type PartitionStore,
 } from '@tally/kafka';
-import { preloadBenchTopic } from '@tally/testing';
+import { createLogger } from '@tally/service';
 
 const EVENTS = Number(process.env['CATCHUP_EVENTS'] ?? 300_000);
 const SESSION_MS = Number(process.env['CATCHUP_SESSION_MS'] ?? 6_000);
@@ -31,17 +32,10 @@ const STALL_S = Number(process.env['CATCHUP_STALL_S'] ?? 60);
 const ROUNDS = Number(process.env['CATCHUP_HASH_ROUNDS'] ?? 20);
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-// kafkajs' own log lines (CATCHUP_KAFKAJS_DEBUG=1: debug level, very chatty).
-const kafka = new Kafka({
-  brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
+// kafkajs' warnings and errors (the rejoin among them) as JSON lines on stdout.
+const kafka = kafkaFromEnv(process.env, {
   clientId: 'catch-up-rejoin',
-  logLevel: process.env['CATCHUP_KAFKAJS_DEBUG'] === '1' ? logLevel.DEBUG : logLevel.INFO,
-  logCreator:
-    () =>
-    ({ namespace, level, log: entry }) => {
-      const { message, timestamp: _t, logger: _l, ...rest } = entry;
-      log(`kafkajs[${namespace}] ${level} ${message} ${JSON.stringify(rest).slice(0, 400)}`);
-    },
+  logger: createLogger('catch-up-rejoin', 'warn'),
 });
 
 class HashingStore implements PartitionStore {
@@ -89,17 +83,11 @@ const consumer = new PartitionConsumer({
   sessionTimeout: SESSION_MS,
   onEvent: (event) => {
     if (event.type === 'assigned') log(`assigned ${JSON.stringify(event.partitions)}`);
+    if (event.type === 'crashed') log(`crashed for good: ${String(event.error)}`);
     // What pnpm bench:audit counts its progress with.
     if (event.type === 'applied') reported += event.applied;
   },
 });
-// kafkajs' own view of the group, for the evidence.
-const inner = (consumer as unknown as { consumer: Consumer }).consumer;
-for (const name of ['GROUP_JOIN', 'REBALANCING', 'CRASH', 'STOP'] as const) {
-  inner.on(inner.events[name], (e: { payload: unknown }) =>
-    log(`kafkajs ${name} ${(JSON.stringify(e.payload) ?? '').slice(0, 300)}`),
-  );
-}
 void consumer.start();
 const started = Date.now();
 const timer = setInterval(() => {
@@ -118,9 +106,10 @@ const timer = setInterval(() => {
     `progress ${store.applied}/${EVENTS} (onEvent: ${reported}), nothing applied for ${idle.toFixed(0)} s`,
   );
   if (idle > STALL_S) {
-    const state = inner as unknown as Record<string, unknown>;
     log(`STALL. stored offsets ${JSON.stringify([...store.next])}`);
-    log(`paused ${JSON.stringify(inner.paused())}; consumer keys ${Object.keys(state).join(',')}`);
+    log(
+      `assigned ${JSON.stringify(consumer.assignedPartitions())}, halted ${JSON.stringify(consumer.halted())}, running ${consumer.isRunning()}`,
+    );
     process.exit(1);
   }
 }, 5_000);

@@ -1,14 +1,10 @@
 // The guarantees the whole system keeps, checked from outside against the events topic (the truth).
 // Every check returns the violations it found (empty = holds), so the end-to-end test can assert
 // them and the fault drill can record them per fault and go on.
+import type { OutcomeRecord } from '@tally/events';
+import { readCommittedLedger } from '@tally/events/testing';
 import { foldEvents, type AccountEvent } from '@tally/ledger';
-import { readCommittedLedger } from '@tally/testing';
 import type { Decided, Outcome } from './workload.js';
-
-export interface OutcomeRecord {
-  readonly commandId: string;
-  readonly outcome: 'accepted' | 'rejected';
-}
 
 /** What is committed on the topics, folded per account. */
 export interface LedgerTruth {
@@ -28,10 +24,7 @@ export async function readLedgerTruth(topics: {
   readonly events: string;
   readonly outcomes: string;
 }): Promise<LedgerTruth> {
-  const { events, outcomes } = await readCommittedLedger(
-    topics,
-    (value) => JSON.parse(String(value)) as OutcomeRecord,
-  );
+  const { events, outcomes } = await readCommittedLedger(topics);
   const violations: string[] = [];
   const balances = new Map<string, number[]>();
   const folded = new Map<string, { balance: number; version: number; limit: number }>();
