@@ -1,7 +1,11 @@
 # syntax=docker/dockerfile:1
 # One image per service, from this one file. Build from the repository root (the build needs the
 # workspace), naming the app and its port:
-#   docker build --build-arg APP=intake --build-arg PORT=3001 -t tally-intake .
+#   docker build --build-arg APP=intake --build-arg PORT=3001 \
+#     --build-arg NODE_OPTIONS='--max-old-space-size=128 --max-semi-space-size=4' -t tally-intake .
+# NODE_OPTIONS (empty by default) bounds V8's heap where a service is sized for it: the intake's
+# memory is bounded by caches and fetch sizes, and with these limits V8 collects instead of
+# growing lazily (apps/intake/README.md).
 # Not built in CI (no Docker engine there); infra/local/services.sh runs the same `pnpm deploy`
 # output as a plain process. A unit test (packages/e2e) keeps this file, the apps and
 # infra/docker-compose.yml in step.
@@ -25,9 +29,12 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
 
 FROM node:24-bookworm-slim AS runtime
 ARG PORT=3001
-# The projector and the audit keep SQLite in the /data volume unless DATABASE_URL is set.
-ENV NODE_ENV=production PORT=${PORT} \
-    PROJECTOR_SQLITE_PATH=/data/read-model.sqlite AUDIT_SQLITE_PATH=/data/audit.sqlite
+ARG NODE_OPTIONS=
+# The projector and the audit keep SQLite in the /data volume unless DATABASE_URL is set; the
+# intake keeps its partition state stores there (a lost volume costs only a restore).
+ENV NODE_ENV=production PORT=${PORT} NODE_OPTIONS=${NODE_OPTIONS} \
+    PROJECTOR_SQLITE_PATH=/data/read-model.sqlite AUDIT_SQLITE_PATH=/data/audit.sqlite \
+    INTAKE_STATE_DIR=/data/intake-state
 WORKDIR /app
 COPY --from=build --chown=node:node /out ./
 RUN mkdir /data && chown node:node /data

@@ -1,13 +1,17 @@
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, RecordingGateway } from '../test/recording-gateway.js';
 
 const gateway = new RecordingGateway();
 let url: string;
 let server: Server;
+let bearer: Record<string, string>;
 
 beforeAll(async () => {
-  ({ url, server } = await listen(gateway));
+  let token: string;
+  ({ url, server, token } = await listen(gateway));
+  bearer = { authorization: `Bearer ${token}` };
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
@@ -218,13 +222,90 @@ const cases: [
     'NOT_FOUND',
   ],
   ['an unknown method', 'DELETE', '/accounts/acc-1', key, undefined, 404, 'NOT_FOUND'],
+  ...['"2', '2"', 'W/"2"', '2', '*', '"2", "3"'].map((ifMatch): (typeof cases)[number] => [
+    `If-Match ${ifMatch}`,
+    'POST',
+    dep,
+    { ...key, ...json, 'If-Match': ifMatch },
+    '{"amount":1,"currency":"EUR"}',
+    400,
+    'INVALID_IF_MATCH',
+    'If-Match',
+  ]),
+  [
+    'a text/plain body',
+    'POST',
+    dep,
+    { ...key, 'content-type': 'text/plain' },
+    '{"amount":1,"currency":"EUR"}',
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'a form body',
+    'POST',
+    dep,
+    { ...key, 'content-type': 'application/x-www-form-urlencoded' },
+    'amount=1&currency=EUR',
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'deep nesting in a field',
+    'POST',
+    '/accounts',
+    { ...key, ...json },
+    `{"owner":${'['.repeat(40)}${']'.repeat(40)},"currency":"EUR"}`,
+    400,
+    'JSON_TOO_DEEP',
+  ],
+  [
+    'the account id .',
+    'POST',
+    '/accounts',
+    { ...key, ...json },
+    '{"accountId":".","owner":"A","currency":"EUR"}',
+    422,
+    'VALIDATION_ERROR',
+    'accountId',
+  ],
+  ...['Ada\u0000', 'A\u001bda', 'Ada\u007f', 'Ada\u0085', 'A\ud800'].map(
+    (owner): (typeof cases)[number] => [
+      `an owner with ${JSON.stringify(owner)}`,
+      'POST',
+      '/accounts',
+      { ...key, ...json },
+      JSON.stringify({ owner, currency: 'EUR' }),
+      422,
+      'VALIDATION_ERROR',
+      'owner',
+    ],
+  ),
+  ...(
+    [
+      ['DELETE', dep],
+      ['PUT', '/accounts'],
+      ['PATCH', '/accounts/acc-1/close'],
+      ['POST', '/commands/c-1'],
+      ['POST', '/openapi.json'],
+      ['POST', '/readyz'],
+    ] as const
+  ).map(([method, path]): (typeof cases)[number] => [
+    `${method} ${path}`,
+    method,
+    path,
+    key,
+    undefined,
+    405,
+    'METHOD_NOT_ALLOWED',
+  ]),
 ];
 
 describe('bad input gets a 4xx problem+json and writes nothing', () => {
   it.each(cases)('%s', async (_what, method, path, headers, body, status, code, field) => {
     const res = await fetch(url + path, {
       method,
-      headers,
+      headers: { ...headers, ...bearer },
       ...(body === undefined ? {} : { body }),
     });
     expect(res.status).toBe(status);
@@ -239,10 +320,70 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
     expect(gateway.submitted).toEqual([]);
   });
 
+  it('answers 405 with the methods the path allows', async () => {
+    const post = await fetch(`${url}/commands/c-1`, { method: 'POST', headers: bearer });
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    const del = await fetch(url + dep, { method: 'DELETE', headers: bearer });
+    expect(del.headers.get('allow')).toBe('POST');
+  });
+
+  it('refuses 5,000 levels of nesting with a 400 that does not echo the body', async () => {
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    for (const body of [deep, `{"amount":${deep},"currency":"EUR"}`]) {
+      const res = await fetch(url + dep, {
+        method: 'POST',
+        headers: { ...key, ...json, ...bearer },
+        body,
+      });
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({ code: 'JSON_TOO_DEEP' });
+      expect(text).not.toContain('[[');
+    }
+  });
+
+  it('never echoes a whole structure in a validation error', async () => {
+    const res = await fetch(url + dep, {
+      method: 'POST',
+      headers: { ...key, ...json, ...bearer },
+      body: JSON.stringify({ amount: { a: [1, 2, 3] }, currency: 'x'.repeat(5_000) }),
+    });
+    expect(res.status).toBe(422);
+    const text = await res.text();
+    expect(text.length).toBeLessThan(2_000);
+    expect(text).toContain('(an object)');
+  });
+
+  it('accepts any +json media type', async () => {
+    const res = await fetch(url + dep, {
+      method: 'POST',
+      headers: { ...key, 'content-type': 'application/vnd.tally+json; charset=utf-8', ...bearer },
+      body: '{"amount":1,"currency":"EUR"}',
+    });
+    expect(res.status).toBe(202);
+    gateway.submitted.length = 0;
+  });
+
+  it.each([
+    [
+      'headers too large',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'HEADERS_TOO_LARGE',
+    ],
+    ['a broken request line', 'GET /healthz HTTP/9 nonsense\r\n\r\n', 400, 'BAD_REQUEST'],
+  ])("answers Node's own refusals as problem+json: %s", async (_what, raw, status, code) => {
+    const answer = await rawRequest(url, raw);
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(JSON.parse(body)).toMatchObject({ status, code });
+  });
+
   it('names the value it saw and what is allowed', async () => {
     const res = await fetch(url + dep, {
       method: 'POST',
-      headers: { ...key, ...json },
+      headers: { ...key, ...json, ...bearer },
       body: '{"amount":1.5,"currency":"EUR"}',
     });
     const problem = (await res.json()) as { errors: unknown[] };
@@ -251,3 +392,15 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
     ]);
   });
 });
+
+/** Sends raw bytes (what fetch would refuse to send) and returns the whole answer. */
+function rawRequest(base: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(raw));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}

@@ -5,38 +5,62 @@ import {
   type CommandRecord,
   type OutcomeRecord,
 } from '@tally/events';
-import type { BatchOutput, KafkaRecord, OutgoingRecord } from '@tally/kafka';
+import type { BatchOutput, KafkaRecord, OutgoingRecord, RecordMetadata } from '@tally/kafka';
 import {
   decide,
   evolve,
   type AccountCommand,
-  type AccountEvent,
   type AccountState,
+  type Decision,
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
-import type { LedgerView } from './ledger-view.js';
+import { changelogMessage } from './state/changelog.js';
+import {
+  accountChange,
+  accountState,
+  COMMAND,
+  replyChange,
+  replyOf,
+  storedReply,
+  type Reply,
+} from './state/ledger-state.js';
+import type { PartitionStore, StateChange } from './state/partition-store.js';
 
 export interface CommandHandlerOptions {
-  readonly view: LedgerView;
+  /** The restored store of an owned partition. */
+  readonly storeOf: (partition: number) => PartitionStore;
   readonly serde: AccountEventSerde;
   readonly eventsTopic: string;
   readonly outcomesTopic: string;
+  readonly changelogTopic: string;
+  /** How long an idempotency record is kept, in ms. */
+  readonly idempotencyWindowMs: number;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Most expired idempotency records tombstoned per batch (spreads the work). */
+  readonly expiriesPerBatch?: number;
 }
 
 /**
- * Decides a batch of commands of one partition against the view, on a private overlay: the
- * overlay becomes the view only when the batch's transaction committed. A command whose id
- * already has an outcome is a no-op, which makes re-delivered batches harmless.
+ * Decides a batch of commands of one partition against its store, on a private overlay. One
+ * transaction writes the events, one outcome per command, and the changelog of every changed
+ * entry (account states, idempotency records, tombstones of expired ones); the overlay reaches
+ * the store, with the changelog offset it reflects, only when the transaction committed.
+ *
+ * A command whose id already has an answer within the window changes nothing: its answer is
+ * written to the changelog again (marked replay), which is how the instance that took the HTTP
+ * request learns it. Re-delivered batches are therefore harmless.
  */
 export function commandHandler(options: CommandHandlerOptions) {
-  const { view, serde, eventsTopic, outcomesTopic, logger, now = Date.now } = options;
+  const { storeOf, serde, eventsTopic, outcomesTopic, changelogTopic, logger } = options;
+  const { idempotencyWindowMs, now = Date.now, expiriesPerBatch = 200 } = options;
 
   return async (partition: number, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
-    const states = new Map<string, AccountState>();
-    const decided = new Map<string, OutcomeRecord>();
-    const written: AccountEvent[] = [];
+    const store = storeOf(partition);
+    const batchStarted = now();
+    const accounts = new Map<string, AccountState & { accountId: string }>();
+    const answered = new Map<string, Reply>();
+    const changes = new Map<string, { change: StateChange; replay: boolean }>();
     const eventMessages: OutgoingRecord[] = [];
     const outcomeMessages: OutgoingRecord[] = [];
 
@@ -51,64 +75,125 @@ export function commandHandler(options: CommandHandlerOptions) {
         continue;
       }
       const { commandId, command } = record;
-      if (decided.has(commandId) || view.decidedOutcome(commandId) !== undefined) continue;
+      const known = answered.get(commandId) ?? storedReply(store, commandId, batchStarted);
+      if (known !== undefined) {
+        if (!changes.has(`${COMMAND}/${commandId}`)) {
+          const entry = store.get(COMMAND, commandId, batchStarted);
+          const expiresAt = entry?.expiresAt ?? batchStarted + idempotencyWindowMs;
+          changes.set(`${COMMAND}/${commandId}`, {
+            change: replyChange(known, expiresAt),
+            replay: true,
+          });
+        }
+        continue;
+      }
 
-      const state = states.get(command.accountId) ?? view.stateOf(command.accountId);
-      const decision = decide(state, toLedgerCommand(record));
+      const state =
+        accounts.get(command.accountId) ?? accountState(store, command.accountId, batchStarted);
+      const decidedAt = now();
+      // The owner stamps time: never before the account's last event, so versions and
+      // occurredAt grow together whichever instance took the request.
+      const occurredAt = Math.max(decidedAt, state.status === 'not-opened' ? 0 : state.updatedAt);
+      const decision = decide(state, toLedgerCommand(record, occurredAt));
       let after = state;
       if (decision.outcome === 'accepted') {
         for (const event of decision.events) {
           after = evolve(after, event);
-          written.push(event);
           eventMessages.push({ key: event.accountId, value: serde.encode(event), partition });
         }
-        states.set(command.accountId, after);
+        if (after.status !== 'not-opened') {
+          accounts.set(command.accountId, after);
+          changes.set(`account/${command.accountId}`, {
+            change: accountChange(after),
+            replay: false,
+          });
+        }
       }
-      const outcome: OutcomeRecord = {
-        v: 1,
-        commandId,
-        idempotencyKey: record.idempotencyKey,
-        requestHash: record.requestHash,
-        commandType: command.type,
-        accountId: command.accountId,
-        correlationId: record.correlationId,
-        actor: record.actor,
-        receivedAt: record.receivedAt,
-        decidedAt: now(),
-        outcome: decision.outcome,
-        eventIds: decision.outcome === 'accepted' ? decision.events.map((e) => e.eventId) : [],
-        version: after.version,
-        balance: after.status === 'not-opened' ? null : after.balance,
-        currency: after.status === 'not-opened' ? null : after.currency,
-        rejection:
-          decision.outcome === 'rejected'
-            ? { ...decision.rejection, details: { ...decision.rejection.details } }
-            : null,
-      };
-      decided.set(commandId, outcome);
+      const outcome = outcomeRecord(record, decision, after, decidedAt, occurredAt);
+      const reply = replyOf(outcome);
+      answered.set(commandId, reply);
+      changes.set(`${COMMAND}/${commandId}`, {
+        change: replyChange(reply, decidedAt + idempotencyWindowMs),
+        replay: false,
+      });
       outcomeMessages.push({ key: command.accountId, value: encodeOutcome(outcome), partition });
     }
 
+    // Idempotency records past the window leave the store and, by tombstone, the changelog.
+    for (const { kind, key } of store.expired(batchStarted, expiriesPerBatch)) {
+      const id = `${kind}/${key}`;
+      if (!changes.has(id)) changes.set(id, { change: { kind, key, value: null }, replay: false });
+    }
+
+    const changeList = [...changes.values()];
+    const changelogMessages = changeList.map(({ change, replay }) =>
+      changelogMessage(change, partition, replay),
+    );
     return {
       messages: [
         { topic: eventsTopic, messages: eventMessages },
         { topic: outcomesTopic, messages: outcomeMessages },
+        { topic: changelogTopic, messages: changelogMessages },
       ],
-      committed: () => {
-        for (const event of written) view.applyEvent(event, 'local');
-        for (const outcome of decided.values()) view.recordOutcome(outcome, 'local');
+      committed: (written: readonly RecordMetadata[]) => {
+        const landed = written.find(
+          (w) => w.topicName === changelogTopic && w.partition === partition,
+        );
+        // Released meanwhile: the next owner (maybe this one again) restores from the changelog.
+        if (landed === undefined || !store.isOpen()) return;
+        // Only this owner writes the partition's changelog, and its store was at the end before:
+        // everything below the records written and the commit marker after them is in the store.
+        const checkpoint = BigInt(landed.baseOffset ?? '0') + BigInt(changelogMessages.length) + 1n;
+        store.apply(
+          changeList.map(({ change }) => change),
+          checkpoint,
+        );
       },
       aborted: () => undefined,
     };
   };
 }
 
-function toLedgerCommand(record: CommandRecord): AccountCommand {
+/** The outcome record of a decided command (what the audit reads). */
+export function outcomeRecord(
+  record: CommandRecord,
+  decision: Decision,
+  after: AccountState,
+  decidedAt: number,
+  occurredAt: number,
+): OutcomeRecord {
+  const { commandId, command } = record;
+  return {
+    v: 1,
+    commandId,
+    idempotencyKey: record.idempotencyKey,
+    requestHash: record.requestHash,
+    commandType: command.type,
+    accountId: command.accountId,
+    correlationId: record.correlationId,
+    actor: record.actor,
+    receivedAt: record.receivedAt,
+    decidedAt,
+    occurredAt,
+    outcome: decision.outcome,
+    eventIds: decision.outcome === 'accepted' ? decision.events.map((e) => e.eventId) : [],
+    version: after.version,
+    balance: after.status === 'not-opened' ? null : after.balance,
+    currency: after.status === 'not-opened' ? null : after.currency,
+    rejection:
+      decision.outcome === 'rejected'
+        ? { ...decision.rejection, details: { ...decision.rejection.details } }
+        : null,
+  };
+}
+
+/** The ledger command of a command record, its events stamped with occurredAt. */
+export function toLedgerCommand(record: CommandRecord, occurredAt: number): AccountCommand {
   const metadata = {
     commandId: record.commandId,
     correlationId: record.correlationId,
     actor: record.actor,
-    occurredAt: record.receivedAt,
+    occurredAt,
     eventIds: [record.eventId],
   };
   const { command } = record;

@@ -1,15 +1,18 @@
-import { encodeCommand, type CommandRecord, type OutcomeRecord } from '@tally/events';
+import { encodeCommand, type CommandRecord } from '@tally/events';
 import type { KafkaProducer } from '@tally/kafka';
-import type { LedgerView } from './ledger-view.js';
+import type { Answer, ReplyFeed } from './reply-feed.js';
+
+/** Header of a command record naming its id, so a reader need not parse the value. */
+export const COMMAND_ID_HEADER = 'command-id';
 
 /** What the HTTP layer needs from command processing; the app is built against this port. */
 export interface CommandGateway {
-  /** The outcome if one is known already (a retry), without writing anything. */
-  outcomeOf(commandId: string): OutcomeRecord | undefined;
-  /** Writes the command and waits for its outcome; undefined when the wait timed out. */
-  submit(record: CommandRecord): Promise<OutcomeRecord | undefined>;
-  /** True while this instance waits for the command's outcome. */
-  isPending(commandId: string): boolean;
+  /** The answer if one is known here already (a retry), without writing anything. */
+  answerOf(commandId: string): Answer | undefined;
+  /** Writes the command and waits for its answer; undefined when the wait timed out. */
+  submit(record: CommandRecord): Promise<Answer | undefined>;
+  /** The command's account while it is in flight (submitted, not answered yet); else undefined. */
+  pendingAccountOf(commandId: string): string | undefined;
 }
 
 /**
@@ -19,36 +22,29 @@ export interface CommandGateway {
 export class KafkaCommandGateway implements CommandGateway {
   private queue: { record: CommandRecord; done: (error?: unknown) => void }[] = [];
   private sending = false;
-  private readonly pending = new Map<string, number>();
 
   constructor(
     private readonly producer: KafkaProducer,
-    private readonly view: LedgerView,
+    private readonly feed: ReplyFeed,
     private readonly topic: string,
     private readonly timeoutMs: number,
   ) {}
 
-  outcomeOf(commandId: string): OutcomeRecord | undefined {
-    return this.view.outcomeOf(commandId);
+  answerOf(commandId: string): Answer | undefined {
+    return this.feed.answerOf(commandId);
   }
 
-  isPending(commandId: string): boolean {
-    return this.pending.has(commandId);
+  pendingAccountOf(commandId: string): string | undefined {
+    return this.feed.pendingAccountOf(commandId);
   }
 
-  async submit(record: CommandRecord): Promise<OutcomeRecord | undefined> {
-    const { commandId } = record;
-    this.pending.set(commandId, (this.pending.get(commandId) ?? 0) + 1);
-    try {
-      // Wait first, so an outcome that arrives during the send is not missed.
-      const outcome = this.view.waitForOutcome(commandId, this.timeoutMs);
-      await this.send(record);
-      return await outcome;
-    } finally {
-      const left = (this.pending.get(commandId) ?? 1) - 1;
-      if (left === 0) this.pending.delete(commandId);
-      else this.pending.set(commandId, left);
-    }
+  async submit(record: CommandRecord): Promise<Answer | undefined> {
+    // Wait first, so an answer that arrives during the send is not missed.
+    const answer = this.feed.waitFor(record.commandId, record.command.accountId, this.timeoutMs);
+    await this.send(record);
+    // Still pending here after a 202, until its answer is read.
+    this.feed.onCommand(record.commandId, record.command.accountId);
+    return answer;
   }
 
   private send(record: CommandRecord): Promise<void> {
@@ -64,13 +60,17 @@ export class KafkaCommandGateway implements CommandGateway {
       const batch = this.queue;
       this.queue = [];
       try {
-        await this.producer.send({
-          topic: this.topic,
-          messages: batch.map(({ record }) => ({
-            key: record.command.accountId,
-            value: encodeCommand(record),
-          })),
-        });
+        await this.producer.send(
+          {
+            topic: this.topic,
+            messages: batch.map(({ record }) => ({
+              key: record.command.accountId,
+              value: encodeCommand(record),
+              headers: { [COMMAND_ID_HEADER]: record.commandId },
+            })),
+          },
+          { timeoutMs: 10_000 },
+        );
         for (const entry of batch) entry.done();
       } catch (error) {
         for (const entry of batch) entry.done(error);

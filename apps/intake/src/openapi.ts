@@ -1,16 +1,20 @@
 import {
   CURRENCY_CODES,
+  MAX_ACCOUNT_ID_LENGTH,
   MAX_AMOUNT_MINOR,
   MAX_OVERDRAFT_LIMIT_MINOR,
+  MAX_OWNER_LENGTH,
+  PLAIN_TEXT_PATTERN,
   REJECTION_CODES,
 } from '@tally/ledger';
+import { apiDocument, SCOPES, secured } from '@tally/service';
 import { REJECTION_STATUS } from './problems.js';
+import { ACCOUNT_ID_PATTERN, HEADER_TOKEN_PATTERN, IF_MATCH_PATTERN } from './validation.js';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const commandHeaders = [
   { $ref: '#/components/parameters/IdempotencyKey' },
   { $ref: '#/components/parameters/IfMatch' },
-  { $ref: '#/components/parameters/Actor' },
   { $ref: '#/components/parameters/CorrelationId' },
 ];
 const accountIdParam = {
@@ -22,7 +26,12 @@ const accountIdParam = {
 const commandResponses = {
   '201': {
     description: 'Accepted: the events are durable in Kafka',
-    headers: { ETag: { description: 'New account version', schema: { type: 'string' } } },
+    headers: {
+      ETag: {
+        description: 'New account version (only for callers with ledger:read on the account)',
+        schema: { type: 'string' },
+      },
+    },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
   },
   '202': {
@@ -31,22 +40,29 @@ const commandResponses = {
   },
   '400': problem,
   '404': problem,
+  '405': problem,
   '409': problem,
   '412': problem,
   '413': problem,
+  '415': problem,
   '422': problem,
+  '431': problem,
 };
 
 function command(summary: string, body: object | undefined, withAccount: boolean) {
   return {
-    post: {
-      summary,
-      parameters: withAccount ? [accountIdParam, ...commandHeaders] : commandHeaders,
-      ...(body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } }
-        : {}),
-      responses: commandResponses,
-    },
+    post: secured(
+      [SCOPES.ledgerWrite],
+      {
+        summary,
+        parameters: withAccount ? [accountIdParam, ...commandHeaders] : commandHeaders,
+        ...(body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } }
+          : {}),
+        responses: commandResponses,
+      },
+      { accounts: 'one', rateLimited: true },
+    ),
   };
 }
 
@@ -61,15 +77,18 @@ const movement = {
 };
 
 /** OpenAPI 3.1 description of the intake; a test checks its paths against the express routes. */
-export const openApiDocument = {
-  openapi: '3.1.0',
+export const openApiDocument = apiDocument({
   info: {
     title: 'Tally command intake',
     version: '1.0.0',
     description:
       'Commands on bank accounts. Every command needs an Idempotency-Key, scoped to the account. ' +
+      'The actor recorded in the events is the verified token’s subject (and client). Balances, ' +
+      'versions and the account state behind a refusal are shown only to tokens with ledger:read ' +
+      'on the account; other callers get the outcome, its code and the command id. ' +
       `Rejection codes and their statuses: ${REJECTION_CODES.map((c) => `${c} ${REJECTION_STATUS[c]}`).join(', ')}.`,
   },
+  readiness: 'Readiness: events and outcomes read, command partitions taken over, keys',
   paths: {
     '/accounts': command(
       'Open an account (accountId derived from the Idempotency-Key when omitted)',
@@ -79,7 +98,13 @@ export const openApiDocument = {
         required: ['owner', 'currency'],
         properties: {
           accountId: { $ref: '#/components/schemas/AccountId' },
-          owner: { type: 'string', minLength: 1, maxLength: 200 },
+          owner: {
+            type: 'string',
+            minLength: 1,
+            maxLength: MAX_OWNER_LENGTH,
+            pattern: PLAIN_TEXT_PATTERN,
+            description: 'not blank; no control characters',
+          },
           currency: { $ref: '#/components/schemas/Currency' },
           overdraftLimit: { type: 'integer', minimum: 0, maximum: MAX_OVERDRAFT_LIMIT_MINOR },
         },
@@ -90,31 +115,34 @@ export const openApiDocument = {
     '/accounts/{accountId}/withdrawals': command('Withdraw money', movement, true),
     '/accounts/{accountId}/close': command('Close an account at balance 0', undefined, true),
     '/commands/{commandId}': {
-      get: {
-        summary: 'Outcome of a command',
-        parameters: [{ name: 'commandId', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': {
-            description: 'Decided',
-            content: { 'application/json': { schema: { type: 'object' } } },
+      get: secured(
+        [SCOPES.ledgerRead, SCOPES.ledgerWrite],
+        {
+          summary: 'Outcome of a command',
+          parameters: [
+            { name: 'commandId', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'Decided',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            '202': {
+              description: 'Submitted and not decided yet (on every instance that read it)',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Pending' } },
+              },
+            },
+            '404': {
+              ...problem,
+              description:
+                'Unknown, not processed yet, or of an account the token is not limited to',
+            },
+            '405': problem,
           },
-          '202': { description: 'Still pending on this instance' },
-          '404': problem,
         },
-      },
-    },
-    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
-    '/readyz': {
-      get: {
-        summary: 'Readiness: events and outcomes read, command partitions taken over',
-        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
-      },
-    },
-    '/metrics': {
-      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text format' } } },
-    },
-    '/openapi.json': {
-      get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+        { accounts: 'one' },
+      ),
     },
   },
   components: {
@@ -124,25 +152,31 @@ export const openApiDocument = {
         in: 'header',
         required: true,
         description: 'Same key and body: the first outcome again. Same key, other body: 422.',
-        schema: { type: 'string', minLength: 1, maxLength: 200 },
+        schema: { type: 'string', pattern: HEADER_TOKEN_PATTERN },
       },
       IfMatch: {
         name: 'If-Match',
         in: 'header',
         required: false,
-        description: 'Expected account version, e.g. "7"; 412 VERSION_CONFLICT when it differs',
-        schema: { type: 'string' },
+        description:
+          'Expected account version as one strong entity tag, e.g. "7"; weak tags are refused; ' +
+          '412 VERSION_CONFLICT when it differs',
+        schema: { type: 'string', pattern: IF_MATCH_PATTERN },
       },
-      Actor: { name: 'X-Actor', in: 'header', required: false, schema: { type: 'string' } },
       CorrelationId: {
         name: 'X-Correlation-Id',
         in: 'header',
         required: false,
-        schema: { type: 'string' },
+        schema: { type: 'string', pattern: HEADER_TOKEN_PATTERN },
       },
     },
     schemas: {
-      AccountId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
+      AccountId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: MAX_ACCOUNT_ID_LENGTH,
+        pattern: ACCOUNT_ID_PATTERN,
+      },
       Amount: {
         type: 'integer',
         minimum: 1,
@@ -152,7 +186,9 @@ export const openApiDocument = {
       Currency: { type: 'string', enum: [...CURRENCY_CODES] },
       Accepted: {
         type: 'object',
-        required: ['commandId', 'accountId', 'eventIds', 'version', 'balance', 'currency'],
+        description:
+          'version, balance and currency only for callers with ledger:read on the account',
+        required: ['commandId', 'accountId', 'eventIds'],
         properties: {
           commandId: { type: 'string', format: 'uuid' },
           accountId: { type: 'string' },
@@ -166,18 +202,6 @@ export const openApiDocument = {
         type: 'object',
         properties: { commandId: { type: 'string' }, status: { const: 'pending' } },
       },
-      Problem: {
-        type: 'object',
-        required: ['type', 'title', 'status', 'code', 'detail'],
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          code: { type: 'string' },
-          detail: { type: 'string' },
-          instance: { type: 'string' },
-        },
-      },
     },
     responses: {
       Problem: {
@@ -188,4 +212,4 @@ export const openApiDocument = {
       },
     },
   },
-} as const;
+});

@@ -22,7 +22,8 @@ function expressRoutes(): string[] {
   ).router.stack;
   return stack
     .flatMap((layer) =>
-      layer.route
+      // A route that takes every method is a 405 answer (app.all), not an operation.
+      layer.route && Object.keys(layer.route.methods).length < 10
         ? Object.keys(layer.route.methods).map(
             (m) => `${m.toUpperCase()} ${layer.route?.path.replace(/:(\w+)/g, '{$1}')}`,
           )

@@ -1,32 +1,61 @@
 import { randomUUID } from 'node:crypto';
-import { AccountEventSerde, decodeOutcome, ensureLedgerTopics } from '@tally/events';
-import { createKafka, PartitionProcessor, TopicFollower } from '@tally/kafka';
-import { createMetricsRegistry, type Logger } from '@tally/service';
+import { AccountEventSerde } from '@tally/events';
+import { createKafka, PartitionProcessor, RangeReader, TopicFollower } from '@tally/kafka';
+import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
 import { commandHandler } from './command-handler.js';
-import type { IntakeConfig } from './config.js';
-import { KafkaCommandGateway } from './gateway.js';
-import { LedgerView } from './ledger-view.js';
+import type { IntakeServiceConfig } from './config.js';
+import { COMMAND_ID_HEADER, KafkaCommandGateway } from './gateway.js';
+import { ReplyFeed } from './reply-feed.js';
+import { ensureIntakeTopics, isReplay } from './state/changelog.js';
+import { COMMAND, decodeReply } from './state/ledger-state.js';
+import { PartitionStates } from './state/partition-states.js';
 
 export interface IntakeRuntime {
   readonly app: Express;
   readonly processor: PartitionProcessor;
+  readonly states: PartitionStates;
   /** Stops the processor (in-flight batches commit), then disconnects everything. */
   stop(): Promise<void>;
 }
 
-/** Wires Kafka, the registry, the view, the processor and the HTTP app of one intake instance. */
-export async function startIntake(config: IntakeConfig, logger: Logger): Promise<IntakeRuntime> {
+export interface IntakeRuntimeOptions {
+  /**
+   * Something failed for good (the processor or a reader): the instance is no longer ready and
+   * must exit non-zero so that it is restarted. The default throws nothing and only logs.
+   */
+  readonly onFatal?: (error: unknown) => void;
+  /** The clock (epoch ms); tests skew it to play instances on machines whose clocks differ. */
+  readonly now?: () => number;
+}
+
+const COMMAND_PREFIX = `${COMMAND}/`;
+
+/** Wires Kafka, the registry, the state stores, the processor and the HTTP app of one instance. */
+export async function startIntake(
+  config: IntakeServiceConfig,
+  logger: Logger,
+  options: IntakeRuntimeOptions = {},
+): Promise<IntakeRuntime> {
+  // Unusable keys are a configuration error: refused before anything connects.
+  const verifier = await tokenVerifierFromConfig(config);
   const topics = {
     events: config.TALLY_EVENTS_TOPIC,
     commands: config.TALLY_COMMANDS_TOPIC,
     outcomes: config.TALLY_OUTCOMES_TOPIC,
+    changelog: config.TALLY_INTAKE_CHANGELOG_TOPIC,
+  };
+  const failures: unknown[] = [];
+  const onFatal = (error: unknown) => {
+    failures.push(error);
+    logger.fatal({ err: error }, 'intake cannot go on');
+    options.onFatal?.(error);
   };
   const kafka = createKafka(config, { logger: logger.child({ component: 'kafkajs' }) });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureLedgerTopics(
+  await ensureIntakeTopics(
     admin,
     topics,
     config.TALLY_TOPIC_PARTITIONS,
@@ -36,48 +65,91 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
     registryUrl: config.SCHEMA_REGISTRY_URL,
     topic: topics.events,
   });
+  const instanceId = randomUUID();
 
-  const view = new LedgerView();
+  // The HTTP side: answers come from tailing the topics from now on, never from history.
+  const feed = new ReplyFeed({ windowMs: config.INTAKE_IDEMPOTENCY_WINDOW });
   const follower = new TopicFollower({
     kafka,
-    topics: [topics.events, topics.outcomes],
-    // Its own group: every instance reads everything from the beginning.
-    groupId: `${config.INTAKE_PROCESSOR_GROUP}-view-${randomUUID()}`,
+    topics: [topics.changelog, topics.events],
+    groupId: `${config.INTAKE_PROCESSOR_GROUP}-replies-${instanceId}`,
+    startAt: 'end',
     logger,
+    onFatal,
     onMessage: async (topic, _partition, message) => {
-      if (topic === topics.events) view.applyEvent(await serde.decode(message.value), 'log');
-      else view.recordOutcome(decodeOutcome(message.value), 'log');
+      if (topic === topics.changelog) {
+        const key = message.key?.toString('utf8');
+        if (message.value !== null && key?.startsWith(COMMAND_PREFIX)) {
+          feed.onReply(decodeReply(message.value), isReplay(message));
+        }
+      } else if (message.key !== null && feed.wantsEventsOf(message.key.toString('utf8'))) {
+        const event = await serde.decode(message.value);
+        feed.onEvent(event.accountId, event.version);
+      }
     },
   });
-  const startOffsets = await TopicFollower.endOffsets(admin, [topics.events, topics.outcomes]);
-  await follower.start();
+  // Which commands are in flight only serves status look-ups (answered 202 after a timeout):
+  // a reader of its own that fetches in larger, less frequent bites.
+  const submitted = new TopicFollower({
+    kafka,
+    topics: [topics.commands],
+    groupId: `${config.INTAKE_PROCESSOR_GROUP}-submitted-${instanceId}`,
+    startAt: 'end',
+    maxWaitTimeInMs: 500,
+    minBytes: 64 * 1024,
+    logger,
+    onFatal,
+    onMessage: (_topic, _partition, message) => {
+      const commandId = message.headers?.[COMMAND_ID_HEADER];
+      // The key is the account: a status look-up must not tell other accounts' commands apart.
+      if (commandId !== undefined && message.key !== null) {
+        feed.onCommand(String(commandId), message.key.toString('utf8'));
+      }
+    },
+  });
 
+  // The processing side: a store per owned partition, restored from the changelog on takeover.
+  const reader = new RangeReader({
+    kafka,
+    topic: topics.changelog,
+    groupId: `${config.INTAKE_PROCESSOR_GROUP}-restore-${instanceId}`,
+    logger,
+    onFatal,
+  });
+  // Each joins a group of its own; side by side, start-up waits for one join, not three.
+  await Promise.all([follower.start(admin), submitted.start(admin), reader.start()]);
+  const states = new PartitionStates({
+    dir: config.INTAKE_STATE_DIR,
+    changelogTopic: topics.changelog,
+    reader,
+    admin,
+    logger,
+  });
   const processor = new PartitionProcessor({
     kafka,
     topic: topics.commands,
     groupId: config.INTAKE_PROCESSOR_GROUP,
     transactionalIdPrefix: config.INTAKE_TRANSACTIONAL_ID_PREFIX,
     sessionTimeoutMs: config.INTAKE_SESSION_TIMEOUT_MS,
-    // Re-delivered commands are no-ops (their outcome is in the view before the partition is
+    takeoverAttempts: config.INTAKE_TAKEOVER_ATTEMPTS,
+    // Re-delivered commands are no-ops (their answers are in the store before the partition is
     // decided on), so command offsets need not ride in every transaction: once a second per
     // partition saves two of the five round trips of most transactions.
     offsetCommitIntervalMs: 1_000,
     logger,
-    prepare: async (partition) => {
-      // Everything the fenced owner committed is below these offsets.
-      const ends = await TopicFollower.endOffsets(
-        admin,
-        [topics.events, topics.outcomes],
-        [partition],
-      );
-      await follower.waitFor(ends);
-    },
+    onFatal,
+    // Runs after fencing: everything the previous owner committed is in the changelog now.
+    prepare: (partition) => states.restore(partition),
+    release: (partition) => states.release(partition),
     handle: commandHandler({
-      view,
+      storeOf: (partition) => states.store(partition),
       serde,
       eventsTopic: topics.events,
       outcomesTopic: topics.outcomes,
+      changelogTopic: topics.changelog,
+      idempotencyWindowMs: config.INTAKE_IDEMPOTENCY_WINDOW,
       logger,
+      ...(options.now ? { now: options.now } : {}),
     }),
   });
   await processor.start();
@@ -86,19 +158,28 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
   await producer.connect();
   const gateway = new KafkaCommandGateway(
     producer,
-    view,
+    feed,
     topics.commands,
     config.INTAKE_COMMAND_TIMEOUT_MS,
   );
 
   const app = createIntakeApp({
+    ...(options.now ? { now: options.now } : {}),
     gateway,
+    verifier,
+    rateLimit: { limit: config.RATE_LIMIT_COMMANDS, windowMs: config.RATE_LIMIT_WINDOW_MS },
     logger,
     metrics: createMetricsRegistry('intake'),
     readiness: [
       {
-        name: 'view',
-        check: () => follower.isAt(startOffsets) || 'reading events and outcomes',
+        name: 'failures',
+        check: () => failures.length === 0 || `failed for good: ${String(failures[0])}`,
+      },
+      {
+        name: 'replies',
+        check: () =>
+          (follower.failure() === undefined && submitted.failure() === undefined) ||
+          'reading answers failed',
       },
       {
         name: 'processor',
@@ -110,10 +191,14 @@ export async function startIntake(config: IntakeConfig, logger: Logger): Promise
   return {
     app,
     processor,
+    states,
     stop: async () => {
       await processor.stop();
+      states.closeAll();
       await producer.disconnect();
+      await reader.stop();
       await follower.stop();
+      await submitted.stop();
       await admin.disconnect();
     },
   };

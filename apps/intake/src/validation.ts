@@ -1,5 +1,6 @@
 import {
   isCurrencyCode,
+  isPlainText,
   MAX_ACCOUNT_ID_LENGTH,
   MAX_AMOUNT_MINOR,
   MAX_OVERDRAFT_LIMIT_MINOR,
@@ -16,29 +17,35 @@ const amount = z
   .int('an integer number of minor units')
   .min(1, 'at least 1 minor unit')
   .max(MAX_AMOUNT_MINOR, `at most ${MAX_AMOUNT_MINOR} minor units`);
+/** The pattern of account ids, also in the OpenAPI document; `.` and `..` are path segments. */
+export const ACCOUNT_ID_PATTERN = '^(?!\\.{1,2}$)[A-Za-z0-9._:-]+$';
 export const accountId = z
   .string()
   .min(1)
   .max(MAX_ACCOUNT_ID_LENGTH)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+  .regex(new RegExp(ACCOUNT_ID_PATTERN), 'letters, digits and . _ : - only, not . or ..');
+
+/** Free text: no control characters (U+0000-U+001F, U+007F-U+009F) and no lone surrogates. */
+const text = z.string().refine(isPlainText, 'no control characters');
 
 export const openAccountBody = z.strictObject({
   accountId: accountId.optional(),
-  owner: z.string().trim().min(1, 'a non-blank name').max(MAX_OWNER_LENGTH),
+  owner: text.trim().min(1, 'a non-blank name').max(MAX_OWNER_LENGTH),
   currency,
   overdraftLimit: z.number().int().min(0).max(MAX_OVERDRAFT_LIMIT_MINOR).optional(),
 });
 export const movementBody = z.strictObject({ amount, currency });
 export const closeBody = z.strictObject({}).optional();
 
-const idempotencyKey = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+/** Idempotency-Key, X-Correlation-Id: 1-200 printable ASCII without spaces. */
+export const HEADER_TOKEN_PATTERN = '^[\\x21-\\x7e]{1,200}$';
+const headerToken = new RegExp(HEADER_TOKEN_PATTERN);
+const idempotencyKey = z.string().regex(headerToken, 'printable ASCII without spaces');
 
 /** Parses a body or throws a 422 naming each bad field, the value seen and what is allowed. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parseBody<T>(schema: z.ZodType<T>, received: unknown): T {
+  // No body at all reads as an empty object, so that the errors name the missing fields.
+  const body = received ?? {};
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const errors: FieldError[] = [];
@@ -81,13 +88,23 @@ export function parseIdempotencyKey(value: string | undefined): string {
   return result.data;
 }
 
-/** If-Match: the account version the client expects, as `"7"` (or bare 7). */
+/** The If-Match the intake takes, also in the OpenAPI document: one strong entity tag. */
+export const IF_MATCH_PATTERN = '^"\\d{1,15}"$';
+
+/**
+ * If-Match: the account version the client expects, as one strong entity tag `"7"`. A weak tag
+ * (`W/"7"`) never matches under If-Match's strong comparison (RFC 9110 §13.1.1), so it is refused
+ * rather than taken as strong; so are unbalanced quotes, bare numbers, lists and `*`.
+ */
 export function parseIfMatch(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value);
-  if (!match)
-    throw headerProblem('If-Match', value, 'the account version as an entity tag, e.g. "7"');
-  return Number(match[1]);
+  if (!new RegExp(IF_MATCH_PATTERN).test(value)) {
+    const allowed = value.startsWith('W/')
+      ? 'a strong entity tag: weak tags never match If-Match, e.g. "7"'
+      : 'the account version as one strong entity tag in double quotes, e.g. "7"';
+    throw headerProblem('If-Match', value, allowed);
+  }
+  return Number(value.slice(1, -1));
 }
 
 export function parseAccountId(value: string): string {
@@ -97,7 +114,7 @@ export function parseAccountId(value: string): string {
       {
         field: 'accountId',
         value,
-        allowed: `1-${MAX_ACCOUNT_ID_LENGTH} characters: letters, digits and . _ : -`,
+        allowed: `1-${MAX_ACCOUNT_ID_LENGTH} characters: letters, digits and . _ : -, not . or ..`,
       },
     ]);
   }
@@ -106,9 +123,17 @@ export function parseAccountId(value: string): string {
 
 export function parseOptionalHeader(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,200}$/.test(value)) {
+  if (!headerToken.test(value)) {
     throw headerProblem(name, value, '1-200 printable ASCII characters without spaces');
   }
+  return value;
+}
+
+/** What a problem may echo of a value: scalars (long strings cut), never a whole structure. */
+function echo(value: unknown): unknown {
+  if (Array.isArray(value)) return `(an array of ${value.length})`;
+  if (value !== null && typeof value === 'object') return '(an object)';
+  if (typeof value === 'string' && value.length > 100) return `${value.slice(0, 100)}…`;
   return value;
 }
 
@@ -118,5 +143,5 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<PropertyKey, unknown>)[key];
   }
-  return value;
+  return echo(value);
 }

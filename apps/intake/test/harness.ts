@@ -4,23 +4,33 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { loadSchemas, registerSchemas, RegistryClient, type OutcomeRecord } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
-import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
-import type { AccountEvent } from '@tally/ledger';
-import { closeHttpServer, createLogger } from '@tally/service';
+import { readTopics, testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { evolve, initialState, type AccountEvent, type AccountState } from '@tally/ledger';
+import { closeHttpServer, createLogger, listen, SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
 import { readCommittedLedger } from '@tally/events/testing';
-import { loadIntakeConfig } from '../src/config.js';
+import { registryUrl, scratchDir } from '@tally/testing';
+import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
-import { registryUrl } from '@tally/testing';
 
 export { registryUrl };
 
 export const PARTITIONS = 3;
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
+/** The issuer every test instance trusts; `teller` speaks for a back-office caller. */
+export const issuer = await testIssuer();
+export const teller = await issuer.token({
+  subject: 'teller',
+  scopes: [SCOPES.ledgerRead, SCOPES.ledgerWrite],
+  ttlSeconds: 3600,
+});
+
 export interface TestTopics {
   readonly events: string;
   readonly commands: string;
   readonly outcomes: string;
+  readonly changelog: string;
   readonly group: string;
   readonly prefix: string;
 }
@@ -31,6 +41,7 @@ export async function testTopics(name: string): Promise<TestTopics> {
     events: uniqueName(`${name}.events`),
     commands: uniqueName(`${name}.commands`),
     outcomes: uniqueName(`${name}.outcomes`),
+    changelog: uniqueName(`${name}.changelog`),
     group: uniqueName(`${name}.processor`),
     prefix: uniqueName(`${name}.tx`),
   };
@@ -41,6 +52,10 @@ export async function testTopics(name: string): Promise<TestTopics> {
 export interface TestInstance {
   readonly url: string;
   readonly runtime: IntakeRuntime;
+  /** Its state folder: start another instance on it to restart on the same disk. */
+  readonly stateDir: string;
+  /** Fatal failures reported by the runtime (the process would exit non-zero). */
+  readonly fatal: unknown[];
   /** Graceful: stop taking requests, finish in-flight ones, then stop Kafka. */
   stop(): Promise<void>;
 }
@@ -48,10 +63,12 @@ export interface TestInstance {
 /** The env that puts an intake instance, in this process or a child, on the test's topics. */
 function instanceEnv(topics: TestTopics): Record<string, string> {
   return {
+    ...issuer.env,
     SCHEMA_REGISTRY_URL: registryUrl,
     TALLY_EVENTS_TOPIC: topics.events,
     TALLY_COMMANDS_TOPIC: topics.commands,
     TALLY_OUTCOMES_TOPIC: topics.outcomes,
+    TALLY_INTAKE_CHANGELOG_TOPIC: topics.changelog,
     TALLY_TOPIC_PARTITIONS: String(PARTITIONS),
     INTAKE_PROCESSOR_GROUP: topics.group,
     INTAKE_TRANSACTIONAL_ID_PREFIX: topics.prefix,
@@ -59,26 +76,52 @@ function instanceEnv(topics: TestTopics): Record<string, string> {
   };
 }
 
-/** One intake instance (processor + HTTP) on an ephemeral port, on the given topics. */
+/** Waits until the instance alone owns every partition, each taken over. */
+export async function ownsAll(instance: TestInstance): Promise<void> {
+  const { processor } = instance.runtime;
+  await waitUntil(
+    'the instance owns every partition',
+    () => processor.assignedPartitions().length === PARTITIONS && processor.isCaughtUp(),
+  );
+}
+
+/** A fresh state folder (an empty disk). */
+export function freshStateDir(): string {
+  return scratchDir('intake-state').dir;
+}
+
+/**
+ * One intake instance (processor + HTTP) on an ephemeral port, on the given topics, with its
+ * own empty state folder unless INTAKE_STATE_DIR names one.
+ */
 export async function startInstance(
   topics: TestTopics,
   env: Record<string, string> = {},
+  options: { waitReady?: boolean; now?: () => number } = {},
 ): Promise<TestInstance> {
-  const config = loadIntakeConfig({
+  const config = loadIntakeServiceConfig({
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
     ...instanceEnv(topics),
     INTAKE_COMMAND_TIMEOUT_MS: '10000',
+    INTAKE_STATE_DIR: freshStateDir(),
     ...env,
   });
   const logger = createLogger('intake-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
-  const runtime = await startIntake(config, logger);
-  const server: Server = runtime.app.listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
+  const fatal: unknown[] = [];
+  const runtime = await startIntake(config, logger, {
+    onFatal: (error) => fatal.push(error),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const server: Server = await listen(runtime.app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await waitUntil('the instance is ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000);
+  if (options.waitReady !== false) {
+    await waitUntil('the instance is ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000);
+  }
   return {
     url,
     runtime,
+    stateDir: config.INTAKE_STATE_DIR,
+    fatal,
     stop: async () => {
       await closeHttpServer(server);
       await runtime.stop();
@@ -92,6 +135,7 @@ export interface Reply {
   readonly body: Record<string, unknown>;
 }
 
+/** A POST as the teller, unless `headers` carry another Authorization. */
 export async function post(
   url: string,
   path: string,
@@ -100,7 +144,7 @@ export async function post(
 ): Promise<Reply> {
   const res = await fetch(url + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${teller}`, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -137,8 +181,19 @@ export function versionsByAccount(events: readonly AccountEvent[]): Map<string, 
   return byAccount;
 }
 
-/** A second instance as its own process (src/main.ts), so it can be killed with SIGKILL. */
-export async function spawnInstance(topics: TestTopics, port: number): Promise<ChildProcess> {
+export interface SpawnOptions {
+  readonly stateDir?: string;
+  readonly env?: Record<string, string>;
+  /** Default true: resolve once /readyz answers 200. */
+  readonly waitReady?: boolean;
+}
+
+/** An instance as its own process (src/main.ts), so it can be killed with SIGKILL. */
+export async function spawnInstance(
+  topics: TestTopics,
+  port: number,
+  options: SpawnOptions = {},
+): Promise<ChildProcess> {
   // Plain node with the tsx loader, so signals and the exit code are the service's own.
   const child = spawn(
     process.execPath,
@@ -151,10 +206,13 @@ export async function spawnInstance(topics: TestTopics, port: number): Promise<C
         PORT: String(port),
         LOG_LEVEL: 'warn',
         ...instanceEnv(topics),
+        INTAKE_STATE_DIR: options.stateDir ?? freshStateDir(),
+        ...options.env,
       },
       detached: true,
     },
   );
+  if (options.waitReady === false) return child;
   await waitUntil(
     'the child instance is ready',
     async () =>
@@ -163,4 +221,37 @@ export async function spawnInstance(topics: TestTopics, port: number): Promise<C
     200,
   );
   return child;
+}
+
+/** The exit code of a child process once it ended. */
+export function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+export interface ChangelogRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string;
+  readonly value: string | null;
+}
+
+/** Every committed record of the state changelog right now, in offset order per partition. */
+export async function readChangelog(topics: TestTopics): Promise<ChangelogRecord[]> {
+  const records = await readTopics(testKafka('changelog-reader'), [topics.changelog]);
+  return records.map(({ partition, record }) => ({
+    partition,
+    offset: record.offset,
+    key: record.key?.toString('utf8') ?? '',
+    value: record.value === null ? null : record.value.toString('utf8'),
+  }));
+}
+
+/** Each account's state folded from the committed events, by the ledger's own evolve. */
+export function foldEvents(events: readonly AccountEvent[]): Map<string, AccountState> {
+  const folded = new Map<string, AccountState>();
+  for (const event of events) {
+    folded.set(event.accountId, evolve(folded.get(event.accountId) ?? initialState, event));
+  }
+  return folded;
 }

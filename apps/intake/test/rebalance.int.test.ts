@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { waitUntil } from '@tally/kafka/testing';
+import { freePort, waitUntil } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PARTITIONS,
@@ -41,7 +41,7 @@ describe('a killed instance loses no acknowledged command and applies none twice
       );
       expect(open.status).toBe(201);
     }
-    b = await spawnInstance(topics, 40_000 + Math.floor(Math.random() * 20_000));
+    b = await spawnInstance(topics, await freePort());
     // The group now spreads the partitions over a and b.
     await waitUntil(
       'a gave up partitions to b',

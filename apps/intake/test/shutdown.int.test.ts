@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '@tally/kafka/testing';
+import { freePort, waitUntil } from '@tally/kafka/testing';
 import {
   endOffsetSum,
   post,
@@ -22,7 +22,7 @@ afterAll(() => {
 
 describe('graceful SIGTERM', () => {
   it('finishes in-flight commands, refuses new connections, commits and exits 0', async () => {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     child = await spawnInstance(topics, port);
     const url = `http://127.0.0.1:${port}`;
     const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));

@@ -19,6 +19,14 @@ const defaultPort: Record<string, number> = {
   projector: loadProjectorConfig({}).PORT,
 };
 
+/** The lines of one service in the compose file. */
+function serviceBlock(name: string): string {
+  const start = compose.indexOf(`\n  ${name}:\n`);
+  expect(start, `compose has a ${name} service`).toBeGreaterThan(-1);
+  const end = compose.slice(start + 1).search(/\n {2}\S|\n\S/);
+  return compose.slice(start + 1, end === -1 ? undefined : start + 1 + end);
+}
+
 describe('the one Dockerfile', () => {
   it('builds on node:24-bookworm-slim without a compiler, from the lockfile and its patches', () => {
     expect(dockerfile.match(/^FROM .*/gm)).toEqual([
@@ -42,10 +50,42 @@ describe('the one Dockerfile', () => {
     expect(existsSync(`${root}apps/${app}/src/main.ts`)).toBe(true);
     const port = defaultPort[app];
     expect(port, `${app} has a default port`).toBeDefined();
-    expect(compose).toContain(
-      `build: { context: .., dockerfile: Dockerfile, args: { APP: ${app}, PORT: ${port} } }`,
+    const service = serviceBlock(app);
+    expect(service.replace(/\s+/g, ' ')).toMatch(
+      new RegExp(
+        `build: {? ?context: \\.\\.,? dockerfile: Dockerfile,? args: {? ?APP: ${app},? PORT: ${port}\\b`,
+      ),
     );
     // Published on the loopback interface only, on the app's own port.
-    expect(compose).toContain(`ports: ['127.0.0.1:${port}:${port}']`);
+    expect(service).toContain(`ports: ['127.0.0.1:${port}:${port}']`);
+  });
+
+  it('gives the intake a bounded heap and a volume for its state stores', () => {
+    const intake = serviceBlock('intake');
+    expect(intake).toContain('NODE_OPTIONS: --max-old-space-size=128 --max-semi-space-size=4');
+    expect(intake).toMatch(/volumes: \[[^\]]*'intake-data:\/data'/);
+    expect(dockerfile).toContain('NODE_OPTIONS=${NODE_OPTIONS}');
+    expect(dockerfile).toContain('INTAKE_STATE_DIR=/data/intake-state');
+  });
+
+  it('starts every service trusting a token issuer, and the audit service with its own identity', () => {
+    const serviceEnv = serviceBlock('intake');
+    for (const line of [
+      'AUTH_ISSUER: tally-local',
+      'AUTH_AUDIENCE: tally-api',
+      'AUTH_JWKS_FILE: /run/tally-auth/jwks.json',
+    ]) {
+      expect(serviceEnv).toContain(line);
+    }
+    for (const app of apps) {
+      // Every service inherits that env, and sees the issuer's public keys at that path.
+      expect(serviceBlock(app)).toMatch(app === 'intake' ? /&service-env/ : /<<: \*service-env/);
+      expect(serviceBlock(app)).toMatch(
+        /volumes: \[[^\]]*'\.\.\/\.local\/auth[^']*:\/run\/tally-auth/,
+      );
+    }
+    const audit = serviceBlock('audit');
+    expect(audit).toContain('AUTH_CLIENT_AUDIENCE: tally-api');
+    expect(audit).toContain('AUTH_CLIENT_SIGNING_KEY_FILE: /run/tally-auth/signing-key.jwk.json');
   });
 });

@@ -22,6 +22,7 @@ import {
   readLedgerTruth,
   type LedgerTruth,
 } from './ledger-checks.js';
+import { testCallers } from './callers.js';
 import { ServiceProcess } from './services.js';
 import { MixedWorkload } from './workload.js';
 
@@ -53,9 +54,11 @@ const names = {
   events: uniqueName('faults.events'),
   commands: uniqueName('faults.commands'),
   outcomes: uniqueName('faults.outcomes'),
+  changelog: uniqueName('faults.changelog'),
 };
-const topics = [names.events, names.commands, names.outcomes];
+const topics = [names.events, names.commands, names.outcomes, names.changelog];
 const databases: ScratchDatabase[] = [];
+const callers = await testCallers(6);
 let services: FaultServices;
 let all: ServiceProcess[];
 
@@ -77,11 +80,13 @@ beforeAll(async () => {
     TALLY_TOPIC_PARTITIONS: '6',
     TALLY_TOPIC_REPLICATION: '3',
     LOG_LEVEL: 'info',
+    ...callers.issuer.env,
   };
   const intakeEnv = {
     ...common,
     TALLY_COMMANDS_TOPIC: names.commands,
     TALLY_OUTCOMES_TOPIC: names.outcomes,
+    TALLY_INTAKE_CHANGELOG_TOPIC: names.changelog,
     INTAKE_PROCESSOR_GROUP: uniqueName('faults.intake'),
     INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('faults.tx'),
   };
@@ -103,8 +108,15 @@ beforeAll(async () => {
   });
   services = {
     intakes: [
-      service('intake', 'intake-a', intakeA!, intakeEnv),
-      service('intake', 'intake-b', intakeB!, intakeEnv),
+      // Each instance keeps its partition stores in a folder of its own.
+      service('intake', 'intake-a', intakeA!, {
+        ...intakeEnv,
+        INTAKE_STATE_DIR: join(runDir, 'intake-a-state'),
+      }),
+      service('intake', 'intake-b', intakeB!, {
+        ...intakeEnv,
+        INTAKE_STATE_DIR: join(runDir, 'intake-b-state'),
+      }),
     ],
     projector,
     audit: service('audit', 'audit', auditPort!, {
@@ -113,6 +125,7 @@ beforeAll(async () => {
       DATABASE_URL: auditDb!.url,
       AUDIT_GROUP_ID: uniqueName('faults.audit'),
       PROJECTOR_URL: projector.url,
+      ...callers.issuer.clientEnv(runDir),
     }),
   };
   all = [...services.intakes, services.projector, services.audit];
@@ -187,7 +200,8 @@ describe('fault drill on the three-broker cluster', () => {
         return pool[Math.floor(Math.random() * pool.length)]!.url;
       },
       accounts: 12,
-      clients: 6,
+      teller: callers.teller,
+      clients: callers.clients,
       openShare: 0.03,
       overdraftLimit: 1_000,
       thinkMs: 150,
@@ -200,6 +214,7 @@ describe('fault drill on the three-broker cluster', () => {
       // The accounts opened before the clients started: they exist in every read model.
       () => workload.accounts().slice(0, 12),
       answers,
+      callers.reader,
     );
     const supervisor = new Supervisor(all);
     const results: FaultResult[] = [];
@@ -234,7 +249,10 @@ describe('fault drill on the three-broker cluster', () => {
         violations.push(...truth.violations);
         checked.push('versions 1..n and no balance below its limit');
         violations.push(
-          ...checkAcknowledged(truth, [...workload.decided.values()], workload.replays),
+          ...checkAcknowledged(truth, [...workload.decided.values()], workload.replays, [
+            callers.teller,
+            ...callers.clients,
+          ]),
         );
         checked.push(
           `exactly once for ${workload.decided.size} decided commands, answers match the topic, ${workload.replays.length} repeated keys`,
@@ -252,9 +270,13 @@ describe('fault drill on the three-broker cluster', () => {
         }
         checkedAnswers = prober.projectorAnswers.length;
         checked.push('every projector answer during the fault matched the topic');
-        violations.push(...(await checkProjector(services.projector.url, truth, catchUpMs)));
+        violations.push(
+          ...(await checkProjector(services.projector.url, callers.reader, truth, catchUpMs)),
+        );
         checked.push('projector balances = fold of the topic');
-        violations.push(...(await checkAudit(services.audit.url, truth, catchUpMs)));
+        violations.push(
+          ...(await checkAudit(services.audit.url, callers.reader, truth, catchUpMs)),
+        );
         checked.push('audit holds every record once, chain verifies, reconciliation 0 mismatches');
         violations.push(...workload.errors.map((e) => `client: ${e}`));
         violations.push(

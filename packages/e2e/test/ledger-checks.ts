@@ -4,7 +4,11 @@
 import type { OutcomeRecord } from '@tally/events';
 import { readCommittedLedger } from '@tally/events/testing';
 import { foldEvents, type AccountEvent } from '@tally/ledger';
+import type { Caller } from './callers.js';
 import type { Decided, Outcome } from './workload.js';
+
+/** Request headers of a caller allowed to read (ledger:read, audit:read). */
+export type ReaderHeaders = { readonly authorization: string };
 
 /** What is committed on the topics, folded per account. */
 export interface LedgerTruth {
@@ -82,15 +86,19 @@ export async function readLedgerTruth(topics: {
  * Exactly once, from the clients' side: every accepted command's events are on the topic once, a
  * refused command wrote none, nothing is on the topic that no acknowledged command caused, one
  * outcome record per command; each answer's version and balance are those of the topic; a refusal
- * for insufficient funds was right at its version; a repeated key got the first outcome again.
+ * for insufficient funds was right at its version; a repeated key got the first outcome again; the
+ * actor of every event and outcome record is the verified subject of the token that sent it.
  */
 export function checkAcknowledged(
   truth: LedgerTruth,
   decided: readonly Decided[],
   replays: readonly { first: Outcome; again: Outcome }[],
+  callers: readonly Caller[],
 ): string[] {
   const violations: string[] = [];
   const byCommand = groupBy(truth.events, (e) => e.commandId);
+  const subjectOf = new Map(callers.map((c) => [c.token, c.subject]));
+  const subjects = new Set(subjectOf.values());
   for (const { command, outcome } of decided) {
     const commandId = outcome.body['commandId'] as string;
     const ids = (byCommand.get(commandId) ?? []).map((e) => e.eventId);
@@ -106,6 +114,12 @@ export function checkAcknowledged(
         `${command.key} (${outcome.status}): refused but wrote ${ids.length} event(s)`,
       );
     }
+    const sender = subjectOf.get(command.token);
+    for (const event of byCommand.get(commandId) ?? []) {
+      if (event.actor !== sender) {
+        violations.push(`${command.key}: event actor ${event.actor}, sent by ${String(sender)}`);
+      }
+    }
     violations.push(...checkAnswer(truth, command.key, command, outcome));
   }
   const acknowledged = new Set(
@@ -117,6 +131,11 @@ export function checkAcknowledged(
     violations.push(
       `command ${commandId} has ${events.length} event(s) on the topic (${e.accountId} version ${e.version}, ${e.type}) but no client got a 201 for it`,
     );
+  }
+  for (const outcome of truth.outcomes) {
+    if (!subjects.has(outcome.actor)) {
+      violations.push(`outcome of ${outcome.commandId}: actor ${outcome.actor} is no caller`);
+    }
   }
   const outcomesByCommand = groupBy(truth.outcomes, (o) => o.commandId);
   for (const [commandId, records] of outcomesByCommand) {
@@ -180,6 +199,7 @@ function checkAnswer(
 /** Waits (bounded) until the projector holds every account at its topic version, then compares. */
 export async function checkProjector(
   projectorUrl: string,
+  reader: ReaderHeaders,
   truth: LedgerTruth,
   timeoutMs = 60_000,
 ): Promise<string[]> {
@@ -189,6 +209,7 @@ export async function checkProjector(
     let last = '';
     for (;;) {
       const res = await fetch(`${projectorUrl}/accounts/${accountId}?minVersion=${want.version}`, {
+        headers: reader,
         signal: AbortSignal.timeout(10_000),
       }).catch((error: unknown) => ({ status: 0, text: () => Promise.resolve(String(error)) }));
       const text = await res.text();
@@ -211,7 +232,7 @@ export async function checkProjector(
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  const list = await getJson<{ items: unknown[] }>(`${projectorUrl}/accounts?limit=1000`);
+  const list = await getJson<{ items: unknown[] }>(`${projectorUrl}/accounts?limit=1000`, reader);
   if (list.items.length !== truth.accounts) {
     violations.push(
       `projector lists ${list.items.length} accounts, the topic has ${truth.accounts}`,
@@ -227,6 +248,7 @@ export async function checkProjector(
  */
 export async function checkAudit(
   auditUrl: string,
+  reader: ReaderHeaders,
   truth: LedgerTruth,
   timeoutMs = 60_000,
 ): Promise<string[]> {
@@ -235,7 +257,9 @@ export async function checkAudit(
   let verify: { ok: boolean; entries: number; firstFailure: unknown } | undefined;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    verify = await getJson<typeof verify>(`${auditUrl}/audit/verify`).catch(() => undefined);
+    verify = await getJson<typeof verify>(`${auditUrl}/audit/verify`, reader).catch(
+      () => undefined,
+    );
     if (verify && verify.entries >= records) break;
     if (Date.now() > deadline) {
       violations.push(
@@ -252,6 +276,7 @@ export async function checkAudit(
   }
   const reconciliation = await getJson<{ ok: boolean; accounts: number; mismatches: unknown[] }>(
     `${auditUrl}/reports/reconciliation`,
+    reader,
   ).catch((error: unknown) => ({ ok: false, accounts: -1, mismatches: [String(error)] }));
   if (!reconciliation.ok || reconciliation.accounts !== truth.accounts) {
     violations.push(
@@ -261,8 +286,8 @@ export async function checkAudit(
   return violations;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+async function getJson<T>(url: string, reader: ReaderHeaders): Promise<T> {
+  const res = await fetch(url, { headers: reader, signal: AbortSignal.timeout(30_000) });
   if (res.status !== 200) throw new Error(`${url} → ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }

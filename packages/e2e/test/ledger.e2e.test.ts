@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@tally/testing';
+import { freePort, registryUrl } from '@tally/testing';
+import { testCallers } from './callers.js';
 import { checkAcknowledged, checkAudit, checkProjector, readLedgerTruth } from './ledger-checks.js';
 import { ServiceProcess } from './services.js';
 import { MixedWorkload } from './workload.js';
 
-const registryUrl = process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081';
 const PARTITIONS = 3;
 const ACCOUNTS = 8;
 const CLIENTS = 6;
@@ -21,12 +21,15 @@ const names = {
   events: uniqueName('e2e.events'),
   commands: uniqueName('e2e.commands'),
   outcomes: uniqueName('e2e.outcomes'),
+  changelog: uniqueName('e2e.changelog'),
   intakeGroup: uniqueName('e2e.intake'),
   txPrefix: uniqueName('e2e.tx'),
   projectorGroup: uniqueName('e2e.projector'),
   auditGroup: uniqueName('e2e.audit'),
 };
 const scratch = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
+// Every service trusts this issuer; the audit service signs its own tokens for the projector with it.
+const callers = await testCallers(CLIENTS);
 let intake: ServiceProcess;
 let projector: ServiceProcess;
 let audit: ServiceProcess;
@@ -43,11 +46,15 @@ beforeAll(async () => {
     TALLY_EVENTS_TOPIC: names.events,
     TALLY_TOPIC_PARTITIONS: String(PARTITIONS),
     LOG_LEVEL: 'warn',
+    ...callers.issuer.env,
   };
   intake = new ServiceProcess('intake', intakePort!, {
     ...common,
     TALLY_COMMANDS_TOPIC: names.commands,
     TALLY_OUTCOMES_TOPIC: names.outcomes,
+    // The run's own changelog and state stores, kept across the intake's restarts.
+    TALLY_INTAKE_CHANGELOG_TOPIC: names.changelog,
+    INTAKE_STATE_DIR: join(scratch, 'intake-state'),
     INTAKE_PROCESSOR_GROUP: names.intakeGroup,
     INTAKE_TRANSACTIONAL_ID_PREFIX: names.txPrefix,
     // A killed instance's partitions move after 6 s; requests answer 202 after 3 s and are retried.
@@ -66,6 +73,7 @@ beforeAll(async () => {
     AUDIT_SQLITE_PATH: join(scratch, 'audit.sqlite'),
     AUDIT_GROUP_ID: names.auditGroup,
     PROJECTOR_URL: projector.url,
+    ...callers.issuer.clientEnv(scratch),
   });
   // The intake creates the three topics; the consumers start once they exist.
   await intake.start();
@@ -77,7 +85,7 @@ afterAll(async () => {
   const admin = testKafka('e2e-cleanup').admin();
   await admin.connect();
   await admin
-    .deleteTopics({ topics: [names.events, names.commands, names.outcomes] })
+    .deleteTopics({ topics: [names.events, names.commands, names.outcomes, names.changelog] })
     .catch(() => undefined);
   await admin.disconnect();
   rmSync(scratch, { recursive: true, force: true });
@@ -93,7 +101,8 @@ describe('the three services as separate processes', () => {
       const workload = new MixedWorkload({
         intakeUrl: () => intake.url,
         accounts: ACCOUNTS,
-        clients: CLIENTS,
+        teller: callers.teller,
+        clients: callers.clients,
       });
       await workload.start();
 
@@ -125,9 +134,21 @@ describe('the three services as separate processes', () => {
       const truth = await readLedgerTruth(names);
       expect(truth.violations).toEqual([]);
       expect([...truth.folded.keys()].sort()).toEqual([...workload.accounts()].sort());
-      expect(checkAcknowledged(truth, all, workload.replays)).toEqual([]);
-      expect(await checkProjector(projector.url, truth)).toEqual([]);
-      expect(await checkAudit(audit.url, truth, 30_000)).toEqual([]);
+      expect(
+        checkAcknowledged(truth, all, workload.replays, [callers.teller, ...callers.clients]),
+      ).toEqual([]);
+      expect(await checkProjector(projector.url, callers.reader, truth)).toEqual([]);
+      // Reconciliation is made with the audit service's own token towards the projector.
+      expect(await checkAudit(audit.url, callers.reader, truth, 30_000)).toEqual([]);
+      // The audit entries carry the same actors as the events and outcomes they record.
+      const entries = (await (
+        await fetch(`${audit.url}/audit/accounts/acc-0/entries?limit=1000`, {
+          headers: callers.reader,
+        })
+      ).json()) as { items: { payload: { actor: string } }[] };
+      expect(entries.items.length).toBeGreaterThan(1);
+      const subjects = new Set([callers.teller, ...callers.clients].map((c) => c.subject));
+      for (const entry of entries.items) expect(subjects).toContain(entry.payload.actor);
 
       console.log(
         `e2e: ${all.length} commands (${accepted.length} accepted, ${refused.length} refused), ` +

@@ -1,8 +1,11 @@
 import { Agent, request } from 'node:http';
 import { waitUntil } from '@tally/kafka/testing';
+import type { Caller } from './callers.js';
 
 /** A command sent to the intake: one Idempotency-Key, one request, retried until it has an outcome. */
 export interface Command {
+  /** The bearer token of the caller that sends it; its subject is the actor of its events. */
+  readonly token: string;
   readonly key: string;
   readonly accountId: string;
   readonly path: string;
@@ -105,7 +108,7 @@ function post(
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(payload),
           'idempotency-key': command.key,
-          'x-actor': 'e2e',
+          authorization: `Bearer ${command.token}`,
         },
       },
       (res) => {
@@ -137,7 +140,10 @@ export interface WorkloadOptions {
   readonly intakeUrl: () => string;
   /** Accounts opened before the clients start. */
   readonly accounts: number;
-  readonly clients: number;
+  /** Opens the accounts. */
+  readonly teller: Caller;
+  /** One concurrent client per caller. */
+  readonly clients: readonly Caller[];
   /** Share of commands that open a new account (default 0). */
   readonly openShare?: number;
   /** Odd-numbered accounts get this overdraft limit (minor units; default none). */
@@ -178,7 +184,7 @@ export class MixedWorkload {
       Array.from({ length: this.options.accounts }, (_, i) => this.openAccount(`acc-${i}`, i)),
     );
     this.flowing = true;
-    this.clients = Array.from({ length: this.options.clients }, () => this.client());
+    this.clients = this.options.clients.map((caller) => this.client(caller));
   }
 
   /** Waits until `more` further commands were decided. */
@@ -217,6 +223,7 @@ export class MixedWorkload {
   private async openAccount(accountId: string, n: number): Promise<void> {
     const limit = this.options.overdraftLimit;
     const command = {
+      token: this.options.teller.token,
       key: `open-${accountId}`,
       accountId,
       path: '/accounts',
@@ -232,7 +239,7 @@ export class MixedWorkload {
     if (outcome.status === 201) this.opened.push(accountId);
   }
 
-  private async client(): Promise<void> {
+  private async client(caller: Caller): Promise<void> {
     while (this.flowing) {
       if (this.paused) {
         this.idle += 1;
@@ -241,7 +248,7 @@ export class MixedWorkload {
         continue;
       }
       try {
-        await this.one();
+        await this.one(caller);
       } catch (error) {
         this.errors.push(String(error));
       }
@@ -250,7 +257,7 @@ export class MixedWorkload {
     }
   }
 
-  private async one(): Promise<void> {
+  private async one(caller: Caller): Promise<void> {
     const n = this.next++;
     const roll = Math.random();
     const openShare = this.options.openShare ?? 0;
@@ -267,6 +274,7 @@ export class MixedWorkload {
     const accountId = this.opened[Math.floor(Math.random() * this.opened.length)]!;
     const deposit = roll < 0.1 + openShare + (0.9 - openShare) / 2;
     const command = {
+      token: caller.token,
       key: `cmd-${n}`,
       accountId,
       path: `/accounts/${accountId}/${deposit ? 'deposits' : 'withdrawals'}`,

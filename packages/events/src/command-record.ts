@@ -35,7 +35,7 @@ const commandV1 = z.object({
   requestHash: z.string(),
   correlationId: z.string(),
   actor: z.string(),
-  /** Epoch ms the intake received the request; becomes the events' occurredAt. */
+  /** Epoch ms the intake received the request (the partition's owner stamps the events' occurredAt). */
   receivedAt: z.number().int(),
   /** Id of the event the command produces if accepted (fixed here, so a re-run is identical). */
   eventId: z.string(),

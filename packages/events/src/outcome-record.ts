@@ -19,6 +19,11 @@ const outcomeV1 = z.looseObject({
   receivedAt: z.number().int(),
   /** Epoch ms the processor decided. */
   decidedAt: z.number().int(),
+  /**
+   * The events' occurredAt: decidedAt, or the account's last occurredAt if that is later, so that
+   * time never runs backwards along an account's versions. Added later: older records lack it.
+   */
+  occurredAt: z.number().int().optional(),
   outcome: z.enum(['accepted', 'rejected']),
   /** Ids of the events written (empty when rejected). */
   eventIds: z.array(z.string()),

@@ -53,6 +53,16 @@ describe('the outcome record', () => {
     expect(decodeOutcome(bytes({ ...outcome, reference: 'x' }))).toMatchObject({ reference: 'x' });
   });
 
+  it('takes occurredAt when present (added later: optional), and only as an integer', () => {
+    expect(decodeOutcome(bytes({ ...outcome, occurredAt: 1_700_000_000_009 }))).toMatchObject({
+      occurredAt: 1_700_000_000_009,
+    });
+    expect(decodeOutcome(encodeOutcome(outcome)).occurredAt).toBeUndefined();
+    expect(failure(() => decodeOutcome(bytes({ ...outcome, occurredAt: 'soon' }))).message).toMatch(
+      /occurredAt/,
+    );
+  });
+
   it.each([
     ['no value', null, /no value/],
     ['not JSON', Buffer.from('{not json'), /not JSON/],

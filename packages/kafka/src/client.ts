@@ -1,5 +1,6 @@
 import { loadConfig, type Logger } from '@tally/service';
 import {
+  AssignerProtocol,
   Kafka,
   logLevel,
   Partitioners,
@@ -10,7 +11,7 @@ import {
 } from 'kafkajs';
 import { kafkaEnv, type KafkaConfig } from './config.js';
 import { isRetriable } from './errors.js';
-import type { KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
+import type { GroupMember, KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
 
 const pinoLevel = {
   [logLevel.NOTHING]: 'silent',
@@ -49,8 +50,29 @@ class IdempotentProducer implements KafkaProducer {
   disconnect(): Promise<void> {
     return this.producer.disconnect();
   }
-  send({ topic, messages }: TopicRecords) {
-    return this.producer.send({ topic, acks: -1, messages: [...messages] });
+  send({ topic, messages }: TopicRecords, options: { readonly timeoutMs?: number } = {}) {
+    return this.producer.send({
+      topic,
+      acks: -1,
+      messages: [...messages],
+      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    });
+  }
+}
+
+/**
+ * Runs `work` again after a retriable error, a few times with backoff (about 3 s in all). For
+ * admin requests about a topic created a moment ago (maybe by another instance): the brokers may
+ * not know its leader yet, and kafkajs gives up at once.
+ */
+export async function retryingRetriable<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= 6 || !isRetriable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
   }
 }
 
@@ -75,16 +97,34 @@ class RetryingAdmin implements KafkaAdmin {
   fetchOffsets(options: { groupId: string; topics: string[] }) {
     return this.admin.fetchOffsets(options);
   }
-  async fetchTopicOffsets(topic: string) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.admin.fetchTopicOffsets(topic);
-      } catch (error) {
-        if (attempt >= 6 || !isRetriable(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
-    }
+  async groupMembers(groupId: string): Promise<GroupMember[]> {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((member) => ({
+      memberId: member.memberId,
+      clientId: member.clientId,
+      assignment:
+        member.memberAssignment.length === 0
+          ? {}
+          : (AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {}),
+    }));
   }
+  fetchTopicOffsets(topic: string) {
+    return retryingRetriable(() => this.admin.fetchTopicOffsets(topic));
+  }
+}
+
+const javaPartitioner = Partitioners.DefaultPartitioner();
+
+/** The partition the producers put `key` on (the Java client's murmur2), for records written by hand. */
+export function partitionFor(key: string | Buffer, partitions: number): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  return javaPartitioner({ topic: '', partitionMetadata, message: { key, value: null } });
 }
 
 // The kafkajs objects behind the port, for this package's consumers and topic admin only.

@@ -9,6 +9,19 @@ export interface TopicFollowerOptions {
   /** A group of its own: every follower reads every partition from the beginning. */
   readonly groupId: string;
   readonly logger?: Logger;
+  /**
+   * 'beginning' (default): read everything. 'end': read only what is written after start()
+   * (the end offsets taken at start), for a reader that needs only what happens from now on.
+   */
+  readonly startAt?: 'beginning' | 'end';
+  /**
+   * Fetch tuning: how long the broker may hold a fetch (default 250 ms) and how many bytes it
+   * waits for (default 1). A reader that need not be quick fetches less often with more of both.
+   */
+  readonly maxWaitTimeInMs?: number;
+  readonly minBytes?: number;
+  /** Called when reading stopped for good (a record cannot be applied, the consumer crashed). */
+  readonly onFatal?: (error: unknown) => void;
   /** Called for each committed record, in offset order per partition. */
   readonly onMessage: (
     topic: string,
@@ -27,21 +40,30 @@ export interface PartitionOffset {
  * Reads whole topics from the beginning (read_committed) and knows how far it got per partition,
  * counting transaction markers, so "caught up to the end offsets taken at time T" is a condition
  * that can be awaited. It commits no offsets: its state lives in memory and is rebuilt on start.
+ * A failure is never silent: it is kept (see failure()) and reported through onFatal.
  */
 export class TopicFollower {
   private readonly consumer: Consumer;
   private readonly positions = new Map<string, bigint>();
-  private waiters: { targets: readonly PartitionOffset[]; resolve: () => void }[] = [];
-  private failure: unknown;
+  private waiters: {
+    targets: readonly PartitionOffset[];
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private stoppedBy: unknown;
 
   constructor(private readonly options: TopicFollowerOptions) {
     this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       readUncommitted: false,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 250,
+      minBytes: options.minBytes ?? 1,
       // One member per group, so rebalances never happen and the session can be short.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.fail(payload.error);
     });
     // Fires for every fetched batch, also one holding only transaction markers or aborted records.
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
@@ -50,7 +72,23 @@ export class TopicFollower {
     });
   }
 
-  async start(): Promise<void> {
+  async start(admin?: KafkaAdmin): Promise<void> {
+    if (this.options.startAt === 'end') {
+      if (admin === undefined) throw new Error('a follower from the end needs an admin client');
+      for (const start of await TopicFollower.endOffsets(admin, this.options.topics)) {
+        this.positions.set(key(start.topic, start.partition), start.offset);
+      }
+    }
+    // On every join (also after kafkajs restarted a crashed consumer) go on from where it got:
+    // the group commits no offsets, so kafkajs alone would start from the beginning again.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const offset = this.position(topic, partition);
+          if (offset > 0n) this.consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     await this.consumer.run({
@@ -58,6 +96,11 @@ export class TopicFollower {
       partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /** Why reading stopped, if it did. */
+  failure(): unknown {
+    return this.stoppedBy;
   }
 
   async stop(): Promise<void> {
@@ -75,9 +118,9 @@ export class TopicFollower {
 
   /** Resolves once every partition is read up to its target offset; rejects if reading failed. */
   waitFor(targets: readonly PartitionOffset[]): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.stoppedBy !== undefined) return Promise.reject(this.stoppedBy);
     if (this.isAt(targets)) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ targets, resolve }));
+    return new Promise((resolve, reject) => this.waiters.push({ targets, resolve, reject }));
   }
 
   /** The current end offsets (last stable offsets, read_committed) of the given partitions. */
@@ -103,14 +146,22 @@ export class TopicFollower {
       }
     } catch (error) {
       // A record that cannot be applied is never skipped: stop following and say why.
-      this.failure = error;
       this.options.logger?.error(
         { err: error, topic: batch.topic, partition: batch.partition },
         'follower cannot apply a record; it stops',
       );
+      this.fail(error);
       throw error;
     }
     await heartbeat();
+  }
+
+  private fail(error: unknown): void {
+    if (this.stoppedBy !== undefined) return;
+    this.stoppedBy = error ?? new Error('follower failed');
+    for (const waiter of this.waiters) waiter.reject(this.stoppedBy);
+    this.waiters = [];
+    this.options.onFatal?.(this.stoppedBy);
   }
 
   private notify(): void {

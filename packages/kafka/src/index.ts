@@ -1,14 +1,17 @@
-export { createKafka, kafkaFromEnv, type KafkaClientOptions } from './client.js';
+export { createKafka, kafkaFromEnv, partitionFor, type KafkaClientOptions } from './client.js';
 export { kafkaEnv, type KafkaConfig } from './config.js';
 export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
 export type {
+  GroupMember,
   KafkaAdmin,
   KafkaClient,
   KafkaProducer,
   KafkaRecord,
+  OutgoingHeaders,
   OutgoingRecord,
   PartitionOffsets,
+  RecordHeaders,
   RecordMetadata,
   TopicRecords,
 } from './types.js';
@@ -33,6 +36,8 @@ export {
 export { TopicFollower, type PartitionOffset, type TopicFollowerOptions } from './follower.js';
 export {
   PartitionProcessor,
+  withTimeout,
   type BatchOutput,
   type PartitionProcessorOptions,
 } from './partition-processor.js';
+export { RangeReader, type RangeBatchHandler, type RangeReaderOptions } from './range-reader.js';

@@ -1,13 +1,16 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { kafkajsOf } from './client.js';
-import type { KafkaClient, KafkaRecord, TopicRecords } from './types.js';
+import type { KafkaClient, KafkaRecord, RecordMetadata, TopicRecords } from './types.js';
 
 /** What a batch of input records turns into, written in the same transaction as its offsets. */
 export interface BatchOutput {
   readonly messages: readonly TopicRecords[];
-  /** Called once the transaction committed: make the batch's state changes visible. */
-  readonly committed: () => void;
+  /**
+   * Called once the transaction committed, with where each topic-partition's records landed:
+   * make the batch's state changes visible (and checkpoint them).
+   */
+  readonly committed: (written: readonly RecordMetadata[]) => void;
   /** Called when the transaction did not commit: forget the batch's state changes. */
   readonly aborted: () => void;
 }
@@ -22,10 +25,17 @@ export interface PartitionProcessorOptions {
   readonly logger?: Logger;
   /**
    * Runs after this instance fenced the partition's previous writer and before its first batch:
-   * bring the state the handler needs up to date (e.g. read the outputs to their end offsets).
+   * bring the state the handler needs up to date (e.g. restore it from a changelog).
    */
   readonly prepare: (partition: number) => Promise<void>;
+  /** Runs when the partition is no longer owned (revoked, or the processor stops). */
+  readonly release?: (partition: number) => void;
   readonly handle: (partition: number, messages: readonly KafkaRecord[]) => Promise<BatchOutput>;
+  /**
+   * Something this processor cannot recover from by itself (the consumer crashed for good, a
+   * takeover kept failing): the instance must stop being ready and exit so that it is restarted.
+   */
+  readonly onFatal: (error: unknown) => void;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /**
@@ -36,14 +46,20 @@ export interface PartitionProcessorOptions {
    * re-delivered input is a no-op (which they must be anyway without KIP-447).
    */
   readonly offsetCommitIntervalMs?: number;
+  /** Takeover attempts (fence + prepare) before the failure is fatal; backoff doubles from 250 ms. */
+  readonly takeoverAttempts?: number;
+  /**
+   * Upper bound of fencing in one takeover attempt. `prepare` has none here: it may take long
+   * (a large restore) and must fail by itself when it stops making progress.
+   */
+  readonly fenceTimeoutMs?: number;
 }
 
 interface Ownership {
   readonly partition: number;
-  readonly producer: Producer;
-  /** Resolves once fenced and prepared; a batch waits for it. */
-  readonly ready: Promise<void>;
-  readonly prepared: boolean;
+  producer: Producer | undefined;
+  prepared: boolean;
+  released: boolean;
 }
 
 /**
@@ -52,6 +68,9 @@ interface Ownership {
  * outputs and the batch's input offsets in one transaction. kafkajs sends no group generation with
  * the offsets (no KIP-447), so fencing comes from the transactional id alone, and the handler must
  * treat input it already processed as a no-op (a new owner may see a batch again).
+ *
+ * A partition being taken over is paused, so its restore never holds up the other partitions;
+ * a takeover that fails is retried with backoff and, past the last attempt, is fatal.
  */
 export class PartitionProcessor {
   private readonly consumer: Consumer;
@@ -60,6 +79,8 @@ export class PartitionProcessor {
   private readonly offsetsCommittedAt = new Map<number, number>();
   private joined = false;
   private stopping = false;
+  private fatal: unknown;
+  private failedTakeovers = 0;
 
   constructor(private readonly options: PartitionProcessorOptions) {
     this.consumer = kafkajsOf(options.kafka).consumer({
@@ -72,6 +93,11 @@ export class PartitionProcessor {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.onAssignment(payload.memberAssignment[options.topic] ?? []);
+    });
+    // kafkajs restarts the consumer after retriable errors by itself; anything else stops it.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.die(payload.error);
     });
   }
 
@@ -96,11 +122,30 @@ export class PartitionProcessor {
 
   /** True once the group assigned partitions to this member and each is fenced and prepared. */
   isCaughtUp(): boolean {
-    return this.joined && [...this.owned.values()].every((o) => o.prepared);
+    return (
+      this.fatal === undefined && this.joined && [...this.owned.values()].every((o) => o.prepared)
+    );
+  }
+
+  /** Takeover attempts that failed so far (each was retried, or was fatal). */
+  takeoverFailures(): number {
+    return this.failedTakeovers;
+  }
+
+  /** Why the processor gave up, if it did. */
+  failure(): unknown {
+    return this.fatal;
   }
 
   assignedPartitions(): number[] {
     return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  private die(error: unknown): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error ?? new Error('processor failed');
+    this.options.logger?.error({ err: error }, 'command processor failed for good');
+    this.options.onFatal(this.fatal);
   }
 
   private onAssignment(partitions: readonly number[]): void {
@@ -115,44 +160,80 @@ export class PartitionProcessor {
   }
 
   private own(partition: number): Ownership {
-    const producer = kafkajsOf(this.options.kafka).producer({
-      transactionalId: `${this.options.transactionalIdPrefix}-${partition}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // kafkajs retries CONCURRENT_TRANSACTIONS after initialRetryTime; 300 ms by default.
-      retry: { initialRetryTime: 50, retries: 10 },
-    });
-    this.offsetsCommittedAt.delete(partition);
-    const state = { prepared: false };
-    const ready = (async () => {
-      await producer.connect();
-      // Initialising the transactional id bumps its epoch: the previous owner is fenced and
-      // its open transaction aborted, so what it committed is all there is to catch up on.
-      const fence = await producer.transaction();
-      await fence.abort();
-      await this.options.prepare(partition);
-      state.prepared = true;
-    })();
     const ownership: Ownership = {
       partition,
-      producer,
-      ready,
-      get prepared() {
-        return state.prepared;
-      },
+      producer: undefined,
+      prepared: false,
+      released: false,
     };
-    ownership.ready.catch((error: unknown) => {
-      this.options.logger?.error({ err: error, partition }, 'taking over the partition failed');
-    });
     this.owned.set(partition, ownership);
+    this.offsetsCommittedAt.delete(partition);
+    void this.takeOver(ownership);
     return ownership;
+  }
+
+  /** Fences the previous writer and prepares the state, retrying with backoff. */
+  private async takeOver(ownership: Ownership): Promise<void> {
+    const { partition } = ownership;
+    const attempts = this.options.takeoverAttempts ?? 6;
+    for (let attempt = 1; !ownership.released && !this.stopping; attempt += 1) {
+      const producer = kafkajsOf(this.options.kafka).producer({
+        transactionalId: `${this.options.transactionalIdPrefix}-${partition}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // kafkajs retries CONCURRENT_TRANSACTIONS after initialRetryTime; 300 ms by default.
+        retry: { initialRetryTime: 50, retries: 10 },
+      });
+      ownership.producer = producer;
+      try {
+        await withTimeout(
+          (async () => {
+            await producer.connect();
+            // Initialising the transactional id bumps its epoch: the previous owner is fenced and
+            // its open transaction aborted, so what it committed is all there is to catch up on.
+            const fence = await producer.transaction();
+            await fence.abort();
+          })(),
+          this.options.fenceTimeoutMs ?? 30_000,
+          `fencing partition ${partition}`,
+        );
+        if (ownership.released) throw new Error(`partition ${partition} was revoked`);
+        await this.options.prepare(partition);
+        if (ownership.released) return;
+        ownership.prepared = true;
+        this.options.logger?.info({ partition, attempt }, 'partition taken over');
+        try {
+          this.consumer.resume([{ topic: this.options.topic, partitions: [partition] }]);
+        } catch {
+          // The consumer is restarting; its new session starts unpaused.
+        }
+        return;
+      } catch (error) {
+        this.failedTakeovers += 1;
+        ownership.producer = undefined;
+        await producer.disconnect().catch(() => undefined);
+        if (ownership.released || this.stopping) return;
+        if (attempt >= attempts) {
+          this.die(error);
+          return;
+        }
+        const backoffMs = Math.min(250 * 2 ** (attempt - 1), 10_000);
+        this.options.logger?.warn(
+          { err: error, partition, attempt, backoffMs },
+          'taking over the partition failed; retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
   }
 
   private async release(partition: number): Promise<void> {
     const ownership = this.owned.get(partition);
     if (ownership === undefined) return;
     this.owned.delete(partition);
-    await ownership.producer.disconnect().catch(() => undefined);
+    ownership.released = true;
+    this.options.release?.(partition);
+    await ownership.producer?.disconnect().catch(() => undefined);
   }
 
   private async eachBatch({
@@ -161,33 +242,43 @@ export class PartitionProcessor {
     heartbeat,
     isRunning,
     isStale,
+    pause,
   }: EachBatchPayload) {
     if (batch.messages.length === 0) return;
-    let ownership = this.owned.get(batch.partition);
-    if (ownership === undefined) {
-      // A batch may come before GROUP_JOIN was handled, or after a failed transaction dropped it.
-      ownership = this.own(batch.partition);
+    const first = batch.messages[0] as KafkaRecord;
+    const retryLater = () => {
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
+    };
+    // A batch may come before GROUP_JOIN was handled, or after a failed transaction dropped it.
+    const ownership = this.owned.get(batch.partition) ?? this.own(batch.partition);
+    if (!ownership.prepared || ownership.producer === undefined) {
+      // Not taken over yet: park this partition (resumed when ready) and let the others run.
+      pause();
+      retryLater();
+      return;
     }
-    await ownership.ready;
     if (!isRunning() || isStale()) return;
 
+    const producer = ownership.producer;
     const last = batch.messages[batch.messages.length - 1] as KafkaRecord;
-    const transaction = await ownership.producer.transaction();
     let output: BatchOutput | undefined;
+    let written: RecordMetadata[] = [];
+    let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+    const started = performance.now();
+    let withOffsets = false;
     try {
-      // Inside the try: a handler that fails aborts the transaction like a failed send does.
       output = await this.options.handle(batch.partition, batch.messages);
+      transaction = await producer.transaction();
       const topicMessages = output.messages.filter((t) => t.messages.length > 0);
       // One request for all topics: separate sends race their AddPartitionsToTxn calls.
       if (topicMessages.length > 0) {
-        await transaction.sendBatch({
+        written = await transaction.sendBatch({
           topicMessages: topicMessages.map((t) => ({ topic: t.topic, messages: [...t.messages] })),
           acks: -1,
         });
       }
       const interval = this.options.offsetCommitIntervalMs ?? 0;
-      const started = performance.now();
-      const withOffsets =
+      withOffsets =
         interval <= 0 ||
         topicMessages.length === 0 ||
         this.stopping ||
@@ -206,21 +297,33 @@ export class PartitionProcessor {
         });
       }
       await transaction.commit();
-      if (withOffsets) this.offsetsCommittedAt.set(batch.partition, started);
     } catch (error) {
       output?.aborted();
-      await transaction.abort().catch(() => undefined);
-      // Fenced or broken: drop the producer and read the batch again. The next attempt takes the
-      // partition over afresh (fence, catch up), so it decides on what the other owner committed.
+      await transaction?.abort().catch(() => undefined);
+      // Fenced or broken: drop the partition and read the batch again. The next attempt takes the
+      // partition over afresh (fence, restore), so it decides on what the other owner committed.
       await this.release(batch.partition);
       if (this.stopping) throw error;
       this.options.logger?.warn({ err: error, partition: batch.partition }, 'transaction failed');
-      const first = batch.messages[0] as KafkaRecord;
-      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first.offset });
+      retryLater();
       return;
     }
-    output.committed();
+    if (withOffsets) this.offsetsCommittedAt.set(batch.partition, started);
+    output.committed(written);
     resolveOffset(last.offset);
     await heartbeat();
+  }
+}
+
+/** Rejects after ms unless the work settled first (the work itself is not cancelled). */
+export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

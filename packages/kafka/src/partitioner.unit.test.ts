@@ -1,5 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { partitionFor } from './client.js';
 
 // Murmur2 hashes of keys as Apache Kafka's Java client computes them (its own Utils test vectors).
 // The Java client's partition is toPositive(hash) % partitions.
@@ -25,6 +26,12 @@ describe('the producers’ partitioner', () => {
     for (const [key, hash] of javaHashes) {
       const chosen = partition({ topic: 't', partitionMetadata, message: { key, value: null } });
       expect(chosen, key).toBe((hash & 0x7fffffff) % count);
+    }
+  });
+
+  it.each([6, 100])('partitionFor names the same partition, with %i partitions', (count) => {
+    for (const [key, hash] of javaHashes) {
+      expect(partitionFor(key, count), key).toBe((hash & 0x7fffffff) % count);
     }
   });
 });

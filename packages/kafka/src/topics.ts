@@ -1,4 +1,4 @@
-import { kafkajsAdminOf } from './client.js';
+import { kafkajsAdminOf, retryingRetriable } from './client.js';
 import { TallyError } from './errors.js';
 import type { KafkaAdmin } from './types.js';
 
@@ -34,19 +34,31 @@ export async function ensureTopic(
   spec: TopicSpec,
 ): Promise<'created' | 'verified'> {
   const admin = kafkajsAdminOf(port);
-  const created = await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic: spec.topic,
-        numPartitions: spec.partitions,
-        replicationFactor: spec.replicationFactor,
-        configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
-      },
-    ],
-  });
+  // Its wait for leaders can meet a topic not yet known to the broker asked (a loaded machine):
+  // retriable; a retry finds it created and verifies it like any other.
+  const created = await retryingRetriable(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+          configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({
+            name,
+            value,
+          })),
+        },
+      ],
+    }),
+  );
   if (created) return 'created';
+  // Created a moment ago by another instance, maybe: its metadata may not have spread yet.
+  return retryingRetriable(() => verifyTopic(port, spec));
+}
 
+async function verifyTopic(port: KafkaAdmin, spec: TopicSpec): Promise<'verified'> {
+  const admin = kafkajsAdminOf(port);
   const problems: string[] = [];
   const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
   const partitions = metadata.topics[0]?.partitions.length ?? 0;

@@ -1,6 +1,14 @@
 // Tally's own view of Kafka: the records, producer, admin and client the rest of the code base
 // sees. kafkajs is unmaintained upstream, so only this package imports it (a lint rule holds it).
 
+/** Headers of a record as read: bytes (text if written as text); a repeated name has several. */
+export type RecordHeaders = Readonly<
+  Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>
+>;
+
+/** Headers of a record to write, by name: text or bytes. */
+export type OutgoingHeaders = Readonly<Record<string, string | Buffer>>;
+
 /** A record as read from a topic. */
 export interface KafkaRecord {
   /** Offset in the partition, an int64 as a decimal string. */
@@ -9,6 +17,7 @@ export interface KafkaRecord {
   readonly timestamp: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  readonly headers?: RecordHeaders;
 }
 
 /** A record to write. Without a partition, its key chooses one (the Java client's murmur2). */
@@ -16,6 +25,7 @@ export interface OutgoingRecord {
   readonly key?: string | Buffer | null;
   readonly value: string | Buffer | null;
   readonly partition?: number;
+  readonly headers?: OutgoingHeaders;
 }
 
 /** Records for one topic, written together. */
@@ -36,8 +46,11 @@ export interface RecordMetadata {
 export interface KafkaProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  /** Resolves once every in-sync replica has the records (acks=all). */
-  send(records: TopicRecords): Promise<RecordMetadata[]>;
+  /**
+   * Resolves once every in-sync replica has the records (acks=all); fails when the broker does not
+   * answer within `timeoutMs` (default: the client's request timeout, 30 s).
+   */
+  send(records: TopicRecords, options?: { readonly timeoutMs?: number }): Promise<RecordMetadata[]>;
 }
 
 /** The offsets of one partition: first, end (high watermark) and last stable (read_committed end). */
@@ -55,11 +68,21 @@ export interface KafkaAdmin {
   listTopics(): Promise<string[]>;
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
   deleteTopics(options: { topics: string[] }): Promise<void>;
+  /** The members of a consumer group and the partitions each was assigned. */
+  groupMembers(groupId: string): Promise<GroupMember[]>;
   /** A consumer group's committed offsets ('-1': none). */
   fetchOffsets(options: {
     groupId: string;
     topics: string[];
   }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+/** A member of a consumer group, as the group coordinator describes it. */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  /** Assigned partitions by topic (empty while the group rebalances). */
+  readonly assignment: Readonly<Record<string, readonly number[]>>;
 }
 
 /** A connection to a cluster; the consumers of this package take one. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureTopic,
   PartitionProcessor,
@@ -19,6 +19,11 @@ const output = uniqueName('pp-out');
 const prefix = uniqueName('pp-tx');
 let producer: KafkaProducer;
 const processors: PartitionProcessor[] = [];
+/** Nothing here may be fatal; checked after each test. */
+const fatal: unknown[] = [];
+afterEach(() => {
+  expect(fatal).toEqual([]);
+});
 let follower: TopicFollower;
 const seen: string[] = [];
 const attempts = new Map<string, number>();
@@ -59,6 +64,7 @@ function processor(name: string, gate?: Promise<void>) {
     transactionalIdPrefix: prefix,
     logger: logger.child({ name }),
     prepare: async () => undefined,
+    onFatal: (error) => fatal.push(error),
     handle: async (partition, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
       attempt += 1;
       attempts.set(name, attempt);
@@ -130,6 +136,7 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
         logger,
         offsetCommitIntervalMs: 60_000,
         prepare: async () => undefined,
+        onFatal: (error) => fatal.push(error),
         handle: async (partition, messages) => {
           const values = messages.map((m) => String(m.value));
           handled.push(...values);

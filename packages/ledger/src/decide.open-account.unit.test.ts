@@ -79,7 +79,17 @@ describe('OpenAccount', () => {
   });
 
   describe('rejects a bad owner with INVALID_COMMAND', () => {
-    it.each(['', '   ', 'x'.repeat(201), undefined, 42])('owner %j', (owner) => {
+    it.each([
+      '',
+      '   ',
+      'x'.repeat(201),
+      undefined,
+      42,
+      'Ada\u0000',
+      'A\u001bda',
+      'Ada\u0085',
+      'A\ud800',
+    ])('owner %j', (owner) => {
       const rejection = given([])
         .when(open(1, { owner: unsafe<string>(owner) }))
         .then('INVALID_COMMAND');
@@ -91,18 +101,22 @@ describe('OpenAccount', () => {
         .when(open(1, { owner: ' ' }))
         .then('INVALID_COMMAND');
       expect(rejection.message).toBe(
-        'owner " " is not allowed: the owner is a non-blank string of at most 200 characters',
+        'owner " " is not allowed: the owner is a non-blank string of at most 200 characters ' +
+          'without control characters',
       );
     });
   });
 
   describe('rejects a bad account id with INVALID_COMMAND', () => {
-    it.each(['', ' acc-1', 'acc-1\n', 'a'.repeat(129), null])('accountId %j', (accountId) => {
-      const rejection = given([])
-        .when(open(1, { accountId: unsafe<string>(accountId) }))
-        .then('INVALID_COMMAND');
-      expect(rejection.details).toMatchObject({ field: 'accountId' });
-    });
+    it.each(['', ' acc-1', 'acc-1\n', 'acc\u00001', 'a'.repeat(129), null])(
+      'accountId %j',
+      (accountId) => {
+        const rejection = given([])
+          .when(open(1, { accountId: unsafe<string>(accountId) }))
+          .then('INVALID_COMMAND');
+        expect(rejection.details).toMatchObject({ field: 'accountId' });
+      },
+    );
   });
 
   describe('rejects a bad currency with INVALID_CURRENCY', () => {

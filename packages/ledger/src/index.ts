@@ -100,4 +100,10 @@ export {
   type TransferViolation,
   type TransferViolationCode,
 } from './transfer-lifecycle.js';
-export { MAX_ACCOUNT_ID_LENGTH, MAX_HOLD_DURATION_MS, MAX_OWNER_LENGTH } from './validation.js';
+export {
+  isPlainText,
+  MAX_ACCOUNT_ID_LENGTH,
+  MAX_HOLD_DURATION_MS,
+  MAX_OWNER_LENGTH,
+  PLAIN_TEXT_PATTERN,
+} from './validation.js';

@@ -25,20 +25,34 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
 
+/**
+ * Text without control characters (C0, DEL, C1) or lone surrogates: names and ids never need
+ * them, and they break logs, terminals and exports. A Unicode-mode regular expression (also the
+ * pattern an API schema can publish).
+ */
+export const PLAIN_TEXT_PATTERN = '^[^\\p{Cc}\\p{Cs}]*$';
+const PLAIN_TEXT = new RegExp(PLAIN_TEXT_PATTERN, 'u');
+
+export function isPlainText(value: string): boolean {
+  return PLAIN_TEXT.test(value);
+}
+
 /** An account id in `field`: accountId, or the counterparty of a transfer. */
 export function checkAccountId(value: unknown, field = 'accountId'): Rejected | undefined {
   if (
     typeof value === 'string' &&
     value !== '' &&
     value.trim() === value &&
-    value.length <= MAX_ACCOUNT_ID_LENGTH
+    value.length <= MAX_ACCOUNT_ID_LENGTH &&
+    isPlainText(value)
   ) {
     return undefined;
   }
   return rejected(
     'INVALID_COMMAND',
     `${field} ${describeValue(value)} is not allowed: an account id is a non-empty string of at ` +
-      `most ${MAX_ACCOUNT_ID_LENGTH} characters without leading or trailing whitespace`,
+      `most ${MAX_ACCOUNT_ID_LENGTH} characters without leading or trailing whitespace or ` +
+      `control characters`,
     { field, value: detailValue(value), maxLength: MAX_ACCOUNT_ID_LENGTH },
   );
 }
@@ -96,13 +110,18 @@ export function checkExpiresAt(value: unknown, now: number): Rejected | undefine
 }
 
 export function checkOwner(value: unknown): Rejected | undefined {
-  if (typeof value === 'string' && value.trim() !== '' && value.length <= MAX_OWNER_LENGTH) {
+  if (
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    value.length <= MAX_OWNER_LENGTH &&
+    isPlainText(value)
+  ) {
     return undefined;
   }
   return rejected(
     'INVALID_COMMAND',
     `owner ${describeValue(value)} is not allowed: the owner is a non-blank string of at most ` +
-      `${MAX_OWNER_LENGTH} characters`,
+      `${MAX_OWNER_LENGTH} characters without control characters`,
     { field: 'owner', value: detailValue(value), maxLength: MAX_OWNER_LENGTH },
   );
 }

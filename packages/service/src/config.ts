@@ -73,8 +73,21 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   throw new ConfigError(problems);
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS } as const;
+
 /** Common env var parsers, so every service reads the same names the same way. */
 export const env = {
+  /** A duration like 30d, 12h, 15m, 90s or 500ms, as milliseconds. */
+  duration: () =>
+    z
+      .string()
+      .regex(/^\d{1,9}(ms|s|m|h|d)$/, 'a duration such as 30d, 12h, 15m, 90s or 500ms')
+      .transform((value) => {
+        const unit = /(ms|s|m|h|d)$/.exec(value)?.[1] as keyof typeof UNIT_MS;
+        return Number.parseInt(value, 10) * UNIT_MS[unit];
+      })
+      .pipe(z.number().int().positive('longer than zero')),
   /** A comma-separated list, e.g. KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9094. */
   list: () =>
     z

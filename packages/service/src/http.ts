@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
-import { notFoundHandler, problemMiddleware } from './problem.js';
+import { HttpProblem, methodNotAllowed, notFoundHandler, problemMiddleware } from './problem.js';
 import { runReadinessChecks, type ReadinessCheck } from './readiness.js';
 import { requestLogger } from './request-log.js';
 
@@ -15,6 +15,22 @@ export interface HttpAppOptions {
   readonly routes: (app: Express) => void;
 }
 
+const JSON_TYPES = ['application/json', '+json'];
+/** Far deeper than any document a service takes; deeper ones are only good for attacks. */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when objects or arrays nest deeper than maxDepth (iterative: no stack to overflow). */
+function exceedsDepth(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * An express app with what every Tally service serves the same way: request logs, JSON bodies
  * with a size limit, /healthz, /readyz, /metrics, 404 and RFC 7807 errors. It never listens.
@@ -25,8 +41,35 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLogger(logger));
-  // Parse JSON whatever the declared type, so a wrong Content-Type is a clear 4xx, not an empty body.
-  app.use(express.json({ limit: bodyLimit, type: () => true, strict: false }));
+  app.use(express.json({ limit: bodyLimit, type: JSON_TYPES, strict: false }));
+  // A body of any other declared type is refused, not guessed at.
+  app.use((req, _res, next) => {
+    if (req.is(JSON_TYPES) === false && req.get('content-length') !== '0') {
+      next(
+        new HttpProblem(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Unsupported media type',
+          `request bodies are JSON: Content-Type application/json or */*+json, not ${req.get('content-type') ?? 'none'}`,
+          { accepted: ['application/json', '*/*+json'] },
+        ),
+      );
+      return;
+    }
+    if (exceedsDepth(req.body, MAX_JSON_DEPTH)) {
+      next(
+        new HttpProblem(
+          400,
+          'JSON_TOO_DEEP',
+          'JSON nested too deeply',
+          `the request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`,
+          { maxDepth: MAX_JSON_DEPTH },
+        ),
+      );
+      return;
+    }
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -39,6 +82,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
 
+  for (const path of ['/healthz', '/readyz', '/metrics'])
+    app.all(path, methodNotAllowed(['GET', 'HEAD']));
   options.routes(app);
 
   app.use(notFoundHandler);

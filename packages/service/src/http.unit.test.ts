@@ -46,6 +46,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
+const json = { 'content-type': 'application/json' };
+
 async function call(path: string, init?: RequestInit) {
   const res = await fetch(base + path, init);
   return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
@@ -78,9 +80,39 @@ describe('createHttpApp', () => {
   it.each([
     ['malformed JSON', '{"a":', 400, 'MALFORMED_JSON'],
     ['an oversized body', JSON.stringify({ a: 'x'.repeat(200) }), 413, 'PAYLOAD_TOO_LARGE'],
+    ['JSON nested too deep', `${'['.repeat(40)}${']'.repeat(40)}`, 400, 'JSON_TOO_DEEP'],
   ])('answers %s with a 4xx problem', async (_what, body, status, code) => {
-    const res = await call('/echo', { method: 'POST', body });
+    const res = await call('/echo', { method: 'POST', body, headers: json });
     expect(res).toMatchObject({ status, body: { code } });
+  });
+
+  it.each(['text/plain', 'application/xml', 'multipart/form-data; boundary=x'])(
+    'answers a %s body with 415',
+    async (type) => {
+      const res = await call('/echo', {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': type },
+      });
+      expect(res).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    },
+  );
+
+  it('takes application/json and any +json type', async () => {
+    for (const type of ['application/json', 'application/merge-patch+json; charset=utf-8']) {
+      const res = await call('/echo', {
+        method: 'POST',
+        body: '{"a":1}',
+        headers: { 'content-type': type },
+      });
+      expect(res).toMatchObject({ status: 200, body: { a: 1 } });
+    }
+  });
+
+  it('answers another method on its own paths with 405 and Allow', async () => {
+    const res = await fetch(`${base}/readyz`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('answers unknown routes with a 404 problem', async () => {
@@ -88,9 +120,9 @@ describe('createHttpApp', () => {
   });
 
   it('serves the app registry on /metrics', async () => {
-    await call('/echo', { method: 'POST', body: '{}' });
+    await call('/echo', { method: 'POST', body: '{}', headers: json });
     const text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).toMatch(/kit_hits_total\{service="kit-test"\} 1/);
+    expect(text).toMatch(/kit_hits_total\{service="kit-test"\} [1-9]/);
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 });

@@ -1,10 +1,11 @@
 export { ConfigError, env, loadConfig, secret, serviceEnv } from './config.js';
-export { createHttpApp, type HttpAppOptions } from './http.js';
-export { closeHttpServer } from './http-server.js';
+export { createHttpApp, MAX_JSON_DEPTH, type HttpAppOptions } from './http.js';
+export { answerClientErrorsAsProblems, closeHttpServer } from './http-server.js';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger.js';
 export { createMetricsRegistry } from './metrics.js';
 export {
   HttpProblem,
+  methodNotAllowed,
   notFoundHandler,
   problemBody,
   problemMiddleware,
@@ -20,6 +21,13 @@ export {
   type ShutdownStep,
 } from './shutdown.js';
 export { badParam, intParam, stringParam } from './query.js';
+export {
+  apiDocument,
+  problemResponse,
+  secured,
+  type ApiDocumentOptions,
+  type SecuredOptions,
+} from './openapi.js';
 export { listen, serve, type RunningService, type ServeOptions } from './serve.js';
 export {
   databaseEnv,
@@ -54,6 +62,7 @@ export {
   localAuthPaths,
   rotateLocalSigningKey,
 } from './auth/local-keys.js';
+export { localStateDir } from './cli/state-dir.js';
 export {
   authenticate,
   callerOf,

@@ -80,6 +80,23 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   );
 };
 
+/** Answers 405 problem+json with `Allow` for a known path asked with another method. */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  const allow = allowed.join(', ');
+  return (req, res, next) => {
+    res.set('Allow', allow);
+    next(
+      new HttpProblem(
+        405,
+        'METHOD_NOT_ALLOWED',
+        'Method not allowed',
+        `${req.method} is not allowed on ${req.path}; allowed: ${allow}`,
+        { method: req.method, allowed },
+      ),
+    );
+  };
+}
+
 /**
  * Maps every error to problem+json. Known problems keep their status; anything else is a bug,
  * logged with its stack and answered 500 without internals.

@@ -1,11 +1,15 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { closeHttpServer } from './http-server.js';
+import { answerClientErrorsAsProblems, closeHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { installGracefulShutdown, type ShutdownStep } from './shutdown.js';
 
-/** Resolves once the server listens; rejects with the error when it cannot (e.g. EADDRINUSE). */
+/**
+ * Resolves once the server listens; rejects with the error when it cannot (e.g. EADDRINUSE).
+ * Requests Node cannot parse are answered as problem+json too.
+ */
 export function listen(app: RequestListener, port: number, host?: string): Promise<Server> {
   const server = createServer(app);
+  answerClientErrorsAsProblems(server);
   return new Promise((resolve, reject) => {
     const failed = (error: Error) => reject(error);
     server.once('error', failed);

@@ -16,26 +16,45 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+async function withAdmin(work: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString: pgAdminUrl });
   await client.connect();
   try {
-    await client.query(sql);
+    await work(client);
   } finally {
     await client.end();
   }
 }
 
+/**
+ * Drops the database. A pool's end() resolves before its connections have closed, and FORCE
+ * would terminate one still closing, whose client then throws outside any test: so it first
+ * waits (up to 2 s) until no session is left.
+ */
+function dropDatabase(name: string): Promise<void> {
+  return withAdmin(async (client) => {
+    for (let waited = 0; waited < 2_000; waited += 50) {
+      const { rows } = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+        [name],
+      );
+      if (rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+}
+
 /** A PostgreSQL database of its own (`<prefix>_<random>`), dropped by `drop()`. */
 export async function scratchDatabase(prefix = 'tally_test'): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
+  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`).then(() => undefined));
   const url = new URL(pgAdminUrl);
   url.pathname = `/${name}`;
   return {
     name,
     url: url.toString(),
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => dropDatabase(name),
   };
 }
 

@@ -1,6 +1,7 @@
 // What the fault drill sees from outside while faults happen: every answer the clients and probes
 // got, the services' /readyz over time, and the processes that exited on their own.
 import type { ServiceProcess } from '../services.js';
+import type { ReaderHeaders } from '../ledger-checks.js';
 import type { Answer } from '../workload.js';
 
 export const BUCKETS = ['2xx', '409', '202', '503', 'other', 'none'] as const;
@@ -106,6 +107,7 @@ export class Prober {
     private readonly audit: ServiceProcess,
     private readonly accounts: () => readonly string[],
     private readonly answers: AnswerLog,
+    private readonly reader: ReaderHeaders,
   ) {}
 
   start(): void {
@@ -141,7 +143,7 @@ export class Prober {
     if (accounts.length === 0) return;
     const accountId = accounts[Math.floor(Math.random() * accounts.length)]!;
     const url = `${this.projector.url}/accounts/${accountId}`;
-    const res = await get(url, 5_000);
+    const res = await get(url, 5_000, this.reader);
     this.answers.record('projector', { at: Date.now(), url, status: res.status, text: res.body });
     if (res.status === 200) {
       const row = JSON.parse(res.body) as { version: number; balance: number };
@@ -156,7 +158,7 @@ export class Prober {
 
   private async probeAudit(): Promise<void> {
     const url = `${this.audit.url}/audit/verify`;
-    const res = await get(url, 10_000);
+    const res = await get(url, 10_000, this.reader);
     this.answers.record('audit', { at: Date.now(), url, status: res.status, text: res.body });
     if (res.status === 200 && (JSON.parse(res.body) as { ok: boolean }).ok !== true) {
       this.badVerifies.push(res.body.slice(0, 600));
@@ -217,9 +219,10 @@ function every(ms: number, task: () => Promise<void>): NodeJS.Timeout {
 async function get(
   url: string,
   timeoutMs: number,
+  headers: ReaderHeaders | Record<string, never> = {},
 ): Promise<{ status: number | undefined; body: string }> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
     return { status: res.status, body: await res.text() };
   } catch (error) {
     return { status: undefined, body: String(error) };

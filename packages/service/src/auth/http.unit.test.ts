@@ -82,6 +82,7 @@ async function call(path: string, init: RequestInit & { token?: string } = {}) {
 const deposit = (account: string, token?: string) =>
   call(`/accounts/${account}/deposits`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: '{}',
     ...(token === undefined ? {} : { token }),
   });
