@@ -1,6 +1,10 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+/** An error that says itself that retrying cannot help (e.g. the database refused the data). */
+function refusedForGood(error: unknown): boolean {
+  return (error as { retriable?: unknown } | null)?.retriable === false;
+}
 import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
 /**
@@ -16,8 +20,9 @@ export interface PartitionStore {
   loadOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
   /**
    * Applies the messages (all at offsets >= fromOffset, in order) and stores the next offset to
-   * read in ONE transaction. Returns what happened; throws only on infrastructure errors (the
-   * batch is then retried from the stored offset).
+   * read in ONE transaction. Returns what happened; throws on infrastructure errors (the batch is
+   * then retried from the stored offset). An error that says it is not retriable (the database
+   * refuses a value for good) halts the partition at the record it refuses.
    */
   applyBatch(batch: PartitionBatch): Promise<ApplyResult>;
 }
@@ -74,6 +79,12 @@ export interface PartitionConsumerOptions {
   readonly maxBytes?: number | undefined;
   /** A crashed member holds its partitions this long before a rebalance (kafkajs default 30 s). */
   readonly sessionTimeout?: number | undefined;
+  /**
+   * Most records per store transaction (default 2,000). A fetch of a large backlog holds hundreds
+   * of thousands of records; it is applied in slices with a heartbeat after each and a turn of
+   * the event loop between them, so the group keeps the member and probes get their answers.
+   */
+  readonly maxRecordsPerApply?: number | undefined;
 }
 
 export interface PartitionLag {
@@ -155,7 +166,7 @@ export class PartitionConsumer {
     heartbeat,
   }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale()) return;
-    const { topic, store } = this.options;
+    const { topic } = this.options;
     const partition = batch.partition;
     if (this.halts.has(partition)) {
       // Also after kafkajs restarted the consumer, which forgets what was paused.
@@ -172,37 +183,97 @@ export class PartitionConsumer {
       resolveOffset(batch.lastOffset());
       return;
     }
-    const started = performance.now();
-    const result = await store.applyBatch({ topic, partition, fromOffset, messages, nextOffset });
-    if (result.kind === 'applied') {
-      this.next.set(partition, result.nextOffset);
-      resolveOffset(batch.lastOffset());
-      await heartbeat();
-      this.options.onEvent?.({
-        type: 'applied',
+    const slice = this.options.maxRecordsPerApply ?? 2_000;
+    let at = 0;
+    let applyFrom = fromOffset;
+    do {
+      if (!isRunning() || isStale()) return;
+      const part = messages.slice(at, at + slice);
+      at += part.length;
+      const last = at >= messages.length;
+      const partNext = last ? nextOffset : messages[at]!.offset;
+      const started = performance.now();
+      const result = await this.applyOrLocate({
+        topic,
         partition,
-        applied: result.applied,
-        nextOffset: result.nextOffset,
-        ms: performance.now() - started,
+        fromOffset: applyFrom,
+        messages: part,
+        nextOffset: partNext,
       });
-    } else if (result.kind === 'halted') {
-      this.next.set(partition, result.offset);
-      const halt: Halt = {
-        partition,
-        offset: result.offset,
-        reason: result.reason,
-        detail: result.detail,
-      };
-      this.halts.set(partition, halt);
-      pause();
-      this.consumer.seek({ topic, partition, offset: result.offset });
-      this.options.logger?.error(
-        { topic, ...halt },
-        `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
-      );
-      this.options.onEvent?.({ type: 'halted', ...halt });
-    } else {
-      await this.reload();
+      if (result.kind === 'applied') {
+        this.next.set(partition, result.nextOffset);
+        applyFrom = result.nextOffset;
+        resolveOffset(last ? batch.lastOffset() : part[part.length - 1]!.offset);
+        // Reported before the heartbeat: a heartbeat that fails on a rebalance does not undo it.
+        this.options.onEvent?.({
+          type: 'applied',
+          partition,
+          applied: result.applied,
+          nextOffset: result.nextOffset,
+          ms: performance.now() - started,
+        });
+        await heartbeat();
+        if (!last) await new Promise((resolve) => setImmediate(resolve));
+      } else if (result.kind === 'halted') {
+        this.next.set(partition, result.offset);
+        const halt: Halt = {
+          partition,
+          offset: result.offset,
+          reason: result.reason,
+          detail: result.detail,
+        };
+        this.halts.set(partition, halt);
+        pause();
+        this.consumer.seek({ topic, partition, offset: result.offset });
+        this.options.logger?.error(
+          { topic, ...halt },
+          `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+        );
+        this.options.onEvent?.({ type: 'halted', ...halt });
+        return;
+      } else {
+        await this.reload();
+        return;
+      }
+    } while (at < messages.length);
+  }
+
+  /**
+   * Applies a slice; when the store refuses it for good (an error with `retriable: false`), applies
+   * its records one at a time and halts at the one refused, with the store's reason.
+   */
+  private async applyOrLocate(batch: PartitionBatch): Promise<ApplyResult> {
+    try {
+      return await this.options.store.applyBatch(batch);
+    } catch (error) {
+      // Only an error that says it can never succeed halts; a bug (TypeError, ...) crashes.
+      if (!refusedForGood(error)) throw error;
+      if (batch.messages.length <= 1) {
+        const code = (error as { code?: unknown }).code;
+        return {
+          kind: 'halted',
+          offset: batch.messages[0]?.offset ?? batch.fromOffset,
+          applied: 0,
+          reason: `store-refused${typeof code === 'string' ? `:${code}` : ''}`,
+          detail: error instanceof Error ? error.message : String(error),
+        };
+      }
+      let from = batch.fromOffset;
+      let applied = 0;
+      for (const [i, message] of batch.messages.entries()) {
+        const next = batch.messages[i + 1]?.offset ?? batch.nextOffset;
+        const one = await this.applyOrLocate({
+          ...batch,
+          fromOffset: from,
+          messages: [message],
+          nextOffset: next,
+        });
+        if (one.kind === 'reload') return one;
+        if (one.kind === 'halted') return { ...one, applied: applied + one.applied };
+        applied += one.applied;
+        from = one.nextOffset;
+      }
+      return { kind: 'applied', nextOffset: from, applied };
     }
   }
 
@@ -240,11 +311,61 @@ export class PartitionConsumer {
   async reload(): Promise<void> {
     await this.loadOffsets();
     if (this.state !== 'running') return;
+    await this.verifyStoredOffsets();
+    if (this.state !== 'running') return;
     const { topic } = this.options;
     for (const partition of this.assigned) {
       if (this.halts.has(partition)) continue;
       this.consumer.seek({ topic, partition, offset: this.next.get(partition) ?? '0' });
     }
+  }
+
+  /**
+   * A stored offset beyond the end of its partition, or before its first record, means the topic
+   * is not the one the model was built from (deleted and created again) or lost records the model
+   * never read. kafkajs would reset such a fetch to the beginning and the model would skip records
+   * without a word; the consumer fails instead, and the service exits with the reason.
+   */
+  private async verifyStoredOffsets(): Promise<void> {
+    let mismatches = await this.offsetsOutsideTheLog();
+    if (mismatches.length > 0) {
+      // A newly elected leader may report an end offset behind the old one for a moment.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      mismatches = await this.offsetsOutsideTheLog();
+    }
+    if (mismatches.length === 0 || this.state !== 'running') return;
+    const error = new Error(
+      `${this.options.topic} is not the topic this read model was built from: ${mismatches.join('; ')}. ` +
+        'Rebuild the read model (or restore the topic); records are never skipped.',
+    );
+    this.state = 'crashed';
+    this.crash = error;
+    this.consumer.pause([{ topic: this.options.topic }]);
+    this.options.logger?.error(
+      { err: error, topic: this.options.topic },
+      'stored offsets do not fit the topic',
+    );
+    this.options.onEvent?.({ type: 'crashed', error });
+  }
+
+  private async offsetsOutsideTheLog(): Promise<string[]> {
+    const owned = new Set(this.assigned);
+    if (owned.size === 0) return [];
+    const mismatches: string[] = [];
+    for (const { partition, low, high } of await this.admin.fetchTopicOffsets(this.options.topic)) {
+      const stored = this.next.get(partition);
+      if (!owned.has(partition) || stored === undefined) continue;
+      if (BigInt(stored) > BigInt(high)) {
+        mismatches.push(
+          `partition ${partition}: stored offset ${stored} is beyond its end ${high}`,
+        );
+      } else if (BigInt(stored) < BigInt(low)) {
+        mismatches.push(
+          `partition ${partition}: stored offset ${stored} is before its first record ${low}`,
+        );
+      }
+    }
+    return mismatches;
   }
 
   /** Resumes a halted partition from its stored offset (after an operator recorded a skip). */

@@ -34,9 +34,42 @@ export interface TransactionClient {
 }
 
 /**
+ * PostgreSQL refused the data itself (SQLSTATE class 22, data exception: a string holding U+0000,
+ * a number out of range; class 23, an integrity constraint): the same statement fails again
+ * however often it is retried. `retriable: false` lets a consumer halt on the record instead of
+ * retrying the batch for ever.
+ */
+export class StoreRefusedError extends Error {
+  readonly retriable = false;
+  constructor(
+    /** The SQLSTATE. */
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StoreRefusedError';
+  }
+}
+
+const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23']);
+
+/** The error as thrown, or a StoreRefusedError when PostgreSQL refused the data for good. */
+export function classifyStoreError(error: unknown): unknown {
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlState !== 'string' || !/^[0-9A-Z]{5}$/.test(sqlState)) return error;
+  if (!PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2))) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreRefusedError(sqlState, `PostgreSQL refused the data (${sqlState}): ${message}`, {
+    cause: error,
+  });
+}
+
+/**
  * Runs `work` in one PostgreSQL transaction on a client of the pool (`() => pool.connect()`):
  * COMMIT when it returns (and `commitIf` agrees), ROLLBACK when it throws or `commitIf` refuses
- * the result. The client goes back to the pool either way.
+ * the result. The client goes back to the pool either way. Data PostgreSQL refuses for good is
+ * thrown as a StoreRefusedError.
  */
 export async function inTransaction<Client extends TransactionClient, T>(
   connect: () => Promise<Client>,
@@ -51,7 +84,7 @@ export async function inTransaction<Client extends TransactionClient, T>(
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    throw classifyStoreError(error);
   } finally {
     client.release();
   }
