@@ -1,7 +1,13 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { kafkajsOf } from './client.js';
-import type { KafkaClient, KafkaRecord, RecordMetadata, TopicRecords } from './types.js';
+import type {
+  KafkaClient,
+  KafkaRecord,
+  OutgoingRecord,
+  RecordMetadata,
+  TopicRecords,
+} from './types.js';
 
 /** What a batch of input records turns into, written in the same transaction as its offsets. */
 export interface BatchOutput {
@@ -270,12 +276,12 @@ export class PartitionProcessor {
       output = await this.options.handle(batch.partition, batch.messages);
       transaction = await producer.transaction();
       const topicMessages = output.messages.filter((t) => t.messages.length > 0);
-      // One request for all topics: separate sends race their AddPartitionsToTxn calls.
-      if (topicMessages.length > 0) {
-        written = await transaction.sendBatch({
-          topicMessages: topicMessages.map((t) => ({ topic: t.topic, messages: [...t.messages] })),
-          acks: -1,
-        });
+      // One send per topic-partition, one after the other. A send that spans several leaders
+      // makes kafkajs add partitions to the transaction concurrently (CONCURRENT_TRANSACTIONS) and,
+      // when one leader fails, send again to all of them: the leaders that had written get the
+      // records a second time in the same transaction (seen with a broker killed, ADR 0013).
+      for (const records of byPartition(topicMessages)) {
+        written = [...written, ...(await transaction.send({ ...records, acks: -1 }))];
       }
       const interval = this.options.offsetCommitIntervalMs ?? 0;
       withOffsets =
@@ -313,6 +319,22 @@ export class PartitionProcessor {
     resolveOffset(last.offset);
     await heartbeat();
   }
+}
+
+/** The records grouped by topic and partition (records without a partition: one group per topic). */
+function byPartition(
+  topics: readonly TopicRecords[],
+): { topic: string; messages: OutgoingRecord[] }[] {
+  const groups = new Map<string, { topic: string; messages: OutgoingRecord[] }>();
+  for (const { topic, messages } of topics) {
+    for (const message of messages) {
+      const key = `${topic}\u0000${message.partition ?? ''}`;
+      const group = groups.get(key) ?? { topic, messages: [] };
+      group.messages.push(message);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()];
 }
 
 /** Rejects after ms unless the work settled first (the work itself is not cancelled). */
