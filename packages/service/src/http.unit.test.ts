@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Counter } from 'prom-client';
@@ -23,6 +23,14 @@ const app = createHttpApp({
     });
     router.get('/refuse', () => {
       throw new HttpProblem(409, 'SOME_RULE', 'Some rule', 'a rule was broken', { field: 'x' });
+    });
+    // What a store's driver throws while its server is stopped: a refused connection.
+    router.get('/store-down', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise((resolve) => closed.close(resolve));
+      await new Promise((_resolve, reject) => connect(port, '127.0.0.1').once('error', reject));
     });
     router.get('/bug', () => {
       throw new Error('secret internals');
@@ -75,6 +83,13 @@ describe('createHttpApp', () => {
     const res = await call('/bug');
     expect(res).toMatchObject({ status: 500, body: { code: 'INTERNAL' } });
     expect(JSON.stringify(res.body)).not.toContain('secret');
+  });
+
+  it('answers 503 with Retry-After, not 500, while a store does not answer', async () => {
+    const res = await fetch(`${base}/store-down`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
   });
 
   it.each([
