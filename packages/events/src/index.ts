@@ -45,6 +45,8 @@ export {
   commandOutcomesTopicSpec,
   ensureAccountEventsTopic,
   ensureLedgerTopics,
+  MissingBesideHistoryError,
+  refuseMissingBesideHistory,
   topicEnv,
   type LedgerTopics,
   type TopicOptions,

@@ -190,8 +190,9 @@ export class PartitionConsumer {
       if (!isRunning() || isStale()) return;
       const part = messages.slice(at, at + slice);
       at += part.length;
-      const last = at >= messages.length;
-      const partNext = last ? nextOffset : messages[at]!.offset;
+      const following = messages[at];
+      const last = following === undefined;
+      const partNext = following?.offset ?? nextOffset;
       const started = performance.now();
       const result = await this.applyOrLocate({
         topic,
@@ -203,7 +204,8 @@ export class PartitionConsumer {
       if (result.kind === 'applied') {
         this.next.set(partition, result.nextOffset);
         applyFrom = result.nextOffset;
-        resolveOffset(last ? batch.lastOffset() : part[part.length - 1]!.offset);
+        const lastOfPart = part.at(-1)?.offset;
+        resolveOffset(last || lastOfPart === undefined ? batch.lastOffset() : lastOfPart);
         // Reported before the heartbeat: a heartbeat that fails on a rebalance does not undo it.
         this.options.onEvent?.({
           type: 'applied',

@@ -72,21 +72,27 @@ function fromFrameworkError(error: unknown): HttpProblem | undefined {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 
+/** The error, or one of its causes (a client's retries gave up on it), says nobody answered. */
+function unavailable(error: unknown, depth: number): boolean {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (typeof e !== 'object' || e === null || depth > 5) return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  return (
+    UNREACHABLE.has(code) ||
+    code.startsWith('08') ||
+    /^57P0[123]$/.test(code) ||
+    /Connection terminated/i.test(String(e.message)) ||
+    unavailable(e.cause, depth + 1)
+  );
+}
+
 /**
  * A dependency that does not answer (the database stopped, restarting or unreachable): the
  * request may succeed later, so 503 with Retry-After, not a 500 that says the service is broken.
  * SQLSTATE class 08 is a connection exception, 57P01-57P03 a server shutting down or starting.
  */
 function fromUnavailableDependency(error: unknown): HttpProblem | undefined {
-  const e = error as { code?: unknown; message?: unknown } | null;
-  if (typeof e !== 'object' || e === null) return undefined;
-  const code = typeof e.code === 'string' ? e.code : '';
-  const unavailable =
-    UNREACHABLE.has(code) ||
-    code.startsWith('08') ||
-    /^57P0[123]$/.test(code) ||
-    /Connection terminated/i.test(String(e.message));
-  if (!unavailable) return undefined;
+  if (!unavailable(error, 0)) return undefined;
   return new HttpProblem(
     503,
     'DEPENDENCY_UNAVAILABLE',
