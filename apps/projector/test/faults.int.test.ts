@@ -3,10 +3,11 @@
 // databases; each case on a topic and store of its own.
 import { uniqueName, waitUntil } from '@tally/kafka/testing';
 import type { ReadModelService } from '@tally/kafka';
-import { runReadinessChecks } from '@tally/service';
+import { inTransaction, runReadinessChecks } from '@tally/service';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { balancesReadModel } from '../src/read-model.js';
-import { deposited, eventsTopic, opened, storeFactories } from './support.js';
+import { deposited, eventsTopic, opened, pgDatabase, storeFactories } from './support.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -80,5 +81,32 @@ describe.each(storeFactories)('stored offsets beyond the end of the topic ($name
     expect(ready).toBe(false);
     expect(checks['consumers']).toMatch(/consumer crashed: .*beyond its end/);
     expect(await store.getAccount('a')).toBeUndefined();
+  });
+});
+
+describe('a connection the server ends while a transaction holds it', () => {
+  it('fails that transaction, never the process, and the pool goes on', async () => {
+    const db = await pgDatabase();
+    cleanups.push(() => db.drop());
+    const pool = new pg.Pool({ connectionString: db.url });
+    pool.on('error', () => undefined);
+    cleanups.push(() => pool.end());
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+
+    const attempt = inTransaction(
+      () => pool.connect(),
+      async (client) => {
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        // What a restart or an administrator does: the server ends the session (57P01).
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        await ended;
+        await client.query('SELECT 1');
+      },
+    );
+    await expect(attempt).rejects.toThrow();
+    expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 });

@@ -122,6 +122,7 @@ export class ReadModelService {
     );
     this.lastLag = lags.flat();
     this.lagAt = Date.now();
+    this.lagError = undefined;
     return this.lastLag;
   }
 

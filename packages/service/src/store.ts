@@ -30,7 +30,10 @@ export async function openStore<Store>(
 /** What a transaction needs of a pg pool client (pg's PoolClient has it). */
 export interface TransactionClient {
   query(text: string): Promise<unknown>;
-  release(): void;
+  /** With an error: the connection is broken and closed instead of going back to the pool. */
+  release(error?: Error): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -77,6 +80,14 @@ export async function inTransaction<Client extends TransactionClient, T>(
   commitIf: (result: T) => boolean = () => true,
 ): Promise<T> {
   const client = await connect();
+  // The server may end the connection while the transaction holds it between two statements (a
+  // restart, an administrator): pg then emits 'error' on the client, which nobody else hears
+  // while it is checked out, and the process would die. The next statement fails instead.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -86,6 +97,7 @@ export async function inTransaction<Client extends TransactionClient, T>(
     await client.query('ROLLBACK').catch(() => undefined);
     throw classifyStoreError(error);
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
