@@ -80,7 +80,7 @@ export interface PartitionConsumerOptions {
   /** A crashed member holds its partitions this long before a rebalance (kafkajs default 30 s). */
   readonly sessionTimeout?: number | undefined;
   /**
-   * Most records per store transaction (default 2,000). A fetch of a large backlog holds hundreds
+   * Most records per store transaction (default 1,000). A fetch of a large backlog holds hundreds
    * of thousands of records; it is applied in slices with a heartbeat after each and a turn of
    * the event loop between them, so the group keeps the member and probes get their answers.
    */
@@ -183,7 +183,7 @@ export class PartitionConsumer {
       resolveOffset(batch.lastOffset());
       return;
     }
-    const slice = this.options.maxRecordsPerApply ?? 2_000;
+    const slice = this.options.maxRecordsPerApply ?? 1_000;
     let at = 0;
     let applyFrom = fromOffset;
     do {
