@@ -43,8 +43,6 @@ K_DIR="$STATE_DIR/kafka"
 LIBS="$INSTALL_DIR/kafka/libs"
 NODES_FILE="$K_DIR/nodes"
 
-if [[ -n "${JAVA_HOME:-}" ]]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
-
 # One kafka.sh at a time per state dir: parallel `up`s (several test scripts) must not race
 # on format/start. The brokers do not inherit the lock fd (9>&- below).
 lock() {

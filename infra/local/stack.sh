@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole local stack: PostgreSQL, Kafka (one node, or a three-node cluster), the Schema Registry
-# and the token issuer's key pair (auth.sh; made once, kept by down and reset).
+# and the token issuer's key pair (auth.sh; made once, kept by down and reset). The trace viewer
+# (zipkin.sh) starts on its own (`pnpm trace:up`); `down` and `reset` stop it too.
 # Usage: stack.sh up [--brokers 1|3] | down | status | reset | install
 #   up --brokers 3   Kafka as a three-node KRaft cluster (same as TALLY_KAFKA_NODES=3); the default is
 #                    one node, or the node count already running
@@ -39,6 +40,7 @@ case "$cmd" in
     bash "$here/stack.sh" status
     ;;
   down)
+    bash "$here/zipkin.sh" down
     bash "$here/registry.sh" down
     bash "$here/kafka.sh" down
     bash "$here/postgres.sh" down
@@ -54,6 +56,7 @@ case "$cmd" in
   reset)
     # The demo's services read the topics about to be deleted: stop them first.
     bash "$here/services.sh" down
+    bash "$here/zipkin.sh" down
     bash "$here/registry.sh" down
     bash "$here/kafka.sh" reset
     bash "$here/postgres.sh" reset

@@ -1,6 +1,7 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import { traceFetchedBatch, type RecordScopes } from './tracing.js';
 /** An error that says itself that retrying cannot help (e.g. the database refused the data). */
 function refusedForGood(error: unknown): boolean {
   return (error as { retriable?: unknown } | null)?.retriable === false;
@@ -35,6 +36,11 @@ export interface PartitionBatch {
   readonly messages: readonly KafkaRecord[];
   /** The offset after the last record of the fetched batch (control records included). */
   readonly nextOffset: string;
+  /**
+   * Runs a record's work in its trace and log scope, and names its correlation id on its log
+   * lines once decoded (`plainRecordScopes` outside a consumer).
+   */
+  readonly scopes: RecordScopes;
 }
 
 export type ApplyResult =
@@ -85,6 +91,10 @@ export interface PartitionConsumerOptions {
    * the event loop between them, so the group keeps the member and probes get their answers.
    */
   readonly maxRecordsPerApply?: number | undefined;
+  /** What applying a batch is called in its spans (`apply`, `append`); default `process`. */
+  readonly operation?: string | undefined;
+  /** false: a batch span only, no span per record (a rebuild must not join old traces). */
+  readonly recordSpans?: boolean | undefined;
 }
 
 export interface PartitionLag {
@@ -184,23 +194,43 @@ export class PartitionConsumer {
       return;
     }
     const slice = this.options.maxRecordsPerApply ?? 1_000;
+    // One batch span over the whole fetch; each slice is applied inside it.
+    const { traced, scopes } = traceFetchedBatch(this.options.operation ?? 'process', {
+      topic,
+      partition,
+      groupId: this.options.groupId,
+      messages,
+      recordSpans: this.options.recordSpans,
+    });
     let at = 0;
     let applyFrom = fromOffset;
     do {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale()) {
+        traced.end({});
+        return;
+      }
       const part = messages.slice(at, at + slice);
       at += part.length;
       const following = messages[at];
       const last = following === undefined;
       const partNext = following?.offset ?? nextOffset;
       const started = performance.now();
-      const result = await this.applyOrLocate({
-        topic,
-        partition,
-        fromOffset: applyFrom,
-        messages: part,
-        nextOffset: partNext,
-      });
+      let result: ApplyResult;
+      try {
+        result = await traced.runBatch(() =>
+          this.applyOrLocate({
+            topic,
+            partition,
+            fromOffset: applyFrom,
+            messages: part,
+            nextOffset: partNext,
+            scopes,
+          }),
+        );
+      } catch (error) {
+        traced.end({ error });
+        throw error;
+      }
       if (result.kind === 'applied') {
         this.next.set(partition, result.nextOffset);
         applyFrom = result.nextOffset;
@@ -214,9 +244,11 @@ export class PartitionConsumer {
           nextOffset: result.nextOffset,
           ms: performance.now() - started,
         });
+        if (last) traced.end({});
         await heartbeat();
         if (!last) await new Promise((resolve) => setImmediate(resolve));
       } else if (result.kind === 'halted') {
+        traced.end({ haltedAt: { offset: result.offset, reason: result.reason } });
         this.next.set(partition, result.offset);
         const halt: Halt = {
           partition,
@@ -227,13 +259,18 @@ export class PartitionConsumer {
         this.halts.set(partition, halt);
         pause();
         this.consumer.seek({ topic, partition, offset: result.offset });
-        this.options.logger?.error(
-          { topic, ...halt },
-          `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
-        );
+        const record = messages.find((m) => m.offset === result.offset);
+        const logHalt = () =>
+          this.options.logger?.error(
+            { topic, ...halt },
+            `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+          );
+        if (record === undefined) logHalt();
+        else scopes.run(record, logHalt);
         this.options.onEvent?.({ type: 'halted', ...halt });
         return;
       } else {
+        traced.end({ error: 'not applied: the stored offsets changed (fenced or swapped)' });
         await this.reload();
         return;
       }
