@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, registryOptions } from '@tally/events';
 import {
   consumerMetrics,
   createKafka,
@@ -68,7 +68,7 @@ export async function startIntake(
     config.TALLY_TOPIC_REPLICATION,
   );
   const serde = await AccountEventSerde.connect({
-    registryUrl: config.SCHEMA_REGISTRY_URL,
+    ...registryOptions(config),
     topic: topics.events,
   });
   const instanceId = randomUUID();

@@ -20,7 +20,12 @@ export {
   RegistryError,
   type RegisteredSchema,
 } from './registry-client.js';
-export { registryEnv } from './registry-env.js';
+export {
+  registryEnv,
+  registryOptions,
+  type RegistryAuth,
+  type RegistryConfig,
+} from './registry-env.js';
 export {
   loadSchemas,
   parseSchema,

@@ -4,6 +4,7 @@ import type { AccountEvent } from '@tally/ledger';
 import type avro from 'avsc';
 import { EventDecodeError, EventEncodeError } from './errors.js';
 import { REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './registry-client.js';
+import type { RegistryAuth } from './registry-env.js';
 import { loadSchemas, type LocalSchema } from './schemas.js';
 import { subjectFor } from './subjects.js';
 import { frame, unframe } from './wire-format.js';
@@ -62,6 +63,8 @@ export class SchemaNotRegisteredError extends TallyError {
 
 export interface SerdeOptions {
   readonly registryUrl: string;
+  /** Basic-auth credentials of the registry (registryOptions reads them from the config). */
+  readonly registryAuth?: RegistryAuth | undefined;
   /** The events topic; subjects are `<topic>-<record full name>`. */
   readonly topic: string;
   /** Reader and writer schemas; defaults to the .avsc files of this package. */
@@ -94,6 +97,7 @@ export class AccountEventSerde {
     const timeoutMs = options.timeoutMs ?? REGISTRY_TIMEOUT_MS;
     const registry = new SchemaRegistry({
       host: options.registryUrl,
+      ...(options.registryAuth === undefined ? {} : { auth: { ...options.registryAuth } }),
       middlewares: [timeout(timeoutMs)],
     });
     const writers = new Map<string, Writer>();
@@ -112,7 +116,7 @@ export class AccountEventSerde {
       writers.set(local.name, { id, type: local.type });
     }
     const byFullName = new Map(schemas.map((local) => [local.fullName, local]));
-    const listing = new RegistryClient(options.registryUrl, timeoutMs);
+    const listing = new RegistryClient(options.registryUrl, timeoutMs, options.registryAuth);
     return new AccountEventSerde(registry, listing, options.topic, writers, byFullName);
   }
 
