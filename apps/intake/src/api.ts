@@ -24,7 +24,12 @@ export interface CommandRoutesDeps {
   readonly now?: () => number;
 }
 
-type BuildCommand = (req: Request, idempotencyKey: string) => CommandBody;
+/** The commands a client may send (process commands only ever come from partition owners). */
+type ClientCommand = Exclude<
+  CommandBody,
+  { type: 'CreditTransfer' | 'CompleteTransfer' | 'ReverseTransfer' | 'ExpireHold' }
+>;
+type BuildCommand = (req: Request, idempotencyKey: string) => ClientCommand;
 
 /** The command endpoints: HTTP to a command record, and an outcome back to HTTP. */
 export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {

@@ -120,6 +120,17 @@ export async function startIntake(
     admin,
     logger,
   });
+  const handler = commandHandler({
+    storeOf: (partition) => states.store(partition),
+    serde,
+    eventsTopic: topics.events,
+    outcomesTopic: topics.outcomes,
+    changelogTopic: topics.changelog,
+    commandsTopic: topics.commands,
+    idempotencyWindowMs: config.INTAKE_IDEMPOTENCY_WINDOW,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const processor = new PartitionProcessor({
     kafka,
     topic: topics.commands,
@@ -136,16 +147,7 @@ export async function startIntake(
     // Runs after fencing: everything the previous owner committed is in the changelog now.
     prepare: (partition) => states.restore(partition),
     release: (partition) => states.release(partition),
-    handle: commandHandler({
-      storeOf: (partition) => states.store(partition),
-      serde,
-      eventsTopic: topics.events,
-      outcomesTopic: topics.outcomes,
-      changelogTopic: topics.changelog,
-      idempotencyWindowMs: config.INTAKE_IDEMPOTENCY_WINDOW,
-      logger,
-      ...(options.now ? { now: options.now } : {}),
-    }),
+    handle: handler.handle,
   });
   await processor.start();
 

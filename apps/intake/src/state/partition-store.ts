@@ -29,7 +29,7 @@ const EXPIRY_INDEX =
 
 /**
  * The durable state of one partition in its own SQLite file: a general key/value table by kind
- * (accounts, idempotency records, later transfers and holds) and the changelog offset it
+ * (accounts, idempotency records, transfers, holds) and the changelog offset it
  * reflects (the checkpoint), always written in the same SQLite transaction as the entries, so
  * the file is never ahead of or behind its checkpoint. A small LRU cache sits in front of reads.
  */
@@ -67,6 +67,9 @@ export class PartitionStore {
       delete: this.db.prepare<[string, string]>('DELETE FROM entries WHERE kind = ? AND key = ?'),
       expired: this.db.prepare<[number, number], { kind: string; key: string }>(
         'SELECT kind, key FROM entries WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
+      ),
+      upTo: this.db.prepare<[string, string, number], { key: string; value: string }>(
+        'SELECT key, value FROM entries WHERE kind = ? AND key <= ? ORDER BY key LIMIT ?',
       ),
       count: this.db.prepare<[string], { n: number }>(
         'SELECT count(*) AS n FROM entries WHERE kind = ?',
@@ -152,6 +155,14 @@ export class PartitionStore {
   /** Up to `limit` entries whose time ran out at `now`, oldest first. */
   expired(now: number, limit: number): { kind: string; key: string }[] {
     return this.statements.expired.all(now, limit);
+  }
+
+  /**
+   * Up to `limit` entries of a kind whose key sorts at or below `upTo`, in key order (an index
+   * range: kinds whose keys start with a padded time, such as the holds by deadline).
+   */
+  upTo(kind: string, upTo: string, limit: number): { key: string; value: string }[] {
+    return this.statements.upTo.all(kind, upTo, limit);
   }
 
   isOpen(): boolean {
