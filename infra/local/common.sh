@@ -19,6 +19,21 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
 export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:${SCHEMA_REGISTRY_PORT:-8081}}"
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://tally:tally@127.0.0.1:${TALLY_PG_PORT:-5432}/tally}"
 
+# The local token issuer (auth.sh): the services trust its public keys, the audit service signs its
+# own tokens towards the projector with its private key (acceptable on a developer machine only).
+AUTH_DIR="$STATE_DIR/auth"
+local_auth_env() {
+  printf '%s\n' "AUTH_ISSUER=tally-local" "AUTH_AUDIENCE=tally-api" "AUTH_JWKS_FILE=$AUTH_DIR/jwks.json"
+}
+local_client_env() {
+  printf '%s\n' "AUTH_CLIENT_ID=svc-audit" "AUTH_CLIENT_SCOPE=ledger:read" \
+    "AUTH_CLIENT_AUDIENCE=tally-api" "AUTH_CLIENT_SIGNING_KEY_FILE=$AUTH_DIR/signing-key.jwk.json"
+}
+require_local_auth() {
+  [[ -f "$AUTH_DIR/jwks.json" && -f "$AUTH_DIR/signing-key.jwk.json" ]] ||
+    die "no local signing key in $AUTH_DIR: run pnpm stack:up (or bash infra/local/auth.sh up)"
+}
+
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
 

@@ -8,9 +8,10 @@
 #   services.sh down     SIGTERM each service and wait (SIGKILL after 30 s)
 #   services.sh status   one line per service; exit 0 when all three are ready
 #
-# Needs a build first (`pnpm build`). Ports: INTAKE_PORT (3001), PROJECTOR_PORT (3002),
-# AUDIT_PORT (3003). Logs: $STATE_DIR/demo/logs/<app>.log; pid files: $STATE_DIR/demo/<app>.pid;
-# SQLite files: $STATE_DIR/demo/data.
+# Needs a build first (`pnpm build`) and the local signing key (`pnpm stack:up`): every service
+# trusts the local issuer's JWKS, the audit service signs its own token for the projector. Ports:
+# INTAKE_PORT (3001), PROJECTOR_PORT (3002), AUDIT_PORT (3003). Logs: $STATE_DIR/demo/logs/<app>.log;
+# pid files: $STATE_DIR/demo/<app>.pid; SQLite files: $STATE_DIR/demo/data.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$STACK_ROOT"
 
@@ -33,12 +34,14 @@ env_of() {
   local app="$1"
   printf '%s\n' "PATH=$PATH" "HOME=$HOME" "NODE_ENV=production" "LOG_LEVEL=${LOG_LEVEL:-info}" \
     "PORT=$(port_of "$app")" "KAFKA_BROKERS=$KAFKA_BROKERS" "SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
+  local_auth_env
   case "$app" in
     intake) echo "INTAKE_STATE_DIR=$DEMO_DIR/data/intake-state" ;;
     projector) echo "PROJECTOR_SQLITE_PATH=$DEMO_DIR/data/projector.sqlite" ;;
     audit)
       echo "AUDIT_SQLITE_PATH=$DEMO_DIR/data/audit.sqlite"
       echo "PROJECTOR_URL=http://127.0.0.1:$(port_of projector)"
+      local_client_env
       ;;
   esac
 }
@@ -124,6 +127,7 @@ cmd_down() {
 
 cmd_up() {
   cmd_down
+  require_local_auth
   cmd_deploy
   # The intake creates the topics; the consumers start once they exist.
   start_one intake

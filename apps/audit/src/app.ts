@@ -1,12 +1,19 @@
 import type { Express, Request } from 'express';
 import {
+  authenticate,
   badParam,
   createHttpApp,
   HttpProblem,
   intParam,
+  principalOf,
+  requireAccount,
+  requireAllAccounts,
+  requireScope,
+  SCOPES,
   stringParam,
   type Logger,
   type ReadinessCheck,
+  type TokenVerifier,
 } from '@tally/service';
 import { signDigest, type Digest } from './core/digest.js';
 import { parseInstant, statementCsv, statementHtml } from './core/reports.js';
@@ -17,6 +24,7 @@ import {
   ProjectorUnavailableError,
   reconciliationReport,
   statementReport,
+  type ProjectorClient,
 } from './reporting.js';
 import type { AuditStore, StoredEntry } from './store/types.js';
 import { verifyLog } from './verify.js';
@@ -25,7 +33,10 @@ export interface AuditAppOptions {
   readonly store: AuditStore;
   readonly logger: Logger;
   readonly metrics: AuditMetrics;
-  readonly projectorUrl: string;
+  /** The projector, asked by the reconciliation with the audit service's own token. */
+  readonly projector: ProjectorClient;
+  /** Verifies callers' bearer tokens: audit:read for reports, audit:admin for digests. */
+  readonly verifier: TokenVerifier;
   readonly digestKey?: string | undefined;
   readonly readiness?: readonly ReadinessCheck[];
   readonly clock?: () => number;
@@ -59,21 +70,28 @@ export function createAuditApp(options: AuditAppOptions): Express {
   return createHttpApp({
     logger,
     metrics: metrics.registry,
-    readiness: options.readiness ?? [],
+    readiness: [options.verifier.readiness, ...(options.readiness ?? [])],
     routes: (app) => {
       app.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
+      app.use(authenticate(options.verifier));
+      const reader = requireScope(SCOPES.auditRead);
+      const admin = requireScope(SCOPES.auditAdmin);
+      /** Reports over every account: never for a token limited to accounts. */
+      const allAccounts = (req: Request) => requireAllAccounts(principalOf(req));
 
-      app.get('/audit/accounts/:id/entries', async (req, res) => {
+      app.get('/audit/accounts/:id/entries', reader, async (req, res) => {
         const accountId = String(req.params['id']);
+        requireAccount(principalOf(req), accountId);
         const limit = intParam(req, 'limit', { min: 1, max: 1_000, fallback: 100 });
         const after = intParam(req, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
         const page = await store.accountEntries(accountId, after, limit);
         res.json({ accountId, items: page.items.map(entryJson), next: page.next });
       });
 
-      app.get('/audit/verify', async (_req, res) => {
+      app.get('/audit/verify', reader, async (req, res) => {
+        allAccounts(req);
         const report = await verifyLog(store);
         if (!report.ok) {
           metrics.verifyFailures.inc();
@@ -82,26 +100,30 @@ export function createAuditApp(options: AuditAppOptions): Express {
         res.json(report);
       });
 
-      app.get('/audit/anomalies', async (req, res) => {
+      app.get('/audit/anomalies', reader, async (req, res) => {
+        allAccounts(req);
         const limit = intParam(req, 'limit', { min: 1, max: 1_000, fallback: 100 });
         res.json({ items: (await store.anomalies(limit)).map(entryJson) });
       });
 
-      app.post('/audit/digests', async (_req, res) => {
+      app.post('/audit/digests', admin, async (req, res) => {
+        allAccounts(req);
         if (options.digestKey === undefined) throw digestDisabled();
         const digest = signDigest(await store.heads(), clock(), options.digestKey);
         await store.saveDigest(digest);
         res.status(201).json(digest);
       });
 
-      app.get('/audit/digests/latest', async (_req, res) => {
+      app.get('/audit/digests/latest', admin, async (req, res) => {
+        allAccounts(req);
         const digest = await store.latestDigest();
         if (!digest)
           throw new HttpProblem(404, 'NO_DIGEST', 'No digest', 'no digest was signed yet');
         res.json(digest);
       });
 
-      app.post('/audit/digests/check', async (req, res) => {
+      app.post('/audit/digests/check', admin, async (req, res) => {
+        allAccounts(req);
         if (options.digestKey === undefined) throw digestDisabled();
         const digest = req.body as Digest;
         if (typeof digest !== 'object' || digest === null || !Array.isArray(digest.chains)) {
@@ -110,9 +132,10 @@ export function createAuditApp(options: AuditAppOptions): Express {
         res.json(await verifyLog(store, { digest, digestKey: options.digestKey }));
       });
 
-      app.get('/reports/statement', async (req, res) => {
+      app.get('/reports/statement', reader, async (req, res) => {
         const account = stringParam(req, 'account');
         if (!account) throw badParam('account', 'is required');
+        requireAccount(principalOf(req), account);
         const from = instantParam(req, 'from');
         const to = instantParam(req, 'to');
         if (to <= from) throw badParam('to', 'must be after from');
@@ -140,7 +163,8 @@ export function createAuditApp(options: AuditAppOptions): Express {
         }
       });
 
-      app.get('/reports/daily', async (req, res) => {
+      app.get('/reports/daily', reader, async (req, res) => {
+        allAccounts(req);
         const date = stringParam(req, 'date');
         if (!date) throw badParam('date', 'is required (YYYY-MM-DD, UTC)');
         const summary = await dailyReport(store, date);
@@ -149,9 +173,10 @@ export function createAuditApp(options: AuditAppOptions): Express {
         res.json(summary);
       });
 
-      app.get('/reports/reconciliation', async (_req, res) => {
+      app.get('/reports/reconciliation', reader, async (req, res) => {
+        allAccounts(req);
         try {
-          res.json(await reconciliationReport(store, options.projectorUrl));
+          res.json(await reconciliationReport(store, options.projector));
         } catch (error) {
           if (error instanceof ProjectorUnavailableError) {
             throw new HttpProblem(502, error.code, 'Projector unavailable', error.message);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadAuditConfig } from './config.js';
+import { loadConfig, serviceTokenSourceFromConfig } from '@tally/service';
+import { loadAuditConfig, projectorClientEnv } from './config.js';
 import { signDigest, type Digest } from './core/digest.js';
 import { parseInstant, statementCsv, statementHtml } from './core/reports.js';
 import { dailyReport, reconciliationReport, statementReport } from './reporting.js';
@@ -13,7 +14,9 @@ const USAGE = `usage: pnpm --filter @tally/audit cli <command> [options]
   statement --account <id> --from <date> --to <date> [--format json|csv|html]
   daily --date <YYYY-MM-DD>
   reconcile                       balances from the log against the projector (PROJECTOR_URL)
-The store is DATABASE_URL or AUDIT_SQLITE_PATH, as for the service.`;
+The store is DATABASE_URL or AUDIT_SQLITE_PATH, as for the service; reconcile also needs the
+service's token settings (AUTH_ISSUER, AUTH_CLIENT_AUDIENCE, AUTH_CLIENT_SIGNING_KEY_FILE or
+AUTH_TOKEN_URL with AUTH_CLIENT_SECRET).`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -101,7 +104,10 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'reconcile': {
-        const report = await reconciliationReport(store, config.PROJECTOR_URL);
+        const tokens = await serviceTokenSourceFromConfig(
+          loadConfig(projectorClientEnv, process.env),
+        );
+        const report = await reconciliationReport(store, { url: config.PROJECTOR_URL, tokens });
         out(report);
         return report.ok ? 0 : 1;
       }

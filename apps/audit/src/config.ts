@@ -1,6 +1,14 @@
 import { registryEnv, topicEnv } from '@tally/events';
 import { kafkaEnv } from '@tally/kafka';
-import { databaseEnv, env, loadConfig, serviceEnv } from '@tally/service';
+import {
+  authEnv,
+  databaseEnv,
+  env,
+  loadConfig,
+  SCOPES,
+  serviceEnv,
+  serviceTokenEnv,
+} from '@tally/service';
 import { z } from 'zod';
 
 const bool = () =>
@@ -37,8 +45,30 @@ export const auditEnv = {
   AUDIT_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };
 
-export type AuditConfig = ReturnType<typeof loadAuditConfig>;
+/**
+ * The audit service's own identity towards the projector (reconciliation): a client-credentials
+ * token from AUTH_TOKEN_URL, or one it signs with AUTH_CLIENT_SIGNING_KEY_FILE under AUTH_ISSUER.
+ */
+export const projectorClientEnv = {
+  ...serviceTokenEnv,
+  AUTH_ISSUER: authEnv.AUTH_ISSUER,
+  AUTH_CLIENT_ID: z.string().min(1).default('svc-audit'),
+  AUTH_CLIENT_SCOPE: z.string().min(1).default(SCOPES.ledgerRead),
+  /** The projector's audience (one of its AUTH_AUDIENCE). */
+  AUTH_CLIENT_AUDIENCE: z.string().min(1, 'must name the projector’s audience'),
+};
 
+/** The service verifies its callers' tokens and calls the projector with its own. */
+export const auditServiceEnv = { ...auditEnv, ...authEnv, ...projectorClientEnv };
+
+export type AuditConfig = ReturnType<typeof loadAuditConfig>;
+export type AuditServiceConfig = ReturnType<typeof loadAuditServiceConfig>;
+
+/** What the store, the consumers and the CLI's offline commands need. */
 export function loadAuditConfig(vars: Readonly<Record<string, string | undefined>>) {
   return loadConfig(auditEnv, vars);
+}
+
+export function loadAuditServiceConfig(vars: Readonly<Record<string, string | undefined>>) {
+  return loadConfig(auditServiceEnv, vars);
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '@tally/service';
 import { describe, expect, it } from 'vitest';
-import { loadAuditConfig } from './config.js';
+import { loadAuditConfig, loadAuditServiceConfig } from './config.js';
 
 describe('audit config', () => {
   it('runs against the local stack with no env set', () => {
@@ -42,5 +42,24 @@ describe('audit config', () => {
     expect(message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('pg-password-1');
+  });
+
+  it('as a service, needs a token issuer to trust and its own identity towards the projector', () => {
+    let message = '';
+    try {
+      loadAuditServiceConfig({ AUTH_CLIENT_SECRET: 'client-secret-1' });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toContain('AUTH_ISSUER');
+    expect(message).toContain('AUTH_AUDIENCE');
+    expect(message).toContain('AUTH_CLIENT_AUDIENCE');
+    expect(message).not.toContain('client-secret-1');
+    const config = loadAuditServiceConfig({
+      AUTH_ISSUER: 'tally-local',
+      AUTH_AUDIENCE: 'tally-api',
+      AUTH_CLIENT_AUDIENCE: 'tally-api',
+    });
+    expect(config).toMatchObject({ AUTH_CLIENT_ID: 'svc-audit', AUTH_CLIENT_SCOPE: 'ledger:read' });
   });
 });

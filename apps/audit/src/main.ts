@@ -1,14 +1,22 @@
 import { createKafka } from '@tally/kafka';
-import { createLogger, serve, type RunningService } from '@tally/service';
+import {
+  createLogger,
+  serve,
+  serviceTokenSourceFromConfig,
+  tokenVerifierFromConfig,
+  type RunningService,
+} from '@tally/service';
 import { createAuditApp } from './app.js';
-import { loadAuditConfig } from './config.js';
+import { loadAuditServiceConfig } from './config.js';
 import { createAuditMetrics } from './metrics.js';
 import { AuditService } from './service.js';
 import { openAuditStore } from './store/open.js';
 
 /** Runs the audit service: consumers, audit store and HTTP API, until SIGTERM/SIGINT or a failure. */
-const config = loadAuditConfig(process.env);
+const config = loadAuditServiceConfig(process.env);
 const logger = createLogger('audit', config.LOG_LEVEL);
+const verifier = await tokenVerifierFromConfig(config);
+const projector = { url: config.PROJECTOR_URL, tokens: await serviceTokenSourceFromConfig(config) };
 const store = await openAuditStore(config);
 const metrics = createAuditMetrics();
 let running: RunningService | undefined;
@@ -32,7 +40,8 @@ const app = createAuditApp({
   store,
   logger,
   metrics,
-  projectorUrl: config.PROJECTOR_URL,
+  projector,
+  verifier,
   digestKey: config.AUDIT_DIGEST_KEY,
   readiness: service.readiness(),
 });

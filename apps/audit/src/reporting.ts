@@ -1,5 +1,6 @@
 import { decodeOutcome } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
+import type { AccessTokenSource } from '@tally/service';
 import {
   buildDailySummary,
   buildStatement,
@@ -72,6 +73,12 @@ export interface ReconciliationReport {
 /** How long one question to the projector may take. */
 const PROJECTOR_TIMEOUT_MS = 15_000;
 
+/** Where the projector answers, and the source of the audit service's own token for it. */
+export interface ProjectorClient {
+  readonly url: string;
+  readonly tokens: AccessTokenSource;
+}
+
 export class ProjectorUnavailableError extends Error {
   readonly code = 'PROJECTOR_UNAVAILABLE';
   constructor(message: string) {
@@ -88,7 +95,7 @@ export class ProjectorUnavailableError extends Error {
  */
 export async function reconciliationReport(
   store: AuditStore,
-  projectorUrl: string,
+  projector: ProjectorClient,
   concurrency = 16,
 ): Promise<ReconciliationReport> {
   const started = performance.now();
@@ -97,13 +104,13 @@ export async function reconciliationReport(
   const queue = [...audited.values()];
   const worker = async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      projected.set(next.accountId, await askProjector(projectorUrl, next));
+      projected.set(next.accountId, await askProjector(projector, next));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const mismatches = reconcile(audited, projected);
   return {
-    projectorUrl,
+    projectorUrl: projector.url,
     accounts: audited.size,
     mismatches,
     ok: mismatches.length === 0,
@@ -112,22 +119,39 @@ export async function reconciliationReport(
 }
 
 async function askProjector(
-  base: string,
+  projector: ProjectorClient,
   audited: AuditedBalance,
 ): Promise<ProjectedBalance | undefined> {
+  const base = projector.url;
   const url = new URL(`/accounts/${encodeURIComponent(audited.accountId)}`, base);
   url.searchParams.set('minVersion', String(audited.version));
+  let token: string;
+  try {
+    // Cached by the source until shortly before it expires: one issue per report at most.
+    token = await projector.tokens.token();
+  } catch (error) {
+    throw new ProjectorUnavailableError(
+      `no token to call the projector at ${base}: ${(error as Error).message}`,
+    );
+  }
   let response: Response;
   try {
     // Bounded: the projector waits up to its minVersion limit (2 s by default), never forever.
     response = await fetch(url, {
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(PROJECTOR_TIMEOUT_MS),
     });
   } catch (error) {
     throw new ProjectorUnavailableError(`projector at ${base} did not answer: ${String(error)}`);
   }
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.status === 401 || response.status === 403) {
+    // Misconfiguration, not a mismatch: another issuer or audience, or a token without ledger:read.
+    throw new ProjectorUnavailableError(
+      `projector at ${base} refused the audit service's token: ${response.status} ` +
+        `${String(body['code'] ?? '')}: ${String(body['detail'] ?? '')}`,
+    );
+  }
   if (response.status === 404) return undefined;
   if (response.status === 504 || response.status === 409) {
     // At another version than the audit log; it gave its current version.

@@ -155,6 +155,48 @@ describe('audit service against the broker and the registry', () => {
     expect((await audit.get('/reports/daily?date=2026-02-30')).status).toBe(400);
   });
 
+  it('an account-limited token reads its own account only; reports over all accounts never', async () => {
+    const customer = await audit.issuer.token({
+      subject: 'customer-seed',
+      scopes: ['audit:read', 'audit:admin'],
+      accounts: ['seed'],
+    });
+    const statement = (account: string) =>
+      `/reports/statement?account=${account}&from=2026-03-02&to=2026-03-03`;
+    expect(JSON.parse((await audit.get(statement('seed'), customer)).text)).toMatchObject({
+      closingBalance: 120,
+    });
+    expect((await audit.get('/audit/accounts/seed/entries', customer)).status).toBe(200);
+    // 'other' exists, 'nobody' does not: the same refusal, before any lookup.
+    for (const account of ['other', 'nobody']) {
+      for (const path of [statement(account), `/audit/accounts/${account}/entries`]) {
+        const refused = await audit.get(path, customer);
+        expect(refused.status, path).toBe(403);
+        expect(JSON.parse(refused.text), path).toMatchObject({
+          code: 'ACCOUNT_FORBIDDEN',
+          accountId: account,
+        });
+        expect(refused.text).not.toContain('balance');
+      }
+    }
+    for (const path of [
+      '/reports/daily?date=2026-03-02',
+      '/reports/reconciliation',
+      '/audit/verify',
+      '/audit/anomalies',
+      '/audit/digests/latest',
+    ]) {
+      const refused = await audit.get(path, customer);
+      expect(refused.status, path).toBe(403);
+      expect(JSON.parse(refused.text), path).toMatchObject({ code: 'ACCOUNT_LIMITED_TOKEN' });
+    }
+    // audit:admin does not imply audit:read, nor the reverse.
+    const admin = await audit.issuer.token({ scopes: ['audit:admin'] });
+    expect((await audit.get(statement('seed'), admin)).status).toBe(403);
+    const reader = await audit.issuer.token({ scopes: ['audit:read'] });
+    expect((await audit.get('/audit/digests/latest', reader)).status).toBe(403);
+  });
+
   it('daily summary: counts and sums by event type, refused commands by code', async () => {
     const daily = JSON.parse((await audit.get('/reports/daily?date=2026-03-02')).text);
     expect(daily).toMatchObject({

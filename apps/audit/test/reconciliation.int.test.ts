@@ -2,8 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uniqueName, waitUntil } from '@tally/kafka/testing';
+import { SCOPES } from '@tally/service';
+import { testIssuer, type TestIssuer } from '@tally/service/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconciliationReport } from '../src/reporting.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import {
   registryUrl,
@@ -25,10 +28,12 @@ describe('reconciliation against a running projector', () => {
   let projectorUrl: string;
   let audit: Awaited<ReturnType<typeof runAudit>>;
   let store: SqliteAuditStore;
+  let issuer: TestIssuer;
   const log: string[] = [];
   const events = workload('rec', 60, 12);
 
   beforeAll(async () => {
+    issuer = await testIssuer();
     t = await topics(3);
     database = await scratchDatabase('audit_test_projector');
     const port = await freePort();
@@ -47,6 +52,8 @@ describe('reconciliation against a running projector', () => {
           PROJECTOR_GROUP_ID: uniqueName('projector-for-audit'),
           PORT: String(port),
           LOG_LEVEL: 'warn',
+          // The projector trusts the issuer whose key the audit service signs its own tokens with.
+          ...issuer.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -54,7 +61,7 @@ describe('reconciliation against a running projector', () => {
     projector.stdout?.on('data', (c: Buffer) => log.push(c.toString()));
     projector.stderr?.on('data', (c: Buffer) => log.push(c.toString()));
     store = SqliteAuditStore.open(join(scratch.dir, 'audit.sqlite'));
-    audit = await runAudit({ store, kafka: t.kafka, topic: t.topic, projectorUrl });
+    audit = await runAudit({ store, kafka: t.kafka, topic: t.topic, projectorUrl, issuer });
     await t.send(events);
     await waitUntil('audit caught up', async () => (await store.counts()).events === events.length);
     await waitUntil(
@@ -112,5 +119,35 @@ describe('reconciliation against a running projector', () => {
       },
     ]);
     expect(report.mismatches[0].projector - report.mismatches[0].audit).toBe(1);
+  });
+
+  it('is a report over all accounts: refused to account-limited tokens and to other scopes', async () => {
+    const customer = await issuer.token({ scopes: [SCOPES.auditRead], accounts: ['rec-1'] });
+    expect(JSON.parse((await audit.get('/reports/reconciliation', customer)).text)).toMatchObject({
+      status: 403,
+      code: 'ACCOUNT_LIMITED_TOKEN',
+    });
+    const reader = await issuer.token({ scopes: [SCOPES.ledgerRead] });
+    expect((await audit.get('/reports/reconciliation', reader)).status).toBe(403);
+  });
+
+  it('names the refusal when the projector does not accept the audit service’s token', async () => {
+    // Without ledger:read; then signed with a key the projector does not trust.
+    await expect(
+      reconciliationReport(store, {
+        url: projectorUrl,
+        tokens: issuer.tokenSource({ scopes: ['audit:read'] }),
+      }),
+    ).rejects.toThrow(/refused the audit service's token: 403 INSUFFICIENT_SCOPE/);
+    const stranger = await testIssuer({ issuer: issuer.issuer, audience: issuer.audience });
+    await expect(
+      reconciliationReport(store, {
+        url: projectorUrl,
+        tokens: stranger.tokenSource({ scopes: ['ledger:read'] }),
+      }),
+    ).rejects.toThrow(/refused the audit service's token: 401 INVALID_TOKEN/);
+    // And the projector answers nobody without a token.
+    const bare = await fetch(`${projectorUrl}/accounts/rec-1`);
+    expect(bare.status).toBe(401);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { uniqueName, waitUntil } from '@tally/kafka/testing';
+import { testIssuer } from '@tally/service/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { verifyLog } from '../src/verify.js';
@@ -51,7 +52,10 @@ describe('restart in the middle of ingest', () => {
     await t.send(events);
     const total = events.length;
     const path = join(scratch.dir, 'audit.sqlite');
+    const issuer = await testIssuer();
     const env = {
+      ...issuer.env,
+      ...issuer.clientEnv(scratch.dir),
       TALLY_EVENTS_TOPIC: t.topic,
       SCHEMA_REGISTRY_URL: registryUrl,
       AUDIT_SQLITE_PATH: path,

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
-import { createLogger } from '@tally/service';
+import { createLogger, SCOPES } from '@tally/service';
+import { testIssuer, type TestIssuer } from '@tally/service/testing';
 import { createAuditApp } from '../src/app.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
@@ -95,7 +96,10 @@ export function workload(prefix: string, accounts: number, movements: number): A
   return events;
 }
 
-/** The audit service in this process, listening on a free port. */
+/**
+ * The audit service in this process, listening on a free port. It trusts `issuer` (a new one by
+ * default) and calls the projector with tokens it signs with that issuer's key as `svc-audit`.
+ */
 export async function runAudit(options: {
   store: AuditStore;
   kafka: KafkaClient;
@@ -103,7 +107,17 @@ export async function runAudit(options: {
   outcomesTopic?: string;
   projectorUrl?: string;
   digestKey?: string;
+  issuer?: TestIssuer;
+  /** The scopes of the audit service's own token towards the projector. */
+  projectorScopes?: readonly string[];
 }) {
+  const issuer = options.issuer ?? (await testIssuer());
+  /** An auditor: audit:read and audit:admin, not limited to accounts. */
+  const auditor = await issuer.token({
+    subject: 'auditor',
+    scopes: [SCOPES.auditRead, SCOPES.auditAdmin],
+    ttlSeconds: 3600,
+  });
   const logger = createLogger('audit-test', 'silent');
   const metrics = createAuditMetrics();
   const service = await AuditService.create({
@@ -122,7 +136,14 @@ export async function runAudit(options: {
     store: options.store,
     logger,
     metrics,
-    projectorUrl: options.projectorUrl ?? 'http://127.0.0.1:9',
+    projector: {
+      url: options.projectorUrl ?? 'http://127.0.0.1:9',
+      tokens: issuer.tokenSource({
+        clientId: 'svc-audit',
+        scopes: options.projectorScopes ?? [SCOPES.ledgerRead],
+      }),
+    },
+    verifier: await issuer.verifier(),
     digestKey: options.digestKey,
     readiness: service.readiness(),
   });
@@ -134,8 +155,12 @@ export async function runAudit(options: {
     base,
     metrics,
     service,
-    get: async (path: string) => {
-      const response = await fetch(`${base}${path}`);
+    issuer,
+    /** GET as the auditor, or with the given token. */
+    get: async (path: string, token = auditor) => {
+      const response = await fetch(`${base}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       return {
         status: response.status,
         type: response.headers.get('content-type') ?? '',

@@ -10,7 +10,8 @@
  *   partitions, sent through the first instance right after the kill, is answered: time from the
  *   kill to that 201 (target: the session timeout + 5 s).
  * Env: BENCH_SCALES, BENCH_LOAD_SECONDS (60), BENCH_CONNECTIONS (50), BENCH_PARTITIONS (6),
- * BENCH_SESSION_TIMEOUT_MS (10000).
+ * BENCH_SESSION_TIMEOUT_MS (10000). The instances trust a throwaway token issuer; every request
+ * carries its bearer token, and the per-caller rate limit is off.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { AccountEventSerde, loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { partitionFor, type KafkaAdmin } from '@tally/kafka';
 import { freePort, testKafka, uniqueName } from '@tally/kafka/testing';
+import { SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
 import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import { ensureIntakeTopics, type IntakeTopics } from '../src/state/changelog.js';
@@ -29,6 +32,12 @@ const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const partitions = Number(process.env['BENCH_PARTITIONS'] ?? 6);
 const sessionTimeoutMs = Number(process.env['BENCH_SESSION_TIMEOUT_MS'] ?? 10_000);
 const windowMs = 30 * 24 * 3_600_000;
+const issuer = await testIssuer();
+const authorization = `Bearer ${await issuer.token({
+  subject: 'bench',
+  scopes: [SCOPES.ledgerWrite],
+  ttlSeconds: 24 * 3600,
+})}`;
 /** The V8 limits the intake's image runs with (Dockerfile): the heap is bounded, not lazy. */
 const NODE_FLAGS = (
   process.env['BENCH_NODE_FLAGS'] ?? '--max-old-space-size=128 --max-semi-space-size=4'
@@ -98,6 +107,8 @@ async function startInstance(
         INTAKE_TRANSACTIONAL_ID_PREFIX: topics.prefix,
         INTAKE_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
         INTAKE_STATE_DIR: stateDir,
+        ...issuer.env,
+        RATE_LIMIT_COMMANDS: '0',
         ...env,
       },
     },
@@ -130,7 +141,11 @@ async function load(url: string, accounts: number) {
               return {
                 ...req,
                 path: `/accounts/${account}/${kind}`,
-                headers: { 'content-type': 'application/json', 'idempotency-key': `load-${i}` },
+                headers: {
+                  'content-type': 'application/json',
+                  'idempotency-key': `load-${i}`,
+                  authorization,
+                },
                 body: JSON.stringify({ amount: 100 + (i % 50), currency: 'EUR' }),
               };
             },
@@ -262,7 +277,11 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
       `${restarted.instance.url}/accounts/${benchAccountId(probe)}/deposits`,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `failover-${probe}` },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': `failover-${probe}`,
+          authorization,
+        },
         body: JSON.stringify({ amount: 1, currency: 'EUR' }),
       },
     );

@@ -1,6 +1,8 @@
 /**
  * `pnpm bench:intake`: the same HTTP load through the full intake path (HTTP -> commands topic ->
- * processor transaction -> events + outcome read back) and against a bare express endpoint.
+ * processor transaction -> events + outcome read back), against a bare express endpoint, and
+ * against the bare endpoint behind the kit's token verification (the cost of authentication).
+ * Every request carries a bearer token (EdDSA); the per-caller rate limit is off.
  * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100).
  */
 import { readFileSync } from 'node:fs';
@@ -8,13 +10,20 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { uniqueName } from '@tally/kafka/testing';
-import { createLogger } from '@tally/service';
+import { authenticate, createLogger, SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
 import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
-import { loadIntakeConfig } from '../src/config.js';
+import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake } from '../src/runtime.js';
 
+const issuer = await testIssuer();
+const authorization = `Bearer ${await issuer.token({
+  subject: 'bench',
+  scopes: [SCOPES.ledgerWrite],
+  ttlSeconds: 3600,
+})}`;
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
@@ -52,7 +61,11 @@ async function load(title: string, url: string) {
           return {
             ...req,
             path: `/accounts/bench-${i % accounts}/${kind}`,
-            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
+            headers: {
+              'content-type': 'application/json',
+              'idempotency-key': `bench-${i}`,
+              authorization,
+            },
             body: JSON.stringify({ amount: 100 + (i % 50), currency: 'EUR' }),
           };
         },
@@ -60,6 +73,9 @@ async function load(title: string, url: string) {
     ],
   };
   console.log(`\n== ${title}: ${connections} connections, ${seconds} s, ${accounts} accounts`);
+  // CPU of this process (server and load generator) per accepted request: steadier than
+  // throughput when other work shares the machine.
+  const cpuBefore = process.cpuUsage();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (error, done) => (error ? reject(error) : resolve(done)));
     autocannon.track(instance, { renderResultsTable: false, renderLatencyTable: false });
@@ -73,7 +89,9 @@ async function load(title: string, url: string) {
     });
   });
   const accepted = result['2xx'];
+  const cpu = process.cpuUsage(cpuBefore);
   return {
+    cpuMs: (cpu.user + cpu.system) / 1000 / Math.max(accepted, 1),
     accepted,
     perSecond: accepted / (result.duration || seconds),
     p50: result.latency.p50,
@@ -85,7 +103,7 @@ async function load(title: string, url: string) {
 
 function print(title: string, r: Awaited<ReturnType<typeof load>>) {
   console.log(
-    `${title.padEnd(8)} accepted ${r.accepted} (${r.perSecond.toFixed(0)}/s)  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`,
+    `${title.padEnd(8)} accepted ${r.accepted} (${r.perSecond.toFixed(0)}/s)  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}  cpu ${r.cpuMs.toFixed(3)} ms/request`,
   );
 }
 
@@ -95,8 +113,10 @@ const stateDir = scratchDir('intake-bench');
 console.log('starting the intake on fresh bench topics...');
 await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
 const runtime = await startIntake(
-  loadIntakeConfig({
+  loadIntakeServiceConfig({
     ...process.env,
+    ...issuer.env,
+    RATE_LIMIT_COMMANDS: '0',
     TALLY_EVENTS_TOPIC: events,
     TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
     TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
@@ -113,7 +133,11 @@ while (!(await fetch(`${intake.url}/readyz`)).ok) await new Promise((r) => setTi
 
 console.log(`opening ${accounts} accounts with 1,000,000.00 EUR each...`);
 for (let i = 0; i < accounts; i++) {
-  const headers = { 'content-type': 'application/json', 'idempotency-key': `open-${i}` };
+  const headers = {
+    'content-type': 'application/json',
+    'idempotency-key': `open-${i}`,
+    authorization,
+  };
   await fetch(`${intake.url}/accounts`, {
     method: 'POST',
     headers,
@@ -126,31 +150,40 @@ for (let i = 0; i < accounts; i++) {
   });
 }
 
-// CPU of this process (intake and load generator) per accepted command: steadier than
-// throughput when other work shares the machine.
-const cpuBefore = process.cpuUsage();
 const brokerBefore = brokerCpuMs();
 const full = await load('full path (intake -> Kafka)', intake.url);
-const cpu = process.cpuUsage(cpuBefore);
 const brokerMs = brokerCpuMs() - brokerBefore;
 
-const bare = express();
-bare.use(express.json({ limit: '64kb' }));
-bare.post('/accounts/:id/:kind', (req, res) => {
-  res.status(201).json({ accountId: req.params.id, version: 1, balance: 0, body: req.body });
-});
-const bareServer = await listen(bare);
+function bareApp(verify: boolean): Express {
+  const bare = express();
+  bare.use(express.json({ limit: '64kb' }));
+  if (verify) bare.use(authenticate(verifier));
+  bare.post('/accounts/:id/:kind', (req, res) => {
+    res.status(201).json({ accountId: req.params.id, version: 1, balance: 0, body: req.body });
+  });
+  return bare;
+}
+const verifier = await issuer.verifier();
+const bareServer = await listen(bareApp(false));
 const baseline = await load('bare express', bareServer.url);
+const authServer = await listen(bareApp(true));
+const withAuth = await load('bare express behind authenticate', authServer.url);
 
 console.log('\nresults');
 print('intake', full);
 print('bare', baseline);
+print('auth', withAuth);
 console.log(
   `ratio    intake/bare throughput ${(full.perSecond / baseline.perSecond).toFixed(3)}, ` +
     `p99 ${(full.p99 / Math.max(baseline.p99, 1)).toFixed(1)}x`,
 );
 console.log(
-  `cpu      ${((cpu.user + cpu.system) / 1000 / Math.max(full.accepted, 1)).toFixed(3)} ms of this process per accepted command (intake + autocannon)`,
+  `ratio    bare+auth/bare throughput ${(withAuth.perSecond / baseline.perSecond).toFixed(3)}, ` +
+    `CPU per request ${(withAuth.cpuMs / baseline.cpuMs).toFixed(3)} ` +
+    `(+${(withAuth.cpuMs - baseline.cpuMs).toFixed(3)} ms: verifying the bearer token)`,
+);
+console.log(
+  `cpu      ${full.cpuMs.toFixed(3)} ms of this process per accepted command (intake + autocannon)`,
 );
 if (brokerPid !== undefined) {
   console.log(
@@ -162,6 +195,7 @@ console.log(
 );
 
 await new Promise((r) => bareServer.server.close(r));
+await new Promise((r) => authServer.server.close(r));
 await new Promise((r) => intake.server.close(r));
 await runtime.stop();
 stateDir.remove();

@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBody } from '@tally/events';
-import { HttpProblem, methodNotAllowed } from '@tally/service';
-import type { Express, Request, Response } from 'express';
+import {
+  actorOf,
+  canRead,
+  HttpProblem,
+  mayAccessAccount,
+  methodNotAllowed,
+  principalOf,
+  requireAccount,
+  requireScope,
+  SCOPES,
+} from '@tally/service';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
 import type { IntakeMetrics } from './metrics.js';
-import { idempotencyKeyReused, rejectionProblem } from './problems.js';
+import { disclosedRejection, idempotencyKeyReused, rejectionProblem } from './problems.js';
 import type { Reply } from './state/ledger-state.js';
 import {
   closeBody,
@@ -21,6 +31,8 @@ import {
 export interface CommandRoutesDeps {
   readonly gateway: CommandGateway;
   readonly metrics: IntakeMetrics;
+  /** The per-caller rate limit of command requests. */
+  readonly rateLimit: RequestHandler;
   readonly now?: () => number;
 }
 
@@ -31,21 +43,29 @@ type ClientCommand = Exclude<
 >;
 type BuildCommand = (req: Request, idempotencyKey: string) => ClientCommand;
 
-/** The command endpoints: HTTP to a command record, and an outcome back to HTTP. */
+/**
+ * The command endpoints: HTTP to a command record, and an outcome back to HTTP. Mounted behind
+ * authenticate: the verified caller is the actor, its account limit is checked before any lookup,
+ * and balances and versions are shown only to callers that may read the account (SECURITY.md).
+ */
 export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
-  const { gateway, metrics, now = Date.now } = deps;
+  const { gateway, metrics, rateLimit, now = Date.now } = deps;
+  const writer = requireScope(SCOPES.ledgerWrite);
 
   const run =
     (type: CommandBody['type'], build: BuildCommand) => async (req: Request, res: Response) => {
       const started = performance.now();
       let result = 'error';
       try {
+        const caller = principalOf(req);
         const idempotencyKey = parseIdempotencyKey(req.get('Idempotency-Key'));
         const expectedVersion = parseIfMatch(req.get('If-Match'));
-        const actor = parseOptionalHeader('X-Actor', req.get('X-Actor')) ?? 'anonymous';
         const correlationId =
           parseOptionalHeader('X-Correlation-Id', req.get('X-Correlation-Id')) ?? randomUUID();
         const command = build(req, idempotencyKey);
+        // Before any lookup: the same 403 whether the account exists or not.
+        requireAccount(caller, command.accountId);
+        const disclose = canRead(caller, command.accountId);
         if (expectedVersion !== undefined) command.expectedVersion = expectedVersion;
         const commandId = commandIdFor(command.accountId, idempotencyKey);
         const hash = requestHash(command);
@@ -61,7 +81,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
             idempotencyKey,
             requestHash: hash,
             correlationId,
-            actor,
+            actor: actorOf(caller),
             receivedAt: now(),
             eventId: randomUUID(),
             command,
@@ -79,13 +99,11 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         if (outcome.requestHash !== hash) throw idempotencyKeyReused(commandId);
         if (cached || answer.replayed) res.set('Idempotent-Replayed', 'true');
         result = outcome.outcome;
-        if (outcome.outcome === 'rejected') throw rejectionProblem(outcome);
+        if (outcome.outcome === 'rejected') throw rejectionProblem(outcome, disclose);
         metrics.accepted.inc({ type });
-        res
-          .status(201)
-          .location(`/commands/${commandId}`)
-          .set('ETag', `"${outcome.version}"`)
-          .json(acceptedBody(outcome));
+        res.status(201).location(`/commands/${commandId}`);
+        if (disclose) res.set('ETag', `"${outcome.version}"`);
+        res.json(acceptedBody(outcome, disclose));
       } catch (error) {
         if (error instanceof HttpProblem) {
           result = 'rejected';
@@ -99,6 +117,8 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
 
   app.post(
     '/accounts',
+    writer,
+    rateLimit,
     run('OpenAccount', (req, key) => {
       const body = parseBody(openAccountBody, req.body);
       return {
@@ -116,6 +136,8 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
   ] as const) {
     app.post(
       `/accounts/:accountId/${path}`,
+      writer,
+      rateLimit,
       run(type, (req) => {
         const accountId = parseAccountId(String(req.params['accountId']));
         const body = parseBody(movementBody, req.body);
@@ -125,6 +147,8 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
   }
   app.post(
     '/accounts/:accountId/close',
+    writer,
+    rateLimit,
     run('CloseAccount', (req) => {
       const accountId = parseAccountId(String(req.params['accountId']));
       parseBody(closeBody, req.body);
@@ -132,27 +156,34 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
     }),
   );
 
-  app.get('/commands/:commandId', (req, res) => {
-    const commandId = String(req.params['commandId']);
-    const answer = gateway.answerOf(commandId);
-    if (answer) {
-      res.json(statusBody(answer.reply));
-      return;
-    }
-    if (gateway.isPending(commandId)) {
-      res.status(202).set('Retry-After', '1').json({ commandId, status: 'pending' });
-      return;
-    }
-    throw new HttpProblem(
-      404,
-      'COMMAND_NOT_FOUND',
-      'Command not found',
-      `command ${commandId} is not known to this instance: unknown, decided before this instance ` +
-        'started and no longer in its recent answers, or past the idempotency window; repeat the ' +
-        'request with the same Idempotency-Key to get its outcome within the window',
-      { commandId },
-    );
-  });
+  app.get(
+    '/commands/:commandId',
+    requireScope(SCOPES.ledgerRead, SCOPES.ledgerWrite),
+    (req, res) => {
+      const caller = principalOf(req);
+      const commandId = String(req.params['commandId']);
+      // A command of an account the caller may not see is answered like an unknown one.
+      const reply = gateway.answerOf(commandId)?.reply;
+      if (reply && mayAccessAccount(caller, reply.accountId)) {
+        res.json(statusBody(reply, canRead(caller, reply.accountId)));
+        return;
+      }
+      const pendingAccount = reply ? undefined : gateway.pendingAccountOf(commandId);
+      if (pendingAccount !== undefined && mayAccessAccount(caller, pendingAccount)) {
+        res.status(202).set('Retry-After', '1').json({ commandId, status: 'pending' });
+        return;
+      }
+      throw new HttpProblem(
+        404,
+        'COMMAND_NOT_FOUND',
+        'Command not found',
+        `command ${commandId} is not known to this instance: unknown, decided before this instance ` +
+          'started and no longer in its recent answers, or past the idempotency window; repeat the ' +
+          'request with the same Idempotency-Key to get its outcome within the window',
+        { commandId },
+      );
+    },
+  );
 
   // Known paths asked with another method: 405 with Allow, not 404.
   for (const path of [
@@ -166,21 +197,22 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
   app.all('/commands/:commandId', methodNotAllowed(['GET', 'HEAD']));
 }
 
-function acceptedBody(outcome: Reply) {
+/** An accepted command; its version and the balance after it only for readers of the account. */
+function acceptedBody(outcome: Reply, disclose: boolean) {
   return {
     commandId: outcome.commandId,
     accountId: outcome.accountId,
     eventIds: outcome.eventIds,
-    version: outcome.version,
-    balance: outcome.balance,
-    currency: outcome.currency,
+    ...(disclose
+      ? { version: outcome.version, balance: outcome.balance, currency: outcome.currency }
+      : {}),
   };
 }
 
-function statusBody(outcome: Reply) {
+function statusBody(outcome: Reply, disclose: boolean) {
   return {
-    ...acceptedBody(outcome),
+    ...acceptedBody(outcome, disclose),
     status: outcome.outcome,
-    rejection: outcome.rejection,
+    rejection: disclosedRejection(outcome, disclose),
   };
 }

@@ -1,4 +1,13 @@
-import { createHttpApp, methodNotAllowed, type Logger, type ReadinessCheck } from '@tally/service';
+import {
+  authenticate,
+  createHttpApp,
+  methodNotAllowed,
+  rateLimitPerCaller,
+  type Logger,
+  type RateLimitOptions,
+  type ReadinessCheck,
+  type TokenVerifier,
+} from '@tally/service';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { commandRoutes } from './api.js';
@@ -8,6 +17,10 @@ import { openApiDocument } from './openapi.js';
 
 export interface IntakeAppDeps {
   readonly gateway: CommandGateway;
+  /** Verifies callers' bearer tokens: ledger:write for commands, also ledger:read for balances. */
+  readonly verifier: TokenVerifier;
+  /** Commands per caller and window (429 beyond). */
+  readonly rateLimit: RateLimitOptions;
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly readiness?: readonly ReadinessCheck[];
@@ -20,21 +33,27 @@ export const BODY_LIMIT = 64 * 1024;
 /** Builds the intake's express app (it does not listen). */
 export function createIntakeApp(deps: IntakeAppDeps): Express {
   const metrics = createIntakeMetrics(deps.metrics);
-  return createHttpApp({
+  const app = createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
     bodyLimit: BODY_LIMIT,
-    readiness: deps.readiness ?? [],
-    routes: (app) => {
-      app.get('/openapi.json', (_req, res) => {
+    readiness: [deps.verifier.readiness, ...(deps.readiness ?? [])],
+    routes: (router) => {
+      router.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
-      app.all('/openapi.json', methodNotAllowed(['GET', 'HEAD']));
-      commandRoutes(app, {
+      router.all('/openapi.json', methodNotAllowed(['GET', 'HEAD']));
+      router.use(authenticate(deps.verifier));
+      commandRoutes(router, {
         gateway: deps.gateway,
         metrics,
+        rateLimit: rateLimitPerCaller(deps.rateLimit),
         ...(deps.now ? { now: deps.now } : {}),
       });
     },
   });
+  // The only ETag is the account version, for readers of the account; never express's body hash,
+  // which a client could mistake for a version to send in If-Match.
+  app.set('etag', false);
+  return app;
 }

@@ -6,9 +6,12 @@ import { listen, RecordingGateway } from '../test/recording-gateway.js';
 const gateway = new RecordingGateway();
 let url: string;
 let server: Server;
+let bearer: Record<string, string>;
 
 beforeAll(async () => {
-  ({ url, server } = await listen(gateway));
+  let token: string;
+  ({ url, server, token } = await listen(gateway));
+  bearer = { authorization: `Bearer ${token}` };
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
@@ -302,7 +305,7 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
   it.each(cases)('%s', async (_what, method, path, headers, body, status, code, field) => {
     const res = await fetch(url + path, {
       method,
-      headers,
+      headers: { ...headers, ...bearer },
       ...(body === undefined ? {} : { body }),
     });
     expect(res.status).toBe(status);
@@ -318,16 +321,20 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
   });
 
   it('answers 405 with the methods the path allows', async () => {
-    const post = await fetch(`${url}/commands/c-1`, { method: 'POST' });
+    const post = await fetch(`${url}/commands/c-1`, { method: 'POST', headers: bearer });
     expect(post.headers.get('allow')).toBe('GET, HEAD');
-    const del = await fetch(url + dep, { method: 'DELETE' });
+    const del = await fetch(url + dep, { method: 'DELETE', headers: bearer });
     expect(del.headers.get('allow')).toBe('POST');
   });
 
   it('refuses 5,000 levels of nesting with a 400 that does not echo the body', async () => {
     const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
     for (const body of [deep, `{"amount":${deep},"currency":"EUR"}`]) {
-      const res = await fetch(url + dep, { method: 'POST', headers: { ...key, ...json }, body });
+      const res = await fetch(url + dep, {
+        method: 'POST',
+        headers: { ...key, ...json, ...bearer },
+        body,
+      });
       expect(res.status).toBe(400);
       const text = await res.text();
       expect(JSON.parse(text)).toMatchObject({ code: 'JSON_TOO_DEEP' });
@@ -338,7 +345,7 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
   it('never echoes a whole structure in a validation error', async () => {
     const res = await fetch(url + dep, {
       method: 'POST',
-      headers: { ...key, ...json },
+      headers: { ...key, ...json, ...bearer },
       body: JSON.stringify({ amount: { a: [1, 2, 3] }, currency: 'x'.repeat(5_000) }),
     });
     expect(res.status).toBe(422);
@@ -350,7 +357,7 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
   it('accepts any +json media type', async () => {
     const res = await fetch(url + dep, {
       method: 'POST',
-      headers: { ...key, 'content-type': 'application/vnd.tally+json; charset=utf-8' },
+      headers: { ...key, 'content-type': 'application/vnd.tally+json; charset=utf-8', ...bearer },
       body: '{"amount":1,"currency":"EUR"}',
     });
     expect(res.status).toBe(202);
@@ -376,7 +383,7 @@ describe('bad input gets a 4xx problem+json and writes nothing', () => {
   it('names the value it saw and what is allowed', async () => {
     const res = await fetch(url + dep, {
       method: 'POST',
-      headers: { ...key, ...json },
+      headers: { ...key, ...json, ...bearer },
       body: '{"amount":1.5,"currency":"EUR"}',
     });
     const problem = (await res.json()) as { errors: unknown[] };

@@ -1,6 +1,6 @@
 import { registryEnv, topicEnv } from '@tally/events';
 import { kafkaEnv } from '@tally/kafka';
-import { env, loadConfig, serviceEnv } from '@tally/service';
+import { authEnv, env, loadConfig, rateLimitEnv, serviceEnv } from '@tally/service';
 import { z } from 'zod';
 import { INTAKE_CHANGELOG_TOPIC } from './state/changelog.js';
 
@@ -30,8 +30,16 @@ export const intakeEnv = {
   INTAKE_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };
 
+/** The service verifies its callers' bearer tokens and limits each caller's command rate. */
+export const intakeServiceEnv = { ...intakeEnv, ...authEnv, ...rateLimitEnv };
+
 export type IntakeConfig = ReturnType<typeof loadIntakeConfig>;
+export type IntakeServiceConfig = ReturnType<typeof loadIntakeServiceConfig>;
 
 export function loadIntakeConfig(vars: Readonly<Record<string, string | undefined>>) {
   return loadConfig(intakeEnv, vars);
+}
+
+export function loadIntakeServiceConfig(vars: Readonly<Record<string, string | undefined>>) {
+  return loadConfig(intakeServiceEnv, vars);
 }

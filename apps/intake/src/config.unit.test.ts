@@ -1,6 +1,6 @@
 import { ConfigError } from '@tally/service';
 import { describe, expect, it } from 'vitest';
-import { loadIntakeConfig } from './config.js';
+import { loadIntakeConfig, loadIntakeServiceConfig } from './config.js';
 
 describe('intake config', () => {
   it('runs against the local stack with no env set', () => {
@@ -27,5 +27,17 @@ describe('intake config', () => {
   it('refuses a bad port, naming the variable', () => {
     expect(() => loadIntakeConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadIntakeConfig({ PORT: 'eighty' })).toThrow(/PORT: .*got "eighty"/);
+  });
+
+  it('as a service, refuses to start without a token issuer to trust; limits commands per caller', () => {
+    expect(() => loadIntakeServiceConfig({})).toThrow(/AUTH_ISSUER: .*AUTH_AUDIENCE: /s);
+    const config = loadIntakeServiceConfig({
+      AUTH_ISSUER: 'tally-local',
+      AUTH_AUDIENCE: 'tally-api',
+    });
+    expect(config).toMatchObject({ RATE_LIMIT_COMMANDS: 1_200, RATE_LIMIT_WINDOW_MS: 60_000 });
+    expect(() =>
+      loadIntakeServiceConfig({ AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_ALGORITHMS: 'HS256' }),
+    ).toThrow(/AUTH_ALGORITHMS: .*never none or HS/);
   });
 });

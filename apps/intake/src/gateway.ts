@@ -11,8 +11,8 @@ export interface CommandGateway {
   answerOf(commandId: string): Answer | undefined;
   /** Writes the command and waits for its answer; undefined when the wait timed out. */
   submit(record: CommandRecord): Promise<Answer | undefined>;
-  /** True while the command is in flight (submitted, not answered yet). */
-  isPending(commandId: string): boolean;
+  /** The command's account while it is in flight (submitted, not answered yet); else undefined. */
+  pendingAccountOf(commandId: string): string | undefined;
 }
 
 /**
@@ -34,8 +34,8 @@ export class KafkaCommandGateway implements CommandGateway {
     return this.feed.answerOf(commandId);
   }
 
-  isPending(commandId: string): boolean {
-    return this.feed.isPending(commandId);
+  pendingAccountOf(commandId: string): string | undefined {
+    return this.feed.pendingAccountOf(commandId);
   }
 
   async submit(record: CommandRecord): Promise<Answer | undefined> {
@@ -43,7 +43,7 @@ export class KafkaCommandGateway implements CommandGateway {
     const answer = this.feed.waitFor(record.commandId, record.command.accountId, this.timeoutMs);
     await this.send(record);
     // Still pending here after a 202, until its answer is read.
-    this.feed.onCommand(record.commandId);
+    this.feed.onCommand(record.commandId, record.command.accountId);
     return answer;
   }
 

@@ -1,8 +1,8 @@
 import { createLogger, serve, type RunningService } from '@tally/service';
-import { loadIntakeConfig } from './config.js';
+import { loadIntakeServiceConfig } from './config.js';
 import { startIntake } from './runtime.js';
 
-const config = loadIntakeConfig(process.env);
+const config = loadIntakeServiceConfig(process.env);
 const logger = createLogger('intake', config.LOG_LEVEL);
 let running: RunningService | undefined;
 /** A failure for good before the server listened; the shutdown starts as soon as it can. */

@@ -7,6 +7,7 @@ import {
   PLAIN_TEXT_PATTERN,
   REJECTION_CODES,
 } from '@tally/ledger';
+import { apiDocument, SCOPES, secured } from '@tally/service';
 import { REJECTION_STATUS } from './problems.js';
 import { ACCOUNT_ID_PATTERN, HEADER_TOKEN_PATTERN, IF_MATCH_PATTERN } from './validation.js';
 
@@ -14,7 +15,6 @@ const problem = { $ref: '#/components/responses/Problem' };
 const commandHeaders = [
   { $ref: '#/components/parameters/IdempotencyKey' },
   { $ref: '#/components/parameters/IfMatch' },
-  { $ref: '#/components/parameters/Actor' },
   { $ref: '#/components/parameters/CorrelationId' },
 ];
 const accountIdParam = {
@@ -26,7 +26,12 @@ const accountIdParam = {
 const commandResponses = {
   '201': {
     description: 'Accepted: the events are durable in Kafka',
-    headers: { ETag: { description: 'New account version', schema: { type: 'string' } } },
+    headers: {
+      ETag: {
+        description: 'New account version (only for callers with ledger:read on the account)',
+        schema: { type: 'string' },
+      },
+    },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
   },
   '202': {
@@ -46,14 +51,18 @@ const commandResponses = {
 
 function command(summary: string, body: object | undefined, withAccount: boolean) {
   return {
-    post: {
-      summary,
-      parameters: withAccount ? [accountIdParam, ...commandHeaders] : commandHeaders,
-      ...(body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } }
-        : {}),
-      responses: commandResponses,
-    },
+    post: secured(
+      [SCOPES.ledgerWrite],
+      {
+        summary,
+        parameters: withAccount ? [accountIdParam, ...commandHeaders] : commandHeaders,
+        ...(body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } }
+          : {}),
+        responses: commandResponses,
+      },
+      { accounts: 'one', rateLimited: true },
+    ),
   };
 }
 
@@ -68,15 +77,18 @@ const movement = {
 };
 
 /** OpenAPI 3.1 description of the intake; a test checks its paths against the express routes. */
-export const openApiDocument = {
-  openapi: '3.1.0',
+export const openApiDocument = apiDocument({
   info: {
     title: 'Tally command intake',
     version: '1.0.0',
     description:
       'Commands on bank accounts. Every command needs an Idempotency-Key, scoped to the account. ' +
+      'The actor recorded in the events is the verified token’s subject (and client). Balances, ' +
+      'versions and the account state behind a refusal are shown only to tokens with ledger:read ' +
+      'on the account; other callers get the outcome, its code and the command id. ' +
       `Rejection codes and their statuses: ${REJECTION_CODES.map((c) => `${c} ${REJECTION_STATUS[c]}`).join(', ')}.`,
   },
+  readiness: 'Readiness: events and outcomes read, command partitions taken over, keys',
   paths: {
     '/accounts': command(
       'Open an account (accountId derived from the Idempotency-Key when omitted)',
@@ -103,35 +115,34 @@ export const openApiDocument = {
     '/accounts/{accountId}/withdrawals': command('Withdraw money', movement, true),
     '/accounts/{accountId}/close': command('Close an account at balance 0', undefined, true),
     '/commands/{commandId}': {
-      get: {
-        summary: 'Outcome of a command',
-        parameters: [{ name: 'commandId', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': {
-            description: 'Decided',
-            content: { 'application/json': { schema: { type: 'object' } } },
+      get: secured(
+        [SCOPES.ledgerRead, SCOPES.ledgerWrite],
+        {
+          summary: 'Outcome of a command',
+          parameters: [
+            { name: 'commandId', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'Decided',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            '202': {
+              description: 'Submitted and not decided yet (on every instance that read it)',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Pending' } },
+              },
+            },
+            '404': {
+              ...problem,
+              description:
+                'Unknown, not processed yet, or of an account the token is not limited to',
+            },
+            '405': problem,
           },
-          '202': {
-            description: 'Submitted and not decided yet (on every instance that read it)',
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/Pending' } } },
-          },
-          '404': problem,
-          '405': problem,
         },
-      },
-    },
-    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
-    '/readyz': {
-      get: {
-        summary: 'Readiness: events and outcomes read, command partitions taken over',
-        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
-      },
-    },
-    '/metrics': {
-      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text format' } } },
-    },
-    '/openapi.json': {
-      get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+        { accounts: 'one' },
+      ),
     },
   },
   components: {
@@ -151,12 +162,6 @@ export const openApiDocument = {
           'Expected account version as one strong entity tag, e.g. "7"; weak tags are refused; ' +
           '412 VERSION_CONFLICT when it differs',
         schema: { type: 'string', pattern: IF_MATCH_PATTERN },
-      },
-      Actor: {
-        name: 'X-Actor',
-        in: 'header',
-        required: false,
-        schema: { type: 'string', pattern: HEADER_TOKEN_PATTERN },
       },
       CorrelationId: {
         name: 'X-Correlation-Id',
@@ -181,7 +186,9 @@ export const openApiDocument = {
       Currency: { type: 'string', enum: [...CURRENCY_CODES] },
       Accepted: {
         type: 'object',
-        required: ['commandId', 'accountId', 'eventIds', 'version', 'balance', 'currency'],
+        description:
+          'version, balance and currency only for callers with ledger:read on the account',
+        required: ['commandId', 'accountId', 'eventIds'],
         properties: {
           commandId: { type: 'string', format: 'uuid' },
           accountId: { type: 'string' },
@@ -195,18 +202,6 @@ export const openApiDocument = {
         type: 'object',
         properties: { commandId: { type: 'string' }, status: { const: 'pending' } },
       },
-      Problem: {
-        type: 'object',
-        required: ['type', 'title', 'status', 'code', 'detail'],
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          code: { type: 'string' },
-          detail: { type: 'string' },
-          instance: { type: 'string' },
-        },
-      },
     },
     responses: {
       Problem: {
@@ -217,4 +212,4 @@ export const openApiDocument = {
       },
     },
   },
-} as const;
+});

@@ -34,9 +34,34 @@ export const REJECTION_STATUS: Record<RejectionCode, number> = {
 
 const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code']);
 
-/** The problem a rejected outcome is answered with, the same on every retry. */
-export function rejectionProblem(outcome: Reply): HttpProblem {
-  const rejection = outcome.rejection;
+/**
+ * Refusals whose message and details speak of the command alone. Every other refusal speaks of
+ * the account's state (its balance, available amount, version, holds, transfers, currency,
+ * status), which only callers that may read the account are shown (SECURITY.md, Disclosure).
+ */
+const ABOUT_THE_COMMAND: ReadonlySet<RejectionCode> = new Set([
+  'INVALID_COMMAND',
+  'INVALID_AMOUNT',
+  'INVALID_CURRENCY',
+  'INVALID_EXPIRY',
+]);
+
+/** The rejection as this caller may see it: the code always, the facts behind it if it may read. */
+export function disclosedRejection(outcome: Reply, disclose: boolean): Reply['rejection'] {
+  const { rejection } = outcome;
+  if (rejection === null || disclose || ABOUT_THE_COMMAND.has(rejection.code)) return rejection;
+  return {
+    code: rejection.code,
+    message:
+      `${outcome.commandType} on account ${outcome.accountId} was refused (${rejection.code}); ` +
+      'the account state behind the refusal is shown to tokens with ledger:read on the account',
+    details: {},
+  };
+}
+
+/** The problem a rejected outcome is answered with, the same on every retry by the same caller. */
+export function rejectionProblem(outcome: Reply, disclose: boolean): HttpProblem {
+  const rejection = disclosedRejection(outcome, disclose);
   if (rejection === null) throw new Error(`outcome ${outcome.commandId} is not a rejection`);
   const details = Object.fromEntries(
     Object.entries(rejection.details).filter(([name]) => !RESERVED.has(name)),
@@ -53,7 +78,7 @@ export function rejectionProblem(outcome: Reply): HttpProblem {
       ...details,
       commandId: outcome.commandId,
       accountId: outcome.accountId,
-      version: outcome.version,
+      ...(disclose ? { version: outcome.version } : {}),
     },
   );
 }

@@ -13,7 +13,7 @@ export interface ReplyFeedOptions {
   readonly now?: () => number;
   /** Replies kept for status look-ups and quick retries. */
   readonly recentReplies?: number;
-  /** Command ids remembered as submitted and not yet answered. */
+  /** Command ids (with their accounts) remembered as submitted and not yet answered. */
   readonly inFlightCommands?: number;
 }
 
@@ -33,7 +33,8 @@ interface Waiting {
  */
 export class ReplyFeed {
   private readonly recent: LRUCache<string, Answer>;
-  private readonly inFlight: LRUCache<string, true>;
+  /** Command id → its account. */
+  private readonly inFlight: LRUCache<string, string>;
   private readonly waiting = new Map<string, Waiting>();
   private readonly waitingAccounts = new Map<string, number>();
   private readonly eventVersions = new Map<string, number>();
@@ -52,13 +53,13 @@ export class ReplyFeed {
     return answer.reply.decidedAt + this.options.windowMs > now ? answer : undefined;
   }
 
-  /** True while the command was submitted (by any instance) and not answered yet. */
-  isPending(commandId: string): boolean {
-    return this.inFlight.has(commandId) || this.waiting.has(commandId);
+  /** The account of a command submitted (by any instance) and not answered yet; else undefined. */
+  pendingAccountOf(commandId: string): string | undefined {
+    return this.inFlight.get(commandId) ?? this.waiting.get(commandId)?.accountId;
   }
 
-  onCommand(commandId: string): void {
-    if (!this.recent.has(commandId)) this.inFlight.set(commandId, true);
+  onCommand(commandId: string, accountId: string): void {
+    if (!this.recent.has(commandId)) this.inFlight.set(commandId, accountId);
   }
 
   /** Whether events of this account matter here (decoding others is wasted work). */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventSerde } from '@tally/events';
 import { createKafka, PartitionProcessor, RangeReader, TopicFollower } from '@tally/kafka';
-import { createMetricsRegistry, type Logger } from '@tally/service';
+import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
 import { commandHandler } from './command-handler.js';
-import type { IntakeConfig } from './config.js';
+import type { IntakeServiceConfig } from './config.js';
 import { COMMAND_ID_HEADER, KafkaCommandGateway } from './gateway.js';
 import { ReplyFeed } from './reply-feed.js';
 import { ensureIntakeTopics, isReplay } from './state/changelog.js';
@@ -34,10 +34,12 @@ const COMMAND_PREFIX = `${COMMAND}/`;
 
 /** Wires Kafka, the registry, the state stores, the processor and the HTTP app of one instance. */
 export async function startIntake(
-  config: IntakeConfig,
+  config: IntakeServiceConfig,
   logger: Logger,
   options: IntakeRuntimeOptions = {},
 ): Promise<IntakeRuntime> {
+  // Unusable keys are a configuration error: refused before anything connects.
+  const verifier = await tokenVerifierFromConfig(config);
   const topics = {
     events: config.TALLY_EVENTS_TOPIC,
     commands: config.TALLY_COMMANDS_TOPIC,
@@ -99,7 +101,10 @@ export async function startIntake(
     onFatal,
     onMessage: (_topic, _partition, message) => {
       const commandId = message.headers?.[COMMAND_ID_HEADER];
-      if (commandId !== undefined) feed.onCommand(String(commandId));
+      // The key is the account: a status look-up must not tell other accounts' commands apart.
+      if (commandId !== undefined && message.key !== null) {
+        feed.onCommand(String(commandId), message.key.toString('utf8'));
+      }
     },
   });
 
@@ -163,6 +168,8 @@ export async function startIntake(
   const app = createIntakeApp({
     ...(options.now ? { now: options.now } : {}),
     gateway,
+    verifier,
+    rateLimit: { limit: config.RATE_LIMIT_COMMANDS, windowMs: config.RATE_LIMIT_WINDOW_MS },
     logger,
     metrics: createMetricsRegistry('intake'),
     readiness: [

@@ -37,7 +37,7 @@ export const openAccountBody = z.strictObject({
 export const movementBody = z.strictObject({ amount, currency });
 export const closeBody = z.strictObject({}).optional();
 
-/** Idempotency-Key, X-Actor, X-Correlation-Id: 1-200 printable ASCII without spaces. */
+/** Idempotency-Key, X-Correlation-Id: 1-200 printable ASCII without spaces. */
 export const HEADER_TOKEN_PATTERN = '^[\\x21-\\x7e]{1,200}$';
 const headerToken = new RegExp(HEADER_TOKEN_PATTERN);
 const idempotencyKey = z.string().regex(headerToken, 'printable ASCII without spaces');

@@ -6,16 +6,25 @@ import { loadSchemas, registerSchemas, RegistryClient, type OutcomeRecord } from
 import { TopicFollower } from '@tally/kafka';
 import { readTopics, testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { evolve, initialState, type AccountEvent, type AccountState } from '@tally/ledger';
-import { closeHttpServer, createLogger, listen } from '@tally/service';
+import { closeHttpServer, createLogger, listen, SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
 import { readCommittedLedger } from '@tally/events/testing';
 import { registryUrl, scratchDir } from '@tally/testing';
-import { loadIntakeConfig } from '../src/config.js';
+import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
 
 export { registryUrl };
 
 export const PARTITIONS = 3;
 const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** The issuer every test instance trusts; `teller` speaks for a back-office caller. */
+export const issuer = await testIssuer();
+export const teller = await issuer.token({
+  subject: 'teller',
+  scopes: [SCOPES.ledgerRead, SCOPES.ledgerWrite],
+  ttlSeconds: 3600,
+});
 
 export interface TestTopics {
   readonly events: string;
@@ -54,6 +63,7 @@ export interface TestInstance {
 /** The env that puts an intake instance, in this process or a child, on the test's topics. */
 function instanceEnv(topics: TestTopics): Record<string, string> {
   return {
+    ...issuer.env,
     SCHEMA_REGISTRY_URL: registryUrl,
     TALLY_EVENTS_TOPIC: topics.events,
     TALLY_COMMANDS_TOPIC: topics.commands,
@@ -89,7 +99,7 @@ export async function startInstance(
   env: Record<string, string> = {},
   options: { waitReady?: boolean; now?: () => number } = {},
 ): Promise<TestInstance> {
-  const config = loadIntakeConfig({
+  const config = loadIntakeServiceConfig({
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
     ...instanceEnv(topics),
     INTAKE_COMMAND_TIMEOUT_MS: '10000',
@@ -125,6 +135,7 @@ export interface Reply {
   readonly body: Record<string, unknown>;
 }
 
+/** A POST as the teller, unless `headers` carry another Authorization. */
 export async function post(
   url: string,
   path: string,
@@ -133,7 +144,7 @@ export async function post(
 ): Promise<Reply> {
   const res = await fetch(url + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${teller}`, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

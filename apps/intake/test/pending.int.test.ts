@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { waitUntil } from '@tally/kafka/testing';
 import { scratchDir } from '@tally/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, startInstance, testTopics, type TestInstance, type TestTopics } from './harness.js';
+import {
+  issuer,
+  post,
+  startInstance,
+  teller,
+  testTopics,
+  type TestInstance,
+  type TestTopics,
+} from './harness.js';
 
 let topics: TestTopics;
 const instances: TestInstance[] = [];
@@ -29,8 +37,10 @@ afterAll(async () => {
   scratch.remove();
 });
 
-async function status(instance: TestInstance, location: string) {
-  const res = await fetch(instance.url + location);
+async function status(instance: TestInstance, location: string, token = teller) {
+  const res = await fetch(instance.url + location, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -55,6 +65,14 @@ describe("a 202's Location", () => {
       async () => (await status(y, location)).status === 202,
     );
     expect((await status(y, location)).body).toMatchObject({ status: 'pending' });
+    // A token limited to another account learns nothing, not even that the command is pending.
+    const stranger = await issuer.token({ scopes: ['ledger:read'], accounts: ['p-2'] });
+    for (const instance of instances) {
+      expect(await status(instance, location, stranger)).toMatchObject({
+        status: 404,
+        body: { code: 'COMMAND_NOT_FOUND' },
+      });
+    }
 
     rmSync(blocker);
     for (const instance of instances) {
@@ -68,6 +86,7 @@ describe("a 202's Location", () => {
         accountId: 'p-1',
         version: 1,
       });
+      expect((await status(instance, location, stranger)).status).toBe(404);
     }
   });
 });

@@ -1,5 +1,17 @@
-import type { Logger, ReadinessCheck } from '@tally/service';
-import { badParam, createHttpApp, HttpProblem, intParam, stringParam } from '@tally/service';
+import type { Logger, ReadinessCheck, TokenVerifier } from '@tally/service';
+import {
+  authenticate,
+  badParam,
+  createHttpApp,
+  HttpProblem,
+  intParam,
+  principalOf,
+  requireAccount,
+  requireAllAccounts,
+  requireScope,
+  SCOPES,
+  stringParam,
+} from '@tally/service';
 import type { Express, Request } from 'express';
 import type { ProjectorMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -10,6 +22,8 @@ export interface AppOptions {
   readonly store: ReadModelStore;
   readonly logger: Logger;
   readonly metrics: ProjectorMetrics;
+  /** Verifies callers' bearer tokens; every query needs ledger:read. */
+  readonly verifier: TokenVerifier;
   /** The read model's checks (consumers, halted partitions, lag); the store's is added here. */
   readonly readiness?: readonly ReadinessCheck[];
   readonly minVersionWaitMs?: number;
@@ -60,9 +74,13 @@ export function createApp(options: AppOptions): Express {
   const { store } = options;
   const waitMs = options.minVersionWaitMs ?? 2_000;
 
-  /** The account, after waiting (bounded) for ?minVersion=N; 404 if unknown. */
+  /**
+   * The account, after waiting (bounded) for ?minVersion=N; 404 if unknown. An account-limited
+   * token is refused before the lookup, alike for accounts that exist and that do not.
+   */
   async function account(req: Request): Promise<AccountRow> {
     const id = String(req.params['id']);
+    requireAccount(principalOf(req), id);
     const minVersion = intParam(req, 'minVersion', { min: 1, max: 2 ** 31 - 1 });
     let row = await store.getAccount(id);
     if (minVersion !== undefined) {
@@ -109,24 +127,28 @@ export function createApp(options: AppOptions): Express {
           return true as const;
         },
       },
+      options.verifier.readiness,
       ...(options.readiness ?? []),
     ],
     routes: (app) => {
       app.get('/openapi.json', (_req, res) => {
         res.json(openApiDocument);
       });
+      app.use(authenticate(options.verifier));
+      const reader = requireScope(SCOPES.ledgerRead);
 
-      app.get('/accounts', async (req, res) => {
+      app.get('/accounts', reader, async (req, res) => {
+        requireAllAccounts(principalOf(req));
         const limit = intParam(req, 'limit', { min: 1, max: 1000, fallback: 100 });
         const page = await store.listAccounts(stringParam(req, 'after') ?? null, limit);
         res.json({ items: page.items.map(accountJson), next: page.next });
       });
 
-      app.get('/accounts/:id', async (req, res) => {
+      app.get('/accounts/:id', reader, async (req, res) => {
         res.json(accountJson(await account(req)));
       });
 
-      app.get('/accounts/:id/balance', async (req, res) => {
+      app.get('/accounts/:id/balance', reader, async (req, res) => {
         const asOf = asOfParam(req);
         const a = await account(req);
         if (asOf === undefined) {
@@ -155,7 +177,7 @@ export function createApp(options: AppOptions): Express {
         });
       });
 
-      app.get('/accounts/:id/history', async (req, res) => {
+      app.get('/accounts/:id/history', reader, async (req, res) => {
         const limit = intParam(req, 'limit', { min: 1, max: 1000, fallback: 100 });
         const afterVersion = intParam(req, 'afterVersion', {
           min: 0,

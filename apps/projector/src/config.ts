@@ -1,6 +1,6 @@
 import { registryEnv, topicEnv } from '@tally/events';
 import { kafkaEnv } from '@tally/kafka';
-import { databaseEnv, env, loadConfig, serviceEnv } from '@tally/service';
+import { authEnv, databaseEnv, env, loadConfig, serviceEnv } from '@tally/service';
 import { z } from 'zod';
 
 export const projectorEnv = {
@@ -24,8 +24,16 @@ export const projectorEnv = {
   PROJECTOR_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };
 
+/** The service also verifies its callers' bearer tokens; the CLIs serve no HTTP and skip it. */
+export const projectorServiceEnv = { ...projectorEnv, ...authEnv };
+
 export type ProjectorConfig = ReturnType<typeof loadProjectorConfig>;
+export type ProjectorServiceConfig = ReturnType<typeof loadProjectorServiceConfig>;
 
 export function loadProjectorConfig(vars: Readonly<Record<string, string | undefined>>) {
   return loadConfig(projectorEnv, vars);
+}
+
+export function loadProjectorServiceConfig(vars: Readonly<Record<string, string | undefined>>) {
+  return loadConfig(projectorServiceEnv, vars);
 }

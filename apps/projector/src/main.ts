@@ -1,15 +1,22 @@
 import { AccountEventSerde } from '@tally/events';
 import { createKafka } from '@tally/kafka';
-import { createLogger, createMetricsRegistry, serve, type RunningService } from '@tally/service';
+import {
+  createLogger,
+  createMetricsRegistry,
+  serve,
+  tokenVerifierFromConfig,
+  type RunningService,
+} from '@tally/service';
 import { createApp } from './app.js';
-import { loadProjectorConfig } from './config.js';
+import { loadProjectorServiceConfig } from './config.js';
 import { createProjectorMetrics } from './metrics.js';
 import { balancesReadModel } from './read-model.js';
 import { openReadModelStore } from './store/open.js';
 
 /** Runs the projector: read model, consumers and query API, until SIGTERM/SIGINT or a failure. */
-const config = loadProjectorConfig(process.env);
+const config = loadProjectorServiceConfig(process.env);
 const logger = createLogger('projector', config.LOG_LEVEL);
+const verifier = await tokenVerifierFromConfig(config);
 const store = await openReadModelStore(config);
 const serde = await AccountEventSerde.connect({
   registryUrl: config.SCHEMA_REGISTRY_URL,
@@ -33,6 +40,7 @@ const app = createApp({
   store,
   logger,
   metrics,
+  verifier,
   readiness: readModel.readiness(),
   minVersionWaitMs: config.PROJECTOR_MIN_VERSION_WAIT_MS,
 });

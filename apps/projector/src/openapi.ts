@@ -1,8 +1,5 @@
-const problem = { $ref: '#/components/schemas/Problem' };
-const problemResponse = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: problem } },
-});
+import { apiDocument, problemResponse, SCOPES, secured } from '@tally/service';
+
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const minVersion = {
   name: 'minVersion',
@@ -23,75 +20,65 @@ const waitErrors = {
   ),
   '504': problemResponse('minVersion not reached within the wait; currentVersion given'),
 };
+const read = [SCOPES.ledgerRead];
 
 /** OpenAPI 3.1 description served at /openapi.json. */
-export const openApiDocument = {
-  openapi: '3.1.0',
+export const openApiDocument = apiDocument({
   info: { title: 'Tally projector: balances read model', version: '0.1.0' },
+  readiness: 'store reachable, no halted partition, lag under the limit, keys',
   paths: {
     '/accounts': {
-      get: {
-        summary: 'Accounts, ordered by id, paged by cursor',
-        parameters: [limit, { name: 'after', in: 'query', schema: { type: 'string' } }],
-        responses: { '200': { description: 'a page of accounts' }, '400': waitErrors['400'] },
-      },
+      get: secured(
+        read,
+        {
+          summary: 'Accounts, ordered by id, paged by cursor',
+          parameters: [limit, { name: 'after', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'a page of accounts' }, '400': waitErrors['400'] },
+        },
+        { accounts: 'all' },
+      ),
     },
     '/accounts/{id}': {
-      get: {
-        summary: 'One account',
-        parameters: [idParam, minVersion],
-        responses: { '200': { description: 'the account' }, ...waitErrors },
-      },
+      get: secured(
+        read,
+        {
+          summary: 'One account',
+          parameters: [idParam, minVersion],
+          responses: { '200': { description: 'the account' }, ...waitErrors },
+        },
+        { accounts: 'one' },
+      ),
     },
     '/accounts/{id}/balance': {
-      get: {
-        summary: 'Balance now, or as of a time (index lookup in balance_history)',
-        parameters: [
-          idParam,
-          minVersion,
-          { name: 'asOf', in: 'query', schema: { type: 'string', format: 'date-time' } },
-        ],
-        responses: { '200': { description: 'the balance' }, ...waitErrors },
-      },
+      get: secured(
+        read,
+        {
+          summary: 'Balance now, or as of a time (index lookup in balance_history)',
+          parameters: [
+            idParam,
+            minVersion,
+            { name: 'asOf', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          ],
+          responses: { '200': { description: 'the balance' }, ...waitErrors },
+        },
+        { accounts: 'one' },
+      ),
     },
     '/accounts/{id}/history': {
-      get: {
-        summary: 'Balance history, oldest first, paged by version',
-        parameters: [
-          idParam,
-          minVersion,
-          limit,
-          { name: 'afterVersion', in: 'query', schema: { type: 'integer' } },
-        ],
-        responses: { '200': { description: 'a page of history rows' }, ...waitErrors },
-      },
-    },
-    '/healthz': { get: { summary: 'alive', responses: { '200': { description: 'alive' } } } },
-    '/readyz': {
-      get: {
-        summary: 'store reachable, no halted partition, lag under the limit',
-        responses: {
-          '200': { description: 'ready' },
-          '503': { description: 'not ready, with reasons' },
+      get: secured(
+        read,
+        {
+          summary: 'Balance history, oldest first, paged by version',
+          parameters: [
+            idParam,
+            minVersion,
+            limit,
+            { name: 'afterVersion', in: 'query', schema: { type: 'integer' } },
+          ],
+          responses: { '200': { description: 'a page of history rows' }, ...waitErrors },
         },
-      },
-    },
-    '/metrics': {
-      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text' } } },
+        { accounts: 'one' },
+      ),
     },
   },
-  components: {
-    schemas: {
-      Problem: {
-        type: 'object',
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          detail: { type: 'string' },
-          instance: { type: 'string' },
-        },
-      },
-    },
-  },
-} as const;
+});

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { uniqueName, waitUntil } from '@tally/kafka/testing';
+import { testIssuer } from '@tally/service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectAll } from '../src/projection.js';
 import { eventsTopic, manyEvents, storeFactories } from './support.js';
@@ -40,6 +41,7 @@ describe.each(storeFactories)('kill -9 in the middle of the replay: $name', (fac
     try {
       const childEnv = {
         ...env,
+        ...(await testIssuer()).env,
         TALLY_EVENTS_TOPIC: topic.topic,
         PROJECTOR_GROUP_ID: uniqueName('crash'),
         PROJECTOR_SESSION_TIMEOUT_MS: '6000',

@@ -3,7 +3,8 @@ import { waitUntil } from '@tally/kafka/testing';
 import { uniqueName } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModelService } from '@tally/kafka';
-import { createLogger, createMetricsRegistry } from '@tally/service';
+import { createLogger, createMetricsRegistry, type TokenVerifier } from '@tally/service';
+import { testIssuer, type TestIssuer } from '@tally/service/testing';
 import { createApp } from '../src/app.js';
 import { createProjectorMetrics } from '../src/metrics.js';
 import { projectAll } from '../src/projection.js';
@@ -30,10 +31,17 @@ describe.each(storeFactories)(
     let projector: ReadModelService;
     let server: Server;
     let base: string;
+    let issuer: TestIssuer;
+    let verifier: TokenVerifier;
+    /** A back-office reader: ledger:read, not limited to accounts. */
+    let staff: string;
     const logger = createLogger('projector-test', 'silent');
     const metrics = createProjectorMetrics(createMetricsRegistry('projector'));
 
     beforeAll(async () => {
+      issuer = await testIssuer();
+      verifier = await issuer.verifier();
+      staff = await issuer.token({ subject: 'staff', scopes: ['ledger:read'], ttlSeconds: 3600 });
       topic = await eventsTopic(3);
       ({ store, cleanup } = await factory.create());
       projector = balancesReadModel({
@@ -50,6 +58,7 @@ describe.each(storeFactories)(
         store,
         logger,
         metrics,
+        verifier,
         readiness: projector.readiness(),
         minVersionWaitMs: 10_000,
       });
@@ -65,8 +74,8 @@ describe.each(storeFactories)(
       await topic?.close();
     });
 
-    const get = async (path: string) => {
-      const res = await fetch(base + path);
+    const get = async (path: string, token = staff) => {
+      const res = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
       return {
         status: res.status,
         type: res.headers.get('content-type'),
@@ -117,15 +126,59 @@ describe.each(storeFactories)(
       expect((await get('/accounts?limit=0')).body['invalid-params']).toEqual([
         expect.objectContaining({ name: 'limit' }),
       ]);
-      const fast = createApp({ store, logger, metrics, minVersionWaitMs: 50 });
+      const fast = createApp({ store, logger, metrics, verifier, minVersionWaitMs: 50 });
       const s = fast.listen(0);
       await new Promise((resolve) => s.once('listening', resolve));
       const res = await fetch(
         `http://127.0.0.1:${(s.address() as { port: number }).port}/accounts/seed-${factory.name}?minVersion=99`,
+        { headers: { authorization: `Bearer ${staff}` } },
       );
       s.close();
       expect(res.status).toBe(504);
       expect(await res.json()).toMatchObject({ currentVersion: 4 });
+    });
+
+    it('an account-limited token reads only its accounts, and learns nothing of the others', async () => {
+      const own = `seed-${factory.name}`;
+      const customer = await issuer.token({
+        subject: 'customer-1',
+        scopes: ['ledger:read'],
+        accounts: [own],
+      });
+      expect((await get(`/accounts/${own}`, customer)).body).toMatchObject({ balance: 120 });
+      expect((await get(`/accounts/${own}/history`, customer)).status).toBe(200);
+      // Another account that exists, and one that does not: the same refusal, before any lookup.
+      await topic.send([opened(`other-${factory.name}`, t0)]);
+      expect((await get(`/accounts/other-${factory.name}?minVersion=1`)).status).toBe(200);
+      for (const other of [`other-${factory.name}`, 'nobody']) {
+        for (const path of [
+          `/accounts/${other}`,
+          `/accounts/${other}/balance`,
+          `/accounts/${other}/history`,
+        ]) {
+          const refused = await get(path, customer);
+          expect(refused.status, path).toBe(403);
+          expect(refused.body, path).toEqual({
+            type: 'urn:tally:problem:account-forbidden',
+            title: 'Account forbidden',
+            status: 403,
+            code: 'ACCOUNT_FORBIDDEN',
+            detail: 'this token is limited to other accounts',
+            instance: path,
+            accountId: other,
+          });
+        }
+      }
+      // The list spans every account: never for a limited token, even one limited to all of them.
+      expect((await get('/accounts', customer)).body).toMatchObject({
+        status: 403,
+        code: 'ACCOUNT_LIMITED_TOKEN',
+      });
+      const writer = await issuer.token({ subject: 'writer', scopes: ['ledger:write'] });
+      expect((await get(`/accounts/${own}`, writer)).body).toMatchObject({
+        status: 403,
+        code: 'INSUFFICIENT_SCOPE',
+      });
     });
 
     it('replay from offset 0 into a new generation gives exactly the live contents, then swaps', async () => {

@@ -1,30 +1,81 @@
 // The seed scenario of `npm run demo`, through the running services' HTTP APIs only:
 // open an account, deposit 100, withdraw 30, deposit 50 (EUR), then show what the projector
-// and the audit log made of it. Every run uses a new account, so reruns never collide.
-const intake = process.env['INTAKE_URL'] ?? 'http://127.0.0.1:3001';
-const projector = process.env['PROJECTOR_URL'] ?? 'http://127.0.0.1:3002';
-const audit = process.env['AUDIT_URL'] ?? 'http://127.0.0.1:3003';
+// and the audit log made of it. Every run uses a new account, so reruns never collide. Every call
+// carries a bearer token signed with the local stack's key (.local/auth), as `pnpm run token`
+// mints them; the services were started trusting that key (infra/local/services.sh).
+import {
+  loadLocalSigningKey,
+  LOCAL_AUDIENCE,
+  LOCAL_ISSUER,
+  localStateDir,
+  mintAccessToken,
+  SCOPES,
+} from '@tally/service';
+
+const local = (port: string | undefined, fallback: number) =>
+  `http://127.0.0.1:${port ?? String(fallback)}`;
+const intake = process.env['INTAKE_URL'] ?? local(process.env['INTAKE_PORT'], 3001);
+const projector = process.env['PROJECTOR_URL'] ?? local(process.env['PROJECTOR_PORT'], 3002);
+const audit = process.env['AUDIT_URL'] ?? local(process.env['AUDIT_PORT'], 3003);
 
 const accountId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
 const eur = (minor: number) => `EUR ${(minor / 100).toFixed(2)}`;
 
-async function call(method: string, url: string, body?: unknown, key?: string) {
+// Two callers: the customer's app, limited to the new account, and an auditor over all accounts.
+const TTL_SECONDS = 15 * 60;
+const signingKey = await loadLocalSigningKey(localStateDir());
+const mint = (subject: string, scopes: readonly string[], accounts?: readonly string[]) =>
+  mintAccessToken(signingKey, {
+    issuer: LOCAL_ISSUER,
+    audience: LOCAL_AUDIENCE,
+    subject,
+    clientId: 'tally-demo',
+    scopes,
+    accounts,
+    ttlSeconds: TTL_SECONDS,
+  });
+const caller = async (
+  subject: string,
+  scopes: readonly string[],
+  accounts?: readonly string[],
+) => ({
+  subject,
+  scopes,
+  accounts,
+  token: await mint(subject, scopes, accounts),
+});
+const customer = await caller('ada', [SCOPES.ledgerRead, SCOPES.ledgerWrite], [accountId]);
+const auditor = await caller('auditor', [SCOPES.auditRead]);
+
+async function call(
+  method: string,
+  url: string,
+  token: string,
+  options: { body?: unknown; key?: string; expect?: number } = {},
+) {
+  const { body, key } = options;
   const res = await fetch(url, {
     method,
     headers: {
+      authorization: `Bearer ${token}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(key === undefined ? {} : { 'idempotency-key': key, 'x-actor': 'demo' }),
+      ...(key === undefined ? {} : { 'idempotency-key': key }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${text}`);
+  if (options.expect === undefined ? !res.ok : res.status !== options.expect) {
+    throw new Error(`${method} ${url} answered ${res.status}: ${text}`);
+  }
   return JSON.parse(text) as Record<string, unknown>;
 }
 
 /** One command; the Idempotency-Key is fresh per run and per step, so a rerun is a new command. */
 async function command(step: string, label: string, path: string, body: unknown) {
-  const reply = await call('POST', `${intake}${path}`, body, `${accountId}-${step}`);
+  const reply = await call('POST', `${intake}${path}`, customer.token, {
+    body,
+    key: `${accountId}-${step}`,
+  });
   console.log(
     `  ${label.padEnd(16)} 201  version ${String(reply['version'])}  balance ${eur(reply['balance'] as number)}`,
   );
@@ -32,6 +83,9 @@ async function command(step: string, label: string, path: string, body: unknown)
 }
 
 console.log(`\nSeed scenario on account ${accountId} (POST ${intake}):`);
+console.log(
+  `  as ${customer.subject} via tally-demo: ${customer.scopes.join(' ')}, limited to ${accountId}`,
+);
 await command('open', 'open account', '/accounts', {
   accountId,
   owner: 'Ada Lovelace',
@@ -49,7 +103,11 @@ const version = await command('deposit-2', 'deposit 50.00', deposits, {
 });
 
 // The projector answers once it has projected this version (read-your-writes).
-const account = await call('GET', `${projector}/accounts/${accountId}?minVersion=${version}`);
+const account = await call(
+  'GET',
+  `${projector}/accounts/${accountId}?minVersion=${version}`,
+  customer.token,
+);
 console.log(`\nProjected balance (GET ${projector}/accounts/${accountId}?minVersion=${version}):`);
 console.log(
   `  ${eur(account['balance'] as number)} (${String(account['balance'])} minor units), version ${String(account['version'])}, ${String(account['status'])}`,
@@ -58,15 +116,15 @@ console.log(
 // The audit log consumes on its own; wait (bounded) until it holds all four events.
 const day = new Date().toISOString().slice(0, 10);
 const next = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-const statementUrl = `${audit}/reports/statement?account=${accountId}&from=${day}&to=${next}`;
+const statementPath = `/reports/statement?account=${accountId}&from=${day}&to=${next}`;
 let statement: Record<string, unknown> | undefined;
 for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
-  statement = await call('GET', statementUrl).catch(() => undefined);
+  statement = await call('GET', `${audit}${statementPath}`, auditor.token).catch(() => undefined);
   if ((statement?.['movements'] as unknown[] | undefined)?.length === 3) break;
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
 if (!statement) throw new Error(`the audit log has no statement for ${accountId} after 15 s`);
-console.log(`\nAudit statement (GET ${statementUrl}):`);
+console.log(`\nAudit statement (GET ${audit}${statementPath}):`);
 console.log(`  opening balance                      ${eur(statement['openingBalance'] as number)}`);
 for (const m of statement['movements'] as {
   occurredAt: number;
@@ -81,29 +139,62 @@ for (const m of statement['movements'] as {
   );
 }
 console.log(`  closing balance                      ${eur(statement['closingBalance'] as number)}`);
+const entries = await call('GET', `${audit}/audit/accounts/${accountId}/entries`, auditor.token);
+const actors = new Set(
+  (entries['items'] as { payload: { actor?: string } | null }[]).map((e) => e.payload?.actor),
+);
+console.log(`  actor recorded in its audit entries: ${[...actors].join(', ')}`);
 
-const verify = await call('GET', `${audit}/audit/verify`);
+const verify = await call('GET', `${audit}/audit/verify`, auditor.token);
 console.log(`\nAudit chain verification (GET ${audit}/audit/verify):`);
 console.log(
   `  ok: ${String(verify['ok'])}, ${String(verify['entries'])} entries in ${(verify['chains'] as unknown[]).length} chains, ` +
     `first failure: ${JSON.stringify(verify['firstFailure'])}, ${String(verify['durationMs'])} ms`,
 );
-const reconciliation = await call('GET', `${audit}/reports/reconciliation`);
+const reconciliation = await call('GET', `${audit}/reports/reconciliation`, auditor.token);
 console.log(
-  `  reconciliation with the projector: ok: ${String(reconciliation['ok'])}, ` +
+  `  reconciliation with the projector (the audit service's own token, svc-audit): ok: ${String(reconciliation['ok'])}, ` +
     `${String(reconciliation['accounts'])} accounts, ${(reconciliation['mismatches'] as unknown[]).length} mismatches`,
 );
 
+// What the customer's token may not do: another account, a report over all accounts, no token.
+const refused = async (label: string, url: string, token: string | undefined, status: number) => {
+  const res = await fetch(
+    url,
+    token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+  );
+  const problem = (await res.json()) as Record<string, unknown>;
+  if (res.status !== status) throw new Error(`${url} answered ${res.status}, not ${status}`);
+  console.log(`  ${label.padEnd(34)} ${res.status} ${String(problem['code'])}`);
+};
+console.log(`\nRefusals:`);
+await refused(
+  'another account, customer token',
+  `${projector}/accounts/demo-elsewhere`,
+  customer.token,
+  403,
+);
+await refused('all accounts, customer token', `${projector}/accounts`, customer.token, 403);
+await refused('statement without a token', `${audit}${statementPath}`, undefined, 401);
+
+const tokenCommand = (who: typeof customer) =>
+  `pnpm --silent run token --scope ${who.scopes.join(',')}${who.accounts === undefined ? '' : ` --account ${who.accounts.join(',')}`} --sub ${who.subject} --client tally-demo`;
+const auth = (variable: string) => `-H "Authorization: Bearer $${variable}"`;
 console.log(`
+Tokens for the lines below, valid for ${TTL_SECONDS / 60} minutes (signed with the key in .local/auth):
+  export TOKEN=${customer.token}
+  export AUDIT_TOKEN=${auditor.token}
+New ones (from the repository root):
+  export TOKEN=$(${tokenCommand(customer)})
+  export AUDIT_TOKEN=$(${tokenCommand(auditor)})
 Try:
-  curl ${projector}/accounts/${accountId}
-  curl ${projector}/accounts/${accountId}/history
-  curl '${audit}/reports/statement?account=${accountId}&from=${day}&to=${next}&format=csv'
-  open '${audit}/reports/statement?account=${accountId}&from=${day}&to=${next}&format=html'
-  curl ${audit}/audit/verify
-  curl ${audit}/reports/reconciliation
-  curl -X POST ${intake}/accounts/${accountId}/deposits -H 'content-type: application/json' \\
+  curl ${auth('TOKEN')} ${projector}/accounts/${accountId}
+  curl ${auth('TOKEN')} ${projector}/accounts/${accountId}/history
+  curl -X POST ${intake}/accounts/${accountId}/deposits ${auth('TOKEN')} -H 'content-type: application/json' \\
        -H 'Idempotency-Key: my-first-deposit' -d '{"amount": 2500, "currency": "EUR"}'
-  API descriptions: ${intake}/openapi.json  ${projector}/openapi.json  ${audit}/openapi.json
+  curl ${auth('AUDIT_TOKEN')} '${audit}${statementPath}&format=csv'
+  curl ${auth('AUDIT_TOKEN')} ${audit}/audit/verify
+  curl ${auth('AUDIT_TOKEN')} ${audit}/reports/reconciliation
+  API descriptions (no token): ${intake}/openapi.json  ${projector}/openapi.json  ${audit}/openapi.json
   Metrics: ${intake}/metrics  ${projector}/metrics  ${audit}/metrics
 Logs in .local/demo/logs/. Stop the services with: pnpm demo:down (the stack: pnpm stack:down)`);

@@ -63,8 +63,29 @@ describe('the one Dockerfile', () => {
   it('gives the intake a bounded heap and a volume for its state stores', () => {
     const intake = serviceBlock('intake');
     expect(intake).toContain('NODE_OPTIONS: --max-old-space-size=128 --max-semi-space-size=4');
-    expect(intake).toContain("volumes: ['intake-data:/data']");
+    expect(intake).toMatch(/volumes: \[[^\]]*'intake-data:\/data'/);
     expect(dockerfile).toContain('NODE_OPTIONS=${NODE_OPTIONS}');
     expect(dockerfile).toContain('INTAKE_STATE_DIR=/data/intake-state');
+  });
+
+  it('starts every service trusting a token issuer, and the audit service with its own identity', () => {
+    const serviceEnv = serviceBlock('intake');
+    for (const line of [
+      'AUTH_ISSUER: tally-local',
+      'AUTH_AUDIENCE: tally-api',
+      'AUTH_JWKS_FILE: /run/tally-auth/jwks.json',
+    ]) {
+      expect(serviceEnv).toContain(line);
+    }
+    for (const app of apps) {
+      // Every service inherits that env, and sees the issuer's public keys at that path.
+      expect(serviceBlock(app)).toMatch(app === 'intake' ? /&service-env/ : /<<: \*service-env/);
+      expect(serviceBlock(app)).toMatch(
+        /volumes: \[[^\]]*'\.\.\/\.local\/auth[^']*:\/run\/tally-auth/,
+      );
+    }
+    const audit = serviceBlock('audit');
+    expect(audit).toContain('AUTH_CLIENT_AUDIENCE: tally-api');
+    expect(audit).toContain('AUTH_CLIENT_SIGNING_KEY_FILE: /run/tally-auth/signing-key.jwk.json');
   });
 });

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
 import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { foldEvents } from '@tally/ledger';
+import { SCOPES } from '@tally/service';
+import { testIssuer } from '@tally/service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCommittedLedger } from '@tally/events/testing';
 import { freePort, registryUrl } from '@tally/testing';
@@ -21,12 +23,28 @@ const names = {
   events: uniqueName('e2e.events'),
   commands: uniqueName('e2e.commands'),
   outcomes: uniqueName('e2e.outcomes'),
+  changelog: uniqueName('e2e.changelog'),
   intakeGroup: uniqueName('e2e.intake'),
   txPrefix: uniqueName('e2e.tx'),
   projectorGroup: uniqueName('e2e.projector'),
   auditGroup: uniqueName('e2e.audit'),
 };
 const scratch = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
+// Every service trusts this issuer; the audit service signs its own tokens for the projector with it.
+const issuer = await testIssuer();
+/** Each workload client is its own caller (and so its own rate-limit count); tellers open accounts. */
+const callers = await Promise.all(
+  ['teller', ...Array.from({ length: CLIENTS }, (_, i) => `client-${i}`)].map(async (subject) => ({
+    subject,
+    token: await issuer.token({ subject, scopes: [SCOPES.ledgerWrite], ttlSeconds: 3600 }),
+  })),
+);
+const reader = await issuer.token({
+  subject: 'back-office',
+  scopes: [SCOPES.ledgerRead, SCOPES.auditRead],
+  ttlSeconds: 3600,
+});
+const asReader = { headers: { authorization: `Bearer ${reader}` } };
 let intake: ServiceProcess;
 let projector: ServiceProcess;
 let audit: ServiceProcess;
@@ -43,11 +61,15 @@ beforeAll(async () => {
     TALLY_EVENTS_TOPIC: names.events,
     TALLY_TOPIC_PARTITIONS: String(PARTITIONS),
     LOG_LEVEL: 'warn',
+    ...issuer.env,
   };
   intake = new ServiceProcess('intake', intakePort!, {
     ...common,
     TALLY_COMMANDS_TOPIC: names.commands,
     TALLY_OUTCOMES_TOPIC: names.outcomes,
+    // The run's own changelog and state stores, kept across the intake's restarts.
+    TALLY_INTAKE_CHANGELOG_TOPIC: names.changelog,
+    INTAKE_STATE_DIR: join(scratch, 'intake-state'),
     INTAKE_PROCESSOR_GROUP: names.intakeGroup,
     INTAKE_TRANSACTIONAL_ID_PREFIX: names.txPrefix,
     // A killed instance's partitions move after 6 s; requests answer 202 after 3 s and are retried.
@@ -66,6 +88,7 @@ beforeAll(async () => {
     AUDIT_SQLITE_PATH: join(scratch, 'audit.sqlite'),
     AUDIT_GROUP_ID: names.auditGroup,
     PROJECTOR_URL: projector.url,
+    ...issuer.clientEnv(scratch),
   });
   // The intake creates the three topics; the consumers start once they exist.
   await intake.start();
@@ -77,7 +100,7 @@ afterAll(async () => {
   const admin = testKafka('e2e-cleanup').admin();
   await admin.connect();
   await admin
-    .deleteTopics({ topics: [names.events, names.commands, names.outcomes] })
+    .deleteTopics({ topics: [names.events, names.commands, names.outcomes, names.changelog] })
     .catch(() => undefined);
   await admin.disconnect();
   rmSync(scratch, { recursive: true, force: true });
@@ -103,6 +126,7 @@ describe('the three services as separate processes', () => {
       await Promise.all(
         accounts.map(async (accountId) => {
           const command = {
+            token: callers[0]!.token,
             key: `open-${accountId}`,
             accountId,
             path: '/accounts',
@@ -116,7 +140,7 @@ describe('the three services as separate processes', () => {
       // repeats of an already decided Idempotency-Key, which must get the first outcome again.
       let flowing = true;
       let next = 0;
-      const clients = Array.from({ length: CLIENTS }, async () => {
+      const clients = callers.slice(1).map(async ({ token }) => {
         while (flowing) {
           const n = next++;
           const roll = Math.random();
@@ -129,6 +153,7 @@ describe('the three services as separate processes', () => {
           const accountId = accounts[Math.floor(Math.random() * ACCOUNTS)]!;
           const deposit = roll < 0.55;
           const command = {
+            token,
             key: `cmd-${n}`,
             accountId,
             path: `/accounts/${accountId}/${deposit ? 'deposits' : 'withdrawals'}`,
@@ -201,10 +226,14 @@ describe('the three services as separate processes', () => {
       expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
       const byCommand = groupBy(events, (e) => e.commandId);
       for (const { command, outcome } of accepted) {
-        const ids = (byCommand.get(outcome.body['commandId'] as string) ?? []).map(
-          (e) => e.eventId,
-        );
-        expect(ids, command.key).toEqual(outcome.body['eventIds']);
+        const written = byCommand.get(outcome.body['commandId'] as string) ?? [];
+        expect(
+          written.map((e) => e.eventId),
+          command.key,
+        ).toEqual(outcome.body['eventIds']);
+        // The actor is the verified subject of the token that sent the command, nothing else.
+        const sender = callers.find((c) => c.token === command.token)?.subject;
+        for (const event of written) expect(event.actor, command.key).toBe(sender);
       }
       for (const { outcome } of refused) {
         expect(byCommand.has(outcome.body['commandId'] as string)).toBe(false);
@@ -214,17 +243,22 @@ describe('the three services as separate processes', () => {
       const outcomesByCommand = groupBy(outcomes, (o) => o.commandId);
       expect(outcomesByCommand.size).toBe(all.length);
       expect(outcomes.length).toBe(all.length);
+      const subjects = new Set(callers.map((c) => c.subject));
+      for (const outcome of outcomes) expect(subjects).toContain(outcome.actor);
 
       // Projector: every balance equals the fold of the topic.
       for (const [accountId, want] of folded) {
         const res = await fetch(
           `${projector.url}/accounts/${accountId}?minVersion=${want.version}`,
+          asReader,
         );
         expect(res.status, accountId).toBe(200);
         const row = (await res.json()) as { balance: number; version: number };
         expect({ balance: row.balance, version: row.version }, accountId).toEqual(want);
       }
-      const list = (await (await fetch(`${projector.url}/accounts?limit=1000`)).json()) as {
+      const list = (await (
+        await fetch(`${projector.url}/accounts?limit=1000`, asReader)
+      ).json()) as {
         items: unknown[];
       };
       expect(list.items).toHaveLength(ACCOUNTS);
@@ -235,7 +269,9 @@ describe('the three services as separate processes', () => {
       await waitUntil(
         'the audit log to hold every event and outcome',
         async () => {
-          verify = (await (await fetch(`${audit.url}/audit/verify`)).json()) as typeof verify;
+          verify = (await (
+            await fetch(`${audit.url}/audit/verify`, asReader)
+          ).json()) as typeof verify;
           return verify!.entries >= events.length + outcomes.length;
         },
         30_000,
@@ -246,10 +282,17 @@ describe('the three services as separate processes', () => {
         entries: events.length + outcomes.length,
         firstFailure: null,
       });
+      // Made with the audit service's own token towards the projector (svc-audit, ledger:read).
       const reconciliation = (await (
-        await fetch(`${audit.url}/reports/reconciliation`)
+        await fetch(`${audit.url}/reports/reconciliation`, asReader)
       ).json()) as unknown;
       expect(reconciliation).toMatchObject({ ok: true, accounts: ACCOUNTS, mismatches: [] });
+      // The audit entries carry the same actors as the events and outcomes they record.
+      const entries = (await (
+        await fetch(`${audit.url}/audit/accounts/${accounts[0]}/entries?limit=1000`, asReader)
+      ).json()) as { items: { payload: { actor: string } }[] };
+      expect(entries.items.length).toBeGreaterThan(1);
+      for (const entry of entries.items) expect(subjects).toContain(entry.payload.actor);
 
       console.log(
         `e2e: ${all.length} commands (${accepted.length} accepted, ${refused.length} refused), ` +

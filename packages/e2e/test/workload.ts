@@ -2,6 +2,8 @@ import { Agent, request } from 'node:http';
 
 /** A command sent to the intake: one Idempotency-Key, one request, retried until it has an outcome. */
 export interface Command {
+  /** The bearer token of the caller that sends it; its subject is the actor of its events. */
+  readonly token: string;
   readonly key: string;
   readonly accountId: string;
   readonly path: string;
@@ -81,7 +83,7 @@ function post(
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(payload),
           'idempotency-key': command.key,
-          'x-actor': 'e2e',
+          authorization: `Bearer ${command.token}`,
         },
       },
       (res) => {

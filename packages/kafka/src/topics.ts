@@ -34,17 +34,24 @@ export async function ensureTopic(
   spec: TopicSpec,
 ): Promise<'created' | 'verified'> {
   const admin = kafkajsAdminOf(port);
-  const created = await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic: spec.topic,
-        numPartitions: spec.partitions,
-        replicationFactor: spec.replicationFactor,
-        configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
-      },
-    ],
-  });
+  // Its wait for leaders can meet a topic not yet known to the broker asked (a loaded machine):
+  // retriable; a retry finds it created and verifies it like any other.
+  const created = await retryingRetriable(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+          configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({
+            name,
+            value,
+          })),
+        },
+      ],
+    }),
+  );
   if (created) return 'created';
   // Created a moment ago by another instance, maybe: its metadata may not have spread yet.
   return retryingRetriable(() => verifyTopic(port, spec));

@@ -21,6 +21,13 @@ export {
   type ShutdownStep,
 } from './shutdown.js';
 export { badParam, intParam, stringParam } from './query.js';
+export {
+  apiDocument,
+  problemResponse,
+  secured,
+  type ApiDocumentOptions,
+  type SecuredOptions,
+} from './openapi.js';
 export { listen, serve, type RunningService, type ServeOptions } from './serve.js';
 export {
   databaseEnv,
@@ -55,6 +62,7 @@ export {
   localAuthPaths,
   rotateLocalSigningKey,
 } from './auth/local-keys.js';
+export { localStateDir } from './cli/state-dir.js';
 export {
   authenticate,
   callerOf,

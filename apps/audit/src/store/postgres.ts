@@ -53,6 +53,9 @@ export class PostgresAuditStore implements AuditStore {
 
   static async open(connectionString: string, poolSize = 8): Promise<PostgresAuditStore> {
     const pool = new pg.Pool({ connectionString, max: poolSize });
+    // An idle client whose connection the server ended (a restart, an administrator, a dropped
+    // database): the pool discards it and the next query connects anew; unheard, pg would throw.
+    pool.on('error', () => undefined);
     try {
       await inTransaction(
         () => pool.connect(),

@@ -61,6 +61,9 @@ export class PostgresStore implements ReadModelStore {
           oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
       },
     });
+    // An idle client whose connection the server ended (a restart, an administrator, a dropped
+    // database): the pool discards it and the next query connects anew; unheard, pg would throw.
+    pool.on('error', () => undefined);
     await inTransaction(
       () => pool.connect(),
       async (client) => {
