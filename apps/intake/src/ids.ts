@@ -35,7 +35,9 @@ export function processCommandId(name: string): string {
 
 /** Event ids of a process step, derived from its command id: the same on every re-decision. */
 export function derivedEventIds(commandId: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => uuidV5(`${commandId}/event/${i}`, EVENT_NAMESPACE));
+  return Array.from({ length: count }, (_, i) =>
+    uuidV5(`${commandId}/event/${i}`, EVENT_NAMESPACE),
+  );
 }
 
 /**

@@ -57,9 +57,12 @@ export function accountState(store: PartitionStore, accountId: string, now: numb
 export function parseAccountState(value: string): AccountState {
   const state = JSON.parse(value) as AccountState;
   if (state.status === 'not-opened') return state;
-  const { held = 0, holds = [], unsettled = 0, unsettledTransfers = [] } = state as Partial<
-    Pick<typeof state, 'held' | 'holds' | 'unsettled' | 'unsettledTransfers'>
-  >;
+  const {
+    held = 0,
+    holds = [],
+    unsettled = 0,
+    unsettledTransfers = [],
+  } = state as Partial<Pick<typeof state, 'held' | 'holds' | 'unsettled' | 'unsettledTransfers'>>;
   return { ...state, held, holds, unsettled, unsettledTransfers };
 }
 

@@ -223,7 +223,8 @@ function eventChanges(decided: DecidedCommand, event: AccountEvent): StateChange
     case 'HoldExpired': {
       const live = liveHold(decided, event.holdId);
       const captured = event.type === 'HoldCaptured';
-      const movement = decided.decision.outcome === 'accepted' ? decided.decision.events[1] : undefined;
+      const movement =
+        decided.decision.outcome === 'accepted' ? decided.decision.events[1] : undefined;
       return [
         holdChange(decided, {
           holdId: event.holdId,
@@ -241,7 +242,9 @@ function eventChanges(decided: DecidedCommand, event: AccountEvent): StateChange
           correlationId: heldBy(decided, event.holdId) ?? event.correlationId,
           updatedAt: at,
         }),
-        ...(live ? [{ kind: HOLD_DUE, key: dueKey(live.expiresAt, live.holdId), value: null }] : []),
+        ...(live
+          ? [{ kind: HOLD_DUE, key: dueKey(live.expiresAt, live.holdId), value: null }]
+          : []),
       ];
     }
     case 'AccountOpened':
@@ -276,12 +279,14 @@ function heldBy(decided: DecidedCommand, holdId: string): string | undefined {
 
 function transferChange(decided: DecidedCommand, view: TransferView): StateChange {
   const existing = decided.entry(TRANSFER, view.transferId);
-  const previous = existing === undefined ? undefined : (JSON.parse(existing.value) as TransferView);
+  const previous =
+    existing === undefined ? undefined : (JSON.parse(existing.value) as TransferView);
   const merged = mergeTransfer(previous, view);
   // The source keeps its transfer until it is final there; the destination's own view (and
   // every final one) goes with the idempotency window.
-  const keep = merged.state === 'debited' || (merged.state === 'credited' && previous !== undefined
-    && existing?.expiresAt === null);
+  const keep =
+    merged.state === 'debited' ||
+    (merged.state === 'credited' && previous !== undefined && existing?.expiresAt === null);
   return {
     kind: TRANSFER,
     key: view.transferId,
