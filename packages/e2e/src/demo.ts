@@ -22,7 +22,8 @@ const accountId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:]/g,
 const savingsId = `${accountId}-savings`;
 const eur = (minor: number) => `EUR ${(minor / 100).toFixed(2)}`;
 
-// Two callers: the customer's app, limited to the new account, and an auditor over all accounts.
+// Two callers: the customer's app, limited to the new account and its savings account, and an
+// auditor over all accounts.
 const TTL_SECONDS = 15 * 60;
 const signingKey = await loadLocalSigningKey(localStateDir());
 const mint = (subject: string, scopes: readonly string[], accounts?: readonly string[]) =>
@@ -89,7 +90,7 @@ async function command(step: string, label: string, path: string, body: unknown)
 
 console.log(`\nSeed scenario on account ${accountId} (POST ${intake}):`);
 console.log(
-  `  as ${customer.subject} via tally-demo: ${customer.scopes.join(' ')}, limited to ${accountId}`,
+  `  as ${customer.subject} via tally-demo: ${customer.scopes.join(' ')}, limited to ${String(customer.accounts)}`,
 );
 await command('open', 'open account', '/accounts', {
   accountId,
