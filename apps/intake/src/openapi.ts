@@ -227,14 +227,8 @@ export const openApiDocument = apiDocument({
           'Capture a live hold, fully or partly (the rest is released): a withdrawal, or with ' +
             '`to` a transfer answered like POST /transfers',
           {
-            type: 'object',
-            additionalProperties: false,
-            required: ['amount', 'currency'],
-            properties: {
-              amount: { $ref: '#/components/schemas/Amount' },
-              currency: { $ref: '#/components/schemas/Currency' },
-              to: { $ref: '#/components/schemas/AccountId' },
-            },
+            ...movement,
+            properties: { ...movement.properties, to: { $ref: '#/components/schemas/AccountId' } },
           },
           true,
         ).post,
