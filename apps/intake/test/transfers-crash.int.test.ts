@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { partitionFor } from '@tally/kafka';
 import { freePort, waitUntil } from '@tally/kafka/testing';
 import { inFlightChange, type AccountEvent } from '@tally/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,5 +175,45 @@ describe('transfers while an owner is killed with SIGKILL (ADR 0007)', () => {
     expect(events.reduce((sum, e) => sum + inFlightChange(e), 0)).toBe(0);
     expect(total).toBe(deposited);
     expectEachEventOnce(events);
+  });
+
+  it('expires a hold whose owner was killed: the next owner issues the expiry, once', async () => {
+    if (b === undefined) b = await spawnInstance(topics, await freePort());
+    await waitUntil(
+      'b owns partitions',
+      () => a.runtime.processor.assignedPartitions().length < PARTITIONS,
+      30_000,
+    );
+    const ownedByA = a.runtime.processor.assignedPartitions();
+    const ringOfB = Array.from({ length: 50 }, (_, i) => `ring-${i % 10}`).find(
+      (id) => !ownedByA.includes(partitionFor(id, PARTITIONS)),
+    ) as string;
+    const placed = await post(
+      a.url,
+      `/accounts/${ringOfB}/holds`,
+      { amount: 1, currency: 'EUR', expiresAt: new Date(Date.now() + 1_500).toISOString() },
+      { 'Idempotency-Key': 'failover-hold' },
+    );
+    expect(placed.status).toBe(201);
+    const holdId = String(placed.body['holdId']);
+    process.kill(-(b.pid as number), 'SIGKILL');
+    b = undefined;
+    await waitUntil(
+      'the hold expired after the takeover',
+      async () => {
+        const { events } = await readCommitted(topics);
+        return events.some((e) => e.type === 'HoldExpired' && e.holdId === holdId);
+      },
+      60_000,
+      250,
+    );
+    expect(a.runtime.processor.assignedPartitions()).toHaveLength(PARTITIONS);
+    const { events } = await readCommitted(topics);
+    const ends = events.filter(
+      (e) => 'holdId' in e && e.holdId === holdId && e.type !== 'HoldPlaced',
+    );
+    expect(ends.map((e) => e.type)).toEqual(['HoldExpired']);
+    const state = foldEvents(events).get(ringOfB);
+    expect(state?.status === 'open' && state.held).toBe(0);
   });
 });
