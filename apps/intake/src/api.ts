@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBody } from '@tally/events';
+import { eventIdsNeeded } from '@tally/ledger';
 import {
   actorOf,
   canRead,
@@ -101,9 +102,7 @@ export function commandRunner(deps: CommandRoutesDeps) {
           correlationId,
           actor: actorOf(caller),
           receivedAt: now(),
-          eventId: randomUUID(),
-          // A capture makes two events (the capture and its movement).
-          ...(type === 'CaptureHold' ? { eventIds: [randomUUID(), randomUUID()] } : {}),
+          ...eventIdsFor(type),
           command,
         }));
       if (answer === undefined) {
@@ -138,6 +137,13 @@ export function commandRunner(deps: CommandRoutesDeps) {
       metrics.latency.observe({ type, result }, (performance.now() - started) / 1000);
     }
   };
+}
+
+/** The ids of the events a command may make, fixed in its record: a capture makes two. */
+function eventIdsFor(type: ClientCommand['type']): { eventId: string; eventIds?: string[] } {
+  const ids = Array.from({ length: eventIdsNeeded(type) }, () => randomUUID());
+  const [eventId] = ids as [string];
+  return ids.length === 1 ? { eventId } : { eventId, eventIds: ids };
 }
 
 /** The account command endpoints and the command status look-up. */
