@@ -12,6 +12,7 @@ import {
   requireScope,
   SCOPES,
 } from '@tally/service';
+import { setLogCorrelationId } from '@tally/telemetry';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
@@ -81,6 +82,7 @@ export function commandRunner(deps: CommandRoutesDeps) {
       const expectedVersion = parseIfMatch(req.get('If-Match'));
       const correlationId =
         parseOptionalHeader('X-Correlation-Id', req.get('X-Correlation-Id')) ?? randomUUID();
+      setLogCorrelationId(correlationId);
       const command = build(req, idempotencyKey);
       // Before any lookup: the same 403 whether the account exists or not.
       requireAccount(caller, command.accountId);

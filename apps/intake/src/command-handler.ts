@@ -7,7 +7,13 @@ import {
   type CommandRecord,
   type OutcomeRecord,
 } from '@tally/events';
-import type { BatchOutput, KafkaRecord, OutgoingRecord, RecordMetadata } from '@tally/kafka';
+import type {
+  BatchOutput,
+  KafkaRecord,
+  OutgoingRecord,
+  RecordMetadata,
+  RecordScopes,
+} from '@tally/kafka';
 import {
   decide,
   evolve,
@@ -20,6 +26,7 @@ import {
   type Rejected,
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
+import { currentTraceContext } from '@tally/telemetry';
 import { COMMAND_ID_HEADER } from './gateway.js';
 import { derivedEventIds, processCommandId, requestHash } from './ids.js';
 import { changelogMessage } from './state/changelog.js';
@@ -66,8 +73,12 @@ export interface CommandHandlerOptions {
 export const HOLD_EXPIRY_ACTOR = 'system:hold-expiry';
 
 export interface CommandHandler {
-  /** Decides a fetched batch of the commands topic. */
-  readonly handle: (partition: number, messages: readonly KafkaRecord[]) => Promise<BatchOutput>;
+  /** Decides a fetched batch of the commands topic, each command in its request's trace. */
+  readonly handle: (
+    partition: number,
+    messages: readonly KafkaRecord[],
+    scopes: RecordScopes,
+  ) => Promise<BatchOutput>;
   /**
    * Decides ExpireHold for the partition's holds due at the clock's now, or undefined when none
    * is due. Runs in a transaction of its own, by the partition's fenced owner (ADR 0007).
@@ -100,6 +111,8 @@ export function commandHandler(options: CommandHandlerOptions): CommandHandler {
     partition: number,
     records: readonly CommandRecord[],
     initial: readonly StateChange[] = [],
+    /** Runs the decision of records[index] (in its request's trace, when it has one). */
+    inScope: (index: number, decide: () => void) => void = (_, decide) => decide(),
   ): BatchOutput => {
     const store = storeOf(partition);
     const batchStarted = now();
@@ -132,7 +145,7 @@ export function commandHandler(options: CommandHandlerOptions): CommandHandler {
     };
     for (const change of initial) put(change);
 
-    for (const record of records) {
+    const decideOne = (record: CommandRecord): void => {
       const { commandId, command } = record;
       const known = entry(COMMAND, commandId);
       if (known !== undefined) {
@@ -143,7 +156,7 @@ export function commandHandler(options: CommandHandlerOptions): CommandHandler {
           const made = entry(kind, commandId);
           if (made !== undefined) put({ kind, key: commandId, ...made }, true);
         }
-        continue;
+        return;
       }
 
       const before = accountOf(command.accountId);
@@ -153,11 +166,18 @@ export function commandHandler(options: CommandHandlerOptions): CommandHandler {
       const occurredAt = Math.max(decidedAt, before.status === 'not-opened' ? 0 : before.updatedAt);
       const decision =
         reusedId(record, entry) ?? decide(before, toLedgerCommand(record, occurredAt));
+      // Its events, outcome and follow-ups continue the command's trace.
+      const trace = currentTraceContext();
       let after = before;
       if (decision.outcome === 'accepted') {
         for (const event of decision.events) {
           after = evolve(after, event);
-          eventMessages.push({ key: event.accountId, value: serde.encode(event), partition });
+          eventMessages.push({
+            key: event.accountId,
+            value: serde.encode(event),
+            partition,
+            trace,
+          });
         }
         if (after.status !== 'not-opened') {
           accounts.set(command.accountId, after);
@@ -182,12 +202,19 @@ export function commandHandler(options: CommandHandlerOptions): CommandHandler {
           key: followUp.accountId,
           value: encodeCommand(next),
           headers: { [COMMAND_ID_HEADER]: next.commandId },
+          trace,
         });
       }
       const outcome = outcomeRecord(record, decision, after, decidedAt, occurredAt);
       put(replyChange(replyOf(outcome), forgetAt));
-      outcomeMessages.push({ key: command.accountId, value: encodeOutcome(outcome), partition });
-    }
+      outcomeMessages.push({
+        key: command.accountId,
+        value: encodeOutcome(outcome),
+        partition,
+        trace,
+      });
+    };
+    records.forEach((record, index) => inScope(index, () => decideOne(record)));
 
     // Idempotency records and final views past the window leave the store and, by tombstone,
     // the changelog.
@@ -226,18 +253,24 @@ export function commandHandler(options: CommandHandlerOptions): CommandHandler {
   };
 
   return {
-    handle: async (partition, messages) => {
+    handle: async (partition, messages, scopes) => {
       const records: CommandRecord[] = [];
+      const decoded: KafkaRecord[] = [];
       for (const message of messages) {
         try {
-          records.push(decodeCommand(message.value));
+          const record = decodeCommand(message.value);
+          scopes.correlate(message, record.correlationId);
+          records.push(record);
+          decoded.push(message);
         } catch (error) {
           // Only the intake writes this topic; an unreadable record cannot be answered, so it is
           // logged loudly and its offset passes (its request, if any, times out with 202).
           logger.error({ err: error, partition, offset: message.offset }, 'undecodable command');
         }
       }
-      return decideBatch(partition, records);
+      return decideBatch(partition, records, [], (index, decide) =>
+        scopes.run(decoded[index] as KafkaRecord, decide),
+      );
     },
 
     expireDueHolds: async (partition) => {

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventSerde } from '@tally/events';
-import { createKafka, PartitionProcessor, RangeReader, TopicFollower } from '@tally/kafka';
+import {
+  consumerMetrics,
+  createKafka,
+  PartitionProcessor,
+  RangeReader,
+  TopicFollower,
+} from '@tally/kafka';
 import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
@@ -135,6 +141,8 @@ export async function startIntake(
     admin,
     logger,
   });
+  const metrics = createMetricsRegistry('intake');
+  const consumer = consumerMetrics(metrics);
   const handler = commandHandler({
     storeOf: (partition) => states.store(partition),
     serde,
@@ -163,8 +171,17 @@ export async function startIntake(
     prepare: (partition) => states.restore(partition),
     release: (partition) => states.release(partition),
     handle: handler.handle,
+    onEvent: (event) => consumer.observe({ ...event, topic: topics.commands }),
   });
   await processor.start();
+  // Commands written but not yet decided, per owned partition: what an autoscaler reads.
+  const lagTimer = setInterval(() => {
+    processor.lag().then(
+      (lags) => consumer.observe({ type: 'lag', topic: topics.commands, lags }),
+      (error: unknown) => logger.warn({ err: error }, 'reading the processing lag failed'),
+    );
+  }, 1_000);
+  lagTimer.unref();
   const expiry = holdExpiryTimer(processor, handler, config.INTAKE_HOLD_EXPIRY_INTERVAL_MS, logger);
 
   const producer = kafka.producer();
@@ -183,7 +200,7 @@ export async function startIntake(
     verifier,
     rateLimit: { limit: config.RATE_LIMIT_COMMANDS, windowMs: config.RATE_LIMIT_WINDOW_MS },
     logger,
-    metrics: createMetricsRegistry('intake'),
+    metrics,
     readiness: [
       {
         name: 'failures',
@@ -207,6 +224,7 @@ export async function startIntake(
     processor,
     states,
     stop: async () => {
+      clearInterval(lagTimer);
       await expiry.stop();
       await processor.stop();
       states.closeAll();

@@ -18,6 +18,8 @@ export interface BalancesReadModelOptions {
   readonly readyMaxLag?: number;
   /** Fetch size per partition (bounds one batch, so one transaction). */
   readonly maxBytesPerPartition?: number;
+  /** false: batch spans only, no span per record (a rebuild must not join old traces). */
+  readonly recordSpans?: boolean;
   readonly onEvent?: ReadModelOptions['onEvent'];
   readonly onFailure?: ReadModelOptions['onFailure'];
 }
@@ -32,6 +34,7 @@ export function balancesReadModel(options: BalancesReadModelOptions): ReadModelS
         topic: options.topic,
         groupId: options.groupId,
         store: new BalancesProjection(store, options.serde, metrics),
+        operation: 'apply',
       },
     ],
     logger: options.logger,
@@ -41,6 +44,7 @@ export function balancesReadModel(options: BalancesReadModelOptions): ReadModelS
     ...(options.readyMaxLag === undefined ? {} : { readyMaxLag: options.readyMaxLag }),
     sessionTimeout: options.sessionTimeout,
     maxBytesPerPartition: options.maxBytesPerPartition,
+    ...(options.recordSpans === undefined ? {} : { recordSpans: options.recordSpans }),
     onEvent: (event) => {
       metrics?.observe(event);
       options.onEvent?.(event);
