@@ -5,15 +5,10 @@
  * per-caller rate limit is off. Env: BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_ACCOUNTS
  * (100).
  */
-import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
-import { uniqueName } from '@tally/kafka/testing';
-import { closeHttpServer, createLogger, listen, SCOPES } from '@tally/service';
+import { createLogger, SCOPES } from '@tally/service';
 import { testIssuer } from '@tally/service/testing';
-import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
-import type { AddressInfo } from 'node:net';
-import { loadIntakeServiceConfig } from '../src/config.js';
-import { startIntake } from '../src/runtime.js';
+import { fundAccounts, startBenchIntake } from './bench-intake.js';
 
 const issuer = await testIssuer();
 const authorization = `Bearer ${await issuer.token({
@@ -82,43 +77,9 @@ function print(title: string, r: Awaited<ReturnType<typeof load>>) {
 }
 
 const logger = createLogger('transfers-bench', process.env['LOG_LEVEL'] ?? 'warn');
-const events = uniqueName('bench.events');
-console.log('starting the intake on fresh bench topics...');
-await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
-const runtime = await startIntake(
-  loadIntakeServiceConfig({
-    ...process.env,
-    ...issuer.env,
-    RATE_LIMIT_COMMANDS: '0',
-    TALLY_EVENTS_TOPIC: events,
-    TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
-    TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
-    TALLY_INTAKE_CHANGELOG_TOPIC: uniqueName('bench.changelog'),
-    INTAKE_STATE_DIR: scratchDir('transfers-bench').dir,
-    INTAKE_PROCESSOR_GROUP: uniqueName('bench.processor'),
-    INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('bench.tx'),
-    LOG_LEVEL: 'warn',
-  }),
-  logger,
-);
-const server = await listen(runtime.app, 0, '127.0.0.1');
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-while (!(await fetch(`${url}/readyz`)).ok) await new Promise((r) => setTimeout(r, 100));
-
-console.log(`opening ${accounts} accounts with 1,000,000.00 EUR each...`);
-for (let i = 0; i < accounts; i++) {
-  const headers = { 'content-type': 'application/json', authorization };
-  await fetch(`${url}/accounts`, {
-    method: 'POST',
-    headers: { ...headers, 'idempotency-key': `open-${i}` },
-    body: JSON.stringify({ accountId: `bench-${i}`, owner: `owner ${i}`, currency: 'EUR' }),
-  });
-  await fetch(`${url}/accounts/bench-${i}/deposits`, {
-    method: 'POST',
-    headers: { ...headers, 'idempotency-key': `fund-${i}` },
-    body: JSON.stringify({ amount: 100_000_000, currency: 'EUR' }),
-  });
-}
+const intake = await startBenchIntake(issuer.env, logger);
+const url = intake.url;
+await fundAccounts(url, authorization, accounts);
 
 const deposits = await load('deposits', url, (i) => ({
   path: `/accounts/bench-${i % accounts}/deposits`,
@@ -144,5 +105,4 @@ console.log(
     '(a transfer is three transactions on the owners of two partitions)',
 );
 
-await closeHttpServer(server);
-await runtime.stop();
+await intake.stop();
