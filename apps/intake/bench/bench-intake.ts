@@ -6,6 +6,7 @@ import { closeHttpServer, listen, type Logger } from '@tally/service';
 import { registryUrl, scratchDir } from '@tally/testing';
 import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
+import { freshIntakeTopics } from './scale-preload.js';
 
 export interface BenchIntake {
   readonly url: string;
@@ -23,19 +24,19 @@ export async function startBenchIntake(
   issuerEnv: Record<string, string>,
   logger: Logger,
 ): Promise<BenchIntake> {
-  const events = uniqueName('bench.events');
+  const topics = freshIntakeTopics('bench');
   const stateDir = scratchDir('intake-bench');
   console.log('starting the intake on fresh bench topics...');
-  await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
+  await registerSchemas(new RegistryClient(registryUrl), topics.events, loadSchemas());
   const runtime = await startIntake(
     loadIntakeServiceConfig({
       ...process.env,
       ...issuerEnv,
       RATE_LIMIT_COMMANDS: '0',
-      TALLY_EVENTS_TOPIC: events,
-      TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
-      TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
-      TALLY_INTAKE_CHANGELOG_TOPIC: uniqueName('bench.changelog'),
+      TALLY_EVENTS_TOPIC: topics.events,
+      TALLY_COMMANDS_TOPIC: topics.commands,
+      TALLY_OUTCOMES_TOPIC: topics.outcomes,
+      TALLY_INTAKE_CHANGELOG_TOPIC: topics.changelog,
       INTAKE_STATE_DIR: stateDir.dir,
       INTAKE_PROCESSOR_GROUP: uniqueName('bench.processor'),
       INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('bench.tx'),
