@@ -2,6 +2,7 @@ export { canonicalJson, CanonicalEncodingError } from './canonical-json.js';
 export {
   decodeCommand,
   encodeCommand,
+  eventIdsOf,
   type CommandBody,
   type CommandRecord,
 } from './command-record.js';
