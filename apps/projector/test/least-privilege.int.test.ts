@@ -30,6 +30,10 @@ const account = (accountId: string, balance: number, version: number): AccountRo
   openedAt: 1,
   updatedAt: version,
   closedAt: null,
+  held: 0,
+  holds: [],
+  unsettled: 0,
+  unsettledTransfers: [],
 });
 
 const batch = (fromOffset: string, rows: AccountRow[]): BatchCommit => ({

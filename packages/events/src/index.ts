@@ -2,6 +2,7 @@ export { canonicalJson, CanonicalEncodingError } from './canonical-json.js';
 export {
   decodeCommand,
   encodeCommand,
+  eventIdsOf,
   type CommandBody,
   type CommandRecord,
 } from './command-record.js';
@@ -50,6 +51,8 @@ export {
   commandOutcomesTopicSpec,
   ensureAccountEventsTopic,
   ensureLedgerTopics,
+  MissingBesideHistoryError,
+  refuseMissingBesideHistory,
   topicEnv,
   type LedgerTopics,
   type TopicOptions,

@@ -3,7 +3,7 @@ import { TallyError } from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
 import type avro from 'avsc';
 import { EventDecodeError, EventEncodeError } from './errors.js';
-import { REGISTRY_TIMEOUT_MS, RegistryClient } from './registry-client.js';
+import { REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './registry-client.js';
 import type { RegistryAuth } from './registry-env.js';
 import { loadSchemas, type LocalSchema } from './schemas.js';
 import { subjectFor } from './subjects.js';
@@ -212,12 +212,32 @@ export class AccountEventSerde {
     return pending;
   }
 
+  /**
+   * A registry whose database is down answers 404 for every schema id (ADR 0003), which would
+   * halt a projector and write a false anomaly for good. The 404 is trusted only while the
+   * registry can list its subjects; otherwise it is a registry error, retriable as the listing's.
+   */
+  private async registryAnswersFor(schemaId: number, notFound: unknown): Promise<void> {
+    try {
+      await this.listing.subjects();
+    } catch (error) {
+      throw new RegistryError(
+        error instanceof RegistryError ? error.status : 0,
+        undefined,
+        `answered 404 for schema id ${schemaId} while it cannot list its subjects (${String(error)}): its storage is unavailable, trying again`,
+        `GET /schemas/ids/${schemaId}`,
+        { cause: notFound },
+      );
+    }
+  }
+
   private async resolveReader(schemaId: number): Promise<Reader> {
     let writerType: avro.Type;
     try {
       writerType = (await this.registry.getSchema(schemaId)) as avro.Type;
     } catch (error) {
       if ((error as { status?: number }).status === 404) {
+        await this.registryAnswersFor(schemaId, error);
         throw new EventDecodeError(
           'UNKNOWN_SCHEMA_ID',
           `schema id ${schemaId} is not in the registry`,

@@ -17,6 +17,7 @@ async function createTables(client: pg.PoolClient, g: number): Promise<void> {
       account_id text PRIMARY KEY, owner text NOT NULL, currency text NOT NULL,
       overdraft_limit bigint NOT NULL, balance bigint NOT NULL, version integer NOT NULL,
       status text NOT NULL, opened_at bigint NOT NULL, updated_at bigint NOT NULL, closed_at bigint);
+    ${reservationColumns(s)}
     CREATE TABLE IF NOT EXISTS ${s}.balance_history (
       account_id text NOT NULL, version integer NOT NULL, event_id uuid NOT NULL,
       event_type text NOT NULL, amount bigint NOT NULL, balance_after bigint NOT NULL,
@@ -25,6 +26,18 @@ async function createTables(client: pg.PoolClient, g: number): Promise<void> {
     CREATE TABLE IF NOT EXISTS ${s}.offsets (
       topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL,
       PRIMARY KEY (topic, partition));`);
+}
+
+/**
+ * The columns of transfers and holds (ADR 0007), also added to tables made before them (whose rows
+ * had none, which the defaults say).
+ */
+function reservationColumns(s: string): string {
+  return `
+    ALTER TABLE ${s}.accounts ADD COLUMN IF NOT EXISTS held bigint NOT NULL DEFAULT 0;
+    ALTER TABLE ${s}.accounts ADD COLUMN IF NOT EXISTS unsettled bigint NOT NULL DEFAULT 0;
+    ALTER TABLE ${s}.accounts ADD COLUMN IF NOT EXISTS reservations text NOT NULL
+      DEFAULT '${row.NO_RESERVATIONS}';`;
 }
 
 async function swapViews(client: pg.PoolClient, g: number): Promise<void> {
@@ -124,6 +137,10 @@ async function createSchema(pool: pg.Pool, runtimeRole: string | undefined): Pro
         );
         await swapViews(client, 1);
       }
+      // A view's * was expanded when it was made: made again, it shows the added columns.
+      const active = await readActive(client);
+      await client.query(reservationColumns(schemaOf(active)));
+      await swapViews(client, active);
       if (runtimeRole !== undefined) await grantRuntime(client, runtimeRole);
     },
   );
@@ -200,10 +217,13 @@ export class PostgresStore implements ReadModelStore {
         await client.query(
           `INSERT INTO ${s}.accounts (${row.ACCOUNT_COLS})
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-             $6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[])
+             $6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],
+             $12::bigint[], $13::text[])
            ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance,
              version = excluded.version, status = excluded.status,
-             updated_at = excluded.updated_at, closed_at = excluded.closed_at`,
+             updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+             held = excluded.held, unsettled = excluded.unsettled,
+             reservations = excluded.reservations`,
           [
             a.map((r) => r.accountId),
             a.map((r) => r.owner),
@@ -215,6 +235,9 @@ export class PostgresStore implements ReadModelStore {
             a.map((r) => r.openedAt),
             a.map((r) => r.updatedAt),
             a.map((r) => r.closedAt),
+            a.map((r) => r.held),
+            a.map((r) => r.unsettled),
+            a.map(row.reservationsOf),
           ],
         );
       }

@@ -3,6 +3,8 @@ import type { AccountRow, HistoryRow } from '../projection.js';
 import {
   ACCOUNT_COLS,
   HISTORY_COLS,
+  NO_RESERVATIONS,
+  reservationsOf,
   SKIP_COLS,
   skipValues,
   toAccount,
@@ -43,7 +45,22 @@ function init(db: Db): void {
       db.prepare(`INSERT INTO projector_meta (key, value) VALUES ('active_generation', '1')`).run();
       swapViews(db, 1);
     }
+    addReservations(db, readActive(db));
   }).immediate();
+}
+
+/**
+ * Tables made before transfers and holds (ADR 0007) gain their columns; their rows had none, which
+ * the defaults say. The views select *, which SQLite expands when a query is prepared.
+ */
+function addReservations(db: Db, g: number): void {
+  const columns = db.prepare(`PRAGMA table_info(g${g}_accounts)`).all() as { name: string }[];
+  if (columns.length === 0 || columns.some((c) => c.name === 'held')) return;
+  db.exec(`
+    ALTER TABLE g${g}_accounts ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE g${g}_accounts ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE g${g}_accounts ADD COLUMN reservations TEXT NOT NULL DEFAULT '${NO_RESERVATIONS}';
+  `);
 }
 
 function createTables(db: Db, g: number): void {
@@ -51,7 +68,9 @@ function createTables(db: Db, g: number): void {
     CREATE TABLE IF NOT EXISTS g${g}_accounts (
       account_id TEXT PRIMARY KEY, owner TEXT NOT NULL, currency TEXT NOT NULL,
       overdraft_limit INTEGER NOT NULL, balance INTEGER NOT NULL, version INTEGER NOT NULL,
-      status TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed_at INTEGER
+      status TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed_at INTEGER,
+      held INTEGER NOT NULL DEFAULT 0, unsettled INTEGER NOT NULL DEFAULT 0,
+      reservations TEXT NOT NULL DEFAULT '${NO_RESERVATIONS}'
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS g${g}_balance_history (
       account_id TEXT NOT NULL, version INTEGER NOT NULL, event_id TEXT NOT NULL,
@@ -137,9 +156,11 @@ export class SqliteStore implements ReadModelStore {
       ),
       account: this.db.prepare(`SELECT ${ACCOUNT_COLS} FROM g${g}_accounts WHERE account_id = ?`),
       upsertAccount: this.db.prepare(
-        `INSERT INTO g${g}_accounts (${ACCOUNT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO g${g}_accounts (${ACCOUNT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, version = excluded.version,
-           status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at`,
+           status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+           held = excluded.held, unsettled = excluded.unsettled,
+           reservations = excluded.reservations`,
       ),
       insertHistory: this.db.prepare(
         `INSERT INTO g${g}_balance_history (${HISTORY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -203,6 +224,9 @@ export class SqliteStore implements ReadModelStore {
         a.openedAt,
         a.updatedAt,
         a.closedAt,
+        a.held,
+        a.unsettled,
+        reservationsOf(a),
       );
     }
     // In key order (account, version): each B-tree page is visited once per batch, not once per
