@@ -1,4 +1,4 @@
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, type RegistryAuth } from '@tally/events';
 import {
   ReadModelService,
   type KafkaClient,
@@ -16,6 +16,8 @@ export interface AuditServiceOptions {
   readonly metrics: AuditMetrics;
   readonly logger: Logger;
   readonly registryUrl: string;
+  /** Basic auth towards the registry (SCHEMA_REGISTRY_USERNAME / _PASSWORD), when it asks for it. */
+  readonly registryAuth?: RegistryAuth | undefined;
   readonly eventsTopic: string;
   /** Undefined: command outcomes are not audited. */
   readonly outcomesTopic?: string | undefined;
@@ -44,6 +46,7 @@ export class AuditService {
     const { kafka, store, metrics, logger, outcomesTopic } = options;
     const serde = await AccountEventSerde.connect({
       registryUrl: options.registryUrl,
+      registryAuth: options.registryAuth,
       topic: options.eventsTopic,
     });
     const sources: ReadModelSource[] = [
