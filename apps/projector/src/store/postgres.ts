@@ -113,6 +113,10 @@ export class PostgresStore implements ReadModelStore {
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
     const s = schemaOf(this.gen);
     const work = async (client: pg.PoolClient): Promise<'committed' | 'stale'> => {
+      // Like SQLite's synchronous = NORMAL: the commit stays atomic (rows and offsets together or
+      // neither); a server crash may lose the last few, whose offsets are lost with them, so they
+      // are read again from Kafka. Replay no longer waits for a WAL flush per batch.
+      await client.query('SET LOCAL synchronous_commit = off');
       // FOR SHARE: a swap (UPDATE of this row) waits until this batch is committed.
       const active = await readActive(client, 'FOR SHARE');
       if (this.followsActive && active !== this.gen) return 'stale';
