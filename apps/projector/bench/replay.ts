@@ -79,6 +79,8 @@ async function projectorRate(name: string, store: ReadModelStore): Promise<numbe
   const cpu = process.cpuUsage();
   await projector.start();
   await done;
+  // Counted in the replay: the query index a new generation builds once caught up (ADR 0015).
+  await store.buildQueryIndexes();
   const rate = EVENTS / ((Date.now() - started) / 1000);
   const used = process.cpuUsage(cpu);
   clearInterval(progress);
@@ -156,7 +158,8 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         const secs = (Date.now() - firstAt) / 1000;
         const rate = firstAt && secs > 0 ? (applied - firstApplied) / secs : 0;
         log(`\r${name} service: ${applied}/${EVENTS}  ${Math.round(rate)} events/s   `);
-        return applied >= EVENTS;
+        // Done when all is applied and the service is ready (its query index built).
+        return applied >= EVENTS && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
       },
       900_000,
       200,

@@ -20,11 +20,31 @@ async function createTables(client: pg.PoolClient, g: number): Promise<void> {
     CREATE TABLE IF NOT EXISTS ${s}.balance_history (
       account_id text NOT NULL, version integer NOT NULL, event_id uuid NOT NULL,
       event_type text NOT NULL, amount bigint NOT NULL, balance_after bigint NOT NULL,
-      occurred_at bigint NOT NULL, PRIMARY KEY (account_id, version));
-    CREATE INDEX IF NOT EXISTS balance_history_as_of ON ${s}.balance_history (account_id, occurred_at, version);
+      occurred_at bigint NOT NULL);
     CREATE TABLE IF NOT EXISTS ${s}.offsets (
       topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL,
       PRIMARY KEY (topic, partition));`);
+}
+
+/**
+ * The history's key (account_id, version) and as-of index, built once a generation caught up: see
+ * the SQLite store. A generation made before this keeps its primary key and gains the as-of index.
+ */
+async function createQueryIndexes(client: pg.PoolClient, g: number): Promise<void> {
+  const s = schemaOf(g);
+  // Serialised: two instances catching up together must not both build them.
+  await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_constraint WHERE conrelid = '${s}.balance_history'::regclass AND contype = 'p'`,
+  );
+  if (rowCount === 0) {
+    await client.query(
+      `CREATE UNIQUE INDEX IF NOT EXISTS balance_history_key ON ${s}.balance_history (account_id, version)`,
+    );
+  }
+  await client.query(
+    `CREATE INDEX IF NOT EXISTS balance_history_as_of ON ${s}.balance_history (account_id, occurred_at, version)`,
+  );
 }
 
 async function swapViews(client: pg.PoolClient, g: number): Promise<void> {
@@ -263,7 +283,15 @@ export class PostgresStore implements ReadModelStore {
     return new PostgresStore(this.pool, g, false);
   }
 
+  async buildQueryIndexes(): Promise<void> {
+    await inTransaction(
+      () => this.pool.connect(),
+      (client) => createQueryIndexes(client, this.gen),
+    );
+  }
+
   async activate(): Promise<void> {
+    await this.buildQueryIndexes();
     await inTransaction(
       () => this.pool.connect(),
       async (client) => {

@@ -54,17 +54,39 @@ function createTables(db: Db, g: number): void {
       overdraft_limit INTEGER NOT NULL, balance INTEGER NOT NULL, version INTEGER NOT NULL,
       status TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed_at INTEGER
     ) WITHOUT ROWID;
+    -- In arrival order (rowid): replay appends; its key (account_id, version) and the as-of index
+    -- come with createQueryIndexes once the generation caught up.
     CREATE TABLE IF NOT EXISTS g${g}_balance_history (
       account_id TEXT NOT NULL, version INTEGER NOT NULL, event_id TEXT NOT NULL,
       event_type TEXT NOT NULL, amount INTEGER NOT NULL, balance_after INTEGER NOT NULL,
-      occurred_at INTEGER NOT NULL, PRIMARY KEY (account_id, version)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS g${g}_balance_history_as_of
-      ON g${g}_balance_history (account_id, occurred_at, version);
+      occurred_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS g${g}_offsets (
       topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
       PRIMARY KEY (topic, partition));
   `);
+}
+
+/**
+ * The history's indexes: its key (account_id, version) and the as-of index. A new generation is
+ * created without them: a replay batch touches every account, so each index insert dirtied a page
+ * of its own and replay spent most of its time writing B-tree pages; appended in arrival order,
+ * a batch fills a few pages. They are built (sorted once) when the generation caught up, or before
+ * a rebuild swaps to it; until then history queries scan. The fold never writes a version twice
+ * (it folds onto the stored version, fenced by the stored offset), so the unique key holds.
+ * A generation made before this keeps its WITHOUT ROWID key and only gains the as-of index.
+ */
+function createQueryIndexes(db: Db, g: number): void {
+  const keyed = (db.pragma(`index_list(g${g}_balance_history)`) as { origin: string }[]).some(
+    (index) => index.origin === 'pk',
+  );
+  db.transaction(() => {
+    if (!keyed) {
+      db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS g${g}_balance_history_key
+        ON g${g}_balance_history (account_id, version)`);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS g${g}_balance_history_as_of
+      ON g${g}_balance_history (account_id, occurred_at, version)`);
+  }).immediate();
 }
 
 function swapViews(db: Db, g: number): void {
@@ -242,8 +264,9 @@ export class SqliteStore implements ReadModelStore {
       accounts.push(a.status, a.openedAt, a.updatedAt, a.closedAt);
     }
     s.upsertAccounts.run(accounts);
-    // In key order (account, version): each B-tree page is visited once per batch, not once per
-    // row. Rows of one account are already in version order (the fold applies them in order).
+    // In key order (account, version): once indexed (or keyed, in an older generation), each
+    // B-tree page is visited once per batch, not once per row. Rows of one account are already in
+    // version order (the fold applies them in order).
     const history: unknown[] = [];
     for (const h of inKeyOrder(batch.history)) {
       history.push(h.accountId, h.version, h.eventId, h.eventType, h.amount, h.balanceAfter);
@@ -328,7 +351,12 @@ export class SqliteStore implements ReadModelStore {
     return new SqliteStore(this.db, g, false);
   }
 
+  async buildQueryIndexes(): Promise<void> {
+    createQueryIndexes(this.db, this.gen);
+  }
+
   async activate(): Promise<void> {
+    createQueryIndexes(this.db, this.gen);
     this.db
       .transaction(() => {
         this.db
