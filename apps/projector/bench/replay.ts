@@ -6,7 +6,8 @@
  * are of that process alone. Not a test.
  * Preloads BENCH_EVENTS (1,000,000) events over BENCH_ACCOUNTS (10,000) accounts into a fixed topic,
  * reused when it already holds exactly that many records.
- * Env: BENCH_STORES (sqlite,postgres), BENCH_SERVICE (1; 0 skips the service runs), BENCH_JAVA (1).
+ * Env: BENCH_STORES (sqlite,postgres), BENCH_SERVICE (1; 0 skips the service runs), BENCH_INPROCESS
+ * (1; 0 skips the in-process runs), BENCH_JAVA (1; 0 skips ConsumerPerformance).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -93,10 +94,18 @@ async function projectorRate(name: string, store: ReadModelStore): Promise<numbe
   return rate;
 }
 
+/** Extra node flags for the service runs (BENCH_NODE_ARGS, space-separated), e.g. a heap profile. */
+const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+
 interface ServiceRun {
   readonly rate: number;
   readonly cpuUsPerEvent: number;
+  /** VmHWM: the process's peak resident memory over the whole run. */
   readonly peakRss: number;
+  /** Resident memory once started, before its first batch (the runtime, tsx and the modules). */
+  readonly startRss: number;
+  /** Peak until every event was applied (before the query indexes are built). */
+  readonly replayRss: number;
 }
 
 const appliedPattern = /^projector_events_applied_total(?:\{[^}]*\})? (\d+)/gm;
@@ -120,7 +129,7 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
+    [...nodeArgs, '--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
     {
       cwd: new URL('..', import.meta.url),
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -147,13 +156,19 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
   let firstAt = 0;
   let firstApplied = 0;
   let peak = 0;
+  let startRss = 0;
+  let replayRss = 0;
   try {
     await waitUntil(
       `the ${name} service to apply ${EVENTS} events`,
       async () => {
         if (child.exitCode !== null) throw new Error(`the ${name} service exited ${child.exitCode}`);
-        peak = Math.max(peak, processRss(pid).peak || 0);
+        const memory = processRss(pid);
+        peak = Math.max(peak, memory.peak || 0);
         applied = await appliedOf(url);
+        if (applied === 0) startRss = memory.rss;
+        // Peak until every event is applied, before the query indexes are built.
+        if (applied < EVENTS) replayRss = peak;
         if (applied > 0 && firstAt === 0) [firstAt, firstApplied] = [Date.now(), applied];
         const secs = (Date.now() - firstAt) / 1000;
         const rate = firstAt && secs > 0 ? (applied - firstApplied) / secs : 0;
@@ -170,7 +185,10 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
     log(
       `\rprojector service → ${name}: ${Math.round(rate)} events/s, ${cpuUsPerEvent.toFixed(1)} µs CPU/event (start-up included), peak RSS ${Math.round(peak / 2 ** 20)} MiB\n`,
     );
-    return { rate, cpuUsPerEvent, peakRss: peak };
+    log(
+      `  RSS before the first batch ${Math.round(startRss / 2 ** 20)} MiB, peak while replaying ${Math.round(replayRss / 2 ** 20)} MiB, peak with the index build ${Math.round(peak / 2 ** 20)} MiB\n`,
+    );
+    return { rate, cpuUsPerEvent, peakRss: peak, startRss, replayRss };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -180,6 +198,7 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
 /** BENCH_STORES=sqlite (or postgres) measures one store only (profiling); default both. */
 const stores = (process.env['BENCH_STORES'] ?? 'sqlite,postgres').split(',');
 const withService = process.env['BENCH_SERVICE'] !== '0';
+const inProcess = process.env['BENCH_INPROCESS'] !== '0';
 await admin.connect();
 await preloadBenchTopic(kafka, EVENTS, ACCOUNTS);
 const java =
@@ -189,7 +208,7 @@ const java =
 if (java) log(`Kafka ConsumerPerformance: ${Math.round(java.recordsPerSecond)} records/s\n`);
 const raw = await rawRate();
 let sqliteRate = NaN;
-if (stores.includes('sqlite')) {
+if (inProcess && stores.includes('sqlite')) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
   const sqlite = SqliteStore.open(join(dir, 'model.sqlite'));
   sqliteRate = await projectorRate('sqlite', sqlite);
@@ -197,7 +216,7 @@ if (stores.includes('sqlite')) {
   rmSync(dir, { recursive: true, force: true });
 }
 let pgRate = NaN;
-if (stores.includes('postgres')) {
+if (inProcess && stores.includes('postgres')) {
   const db = await pgDatabase();
   const postgres = await PostgresStore.open(db.url);
   pgRate = await projectorRate('postgres', postgres);
@@ -229,7 +248,7 @@ const serviceLine = (name: string, target: string) => {
   const run = services.get(name);
   return run === undefined
     ? 'not measured (BENCH_STORES, BENCH_SERVICE)'
-    : `${fmt(run.rate)} events/s  (${(run.rate / raw).toFixed(2)} × raw; target ${target}), ${run.cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${fmt(run.peakRss / 2 ** 20)} MiB (target ≤ 256 MB)`;
+    : `${fmt(run.rate)} events/s  (${(run.rate / raw).toFixed(2)} × raw; target ${target}), ${run.cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${fmt(run.peakRss / 2 ** 20)} MiB (target ≤ 256 MB; ${fmt(run.startRss / 2 ** 20)} MiB at start)`;
 };
 console.log(`
 events               ${fmt(EVENTS)} over ${fmt(ACCOUNTS)} accounts, 6 partitions (topic ${topic})

@@ -21,7 +21,7 @@ export interface BalancesReadModelOptions {
   readonly readyMaxLag?: number;
   /**
    * Fetch size per partition: bounds one batch (one transaction) and, times the partitions, the
-   * memory replay holds (default 2 MiB; ADR 0015).
+   * memory replay holds (default 1 MiB; ADR 0015).
    */
   readonly maxBytesPerPartition?: number;
   readonly onEvent?: ReadModelOptions['onEvent'];
@@ -29,12 +29,11 @@ export interface BalancesReadModelOptions {
 }
 
 /**
- * 2 MiB per partition: about 20,000 events per batch. The batch is the transaction, and a
- * transaction's cost is mostly the B-tree pages it dirties, about one per account it touches: the
- * more events per account a batch holds, the cheaper each. Six partitions of fetched and decoded
- * records stay within the process's 256 MB (ADR 0015).
+ * 1 MiB per partition: about 10,000 events per batch, enough that a transaction's fixed cost is
+ * small, while six partitions of fetched and decoded records (and the garbage of the previous
+ * fetch) stay within the process's 256 MB (ADR 0015).
  */
-const DEFAULT_FETCH_BYTES = 2 << 20;
+const DEFAULT_FETCH_BYTES = 1 << 20;
 
 /**
  * The balances fold on the shared read-model skeleton; an operator's skip resumes a halt. Once the

@@ -42,21 +42,32 @@ const brokers = process.env['KAFKA_BROKERS'] ?? `127.0.0.1:${process.env['KAFKA_
 const stateDir = localStateDir();
 const log = (line: string) => process.stderr.write(line);
 
-const token = await mintAccessToken(await loadLocalSigningKey(stateDir), {
-  issuer: LOCAL_ISSUER,
-  audience: LOCAL_AUDIENCE,
-  subject: 'latency-bench',
-  clientId: 'tally-bench',
-  scopes: [SCOPES.ledgerRead, SCOPES.ledgerWrite, SCOPES.auditRead],
-  ttlSeconds: 3600,
-});
+const run = Date.now().toString(36);
+const accountId = (i: number) => `lat-${run}-${i % ACCOUNTS}`;
 
-async function call(method: string, url: string, body?: unknown, key?: string) {
+// One caller per account, as each customer's app would be: the intake limits commands per caller
+// (RATE_LIMIT_COMMANDS a minute), not per service.
+const signingKey = await loadLocalSigningKey(stateDir);
+const tokens = await Promise.all(
+  Array.from({ length: ACCOUNTS }, (_, i) =>
+    mintAccessToken(signingKey, {
+      issuer: LOCAL_ISSUER,
+      audience: LOCAL_AUDIENCE,
+      subject: `latency-bench-${i}`,
+      clientId: 'tally-bench',
+      scopes: [SCOPES.ledgerRead, SCOPES.ledgerWrite, SCOPES.auditRead],
+      accounts: [accountId(i)],
+      ttlSeconds: 3600,
+    }),
+  ),
+);
+
+async function call(i: number, method: string, url: string, body?: unknown, key?: string) {
   const res = await fetch(url, {
     method,
     signal: AbortSignal.timeout(TIMEOUT_MS),
     headers: {
-      authorization: `Bearer ${token}`,
+      authorization: `Bearer ${tokens[i % ACCOUNTS]}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(key === undefined ? {} : { 'idempotency-key': key }),
     },
@@ -78,9 +89,6 @@ const fail = (what: string) => {
   failureKinds.set(what, (failureKinds.get(what) ?? 0) + 1);
 };
 
-const run = Date.now().toString(36);
-const accountId = (i: number) => `lat-${run}-${i % ACCOUNTS}`;
-
 /** Opens the accounts the run deposits into (not measured), 50 at a time. */
 async function openAccounts(): Promise<void> {
   for (let from = 0; from < ACCOUNTS; from += 50) {
@@ -88,6 +96,7 @@ async function openAccounts(): Promise<void> {
       Array.from({ length: Math.min(50, ACCOUNTS - from) }, async (_, k) => {
         const id = accountId(from + k);
         const reply = await call(
+          from + k,
           'POST',
           `${intake}/accounts`,
           { accountId: id, owner: 'Latency Bench', currency: 'EUR' },
@@ -102,10 +111,11 @@ async function openAccounts(): Promise<void> {
 }
 
 /** Waits until the audit log holds the account's entry of `version`; resolves when it does. */
-async function auditHolds(id: string, version: number): Promise<boolean> {
+async function auditHolds(i: number, version: number): Promise<boolean> {
+  const id = accountId(i);
   const deadline = Date.now() + TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const page = await call('GET', `${audit}/audit/accounts/${id}/entries?limit=1000`);
+    const page = await call(i, 'GET', `${audit}/audit/accounts/${id}/entries?limit=1000`);
     const items = (page.body['items'] ?? []) as { payload?: { version?: number } | null }[];
     if (items.some((item) => item.payload?.version === version)) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -119,6 +129,7 @@ async function deposit(i: number, due: number, record: boolean): Promise<void> {
   const us = () => Math.max(1, Math.round((performance.now() - due) * 1000));
   try {
     const reply = await call(
+      i,
       'POST',
       `${intake}/accounts/${id}/deposits`,
       { amount: 100 + (i % 50), currency: 'EUR' },
@@ -128,10 +139,11 @@ async function deposit(i: number, due: number, record: boolean): Promise<void> {
     if (record) toIntake.recordValue(us());
     const version = Number(reply.body['version']);
     const sampled = i % AUDIT_EVERY === 0;
-    const auditDone = sampled ? auditHolds(id, version) : Promise.resolve(true);
+    // Caught now: it may fail before it is awaited.
+    const auditDone = sampled ? auditHolds(i, version).catch(() => false) : Promise.resolve(true);
     for (;;) {
       // 504: the projector's wait ended before the version arrived; ask again (still counted).
-      const read = await call('GET', `${projector}/accounts/${id}?minVersion=${version}`);
+      const read = await call(i, 'GET', `${projector}/accounts/${id}?minVersion=${version}`);
       if (read.status === 200) break;
       if (read.status !== 504) return fail(`projector ${read.status}`);
     }

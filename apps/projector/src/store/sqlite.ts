@@ -22,10 +22,10 @@ function init(db: Db): void {
   // re-read from Kafka because their offsets are lost with them.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
-  // The history index takes inserts all over its key range; inserted in key order per batch
-  // (inKeyOrder), 64 MiB of page cache keeps replay off the disk and the process well under its
-  // 256 MB budget (ADR 0015; 256 MiB here alone used the whole budget).
-  db.pragma('cache_size = -65536'); // 64 MiB
+  // Replay appends history and updates one small accounts table; the indexes that take inserts
+  // all over their key range come after catch-up (createQueryIndexes). 32 MiB of page cache then
+  // holds the hot pages; 256 MiB here alone used the process's whole memory budget (ADR 0015).
+  db.pragma('cache_size = -32768'); // 32 MiB
   // Checkpoint every 64 MiB of WAL instead of 4 MiB: hot pages are copied back far less often.
   db.pragma('wal_autocheckpoint = 16384');
   db.exec(`
