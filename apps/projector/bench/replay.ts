@@ -162,7 +162,8 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
     await waitUntil(
       `the ${name} service to apply ${EVENTS} events`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`the ${name} service exited ${child.exitCode}`);
+        if (child.exitCode !== null)
+          throw new Error(`the ${name} service exited ${child.exitCode}`);
         const memory = processRss(pid);
         peak = Math.max(peak, memory.peak || 0);
         applied = await appliedOf(url);
@@ -174,7 +175,13 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         const rate = firstAt && secs > 0 ? (applied - firstApplied) / secs : 0;
         log(`\r${name} service: ${applied}/${EVENTS}  ${Math.round(rate)} events/s   `);
         // Done when all is applied and the service is ready (its query index built).
-        return applied >= EVENTS && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
+        return (
+          applied >= EVENTS &&
+          (await fetch(`${url}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          ))
+        );
       },
       900_000,
       200,

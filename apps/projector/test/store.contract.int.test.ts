@@ -74,7 +74,9 @@ describe.each(storeFactories)('read model store contract: $name', (factory) => {
     const store = await fresh();
     await store.commit(batch('0', '4'));
     const asOf = () =>
-      Promise.all([t - 1, t, t + 1500, t + 2000, t + 10_000].map((at) => store.balanceAsOf('acc-1', at)));
+      Promise.all(
+        [t - 1, t, t + 1500, t + 2000, t + 10_000].map((at) => store.balanceAsOf('acc-1', at)),
+      );
     const before = await asOf();
     expect(before.map((h) => h?.version)).toEqual([undefined, 1, 2, 3, 3]);
     await store.buildQueryIndexes();

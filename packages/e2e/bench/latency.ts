@@ -16,15 +16,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { endToEndLatency, processCpuMs } from '@tally/kafka/testing';
-import {
-  loadLocalSigningKey,
-  LOCAL_AUDIENCE,
-  LOCAL_ISSUER,
-  localStateDir,
-  mintAccessToken,
-  SCOPES,
-} from '@tally/service';
+import { localStateDir, SCOPES } from '@tally/service';
 import * as hdr from 'hdr-histogram-js';
+import { localTokenMinter } from '../src/local-tokens.js';
 
 const RATE = Number(process.env['LATENCY_RATE'] ?? 500);
 const SECONDS = Number(process.env['LATENCY_SECONDS'] ?? 30);
@@ -47,18 +41,14 @@ const accountId = (i: number) => `lat-${run}-${i % ACCOUNTS}`;
 
 // One caller per account, as each customer's app would be: the intake limits commands per caller
 // (RATE_LIMIT_COMMANDS a minute), not per service.
-const signingKey = await loadLocalSigningKey(stateDir);
+const mint = await localTokenMinter('tally-bench', 3600);
 const tokens = await Promise.all(
   Array.from({ length: ACCOUNTS }, (_, i) =>
-    mintAccessToken(signingKey, {
-      issuer: LOCAL_ISSUER,
-      audience: LOCAL_AUDIENCE,
-      subject: `latency-bench-${i}`,
-      clientId: 'tally-bench',
-      scopes: [SCOPES.ledgerRead, SCOPES.ledgerWrite, SCOPES.auditRead],
-      accounts: [accountId(i)],
-      ttlSeconds: 3600,
-    }),
+    mint(
+      `latency-bench-${i}`,
+      [SCOPES.ledgerRead, SCOPES.ledgerWrite, SCOPES.auditRead],
+      [accountId(i)],
+    ),
   ),
 );
 
@@ -77,7 +67,11 @@ async function call(i: number, method: string, url: string, body?: unknown, key?
 }
 
 const histogram = () =>
-  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 /** Microseconds, so that sub-millisecond answers keep their precision. */
 const toIntake = histogram();
 const toProjector = histogram();
@@ -102,7 +96,8 @@ async function openAccounts(): Promise<void> {
           { accountId: id, owner: 'Latency Bench', currency: 'EUR' },
           `${id}-open`,
         );
-        if (reply.status !== 201) throw new Error(`opening ${id}: ${reply.status} ${JSON.stringify(reply.body)}`);
+        if (reply.status !== 201)
+          throw new Error(`opening ${id}: ${reply.status} ${JSON.stringify(reply.body)}`);
       }),
     );
     log(`\ropened ${Math.min(from + 50, ACCOUNTS)}/${ACCOUNTS} accounts   `);
@@ -169,14 +164,17 @@ const processes = [
   pidOf('kafka broker', join(stateDir, 'kafka', 'kafka.pid')),
   ['load generator (this)', process.pid] as [string, number],
 ].filter((p): p is [string, number] => p !== undefined);
-const cpuNow = () => processes.map(([, pid]) => (pid === process.pid ? cpuOfSelf() : processCpuMs(pid)));
+const cpuNow = () =>
+  processes.map(([, pid]) => (pid === process.pid ? cpuOfSelf() : processCpuMs(pid)));
 const cpuOfSelf = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
 
 await openAccounts();
-log(`open loop: ${RATE} deposits/s for ${WARMUP} s warm-up + ${SECONDS} s over ${ACCOUNTS} accounts\n`);
+log(
+  `open loop: ${RATE} deposits/s for ${WARMUP} s warm-up + ${SECONDS} s over ${ACCOUNTS} accounts\n`,
+);
 const total = RATE * (WARMUP + SECONDS);
 const warmupCount = RATE * WARMUP;
 const intervalMs = 1000 / RATE;
@@ -215,7 +213,8 @@ const kafka = await endToEndLatency(brokers, `bench.e2e-latency.${run}`, 2_000).
 );
 
 const measured = RATE * SECONDS;
-const ms = (h: hdr.Histogram, p: number) => (h.getValueAtPercentile(p) / 1000).toFixed(1).padStart(8);
+const ms = (h: hdr.Histogram, p: number) =>
+  (h.getValueAtPercentile(p) / 1000).toFixed(1).padStart(8);
 const row = (name: string, h: hdr.Histogram) =>
   `${name.padEnd(24)}${String(h.totalCount).padStart(7)}${ms(h, 50)}${ms(h, 90)}${ms(h, 99)}${ms(h, 99.9)}${(h.maxValue / 1000).toFixed(1).padStart(9)}`;
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);

@@ -33,7 +33,9 @@ export function runKafkaTool(
       ['-Xmx512m', `-Dlog4j2.configurationFile=${log4j}`, '-cp', `${libs}/*`, mainClass, ...args],
       { timeout: timeoutMs, maxBuffer: 16 << 20 },
       (error, stdout, stderr) =>
-        error ? reject(new Error(`${mainClass} failed: ${error.message}\n${stderr}`)) : resolve(stdout),
+        error
+          ? reject(new Error(`${mainClass} failed: ${error.message}\n${stderr}`))
+          : resolve(stdout),
     );
   });
 }
@@ -105,7 +107,8 @@ export function processCpuMs(pid: number): number {
 export function processRss(pid: number): { rss: number; peak: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
+    const kb = (name: string) =>
+      Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   } catch {
     return { rss: NaN, peak: NaN };
