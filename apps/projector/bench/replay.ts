@@ -142,7 +142,6 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         SCHEMA_REGISTRY_URL: registryUrl,
         TALLY_EVENTS_TOPIC: topic,
         PROJECTOR_GROUP_ID: `bench-service-${name}-${Date.now()}`,
-        PROJECTOR_READY_MAX_LAG: String(EVENTS),
         AUTH_ISSUER: LOCAL_ISSUER,
         AUTH_AUDIENCE: LOCAL_AUDIENCE,
         AUTH_JWKS_FILE: localAuthPaths(localStateDir()).jwks,

@@ -37,6 +37,7 @@ const readModel = balancesReadModel({
   commits,
   sessionTimeout: config.PROJECTOR_SESSION_TIMEOUT_MS,
   readyMaxLag: config.PROJECTOR_READY_MAX_LAG,
+  maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
   onFailure: (error) => void running?.shutdown(error),
 });
 const app = createApp({
