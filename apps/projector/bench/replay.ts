@@ -157,6 +157,7 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
   let peak = 0;
   let startRss = 0;
   let replayRss = 0;
+  let allApplied = false;
   try {
     await waitUntil(
       `the ${name} service to apply ${EVENTS} events`,
@@ -165,17 +166,19 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
           throw new Error(`the ${name} service exited ${child.exitCode}`);
         const memory = processRss(pid);
         peak = Math.max(peak, memory.peak || 0);
+        // 0 also while /metrics does not answer (SQLite builds the indexes on the event loop).
         applied = await appliedOf(url);
-        if (applied === 0) startRss = memory.rss;
+        if (firstAt === 0) startRss = memory.rss;
         // Peak until every event is applied, before the query indexes are built.
-        if (applied < EVENTS) replayRss = peak;
+        if (applied >= EVENTS) allApplied = true;
+        if (!allApplied) replayRss = peak;
         if (applied > 0 && firstAt === 0) [firstAt, firstApplied] = [Date.now(), applied];
         const secs = (Date.now() - firstAt) / 1000;
         const rate = firstAt && secs > 0 ? (applied - firstApplied) / secs : 0;
         log(`\r${name} service: ${applied}/${EVENTS}  ${Math.round(rate)} events/s   `);
         // Done when all is applied and the service is ready (its query index built).
         return (
-          applied >= EVENTS &&
+          allApplied &&
           (await fetch(`${url}/readyz`).then(
             (r) => r.ok,
             () => false,
