@@ -43,4 +43,5 @@ USER node
 EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# The tracing bootstrap first (ADR 0010): off unless OTEL_* variables configure an exporter.
+CMD ["node", "--import", "@tally/telemetry/register", "dist/main.js"]

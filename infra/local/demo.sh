@@ -16,7 +16,12 @@ log "register the event schemas"
 pnpm --silent schemas register
 
 bash "$here/services.sh" up
-pnpm --silent --filter @tally/e2e demo
+# The scenario talks to the ports the services were started on (INTAKE_PORT, ...).
+INTAKE_URL="http://127.0.0.1:${INTAKE_PORT:-3001}" \
+  PROJECTOR_URL="http://127.0.0.1:${PROJECTOR_PORT:-3002}" \
+  AUDIT_URL="http://127.0.0.1:${AUDIT_PORT:-3003}" \
+  TRACE_VIEWER_URL="$(cat "$STATE_DIR/demo/trace-viewer" 2>/dev/null || true)" \
+  pnpm --silent --filter @tally/e2e demo
 
 cat <<MSG
 

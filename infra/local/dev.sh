@@ -3,7 +3,7 @@
 # (tsx watch, restarted on any change in the app or a workspace package), with one prefixed log
 # stream. They trust the local token issuer (the stack's key pair; mint tokens with
 # `pnpm --silent run token`), listen on INTAKE_PORT, PROJECTOR_PORT, AUDIT_PORT (3001-3003) and
-# keep their SQLite files under .local/.
+# keep their SQLite files under .local/. They trace when OTEL_* says where to (README, Observability).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 here="$(dirname "${BASH_SOURCE[0]}")"
 cd "$STACK_ROOT"
@@ -17,7 +17,8 @@ export "${auth[@]}"
 watch() {
   local app="$1" port="$2"
   shift 2
-  printf '%q ' env "PORT=$port" "$@" tsx watch --conditions=@tally/source "apps/$app/src/main.ts"
+  printf '%q ' env "PORT=$port" "$@" tsx watch --conditions=@tally/source \
+    --import @tally/telemetry/register "apps/$app/src/main.ts"
 }
 mapfile -t client < <(local_client_env)
 exec pnpm exec concurrently --names intake,projector,audit --prefix-colors blue,green,magenta \

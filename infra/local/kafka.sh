@@ -30,8 +30,6 @@ CLUSTER_ID_FILE="$K_DIR/cluster-id"
 PIDFILE="$K_DIR/kafka.pid"
 OUT="$LOG_DIR/kafka.out"
 
-if [[ -n "${JAVA_HOME:-}" ]]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
-
 # One kafka.sh at a time per state dir: parallel `up`s (several test scripts) must not race
 # on format/start. The broker does not inherit the lock fd (9>&- below).
 lock() {

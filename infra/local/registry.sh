@@ -31,26 +31,12 @@ PG_SH="$(dirname "$0")/postgres.sh"
 installed_version() { go version -m "$SR_BIN" 2>/dev/null | awk -v m="$SR_MODULE" '$2 == m { print $3 }'; }
 
 cmd_install() {
-  command -v go >/dev/null 2>&1 || die "go not found (the registry is built from source)"
   if [[ -x "$SR_BIN" && "$(installed_version)" == "$SR_VERSION" ]]; then return 0; fi
   log "building $SR_MODULE/cmd/schema-registry@$SR_VERSION"
-  # Not `go install pkg@version`: that also reads the module's version list (deprecation
-  # check), which the Go proxy here refuses (403), so it always fails. A throwaway module
-  # that requires the pinned version gets the same build list (MVS over the registry's
-  # own go.mod) and only fetches pinned versions.
-  local build="$INSTALL_DIR/registry/build"
-  rm -rf "$build"; mkdir -p "$build" "$(dirname "$SR_BIN")"
-  printf 'module tally.local/schema-registry-build\n\ngo 1.26.0\n' >"$build/go.mod"
-  if ! (
-    cd "$build"
-    go get "$SR_MODULE/cmd/schema-registry@$SR_VERSION"
-    # -X main.version makes `schema-registry -version` and the API report the tag, not "dev".
-    go build -trimpath -ldflags "-X main.version=$SR_VERSION" -o "$SR_BIN.tmp" "$SR_MODULE/cmd/schema-registry"
-  ) >"$INSTALL_DIR/registry/install.log" 2>&1; then
-    tail -n 20 "$INSTALL_DIR/registry/install.log" >&2; die "building the schema registry failed, see $INSTALL_DIR/registry/install.log"
-  fi
-  mv -f "$SR_BIN.tmp" "$SR_BIN"   # atomic: a running registry keeps its old inode
-  rm -rf "$build"
+  mkdir -p "$(dirname "$SR_BIN")"
+  # -X main.version makes `schema-registry -version` and the API report the tag, not "dev".
+  go_build_pinned "$SR_MODULE/cmd/schema-registry" "$SR_VERSION" "$SR_BIN" \
+    "$INSTALL_DIR/registry/install.log" -ldflags "-X main.version=$SR_VERSION"
   log "installed $SR_BIN ($SR_VERSION)"
 }
 
@@ -80,14 +66,7 @@ cmd_up() {
     setsid "$SR_BIN" </dev/null >>"$SR_LOG" 2>&1 &
     echo $! >"$SR_PID"
   )
-  local deadline=$((SECONDS + 60))
-  until answering; do
-    if ! pid_alive "$SR_PID"; then
-      tail -n 20 "$SR_LOG" >&2 || true; rm -f "$SR_PID"; die "schema registry exited, see $SR_LOG"
-    fi
-    ((SECONDS < deadline)) || die "schema registry not answering on $SR_URL after 60s, see $SR_LOG"
-    sleep 0.2
-  done
+  wait_started "schema registry on $SR_URL" "$SR_PID" "$SR_LOG" 60 answering
   apply_global_compat
   log "schema registry up: $SR_URL (pid $(cat "$SR_PID"))"
 }

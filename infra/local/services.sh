@@ -11,7 +11,9 @@
 # Needs a build first (`pnpm build`) and the local signing key (`pnpm stack:up`): every service
 # trusts the local issuer's JWKS, the audit service signs its own token for the projector. Ports:
 # INTAKE_PORT (3001), PROJECTOR_PORT (3002), AUDIT_PORT (3003). Logs: $STATE_DIR/demo/logs/<app>.log;
-# pid files: $STATE_DIR/demo/<app>.pid; SQLite files: $STATE_DIR/demo/data.
+# pid files: $STATE_DIR/demo/<app>.pid; SQLite files: $STATE_DIR/demo/data. Tracing: the caller's
+# OTEL_* variables, else the local trace viewer while it runs (see tracing_env);
+# $STATE_DIR/demo/trace-viewer names the viewer's URL.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$STACK_ROOT"
 
@@ -29,11 +31,23 @@ port_of() {
   esac
 }
 
+# Tracing (ADR 0010): the caller's OTEL_* variables if it set any; otherwise, while the local trace
+# viewer runs (`pnpm trace:up`), spans go there. Without either the services trace nothing.
+tracing_env() {
+  if env | grep -q '^OTEL_'; then env | grep '^OTEL_'; return 0; fi
+  if bash "$STACK_ROOT/infra/local/zipkin.sh" status >/dev/null 2>&1; then
+    bash "$STACK_ROOT/infra/local/zipkin.sh" env | sed 's/^export //' | tr ' ' '\n'
+    # Spans reach the viewer within a second instead of five.
+    echo "OTEL_BSP_SCHEDULE_DELAY=1000"
+  fi
+}
+
 # The service's own environment, nothing inherited but PATH and HOME: what a deployment would set.
 env_of() {
   local app="$1"
   printf '%s\n' "PATH=$PATH" "HOME=$HOME" "NODE_ENV=production" "LOG_LEVEL=${LOG_LEVEL:-info}" \
     "PORT=$(port_of "$app")" "KAFKA_BROKERS=$KAFKA_BROKERS" "SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
+  tracing_env
   local_auth_env
   case "$app" in
     intake) echo "INTAKE_STATE_DIR=$DEMO_DIR/data/intake-state" ;;
@@ -93,7 +107,9 @@ start_one() {
   (
     cd "$DEPLOY_DIR/$app"
     mapfile -t vars < <(env_of "$app")
-    setsid env -i "${vars[@]}" "$(command -v node)" dist/main.js </dev/null >>"$logfile" 2>&1 &
+    # The tracing bootstrap loads first: it must hook express and pg before the app imports them.
+    setsid env -i "${vars[@]}" "$(command -v node)" --import @tally/telemetry/register dist/main.js \
+      </dev/null >>"$logfile" 2>&1 &
     echo $! >"$pidfile"
   )
 }
@@ -129,6 +145,9 @@ cmd_up() {
   cmd_down
   require_local_auth
   cmd_deploy
+  # Where the demo finds the services' traces (npm run demo prints a link), if they send any.
+  tracing_env | sed -n 's/^OTEL_EXPORTER_ZIPKIN_ENDPOINT=\(.*\)\/api\/v2\/spans$/\1\/zipkin/p' \
+    >"$DEMO_DIR/trace-viewer"
   # The intake creates the topics; the consumers start once they exist.
   start_one intake
   wait_ready intake

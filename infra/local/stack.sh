@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole local stack: PostgreSQL, the Kafka broker, the Schema Registry and the token issuer's
-# key pair (auth.sh; made once, kept by down and reset).
+# key pair (auth.sh; made once, kept by down and reset). The trace viewer (zipkin.sh) starts on its
+# own (`pnpm trace:up`); `down` and `reset` stop it too.
 # Usage: stack.sh up|down|status|reset|install
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 here="$(dirname "${BASH_SOURCE[0]}")"
@@ -23,6 +24,7 @@ case "$cmd" in
     bash "$here/stack.sh" status
     ;;
   down)
+    bash "$here/zipkin.sh" down
     bash "$here/registry.sh" down
     bash "$here/kafka.sh" down
     bash "$here/postgres.sh" down
@@ -36,6 +38,7 @@ case "$cmd" in
     exit "$rc"
     ;;
   reset)
+    bash "$here/zipkin.sh" down
     bash "$here/registry.sh" down
     bash "$here/kafka.sh" reset
     bash "$here/postgres.sh" reset

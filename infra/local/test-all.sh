@@ -18,6 +18,8 @@ bash "$here/stack.sh" up
 log "build, typecheck, lint"
 pnpm exec turbo run build typecheck lint --output-logs=errors-only
 pnpm exec prettier --check --log-level warn .
+# Alert rules and dashboard name only catalogued metrics (promtool's checks: pnpm ops:check).
+node infra/observability/kit-check.mjs
 
 log "schema check against the local registry"
 pnpm --silent schemas check

@@ -1,12 +1,14 @@
+import { consumerMetrics, type ConsumerMetrics } from '@tally/kafka';
 import { createMetricsRegistry } from '@tally/service';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
+/** The audit's Prometheus metrics (names: ADR 0011): the shared consumer metrics and its own. */
 export interface AuditMetrics {
   readonly registry: Registry;
+  /** Lag, offsets, halts and batch time of the audited topics. */
+  readonly consumer: ConsumerMetrics;
   readonly entries: Counter<'kind'>;
   readonly anomalies: Counter<'reason'>;
-  readonly batchSeconds: Histogram;
-  readonly lag: Gauge<'topic'>;
   readonly verifyFailures: Counter;
 }
 
@@ -14,32 +16,21 @@ export function createAuditMetrics(): AuditMetrics {
   const registry = createMetricsRegistry('audit');
   return {
     registry,
+    consumer: consumerMetrics(registry),
     entries: new Counter({
-      name: 'audit_entries_appended_total',
+      name: 'tally_audit_log_entries_total',
       help: 'Entries appended to the audit log, by kind (event, outcome, anomaly)',
       labelNames: ['kind'],
       registers: [registry],
     }),
     anomalies: new Counter({
-      name: 'audit_anomalies_total',
+      name: 'tally_audit_log_anomalies_total',
       help: 'Records that could not be decoded, recorded as anomaly entries',
       labelNames: ['reason'],
       registers: [registry],
     }),
-    batchSeconds: new Histogram({
-      name: 'audit_batch_seconds',
-      help: 'Time to decode, hash and commit one fetched batch',
-      buckets: [0.005, 0.02, 0.1, 0.5, 2, 10],
-      registers: [registry],
-    }),
-    lag: new Gauge({
-      name: 'audit_consumer_lag',
-      help: 'Records not yet in the audit log, per topic',
-      labelNames: ['topic'],
-      registers: [registry],
-    }),
     verifyFailures: new Counter({
-      name: 'audit_verify_failures_total',
+      name: 'tally_audit_chain_verify_failures_total',
       help: 'Verifications that found a bad entry',
       registers: [registry],
     }),

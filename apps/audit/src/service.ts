@@ -55,6 +55,7 @@ export class AuditService {
         topic: options.eventsTopic,
         groupId: options.groupId,
         store: AuditIngestor.events(store, serde, metrics),
+        operation: 'append',
       },
     ];
     let missingTopic: string | undefined;
@@ -70,6 +71,7 @@ export class AuditService {
         topic: outcomesTopic,
         groupId: `${options.groupId}-outcomes`,
         store: AuditIngestor.outcomes(store, metrics),
+        operation: 'append',
       });
     }
     const readModel = new ReadModelService({
@@ -80,13 +82,7 @@ export class AuditService {
       readyMaxLag: options.readyMaxLag ?? 10_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       onEvent: (event) => {
-        if (event.type === 'applied') metrics.batchSeconds.observe(event.ms / 1_000);
-        if (event.type === 'lag') {
-          metrics.lag.set(
-            { topic: event.topic },
-            event.lags.reduce((sum, l) => sum + l.lag, 0),
-          );
-        }
+        metrics.consumer.observe(event);
         options.onEvent?.(event);
       },
       ...(options.onFailure ? { onFailure: options.onFailure } : {}),

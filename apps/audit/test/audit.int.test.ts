@@ -220,7 +220,7 @@ describe('audit service against the broker and the registry', () => {
       '/audit/verify',
     ]);
     expect((await audit.get('/metrics')).text).toMatch(
-      /audit_entries_appended_total\{[^}]*kind="event"[^}]*\} 6/,
+      /tally_audit_log_entries_total\{[^}]*kind="event"[^}]*\} 6/,
     );
     await waitUntil('ready', async () => (await audit.get('/readyz')).status === 200);
   });
@@ -240,7 +240,7 @@ describe('audit service against the broker and the registry', () => {
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.text).checks.anomalies).toMatch(/2 anomaly entries/);
     expect((await audit.get('/metrics')).text).toMatch(
-      /audit_anomalies_total\{[^}]*reason="WRONG_MAGIC_BYTE"[^}]*\} 1/,
+      /tally_audit_log_anomalies_total\{[^}]*reason="WRONG_MAGIC_BYTE"[^}]*\} 1/,
     );
     // Ingest goes on after the anomaly, and the chain still verifies.
     await t.send([deposited('seed', 5, 1, T + 400_000)]);

@@ -3,9 +3,10 @@
  * processor transaction -> events + outcome read back), against a bare express endpoint, and
  * against the bare endpoint behind the kit's token verification (the cost of authentication).
  * Every request carries a bearer token (EdDSA); the per-caller rate limit is off.
- * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100).
+ * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100); BENCH_RESULT_FILE: write
+ * the figures there as JSON too.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
@@ -193,6 +194,15 @@ if (brokerPid !== undefined) {
 console.log(
   `target   >= 1000 accepted/s: ${full.perSecond >= 1000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${full.p99 <= 100 ? 'met' : 'NOT met'}`,
 );
+
+// For a driver that compares runs (bench/tracing.bench.ts).
+const resultFile = process.env['BENCH_RESULT_FILE'];
+if (resultFile !== undefined) {
+  writeFileSync(
+    resultFile,
+    JSON.stringify({ intake: full, bare: baseline, cpuMsPerCommand: full.cpuMs }),
+  );
+}
 
 await new Promise((r) => bareServer.server.close(r));
 await new Promise((r) => authServer.server.close(r));

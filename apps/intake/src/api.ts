@@ -11,6 +11,7 @@ import {
   requireScope,
   SCOPES,
 } from '@tally/service';
+import { setLogCorrelationId } from '@tally/telemetry';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { CommandGateway } from './gateway.js';
 import { accountIdForKey, commandIdFor, requestHash } from './ids.js';
@@ -57,6 +58,7 @@ export function commandRoutes(app: Express, deps: CommandRoutesDeps): void {
         const expectedVersion = parseIfMatch(req.get('If-Match'));
         const correlationId =
           parseOptionalHeader('X-Correlation-Id', req.get('X-Correlation-Id')) ?? randomUUID();
+        setLogCorrelationId(correlationId);
         const command = build(req, idempotencyKey);
         // Before any lookup: the same 403 whether the account exists or not.
         requireAccount(caller, command.accountId);

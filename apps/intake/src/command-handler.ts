@@ -5,7 +5,13 @@ import {
   type CommandRecord,
   type OutcomeRecord,
 } from '@tally/events';
-import type { BatchOutput, KafkaRecord, OutgoingRecord, RecordMetadata } from '@tally/kafka';
+import type {
+  BatchOutput,
+  KafkaRecord,
+  OutgoingRecord,
+  RecordMetadata,
+  RecordScopes,
+} from '@tally/kafka';
 import {
   decide,
   evolve,
@@ -14,6 +20,7 @@ import {
   type Decision,
 } from '@tally/ledger';
 import type { Logger } from '@tally/service';
+import { currentTraceContext } from '@tally/telemetry';
 import { changelogMessage } from './state/changelog.js';
 import {
   accountChange,
@@ -55,7 +62,11 @@ export function commandHandler(options: CommandHandlerOptions) {
   const { storeOf, serde, eventsTopic, outcomesTopic, changelogTopic, logger } = options;
   const { idempotencyWindowMs, now = Date.now, expiriesPerBatch = 200 } = options;
 
-  return async (partition: number, messages: readonly KafkaRecord[]): Promise<BatchOutput> => {
+  return async (
+    partition: number,
+    messages: readonly KafkaRecord[],
+    scopes: RecordScopes,
+  ): Promise<BatchOutput> => {
     const store = storeOf(partition);
     const batchStarted = now();
     const accounts = new Map<string, AccountState & { accountId: string }>();
@@ -64,7 +75,8 @@ export function commandHandler(options: CommandHandlerOptions) {
     const eventMessages: OutgoingRecord[] = [];
     const outcomeMessages: OutgoingRecord[] = [];
 
-    for (const message of messages) {
+    /** One command, in its request's trace: its events and outcome continue that trace. */
+    const decideRecord = (message: KafkaRecord): void => {
       let record: CommandRecord;
       try {
         record = decodeCommand(message.value);
@@ -72,8 +84,9 @@ export function commandHandler(options: CommandHandlerOptions) {
         // Only the intake writes this topic; an unreadable record cannot be answered, so it is
         // logged loudly and its offset passes (its request, if any, times out with 202).
         logger.error({ err: error, partition, offset: message.offset }, 'undecodable command');
-        continue;
+        return;
       }
+      scopes.correlate(message, record.correlationId);
       const { commandId, command } = record;
       const known = answered.get(commandId) ?? storedReply(store, commandId, batchStarted);
       if (known !== undefined) {
@@ -85,7 +98,7 @@ export function commandHandler(options: CommandHandlerOptions) {
             replay: true,
           });
         }
-        continue;
+        return;
       }
 
       const state =
@@ -95,11 +108,17 @@ export function commandHandler(options: CommandHandlerOptions) {
       // occurredAt grow together whichever instance took the request.
       const occurredAt = Math.max(decidedAt, state.status === 'not-opened' ? 0 : state.updatedAt);
       const decision = decide(state, toLedgerCommand(record, occurredAt));
+      const trace = currentTraceContext();
       let after = state;
       if (decision.outcome === 'accepted') {
         for (const event of decision.events) {
           after = evolve(after, event);
-          eventMessages.push({ key: event.accountId, value: serde.encode(event), partition });
+          eventMessages.push({
+            key: event.accountId,
+            value: serde.encode(event),
+            partition,
+            trace,
+          });
         }
         if (after.status !== 'not-opened') {
           accounts.set(command.accountId, after);
@@ -116,8 +135,14 @@ export function commandHandler(options: CommandHandlerOptions) {
         change: replyChange(reply, decidedAt + idempotencyWindowMs),
         replay: false,
       });
-      outcomeMessages.push({ key: command.accountId, value: encodeOutcome(outcome), partition });
-    }
+      outcomeMessages.push({
+        key: command.accountId,
+        value: encodeOutcome(outcome),
+        partition,
+        trace,
+      });
+    };
+    for (const message of messages) scopes.run(message, () => decideRecord(message));
 
     // Idempotency records past the window leave the store and, by tombstone, the changelog.
     for (const { kind, key } of store.expired(batchStarted, expiriesPerBatch)) {

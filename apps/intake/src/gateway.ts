@@ -1,5 +1,6 @@
 import { encodeCommand, type CommandRecord } from '@tally/events';
-import type { KafkaProducer } from '@tally/kafka';
+import type { KafkaProducer, TraceContext } from '@tally/kafka';
+import { currentTraceContext } from '@tally/telemetry';
 import type { Answer, ReplyFeed } from './reply-feed.js';
 
 /** Header of a command record naming its id, so a reader need not parse the value. */
@@ -20,7 +21,12 @@ export interface CommandGateway {
  * together in the next one, so throughput does not stop at one round trip per command.
  */
 export class KafkaCommandGateway implements CommandGateway {
-  private queue: { record: CommandRecord; done: (error?: unknown) => void }[] = [];
+  private queue: {
+    record: CommandRecord;
+    /** The request's trace: the command record continues it, whichever request sends the batch. */
+    trace: TraceContext;
+    done: (error?: unknown) => void;
+  }[] = [];
   private sending = false;
 
   constructor(
@@ -49,7 +55,11 @@ export class KafkaCommandGateway implements CommandGateway {
 
   private send(record: CommandRecord): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, done: (error) => (error ? reject(error) : resolve()) });
+      this.queue.push({
+        record,
+        trace: currentTraceContext(),
+        done: (error) => (error ? reject(error) : resolve()),
+      });
       if (!this.sending) void this.flush();
     });
   }
@@ -63,10 +73,11 @@ export class KafkaCommandGateway implements CommandGateway {
         await this.producer.send(
           {
             topic: this.topic,
-            messages: batch.map(({ record }) => ({
+            messages: batch.map(({ record, trace }) => ({
               key: record.command.accountId,
               value: encodeCommand(record),
               headers: { [COMMAND_ID_HEADER]: record.commandId },
+              trace,
             })),
           },
           { timeoutMs: 10_000 },

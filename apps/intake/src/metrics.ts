@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+/** The intake's own Prometheus metrics (names: ADR 0011). */
 export interface IntakeMetrics {
   readonly accepted: Counter<'type'>;
   readonly rejected: Counter<'type' | 'code'>;
@@ -9,19 +10,19 @@ export interface IntakeMetrics {
 export function createIntakeMetrics(registry: Registry): IntakeMetrics {
   return {
     accepted: new Counter({
-      name: 'intake_commands_accepted_total',
+      name: 'tally_commands_accepted_total',
       help: 'Commands accepted (events written), by command type; replays count again',
       labelNames: ['type'],
       registers: [registry],
     }),
     rejected: new Counter({
-      name: 'intake_commands_rejected_total',
+      name: 'tally_commands_rejected_total',
       help: 'Commands refused, by stable problem code',
       labelNames: ['type', 'code'],
       registers: [registry],
     }),
     latency: new Histogram({
-      name: 'intake_command_duration_seconds',
+      name: 'tally_command_duration_seconds',
       help: 'Time from request to answer of command requests',
       labelNames: ['type', 'result'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventSerde } from '@tally/events';
-import { createKafka, PartitionProcessor, RangeReader, TopicFollower } from '@tally/kafka';
+import {
+  consumerMetrics,
+  createKafka,
+  PartitionProcessor,
+  RangeReader,
+  TopicFollower,
+} from '@tally/kafka';
 import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
@@ -125,6 +131,8 @@ export async function startIntake(
     admin,
     logger,
   });
+  const metrics = createMetricsRegistry('intake');
+  const consumer = consumerMetrics(metrics);
   const processor = new PartitionProcessor({
     kafka,
     topic: topics.commands,
@@ -151,8 +159,17 @@ export async function startIntake(
       logger,
       ...(options.now ? { now: options.now } : {}),
     }),
+    onEvent: (event) => consumer.observe({ ...event, topic: topics.commands }),
   });
   await processor.start();
+  // Commands written but not yet decided, per owned partition: what an autoscaler reads.
+  const lagTimer = setInterval(() => {
+    processor.lag().then(
+      (lags) => consumer.observe({ type: 'lag', topic: topics.commands, lags }),
+      (error: unknown) => logger.warn({ err: error }, 'reading the processing lag failed'),
+    );
+  }, 1_000);
+  lagTimer.unref();
 
   const producer = kafka.producer();
   await producer.connect();
@@ -169,7 +186,7 @@ export async function startIntake(
     verifier,
     rateLimit: { limit: config.RATE_LIMIT_COMMANDS, windowMs: config.RATE_LIMIT_WINDOW_MS },
     logger,
-    metrics: createMetricsRegistry('intake'),
+    metrics,
     readiness: [
       {
         name: 'failures',
@@ -193,6 +210,7 @@ export async function startIntake(
     processor,
     states,
     stop: async () => {
+      clearInterval(lagTimer);
       await processor.stop();
       states.closeAll();
       await producer.disconnect();

@@ -1,3 +1,4 @@
+import { waitUntil } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   post,
@@ -94,14 +95,24 @@ describe('2xx only after the events are durable', () => {
 
   it('counts accepted and rejected commands and their latency on /metrics', async () => {
     const text = await (await fetch(`${intake.url}/metrics`)).text();
+    expect(text).toMatch(/tally_commands_accepted_total\{type="DepositMoney",service="intake"\} 1/);
     expect(text).toMatch(
-      /intake_commands_accepted_total\{type="DepositMoney",service="intake"\} 1/,
+      /tally_commands_rejected_total\{type="WithdrawMoney",code="INSUFFICIENT_FUNDS",service="intake"\} 1/,
     );
     expect(text).toMatch(
-      /intake_commands_rejected_total\{type="WithdrawMoney",code="INSUFFICIENT_FUNDS",service="intake"\} 1/,
+      /tally_command_duration_seconds_count\{service="intake",type="OpenAccount",result="accepted"\} 2/,
     );
-    expect(text).toMatch(
-      /intake_command_duration_seconds_count\{service="intake",type="OpenAccount",result="accepted"\} 2/,
+  });
+
+  it('exports the processing lag of each owned command partition, 0 once all are decided', async () => {
+    const series = new RegExp(
+      `^tally_consumer_lag_records\\{topic="${topics.commands}",partition="(\\d+)",service="intake"\\} (\\d+)$`,
+      'gm',
     );
+    await waitUntil('the lag refreshed', async () => {
+      const text = await (await fetch(`${intake.url}/metrics`)).text();
+      const lags = [...text.matchAll(series)];
+      return lags.length > 0 && lags.every((m) => m[2] === '0');
+    });
   });
 });

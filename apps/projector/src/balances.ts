@@ -42,6 +42,7 @@ export class BalancesProjection implements PartitionStore {
       try {
         // Synchronous once the writer schema id is known (every record but the first per id).
         const event = serde.decodeCached(message.value) ?? (await serde.decode(message.value));
+        batch.scopes.correlate(message, event.correlationId);
         events.push({ offset: message.offset, event });
       } catch (error) {
         // The registry unreachable is not poison: thrown, the batch is retried.

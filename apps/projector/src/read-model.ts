@@ -24,6 +24,8 @@ export interface BalancesReadModelOptions {
    * memory replay holds (default 1 MiB; ADR 0015).
    */
   readonly maxBytesPerPartition?: number;
+  /** false: batch spans only, no span per record (a rebuild must not join old traces). */
+  readonly recordSpans?: boolean;
   readonly onEvent?: ReadModelOptions['onEvent'];
   readonly onFailure?: ReadModelOptions['onFailure'];
 }
@@ -52,6 +54,7 @@ export class BalancesReadModel extends ReadModelService {
           topic: balances.topic,
           groupId: balances.groupId,
           store: new BalancesProjection(store, balances.serde, metrics, balances.commits),
+          operation: 'apply',
         },
       ],
       logger: balances.logger,
@@ -61,6 +64,7 @@ export class BalancesReadModel extends ReadModelService {
       ...(balances.readyMaxLag === undefined ? {} : { readyMaxLag: balances.readyMaxLag }),
       sessionTimeout: balances.sessionTimeout,
       maxBytesPerPartition: balances.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES,
+      ...(balances.recordSpans === undefined ? {} : { recordSpans: balances.recordSpans }),
       onEvent: (event) => {
         metrics?.observe(event);
         if (event.type === 'lag') this.caughtUp(event.lags.reduce((sum, l) => sum + l.lag, 0));

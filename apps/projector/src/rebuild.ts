@@ -43,6 +43,8 @@ export async function rebuild(
     store: target,
     serde: options.serde,
     pollMs: 60_000,
+    // Old records keep their traces: the rebuild's batch spans link to them, never join them.
+    recordSpans: false,
     onEvent: (e) => {
       if (e.type === 'applied') applied += e.applied;
     },

@@ -233,7 +233,7 @@ describe.each(storeFactories)(
       expect((ready.body['checks'] as Record<string, string>)['partitions']).toContain(
         `partition 0 halted at offset ${halts[0]?.offset}`,
       );
-      const text = await metrics.registry.getSingleMetricAsString('projector_partition_halted');
+      const text = await metrics.registry.getSingleMetricAsString('tally_partition_halted');
       expect(text).toContain(`offset="${halts[1]?.offset}"`);
       expect(text).toContain('reason="version-gap"');
       // operator action: skip the poison record; partition 0 resumes, partition 1 stays halted

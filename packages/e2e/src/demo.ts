@@ -3,6 +3,7 @@
 // and the audit log made of it. Every run uses a new account, so reruns never collide. Every call
 // carries a bearer token signed with the local stack's key (.local/auth), as `pnpm run token`
 // mints them; the services were started trusting that key (infra/local/services.sh).
+import { randomBytes } from 'node:crypto';
 import { SCOPES } from '@tally/service';
 import { localTokenMinter } from './local-tokens.js';
 
@@ -35,7 +36,12 @@ async function call(
   method: string,
   url: string,
   token: string,
-  options: { body?: unknown; key?: string; expect?: number } = {},
+  options: {
+    body?: unknown;
+    key?: string;
+    expect?: number;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const { body, key } = options;
   const res = await fetch(url, {
@@ -44,6 +50,7 @@ async function call(
       authorization: `Bearer ${token}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(key === undefined ? {} : { 'idempotency-key': key }),
+      ...options.headers,
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
@@ -55,10 +62,17 @@ async function call(
 }
 
 /** One command; the Idempotency-Key is fresh per run and per step, so a rerun is a new command. */
-async function command(step: string, label: string, path: string, body: unknown) {
+async function command(
+  step: string,
+  label: string,
+  path: string,
+  body: unknown,
+  headers?: Record<string, string>,
+) {
   const reply = await call('POST', `${intake}${path}`, customer.token, {
     body,
     key: `${accountId}-${step}`,
+    ...(headers === undefined ? {} : { headers }),
   });
   console.log(
     `  ${label.padEnd(16)} 201  version ${String(reply['version'])}  balance ${eur(reply['balance'] as number)}`,
@@ -76,7 +90,15 @@ await command('open', 'open account', '/accounts', {
   currency: 'EUR',
 });
 const deposits = `/accounts/${accountId}/deposits`;
-await command('deposit-1', 'deposit 100.00', deposits, { amount: 10_000, currency: 'EUR' });
+// The first deposit is sent as a traced client sends it: its trace id is printed at the end.
+const traceId = randomBytes(16).toString('hex');
+await command(
+  'deposit-1',
+  'deposit 100.00',
+  deposits,
+  { amount: 10_000, currency: 'EUR' },
+  { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+);
 await command('withdraw-1', 'withdraw 30.00', `/accounts/${accountId}/withdrawals`, {
   amount: 3_000,
   currency: 'EUR',
@@ -139,6 +161,18 @@ const reconciliation = await call('GET', `${audit}/reports/reconciliation`, audi
 console.log(
   `  reconciliation with the projector (the audit service's own token, svc-audit): ok: ${String(reconciliation['ok'])}, ` +
     `${String(reconciliation['accounts'])} accounts, ${(reconciliation['mismatches'] as unknown[]).length} mismatches`,
+);
+
+// The services trace when started with OTEL_* variables or while the local viewer runs.
+const viewer = process.env['TRACE_VIEWER_URL'];
+console.log(
+  `\nTrace of 'deposit 100.00' (HTTP -> command -> decision -> event -> projector, audit):`,
+);
+console.log(`  trace id ${traceId}`);
+console.log(
+  viewer
+    ? `  ${viewer}/traces/${traceId}`
+    : '  no trace viewer ran when the services started: pnpm trace:up, then npm run demo again',
 );
 
 // What the customer's token may not do: another account, a report over all accounts, no token.

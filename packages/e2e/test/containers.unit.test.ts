@@ -40,13 +40,24 @@ describe('the one Dockerfile', () => {
     expect(dockerfile).toContain(`npm install --global --no-fund --no-audit ${pnpm}`);
   });
 
+  it('starts the service with the tracing bootstrap loaded first', () => {
+    expect(dockerfile).toContain(
+      'CMD ["node", "--import", "@tally/telemetry/register", "dist/main.js"]',
+    );
+  });
+
   it('is the only one: no app keeps a Dockerfile of its own', () => {
     for (const app of apps) expect(existsSync(`${root}apps/${app}/Dockerfile`), app).toBe(false);
   });
 
   it.each(apps)('%s: deploys with dist/main.js, and compose builds it on its own port', (app) => {
-    const manifest = JSON.parse(read(`apps/${app}/package.json`)) as { name: string };
+    const manifest = JSON.parse(read(`apps/${app}/package.json`)) as {
+      name: string;
+      dependencies: Record<string, string>;
+    };
     expect(manifest.name).toBe(`@tally/${app}`);
+    // `--import @tally/telemetry/register` resolves from the deploy folder's own node_modules.
+    expect(manifest.dependencies['@tally/telemetry']).toBe('workspace:*');
     expect(existsSync(`${root}apps/${app}/src/main.ts`)).toBe(true);
     const port = defaultPort[app];
     expect(port, `${app} has a default port`).toBeDefined();

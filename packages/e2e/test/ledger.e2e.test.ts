@@ -1,35 +1,20 @@
 // The whole system as deployed: intake, projector and audit as three OS processes on the real
 // broker and registry, a mixed concurrent workload through the intake's HTTP API, and a restart
 // drill (SIGTERM + restart of each service in turn, then kill -9 of the intake) while it runs.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
-import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { readCommittedLedger } from '@tally/events/testing';
+import { waitUntil } from '@tally/kafka/testing';
 import { foldEvents } from '@tally/ledger';
 import { SCOPES } from '@tally/service';
 import { testIssuer } from '@tally/service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCommittedLedger } from '@tally/events/testing';
-import { freePort, registryUrl } from '@tally/testing';
-import { ServiceProcess } from './services.js';
+import { startServiceSystem, type ServiceProcess, type ServiceSystem } from './services.js';
 import { sendUntilDecided, type Command, type Outcome } from './workload.js';
 
 const PARTITIONS = 3;
 const ACCOUNTS = 8;
 const CLIENTS = 6;
 
-const names = {
-  events: uniqueName('e2e.events'),
-  commands: uniqueName('e2e.commands'),
-  outcomes: uniqueName('e2e.outcomes'),
-  changelog: uniqueName('e2e.changelog'),
-  intakeGroup: uniqueName('e2e.intake'),
-  txPrefix: uniqueName('e2e.tx'),
-  projectorGroup: uniqueName('e2e.projector'),
-  auditGroup: uniqueName('e2e.audit'),
-};
-const scratch = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
+let system: ServiceSystem;
 // Every service trusts this issuer; the audit service signs its own tokens for the projector with it.
 const issuer = await testIssuer();
 /** Each workload client is its own caller (and so its own rate-limit count); tellers open accounts. */
@@ -50,61 +35,20 @@ let projector: ServiceProcess;
 let audit: ServiceProcess;
 
 beforeAll(async () => {
-  await registerSchemas(new RegistryClient(registryUrl), names.events, loadSchemas());
-  const [intakePort, projectorPort, auditPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  const common = {
-    SCHEMA_REGISTRY_URL: registryUrl,
-    TALLY_EVENTS_TOPIC: names.events,
-    TALLY_TOPIC_PARTITIONS: String(PARTITIONS),
-    LOG_LEVEL: 'warn',
-    ...issuer.env,
-  };
-  intake = new ServiceProcess('intake', intakePort!, {
-    ...common,
-    TALLY_COMMANDS_TOPIC: names.commands,
-    TALLY_OUTCOMES_TOPIC: names.outcomes,
-    // The run's own changelog and state stores, kept across the intake's restarts.
-    TALLY_INTAKE_CHANGELOG_TOPIC: names.changelog,
-    INTAKE_STATE_DIR: join(scratch, 'intake-state'),
-    INTAKE_PROCESSOR_GROUP: names.intakeGroup,
-    INTAKE_TRANSACTIONAL_ID_PREFIX: names.txPrefix,
-    // A killed instance's partitions move after 6 s; requests answer 202 after 3 s and are retried.
-    INTAKE_SESSION_TIMEOUT_MS: '6000',
-    INTAKE_COMMAND_TIMEOUT_MS: '3000',
+  system = await startServiceSystem('e2e', {
+    partitions: PARTITIONS,
+    issuer,
+    env: {
+      all: { LOG_LEVEL: 'warn' },
+      // A killed instance's partitions move after 6 s; requests answer 202 after 3 s and are retried.
+      intake: { INTAKE_SESSION_TIMEOUT_MS: '6000', INTAKE_COMMAND_TIMEOUT_MS: '3000' },
+      projector: { PROJECTOR_SESSION_TIMEOUT_MS: '6000' },
+    },
   });
-  projector = new ServiceProcess('projector', projectorPort!, {
-    ...common,
-    PROJECTOR_SQLITE_PATH: join(scratch, 'projector.sqlite'),
-    PROJECTOR_GROUP_ID: names.projectorGroup,
-    PROJECTOR_SESSION_TIMEOUT_MS: '6000',
-  });
-  audit = new ServiceProcess('audit', auditPort!, {
-    ...common,
-    TALLY_OUTCOMES_TOPIC: names.outcomes,
-    AUDIT_SQLITE_PATH: join(scratch, 'audit.sqlite'),
-    AUDIT_GROUP_ID: names.auditGroup,
-    PROJECTOR_URL: projector.url,
-    ...issuer.clientEnv(scratch),
-  });
-  // The intake creates the three topics; the consumers start once they exist.
-  await intake.start();
-  await Promise.all([projector.start(), audit.start()]);
+  ({ intake, projector, audit } = system);
 });
 
-afterAll(async () => {
-  await Promise.all([intake, projector, audit].map((s) => s?.stop()));
-  const admin = testKafka('e2e-cleanup').admin();
-  await admin.connect();
-  await admin
-    .deleteTopics({ topics: [names.events, names.commands, names.outcomes, names.changelog] })
-    .catch(() => undefined);
-  await admin.disconnect();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => system?.stop());
 
 interface Decided {
   readonly command: Command;
@@ -203,7 +147,7 @@ describe('the three services as separate processes', () => {
       }
 
       // The events topic, read_committed: the truth everything else is compared with.
-      const { events, outcomes } = await readCommittedLedger(names);
+      const { events, outcomes } = await readCommittedLedger(system.names);
       const byAccount = groupBy(events, (e) => e.accountId);
       expect([...byAccount.keys()].sort()).toEqual([...accounts].sort());
       const folded = new Map<string, { balance: number; version: number }>();

@@ -11,6 +11,7 @@ import {
 } from 'kafkajs';
 import { kafkaEnv, type KafkaConfig } from './config.js';
 import { isRetriable } from './errors.js';
+import { tracedMessages } from './tracing.js';
 import type { GroupMember, KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
 
 const pinoLevel = {
@@ -50,13 +51,21 @@ class IdempotentProducer implements KafkaProducer {
   disconnect(): Promise<void> {
     return this.producer.disconnect();
   }
-  send({ topic, messages }: TopicRecords, options: { readonly timeoutMs?: number } = {}) {
-    return this.producer.send({
-      topic,
-      acks: -1,
-      messages: [...messages],
-      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-    });
+  async send({ topic, messages }: TopicRecords, options: { readonly timeoutMs?: number } = {}) {
+    const traced = tracedMessages(topic, messages);
+    try {
+      const written = await this.producer.send({
+        topic,
+        acks: -1,
+        messages: traced.messages,
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      });
+      traced.end();
+      return written;
+    } catch (error) {
+      traced.end(error);
+      throw error;
+    }
   }
 }
 

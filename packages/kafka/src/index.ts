@@ -2,6 +2,8 @@ export { createKafka, kafkaFromEnv, partitionFor, type KafkaClientOptions } from
 export { kafkaEnv, type KafkaConfig } from './config.js';
 export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
+export { consumerMetrics, type ConsumerMetrics } from './metrics.js';
+export { plainRecordScopes, type RecordScopes } from './tracing.js';
 export type {
   GroupMember,
   KafkaAdmin,
@@ -14,6 +16,7 @@ export type {
   RecordHeaders,
   RecordMetadata,
   TopicRecords,
+  TraceContext,
 } from './types.js';
 export {
   PartitionConsumer,

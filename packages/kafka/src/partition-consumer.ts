@@ -1,6 +1,7 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import { traceFetchedBatch, type RecordScopes } from './tracing.js';
 import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
 /**
@@ -30,6 +31,11 @@ export interface PartitionBatch {
   readonly messages: readonly KafkaRecord[];
   /** The offset after the last record of the fetched batch (control records included). */
   readonly nextOffset: string;
+  /**
+   * Runs a record's work in its trace and log scope, and names its correlation id on its log
+   * lines once decoded (`plainRecordScopes` outside a consumer).
+   */
+  readonly scopes: RecordScopes;
 }
 
 export type ApplyResult =
@@ -74,6 +80,10 @@ export interface PartitionConsumerOptions {
   readonly maxBytes?: number | undefined;
   /** A crashed member holds its partitions this long before a rebalance (kafkajs default 30 s). */
   readonly sessionTimeout?: number | undefined;
+  /** What applying a batch is called in its spans (`apply`, `append`); default `process`. */
+  readonly operation?: string | undefined;
+  /** false: a batch span only, no span per record (a rebuild must not join old traces). */
+  readonly recordSpans?: boolean | undefined;
 }
 
 export interface PartitionLag {
@@ -178,7 +188,29 @@ export class PartitionConsumer {
       return;
     }
     const started = performance.now();
-    const result = await store.applyBatch({ topic, partition, fromOffset, messages, nextOffset });
+    const { traced, scopes } = traceFetchedBatch(this.options.operation ?? 'process', {
+      topic,
+      partition,
+      groupId: this.options.groupId,
+      messages,
+      recordSpans: this.options.recordSpans,
+    });
+    let result: ApplyResult;
+    try {
+      result = await traced.runBatch(() =>
+        store.applyBatch({ topic, partition, fromOffset, messages, nextOffset, scopes }),
+      );
+    } catch (error) {
+      traced.end({ error });
+      throw error;
+    }
+    traced.end(
+      result.kind === 'applied'
+        ? {}
+        : result.kind === 'halted'
+          ? { haltedAt: { offset: result.offset, reason: result.reason } }
+          : { error: 'not applied: the stored offsets changed (fenced or swapped)' },
+    );
     if (result.kind === 'applied') {
       this.next.set(partition, result.nextOffset);
       resolveOffset(batch.lastOffset());
@@ -201,10 +233,14 @@ export class PartitionConsumer {
       this.halts.set(partition, halt);
       pause();
       this.consumer.seek({ topic, partition, offset: result.offset });
-      this.options.logger?.error(
-        { topic, ...halt },
-        `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
-      );
+      const record = messages.find((m) => m.offset === result.offset);
+      const logHalt = () =>
+        this.options.logger?.error(
+          { topic, ...halt },
+          `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+        );
+      if (record === undefined) logHalt();
+      else scopes.run(record, logHalt);
       this.options.onEvent?.({ type: 'halted', ...halt });
     } else {
       await this.reload();

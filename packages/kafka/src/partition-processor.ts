@@ -1,7 +1,16 @@
 import type { Logger } from '@tally/service';
+import { NO_TRACE } from '@tally/telemetry';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { kafkajsOf } from './client.js';
-import type { KafkaClient, KafkaRecord, RecordMetadata, TopicRecords } from './types.js';
+import type { PartitionConsumerEvent, PartitionLag } from './partition-consumer.js';
+import { traceFetchedBatch, tracedMessages, type RecordScopes } from './tracing.js';
+import type {
+  KafkaAdmin,
+  KafkaClient,
+  KafkaRecord,
+  RecordMetadata,
+  TopicRecords,
+} from './types.js';
 
 /** What a batch of input records turns into, written in the same transaction as its offsets. */
 export interface BatchOutput {
@@ -30,7 +39,17 @@ export interface PartitionProcessorOptions {
   readonly prepare: (partition: number) => Promise<void>;
   /** Runs when the partition is no longer owned (revoked, or the processor stops). */
   readonly release?: (partition: number) => void;
-  readonly handle: (partition: number, messages: readonly KafkaRecord[]) => Promise<BatchOutput>;
+  /**
+   * Decides a batch. Run each record's work in `scopes.run(record, …)`: its log lines and the
+   * records it makes (`trace: currentTraceContext()`) then continue the record's trace.
+   */
+  readonly handle: (
+    partition: number,
+    messages: readonly KafkaRecord[],
+    scopes: RecordScopes,
+  ) => Promise<BatchOutput>;
+  /** After each committed batch and each assignment (metrics). */
+  readonly onEvent?: (event: PartitionConsumerEvent) => void;
   /**
    * Something this processor cannot recover from by itself (the consumer crashed for good, a
    * takeover kept failing): the instance must stop being ready and exit so that it is restarted.
@@ -74,7 +93,10 @@ interface Ownership {
  */
 export class PartitionProcessor {
   private readonly consumer: Consumer;
+  private readonly admin: KafkaAdmin;
   private readonly owned = new Map<number, Ownership>();
+  /** The next input offset of each owned partition, once this instance committed a batch of it. */
+  private readonly position = new Map<number, string>();
   /** performance.now() of each partition's last transaction that committed input offsets. */
   private readonly offsetsCommittedAt = new Map<number, number>();
   private joined = false;
@@ -99,9 +121,11 @@ export class PartitionProcessor {
       if (payload.restart || this.stopping) return;
       this.die(payload.error);
     });
+    this.admin = options.kafka.admin();
   }
 
   async start(): Promise<void> {
+    await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
@@ -118,6 +142,33 @@ export class PartitionProcessor {
     this.stopping = true;
     await this.consumer.disconnect();
     await Promise.all([...this.owned.keys()].map((partition) => this.release(partition)));
+    await this.admin.disconnect();
+  }
+
+  /**
+   * Processing lag of each owned partition: input records written but not yet decided (the end
+   * of the partition minus the next offset to decide; the group's committed offset until this
+   * instance committed a batch of it).
+   */
+  async lag(): Promise<PartitionLag[]> {
+    const owned = this.assignedPartitions();
+    if (owned.length === 0) return [];
+    const { topic, groupId } = this.options;
+    const [ends, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const committedOf = new Map(committed?.partitions.map((p) => [p.partition, p.offset]));
+    return ends
+      .filter(({ partition }) => owned.includes(partition))
+      .map(({ partition, low, high }) => {
+        const stored = committedOf.get(partition);
+        const nextOffset =
+          this.position.get(partition) ?? (stored === undefined || stored === '-1' ? low : stored);
+        const lag = Math.max(0, Number(BigInt(high) - BigInt(nextOffset)));
+        return { partition, nextOffset, highWatermark: high, lag };
+      })
+      .sort((a, b) => a.partition - b.partition);
   }
 
   /** True once the group assigned partitions to this member and each is fenced and prepared. */
@@ -157,6 +208,7 @@ export class PartitionProcessor {
       if (!this.owned.has(partition)) this.own(partition);
     }
     this.options.logger?.info({ partitions }, 'partitions assigned');
+    this.options.onEvent?.({ type: 'assigned', partitions: [...partitions] });
   }
 
   private own(partition: number): Ownership {
@@ -231,6 +283,7 @@ export class PartitionProcessor {
     const ownership = this.owned.get(partition);
     if (ownership === undefined) return;
     this.owned.delete(partition);
+    this.position.delete(partition);
     ownership.released = true;
     this.options.release?.(partition);
     await ownership.producer?.disconnect().catch(() => undefined);
@@ -266,16 +319,33 @@ export class PartitionProcessor {
     let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
     const started = performance.now();
     let withOffsets = false;
+    // A `decide` span per traced command, in its request's trace; the outputs' `send` spans end
+    // with the transaction, so each spans the time until its record is readable.
+    const { traced, scopes } = traceFetchedBatch('decide', {
+      topic: batch.topic,
+      partition: batch.partition,
+      groupId: this.options.groupId,
+      messages: batch.messages,
+    });
+    const sends: ReturnType<typeof tracedMessages>[] = [];
     try {
-      output = await this.options.handle(batch.partition, batch.messages);
+      const decided = await traced.runBatch(() =>
+        this.options.handle(batch.partition, batch.messages, scopes),
+      );
+      output = decided;
       transaction = await producer.transaction();
-      const topicMessages = output.messages.filter((t) => t.messages.length > 0);
+      // Only the records the handler made in a command's trace carry one; the rest (state,
+      // such as a changelog) serve the whole batch and go untraced.
+      const topicMessages = decided.messages
+        .filter((t) => t.messages.length > 0)
+        .map((t) => {
+          const traceable = tracedMessages(t.topic, t.messages, NO_TRACE);
+          sends.push(traceable);
+          return { topic: t.topic, messages: traceable.messages };
+        });
       // One request for all topics: separate sends race their AddPartitionsToTxn calls.
       if (topicMessages.length > 0) {
-        written = await transaction.sendBatch({
-          topicMessages: topicMessages.map((t) => ({ topic: t.topic, messages: [...t.messages] })),
-          acks: -1,
-        });
+        written = await transaction.sendBatch({ topicMessages, acks: -1 });
       }
       const interval = this.options.offsetCommitIntervalMs ?? 0;
       withOffsets =
@@ -298,6 +368,8 @@ export class PartitionProcessor {
       }
       await transaction.commit();
     } catch (error) {
+      for (const traceable of sends) traceable.end(error);
+      traced.end({ error });
       output?.aborted();
       await transaction?.abort().catch(() => undefined);
       // Fenced or broken: drop the partition and read the batch again. The next attempt takes the
@@ -308,9 +380,20 @@ export class PartitionProcessor {
       retryLater();
       return;
     }
+    for (const traceable of sends) traceable.end();
+    traced.end();
     if (withOffsets) this.offsetsCommittedAt.set(batch.partition, started);
     output.committed(written);
+    const nextOffset = (BigInt(last.offset) + 1n).toString();
+    this.position.set(batch.partition, nextOffset);
     resolveOffset(last.offset);
+    this.options.onEvent?.({
+      type: 'applied',
+      partition: batch.partition,
+      applied: batch.messages.length,
+      nextOffset,
+      ms: performance.now() - started,
+    });
     await heartbeat();
   }
 }

@@ -22,6 +22,8 @@ export interface ReadModelSource {
   readonly groupId: string;
   /** The app's fold and store: applies a batch and stores its next offset in one transaction. */
   readonly store: PartitionStore;
+  /** What applying a batch is called in its spans (`apply`, `append`); default `process`. */
+  readonly operation?: string;
 }
 
 export type ReadModelEvent = PartitionConsumerEvent & { readonly topic: string };
@@ -49,6 +51,8 @@ export interface ReadModelOptions {
   readonly readyMaxLag?: number;
   readonly sessionTimeout?: number | undefined;
   readonly maxBytesPerPartition?: number | undefined;
+  /** false: batch spans only, no span per record (a rebuild must not join old traces). */
+  readonly recordSpans?: boolean;
   readonly onEvent?: (event: ReadModelEvent) => void;
   /** Called once when a consumer crashed for good; the service shuts down with a failure. */
   readonly onFailure?: (error: unknown) => void;
@@ -61,13 +65,15 @@ export class ReadModelService {
   private failed = false;
 
   constructor(private readonly options: ReadModelOptions) {
-    this.consumers = options.sources.map(({ topic, groupId, store }) => ({
+    this.consumers = options.sources.map(({ topic, groupId, store, operation }) => ({
       topic,
       consumer: new PartitionConsumer({
         kafka: options.kafka,
         topic,
         groupId,
         store,
+        operation,
+        recordSpans: options.recordSpans,
         logger: options.logger,
         sessionTimeout: options.sessionTimeout,
         maxBytesPerPartition: options.maxBytesPerPartition,

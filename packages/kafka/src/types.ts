@@ -1,5 +1,8 @@
 // Tally's own view of Kafka: the records, producer, admin and client the rest of the code base
 // sees. kafkajs is unmaintained upstream, so only this package imports it (a lint rule holds it).
+import type { TraceContext } from '@tally/telemetry';
+
+export type { TraceContext };
 
 /** Headers of a record as read: bytes (text if written as text); a repeated name has several. */
 export type RecordHeaders = Readonly<
@@ -17,7 +20,8 @@ export interface KafkaRecord {
   readonly timestamp: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers?: RecordHeaders;
+  /** The record's headers (W3C `traceparent`/`tracestate` when its writer was traced). */
+  readonly headers?: RecordHeaders | undefined;
 }
 
 /** A record to write. Without a partition, its key chooses one (the Java client's murmur2). */
@@ -26,6 +30,12 @@ export interface OutgoingRecord {
   readonly value: string | Buffer | null;
   readonly partition?: number;
   readonly headers?: OutgoingHeaders;
+  /**
+   * The trace the record continues, captured where it was made (`currentTraceContext()` of
+   * `@tally/telemetry`); default: the one active when it is sent. The writer adds its
+   * `traceparent` header.
+   */
+  readonly trace?: TraceContext | undefined;
 }
 
 /** Records for one topic, written together. */
@@ -42,7 +52,10 @@ export interface RecordMetadata {
   readonly baseOffset?: string;
 }
 
-/** An idempotent producer: acks from every in-sync replica, no duplicates on retries. */
+/**
+ * An idempotent producer: acks from every in-sync replica, no duplicates on retries. Each record
+ * made in a trace gets a `send` span, ended when acknowledged, and its `traceparent` header.
+ */
 export interface KafkaProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;

@@ -172,3 +172,58 @@ describe('PartitionProcessor with offsetCommitIntervalMs', () => {
     await admin.deleteTopics({ topics: [topic, out] }).catch(() => undefined);
   });
 });
+
+describe('PartitionProcessor lag', () => {
+  it('counts the records written but not yet decided on each owned partition', async () => {
+    const topic = uniqueName('pp-lag-in');
+    await ensureTopic(admin, { topic, partitions: 2, replicationFactor: 1 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const decided: string[] = [];
+    const failures: unknown[] = [];
+    const p = new PartitionProcessor({
+      kafka,
+      topic,
+      groupId: uniqueName('pp-lag'),
+      transactionalIdPrefix: uniqueName('pp-lag-tx'),
+      logger,
+      prepare: async () => undefined,
+      onFatal: (error) => failures.push(error),
+      handle: async (_partition, messages) => {
+        if (messages.some((m) => String(m.value) === 'block')) await gate;
+        decided.push(...messages.map((m) => String(m.value)));
+        return { messages: [], committed: () => undefined, aborted: () => undefined };
+      },
+    });
+    processors.push(p);
+    // Its own producer: the shared one still targets topics an earlier test deleted.
+    const writer = kafka.producer();
+    await writer.connect();
+    try {
+      await p.start();
+      await waitUntil('both partitions owned', () => p.isCaughtUp());
+      expect((await p.lag()).map((l) => [l.partition, l.lag])).toEqual([
+        [0, 0],
+        [1, 0],
+      ]);
+
+      await writer.send({
+        topic,
+        messages: ['block', 'x', 'y'].map((value) => ({ value, partition: 0 })),
+      });
+      const lagOf = async (partition: number) =>
+        (await p.lag()).find((l) => l.partition === partition)?.lag;
+      await waitUntil('three undecided records on partition 0', async () => (await lagOf(0)) === 3);
+      expect(await lagOf(1)).toBe(0);
+
+      open();
+      await waitUntil('all decided', () => decided.includes('y'));
+      await waitUntil('no lag once decided', async () => (await lagOf(0)) === 0);
+      expect(failures).toEqual([]);
+    } finally {
+      open();
+      await writer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    }
+  });
+});

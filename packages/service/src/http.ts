@@ -1,5 +1,7 @@
+import { withLogContext } from '@tally/telemetry';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
+import { httpMetricsMiddleware, readinessGauge } from './http-metrics.js';
 import type { Logger } from './logger.js';
 import { HttpProblem, methodNotAllowed, notFoundHandler, problemMiddleware } from './problem.js';
 import { runReadinessChecks, type ReadinessCheck } from './readiness.js';
@@ -32,14 +34,30 @@ function exceedsDepth(value: unknown, maxDepth: number): boolean {
 }
 
 /**
- * An express app with what every Tally service serves the same way: request logs, JSON bodies
- * with a size limit, /healthz, /readyz, /metrics, 404 and RFC 7807 errors. It never listens.
+ * The X-Correlation-Id header when it has the shape the services accept (1-200 printable ASCII
+ * characters without spaces); anything else stays off the log lines and is refused by the route
+ * that reads it.
+ */
+function loggableCorrelationId(header: string | undefined): string | undefined {
+  return header !== undefined && /^[\x21-\x7e]{1,200}$/.test(header) ? header : undefined;
+}
+
+/**
+ * An express app with what every Tally service serves the same way: request logs, request
+ * durations and readiness as metrics, JSON bodies with a size limit, /healthz, /readyz, /metrics,
+ * 404 and RFC 7807 errors. It never listens.
  */
 export function createHttpApp(options: HttpAppOptions): Express {
   const { logger, metrics, readiness = [], bodyLimit = '64kb' } = options;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Every log line of a request, its completion line included, names its correlation id.
+  app.use((req, _res, next) => {
+    withLogContext({ correlationId: loggableCorrelationId(req.get('x-correlation-id')) }, next);
+  });
+  app.use(httpMetricsMiddleware(metrics));
+  readinessGauge(metrics, readiness);
   app.use(requestLogger(logger));
   app.use(express.json({ limit: bodyLimit, type: JSON_TYPES, strict: false }));
   // A body of any other declared type is refused, not guessed at.

@@ -1,3 +1,4 @@
+import { logContextFields } from '@tally/telemetry';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -23,7 +24,11 @@ export const REDACTED_PATHS: readonly string[] = [
   ),
 ];
 
-/** JSON logs on stdout (or `destination`), one line per record, tagged with the service name. */
+/**
+ * JSON logs on stdout (or `destination`), one line per record, tagged with the service name.
+ * Inside a request or a record every line also carries `trace_id` and `span_id` (when traced) and
+ * `correlationId` (see `withLogContext` in @tally/telemetry); redaction applies to them too.
+ */
 export function createLogger(
   service: string,
   level = 'info',
@@ -34,6 +39,7 @@ export function createLogger(
     level,
     base: { service },
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+    mixin: logContextFields,
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

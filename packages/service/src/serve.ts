@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { shutdownTracing } from '@tally/telemetry';
 import { answerClientErrorsAsProblems, closeHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { installGracefulShutdown, type ShutdownStep } from './shutdown.js';
@@ -26,7 +27,10 @@ export interface ServeOptions {
   readonly port: number;
   readonly host?: string;
   readonly logger: Logger;
-  /** Run in order after the HTTP server closed: stop consumers, close stores, disconnect. */
+  /**
+   * Run in order after the HTTP server closed: stop consumers, close stores, disconnect. Flushing
+   * the spans (`shutdownTracing`) always comes last.
+   */
   readonly steps: readonly ShutdownStep[];
   /** After this the process exits with code 1, whatever is still running. */
   readonly shutdownTimeoutMs: number;
@@ -61,6 +65,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       // Stop taking requests first; in-flight ones still see the running service.
       { name: 'http', run: () => (server ? closeHttpServer(server) : Promise.resolve()) },
       ...options.steps,
+      // Last: the spans of everything above are exported before the process exits.
+      { name: 'tracing', run: () => shutdownTracing() },
     ],
   });
   try {

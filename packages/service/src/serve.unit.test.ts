@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 import { serve } from './serve.js';
@@ -59,5 +60,27 @@ describe('serve', () => {
     await running.shutdown(new Error('consumer crashed'));
     expect(await r.exitCode).toBe(1);
     expect(r.calls).toEqual(['consumers stopped']);
+  });
+
+  it('flushes the spans as the last shutdown step', async () => {
+    const steps: string[] = [];
+    const lines = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const line = JSON.parse(chunk.toString()) as { step?: string };
+        if (line.step !== undefined) steps.push(line.step);
+        done();
+      },
+    });
+    const r = recorder();
+    const running = await serve({
+      ...r.options,
+      logger: createLogger('serve-test', 'info', lines),
+      app: hello,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    await running.shutdown();
+    expect(await r.exitCode).toBe(0);
+    expect(steps).toEqual(['http', 'consumers', 'tracing']);
   });
 });

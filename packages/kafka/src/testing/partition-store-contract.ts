@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PartitionStore } from '../partition-consumer.js';
+import { plainRecordScopes } from '../tracing.js';
 import type { KafkaRecord } from '../types.js';
 
 /** What the contract needs of one PartitionStore implementation. */
@@ -37,6 +38,7 @@ const apply = (
     fromOffset: String(from),
     messages,
     nextOffset: String(next),
+    scopes: plainRecordScopes,
   });
 
 /**
