@@ -3,7 +3,8 @@
  * default 100000,1000000 accounts; two commands each, so twice as many outcomes) it preloads the
  * history straight into fresh topics (see scale-preload.ts), then measures on intake processes of
  * their own (src/main.ts):
- * - a fresh instance with an empty disk: time to ready on every partition, RSS when ready;
+ * - a fresh instance with an empty disk: time to ready on every partition, the CPU time it took
+ *   (load-independent, unlike the wall time on a shared host), RSS when ready;
  * - RSS after BENCH_LOAD_SECONDS (60) of deposits and withdrawals over the preloaded accounts;
  * - a restart on its own disk: time to ready;
  * - failover: a second instance joins (fresh disk), is SIGKILLed, and a command on one of its
@@ -24,7 +25,7 @@ import { testIssuer } from '@tally/service/testing';
 import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import { ensureIntakeTopics, type IntakeTopics } from '../src/state/changelog.js';
-import { benchAccountId, preloadHistory } from './scale-preload.js';
+import { benchAccountId, freshIntakeTopics, preloadHistory } from './scale-preload.js';
 
 const scales = (process.env['BENCH_SCALES'] ?? '100000,1000000').split(',').map(Number);
 const loadSeconds = Number(process.env['BENCH_LOAD_SECONDS'] ?? 60);
@@ -68,6 +69,14 @@ function rssOf(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
+
+/** CPU seconds the process used so far (all its threads): a figure the host's load does not blur. */
+function cpuSecondsOf(child: ChildProcess): number {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
 
 async function waitReady(url: string, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -185,10 +194,7 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
   const admin = kafka.admin();
   await admin.connect();
   const topics = {
-    events: uniqueName('scale.events'),
-    commands: uniqueName('scale.commands'),
-    outcomes: uniqueName('scale.outcomes'),
-    changelog: uniqueName('scale.changelog'),
+    ...freshIntakeTopics('scale'),
     group: uniqueName('scale.processor'),
     prefix: uniqueName('scale.tx'),
   };
@@ -229,10 +235,11 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
     const fresh = await startInstance('intake-a', topics, diskA);
     running.push(fresh.instance);
     row['fresh → ready'] = seconds(fresh.readyMs);
+    row['CPU to ready'] = `${cpuSecondsOf(fresh.instance.child).toFixed(1)} s`;
     row['RSS ready'] = mb(rssOf(fresh.instance.child));
     log(
-      `  fresh instance ready in ${row['fresh → ready']}, RSS ${row['RSS ready']} ` +
-        `(${await heapOf(fresh.instance.url)})\n`,
+      `  fresh instance ready in ${row['fresh → ready']} (CPU ${row['CPU to ready']}, load ` +
+        `average ${loadAverage()}), RSS ${row['RSS ready']} (${await heapOf(fresh.instance.url)})\n`,
     );
 
     log(`  load: ${connections} connections, ${loadSeconds} s\n`);

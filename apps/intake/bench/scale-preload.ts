@@ -6,11 +6,22 @@ import {
   type CommandRecord,
 } from '@tally/events';
 import { partitionFor, type KafkaClient, type OutgoingRecord } from '@tally/kafka';
+import { uniqueName } from '@tally/kafka/testing';
 import { decide, evolve, initialState, type AccountState } from '@tally/ledger';
 import { outcomeRecord, toLedgerCommand } from '../src/command-handler.js';
 import { commandIdFor, requestHash } from '../src/ids.js';
 import { changelogMessage, type IntakeTopics } from '../src/state/changelog.js';
 import { accountChange, replyChange, replyOf } from '../src/state/ledger-state.js';
+
+/** Topic names of a bench run of its own. */
+export function freshIntakeTopics(prefix: string): IntakeTopics {
+  return {
+    events: uniqueName(`${prefix}.events`),
+    commands: uniqueName(`${prefix}.commands`),
+    outcomes: uniqueName(`${prefix}.outcomes`),
+    changelog: uniqueName(`${prefix}.changelog`),
+  };
+}
 
 /** The account ids of a preloaded history. */
 export const benchAccountId = (i: number) => `scale-${i}`;

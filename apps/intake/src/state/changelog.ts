@@ -58,21 +58,35 @@ export function changelogMessage(
   return { key: `${change.kind}/${change.key}`, value: change.value, partition, headers };
 }
 
+/** The record's `<kind>/<key>`, as written; refuses a key that is not one. */
+export function changelogIdOf(record: KafkaRecord): Buffer {
+  const id = record.key;
+  const slash = id?.indexOf(0x2f) ?? -1;
+  if (id === null || slash <= 0) {
+    const shown = id?.toString('utf8').slice(0, 200) ?? 'null';
+    throw new Error(`changelog record without a <kind>/<key> key: ${shown}`);
+  }
+  return id;
+}
+
+/** The entry's expiry (epoch ms), if it has one. */
+export function expiryOf(record: KafkaRecord): number | undefined {
+  const expires = record.headers?.[EXPIRES_AT];
+  return expires === undefined ? undefined : Number(String(expires));
+}
+
 /** The change a changelog record stands for (what a restore applies). */
-export function changeOf(message: KafkaRecord): StateChange {
-  const id = message.key?.toString('utf8') ?? '';
+export function changeOf(record: KafkaRecord): StateChange {
+  const id = changelogIdOf(record).toString('utf8');
   const slash = id.indexOf('/');
-  if (slash <= 0)
-    throw new Error(`changelog record without a <kind>/<key> key: ${id.slice(0, 200)}`);
-  const expires = message.headers?.[EXPIRES_AT];
   return {
     kind: id.slice(0, slash),
     key: id.slice(slash + 1),
-    value: message.value === null ? null : message.value.toString('utf8'),
-    expiresAt: expires === undefined ? null : Number(String(expires)),
+    value: record.value === null ? null : record.value.toString('utf8'),
+    expiresAt: expiryOf(record) ?? null,
   };
 }
 
-export function isReplay(message: KafkaRecord): boolean {
-  return message.headers?.[REPLAY] !== undefined;
+export function isReplay(record: KafkaRecord): boolean {
+  return record.headers?.[REPLAY] !== undefined;
 }

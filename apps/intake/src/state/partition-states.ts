@@ -1,6 +1,8 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaAdmin, RangeReader } from '@tally/kafka';
 import type { Logger } from '@tally/service';
+import { BulkLoads, type BulkLoadPhases } from './bulk-loads.js';
 import { changeOf } from './changelog.js';
 import { PartitionStore } from './partition-store.js';
 
@@ -12,6 +14,8 @@ export interface PartitionStatesOptions {
   readonly admin: KafkaAdmin;
   readonly logger?: Logger;
   readonly cacheEntries?: number;
+  /** Worker threads for restores into empty stores (default 1). */
+  readonly loadThreads?: number;
 }
 
 export interface RestoreReport {
@@ -20,6 +24,8 @@ export interface RestoreReport {
   readonly to: bigint;
   readonly records: number;
   readonly ms: number;
+  /** Where a restore into an empty store spent its time writing. */
+  readonly load?: BulkLoadPhases;
 }
 
 /**
@@ -31,11 +37,15 @@ export interface RestoreReport {
 export class PartitionStates {
   private readonly stores = new Map<number, PartitionStore>();
   private readonly dir: string;
+  private readonly loads: BulkLoads;
+  /** The restore in progress per partition: a new one waits for it (they share files). */
+  private readonly restoring = new Map<number, Promise<void>>();
   /** The last restore of each partition, for logs and tests. */
   readonly restores = new Map<number, RestoreReport>();
 
   constructor(private readonly options: PartitionStatesOptions) {
     this.dir = join(options.dir, options.changelogTopic);
+    this.loads = new BulkLoads(options.loadThreads);
   }
 
   store(partition: number): PartitionStore {
@@ -45,7 +55,19 @@ export class PartitionStates {
   }
 
   /** Brings the partition's store up to the changelog's end offset (taken after fencing). */
-  async restore(partition: number): Promise<void> {
+  restore(partition: number): Promise<void> {
+    const previous = this.restoring.get(partition) ?? Promise.resolve();
+    const restore = previous.catch(() => undefined).then(() => this.restoreNow(partition));
+    this.restoring.set(partition, restore);
+    void restore
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.restoring.get(partition) === restore) this.restoring.delete(partition);
+      });
+    return restore;
+  }
+
+  private async restoreNow(partition: number): Promise<void> {
     const started = performance.now();
     this.close(partition);
     const offsets = await this.options.admin.fetchTopicOffsets(this.options.changelogTopic);
@@ -53,9 +75,10 @@ export class PartitionStates {
     if (entry === undefined) throw new Error(`changelog has no partition ${partition}`);
     const end = BigInt(entry.offset);
     const low = BigInt(entry.low);
-    let store = PartitionStore.open(this.dir, partition, this.options.cacheEntries);
-    let from = store.checkpoint();
-    if (from < low || from > end) {
+    const { cacheEntries } = this.options;
+    let store = PartitionStore.open(this.dir, partition, cacheEntries);
+    let from = store?.checkpoint() ?? low;
+    if (store !== undefined && (from < low || from > end)) {
       // Records below the log start are gone, or the topic is not the one this file followed.
       this.options.logger?.warn(
         { partition, checkpoint: `${from}`, low: `${low}`, end: `${end}` },
@@ -63,12 +86,65 @@ export class PartitionStates {
       );
       store.close();
       PartitionStore.remove(this.dir, partition);
-      store = PartitionStore.open(this.dir, partition, this.options.cacheEntries);
+      store = undefined;
       from = low;
     }
+    let restored: { records: number; load?: BulkLoadPhases };
+    if (store === undefined) {
+      restored = await this.load(partition, from, end);
+      store = PartitionStore.open(this.dir, partition, cacheEntries);
+      if (store === undefined)
+        throw new Error(`partition ${partition}: the restored store is gone`);
+    } else {
+      restored = { records: await this.catchUp(store, partition, from, end) };
+    }
+    this.stores.set(partition, store);
+    const report = { partition, from, to: end, ...restored, ms: performance.now() - started };
+    this.restores.set(partition, report);
+    this.options.logger?.info(
+      { ...report, from: `${from}`, to: `${end}` },
+      'partition state restored',
+    );
+  }
+
+  /** An empty or lost store: the changelog's live entries, bulk-loaded into a new file. */
+  private async load(
+    partition: number,
+    from: bigint,
+    end: bigint,
+  ): Promise<{ records: number; load?: BulkLoadPhases }> {
+    if (from >= end) {
+      PartitionStore.create(this.dir, partition, end, this.options.cacheEntries).close();
+      return { records: 0 };
+    }
+    mkdirSync(this.dir, { recursive: true });
+    const path = PartitionStore.loadingPathOf(this.dir, partition);
+    const load = await this.loads.open(path, PartitionStore.bulkLoad);
+    let phases: BulkLoadPhases | undefined;
+    try {
+      await this.options.reader.read(partition, from, end, (records) => load.append(records));
+      phases = await load.finish(end);
+    } catch (error) {
+      await load.abort();
+      PartitionStore.remove(this.dir, partition);
+      throw error;
+    }
+    PartitionStore.install(this.dir, partition);
+    return phases === undefined
+      ? { records: load.records }
+      : { records: load.records, load: phases };
+  }
+
+  /** A store of its own: only what others wrote since its checkpoint, usually nothing. */
+  private async catchUp(
+    store: PartitionStore,
+    partition: number,
+    from: bigint,
+    end: bigint,
+  ): Promise<number> {
     let records = 0;
     try {
-      store.restoring(true, store.isEmpty());
+      store.restoring(true);
       await this.options.reader.read(partition, from, end, (messages, next) => {
         store.apply(messages.map(changeOf), next);
         records += messages.length;
@@ -79,13 +155,7 @@ export class PartitionStates {
       store.close();
       throw error;
     }
-    this.stores.set(partition, store);
-    const report = { partition, from, to: end, records, ms: performance.now() - started };
-    this.restores.set(partition, report);
-    this.options.logger?.info(
-      { ...report, from: `${from}`, to: `${end}` },
-      'partition state restored',
-    );
+    return records;
   }
 
   /** The partition moved away: stop any restore and close its file (kept for a later return). */
