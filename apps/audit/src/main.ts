@@ -1,3 +1,4 @@
+import { registryOptions } from '@tally/events';
 import { createKafka } from '@tally/kafka';
 import {
   createLogger,
@@ -25,7 +26,7 @@ const service = await AuditService.create({
   store,
   metrics,
   logger,
-  registryUrl: config.SCHEMA_REGISTRY_URL,
+  ...registryOptions(config),
   eventsTopic: config.TALLY_EVENTS_TOPIC,
   outcomesTopic: config.AUDIT_INGEST_OUTCOMES ? config.TALLY_OUTCOMES_TOPIC : undefined,
   groupId: config.AUDIT_GROUP_ID,

@@ -9,15 +9,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
-import { uniqueName } from '@tally/kafka/testing';
 import { authenticate, createLogger, SCOPES } from '@tally/service';
 import { testIssuer } from '@tally/service/testing';
-import { registryUrl, scratchDir } from '@tally/testing';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
-import { loadIntakeServiceConfig } from '../src/config.js';
-import { startIntake } from '../src/runtime.js';
+import { fundAccounts, startBenchIntake } from './bench-intake.js';
 
 const issuer = await testIssuer();
 const authorization = `Bearer ${await issuer.token({
@@ -109,47 +105,8 @@ function print(title: string, r: Awaited<ReturnType<typeof load>>) {
 }
 
 const logger = createLogger('intake-bench', process.env['LOG_LEVEL'] ?? 'warn');
-const events = uniqueName('bench.events');
-const stateDir = scratchDir('intake-bench');
-console.log('starting the intake on fresh bench topics...');
-await registerSchemas(new RegistryClient(registryUrl), events, loadSchemas());
-const runtime = await startIntake(
-  loadIntakeServiceConfig({
-    ...process.env,
-    ...issuer.env,
-    RATE_LIMIT_COMMANDS: '0',
-    TALLY_EVENTS_TOPIC: events,
-    TALLY_COMMANDS_TOPIC: uniqueName('bench.commands'),
-    TALLY_OUTCOMES_TOPIC: uniqueName('bench.outcomes'),
-    TALLY_INTAKE_CHANGELOG_TOPIC: uniqueName('bench.changelog'),
-    INTAKE_STATE_DIR: stateDir.dir,
-    INTAKE_PROCESSOR_GROUP: uniqueName('bench.processor'),
-    INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('bench.tx'),
-    LOG_LEVEL: 'warn',
-  }),
-  logger,
-);
-const intake = await listen(runtime.app);
-while (!(await fetch(`${intake.url}/readyz`)).ok) await new Promise((r) => setTimeout(r, 100));
-
-console.log(`opening ${accounts} accounts with 1,000,000.00 EUR each...`);
-for (let i = 0; i < accounts; i++) {
-  const headers = {
-    'content-type': 'application/json',
-    'idempotency-key': `open-${i}`,
-    authorization,
-  };
-  await fetch(`${intake.url}/accounts`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ accountId: `bench-${i}`, owner: `owner ${i}`, currency: 'EUR' }),
-  });
-  await fetch(`${intake.url}/accounts/bench-${i}/deposits`, {
-    method: 'POST',
-    headers: { ...headers, 'idempotency-key': `fund-${i}` },
-    body: JSON.stringify({ amount: 100_000_000, currency: 'EUR' }),
-  });
-}
+const intake = await startBenchIntake(issuer.env, logger);
+await fundAccounts(intake.url, authorization, accounts);
 
 const brokerBefore = brokerCpuMs();
 const full = await load('full path (intake -> Kafka)', intake.url);
@@ -206,6 +163,4 @@ if (resultFile !== undefined) {
 
 await new Promise((r) => bareServer.server.close(r));
 await new Promise((r) => authServer.server.close(r));
-await new Promise((r) => intake.server.close(r));
-await runtime.stop();
-stateDir.remove();
+await intake.stop();

@@ -11,6 +11,7 @@ import {
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { commandRoutes } from './api.js';
+import { processRoutes } from './process-routes.js';
 import type { CommandGateway } from './gateway.js';
 import { createIntakeMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -44,12 +45,14 @@ export function createIntakeApp(deps: IntakeAppDeps): Express {
       });
       router.all('/openapi.json', methodNotAllowed(['GET', 'HEAD']));
       router.use(authenticate(deps.verifier));
-      commandRoutes(router, {
+      const routeDeps = {
         gateway: deps.gateway,
         metrics,
         rateLimit: rateLimitPerCaller(deps.rateLimit),
         ...(deps.now ? { now: deps.now } : {}),
-      });
+      };
+      commandRoutes(router, routeDeps);
+      processRoutes(router, routeDeps);
     },
   });
   // The only ETag is the account version, for readers of the account; never express's body hash,

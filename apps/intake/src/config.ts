@@ -27,6 +27,8 @@ export const intakeEnv = {
   INTAKE_COMMAND_TIMEOUT_MS: env.positiveInt().default(5_000),
   /** Group session timeout of the processor: how soon a dead instance's partitions move. */
   INTAKE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(10_000),
+  /** How often each partition owner looks for holds past their expiresAt (ADR 0007). */
+  INTAKE_HOLD_EXPIRY_INTERVAL_MS: env.positiveInt().default(1_000),
   INTAKE_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };
 

@@ -1,7 +1,9 @@
 import { encodeCommand, type CommandRecord } from '@tally/events';
 import type { KafkaProducer, TraceContext } from '@tally/kafka';
 import { currentTraceContext } from '@tally/telemetry';
+import type { ProcessFeed } from './process-feed.js';
 import type { Answer, ReplyFeed } from './reply-feed.js';
+import type { HoldView, TransferView } from './state/process-state.js';
 
 /** Header of a command record naming its id, so a reader need not parse the value. */
 export const COMMAND_ID_HEADER = 'command-id';
@@ -14,6 +16,15 @@ export interface CommandGateway {
   submit(record: CommandRecord): Promise<Answer | undefined>;
   /** The command's account while it is in flight (submitted, not answered yet); else undefined. */
   pendingAccountOf(commandId: string): string | undefined;
+  /** A transfer as far as it is known here (ADR 0007); undefined when not seen. */
+  transferOf(transferId: string): TransferView | undefined;
+  /**
+   * The transfer once final, or as far as it got when the command timeout, counted from
+   * `startedAt` (performance.now() of the request), ran out.
+   */
+  waitForTransfer(transferId: string, startedAt: number): Promise<TransferView | undefined>;
+  /** A hold as far as it is known here; undefined when not seen. */
+  holdOf(holdId: string): HoldView | undefined;
 }
 
 /**
@@ -32,9 +43,23 @@ export class KafkaCommandGateway implements CommandGateway {
   constructor(
     private readonly producer: KafkaProducer,
     private readonly feed: ReplyFeed,
+    private readonly processes: ProcessFeed,
     private readonly topic: string,
     private readonly timeoutMs: number,
   ) {}
+
+  transferOf(transferId: string): TransferView | undefined {
+    return this.processes.transferOf(transferId);
+  }
+
+  waitForTransfer(transferId: string, startedAt: number): Promise<TransferView | undefined> {
+    const left = this.timeoutMs - (performance.now() - startedAt);
+    return this.processes.waitForFinal(transferId, left);
+  }
+
+  holdOf(holdId: string): HoldView | undefined {
+    return this.processes.holdOf(holdId);
+  }
 
   answerOf(commandId: string): Answer | undefined {
     return this.feed.answerOf(commandId);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { accountIdForKey, commandIdFor, requestHash, uuidV5 } from './ids.js';
+import {
+  accountIdForKey,
+  commandIdFor,
+  derivedEventIds,
+  processCommandId,
+  requestHash,
+  uuidV5,
+} from './ids.js';
 
 describe('ids', () => {
   it('computes RFC 9562 UUID v5 (test vector: DNS namespace, www.example.com)', () => {
@@ -22,5 +29,15 @@ describe('ids', () => {
   it('refuses a value without one canonical encoding rather than hashing NaN as null', () => {
     expect(() => requestHash({ amount: Number.NaN })).toThrow(/not a safe integer/);
     expect(requestHash({ amount: null })).not.toBe(requestHash({}));
+  });
+
+  it('derives process command ids and their event ids the same way on every owner', () => {
+    const credit = processCommandId('transfer/t-1/CreditTransfer');
+    expect(credit).toBe(processCommandId('transfer/t-1/CreditTransfer'));
+    expect(credit).not.toBe(processCommandId('transfer/t-1/CompleteTransfer'));
+    expect(credit).not.toBe(commandIdFor('transfer/t-1', 'CreditTransfer'));
+    const ids = derivedEventIds(credit, 2);
+    expect(ids).toEqual(derivedEventIds(credit, 2));
+    expect(new Set(ids).size).toBe(2);
   });
 });

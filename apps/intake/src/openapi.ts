@@ -9,7 +9,12 @@ import {
 } from '@tally/ledger';
 import { apiDocument, SCOPES, secured } from '@tally/service';
 import { REJECTION_STATUS } from './problems.js';
-import { ACCOUNT_ID_PATTERN, HEADER_TOKEN_PATTERN, IF_MATCH_PATTERN } from './validation.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  HEADER_TOKEN_PATTERN,
+  IF_MATCH_PATTERN,
+  PROCESS_ID_PATTERN,
+} from './validation.js';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const commandHeaders = [
@@ -76,6 +81,59 @@ const movement = {
   },
 };
 
+const processIdParam = (name: 'transferId' | 'holdId') => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: PROCESS_ID_PATTERN },
+});
+
+const transferAnswers = {
+  ...commandResponses,
+  '201': {
+    description: 'The transfer completed: debited, credited and completed',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Transfer' } } },
+  },
+  '202': {
+    description:
+      'Debited or not decided within the timeout: money in flight; poll the Location (the transfer)',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Transfer' } } },
+  },
+  '409': {
+    ...problem,
+    description:
+      'Refused at the source (e.g. INSUFFICIENT_FUNDS), or TRANSFER_REVERSED: the destination ' +
+      'refused the credit (reason) and the debit was reversed',
+  },
+};
+
+function lookUp(summary: string, params: object[], schema: string) {
+  return {
+    get: secured(
+      [SCOPES.ledgerRead, SCOPES.ledgerWrite],
+      {
+        summary,
+        parameters: params,
+        responses: {
+          '200': {
+            description: 'Known to this instance',
+            content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+          },
+          '202': {
+            description: 'Submitted and not decided yet',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Pending' } } },
+          },
+          '403': problem,
+          '404': { ...problem, description: 'Unknown here, or of accounts the token may not see' },
+          '405': problem,
+          '422': problem,
+        },
+      },
+      { accounts: 'one' },
+    ),
+  };
+}
+
 /** OpenAPI 3.1 description of the intake; a test checks its paths against the express routes. */
 export const openApiDocument = apiDocument({
   info: {
@@ -114,6 +172,75 @@ export const openApiDocument = apiDocument({
     '/accounts/{accountId}/deposits': command('Deposit money', movement, true),
     '/accounts/{accountId}/withdrawals': command('Withdraw money', movement, true),
     '/accounts/{accountId}/close': command('Close an account at balance 0', undefined, true),
+    '/transfers': {
+      post: {
+        ...command(
+          'Move money from one account to another (ADR 0007): waits for the end state up to the ' +
+            'command timeout; a token limited to accounts moves money only from them',
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['from', 'to', 'amount', 'currency'],
+            properties: {
+              from: { $ref: '#/components/schemas/AccountId' },
+              to: { $ref: '#/components/schemas/AccountId', description: 'another account' },
+              amount: { $ref: '#/components/schemas/Amount' },
+              currency: { $ref: '#/components/schemas/Currency' },
+            },
+          },
+          false,
+        ).post,
+        responses: transferAnswers,
+      },
+    },
+    '/transfers/{transferId}': lookUp(
+      'A transfer: debited (in flight), credited, completed, reversed or rejected',
+      [processIdParam('transferId')],
+      'Transfer',
+    ),
+    '/accounts/{accountId}/holds': command(
+      'Reserve money until it is captured, released or expires at expiresAt',
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['amount', 'currency', 'expiresAt'],
+        properties: {
+          amount: { $ref: '#/components/schemas/Amount' },
+          currency: { $ref: '#/components/schemas/Currency' },
+          expiresAt: {
+            type: 'string',
+            format: 'date-time',
+            description: 'after now, at most 30 days ahead',
+          },
+        },
+      },
+      true,
+    ),
+    '/accounts/{accountId}/holds/{holdId}': lookUp(
+      'A hold: live, captured, released, expired or rejected',
+      [accountIdParam, processIdParam('holdId')],
+      'Hold',
+    ),
+    '/accounts/{accountId}/holds/{holdId}/capture': {
+      post: {
+        ...command(
+          'Capture a live hold, fully or partly (the rest is released): a withdrawal, or with ' +
+            '`to` a transfer answered like POST /transfers',
+          {
+            ...movement,
+            properties: { ...movement.properties, to: { $ref: '#/components/schemas/AccountId' } },
+          },
+          true,
+        ).post,
+        parameters: [accountIdParam, processIdParam('holdId'), ...commandHeaders],
+      },
+    },
+    '/accounts/{accountId}/holds/{holdId}/release': {
+      post: {
+        ...command('Release a live hold', undefined, true).post,
+        parameters: [accountIdParam, processIdParam('holdId'), ...commandHeaders],
+      },
+    },
     '/commands/{commandId}': {
       get: secured(
         [SCOPES.ledgerRead, SCOPES.ledgerWrite],
@@ -196,6 +323,35 @@ export const openApiDocument = apiDocument({
           version: { type: 'integer' },
           balance: { type: 'integer' },
           currency: { type: 'string' },
+        },
+      },
+      Transfer: {
+        type: 'object',
+        required: ['transferId', 'state'],
+        properties: {
+          transferId: { type: 'string', format: 'uuid' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          amount: { type: 'integer' },
+          currency: { type: 'string' },
+          state: { enum: ['debited', 'credited', 'completed', 'reversed', 'rejected'] },
+          reason: { type: 'string', description: 'the refusal code (rejected, reversed)' },
+        },
+      },
+      Hold: {
+        type: 'object',
+        required: ['holdId', 'accountId', 'state'],
+        properties: {
+          holdId: { type: 'string', format: 'uuid' },
+          accountId: { type: 'string' },
+          amount: { type: 'integer' },
+          currency: { type: 'string' },
+          expiresAt: { type: 'string', format: 'date-time' },
+          state: { enum: ['live', 'captured', 'released', 'expired', 'rejected'] },
+          capturedAmount: { type: 'integer' },
+          releasedAmount: { type: 'integer' },
+          transferId: { type: 'string', format: 'uuid' },
+          reason: { type: 'string' },
         },
       },
       Pending: {

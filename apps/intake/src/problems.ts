@@ -1,6 +1,7 @@
 import type { RejectionCode } from '@tally/ledger';
 import { HttpProblem } from '@tally/service';
 import type { Reply } from './state/ledger-state.js';
+import type { TransferView } from './state/process-state.js';
 
 /**
  * HTTP status of each ledger rejection. Stable: clients branch on it. The compiler flags a new
@@ -121,5 +122,24 @@ export function idempotencyKeyReused(commandId: string): HttpProblem {
     'Idempotency-Key reused',
     'this Idempotency-Key was already used for a different request on this account; use a new key',
     { commandId },
+  );
+}
+
+/** A transfer the destination refused: the debit was reversed, no money moved (ADR 0007). */
+export function transferReversed(view: TransferView): HttpProblem {
+  return new HttpProblem(
+    409,
+    'TRANSFER_REVERSED',
+    'Transfer reversed',
+    `the destination account ${view.to} refused the credit (${view.reason ?? 'unknown'}); the ` +
+      `debit of ${view.from} was reversed`,
+    {
+      transferId: view.transferId,
+      from: view.from,
+      to: view.to,
+      amount: view.amount,
+      currency: view.currency,
+      reason: view.reason,
+    },
   );
 }

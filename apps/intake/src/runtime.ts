@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, registryOptions } from '@tally/events';
 import {
   consumerMetrics,
   createKafka,
@@ -10,13 +10,15 @@ import {
 import { createMetricsRegistry, tokenVerifierFromConfig, type Logger } from '@tally/service';
 import type { Express } from 'express';
 import { createIntakeApp } from './app.js';
-import { commandHandler } from './command-handler.js';
+import { commandHandler, type CommandHandler } from './command-handler.js';
 import type { IntakeServiceConfig } from './config.js';
 import { COMMAND_ID_HEADER, KafkaCommandGateway } from './gateway.js';
 import { ReplyFeed } from './reply-feed.js';
 import { ensureIntakeTopics, isReplay } from './state/changelog.js';
 import { COMMAND, decodeReply } from './state/ledger-state.js';
 import { PartitionStates } from './state/partition-states.js';
+import { HOLD, TRANSFER, type HoldView, type TransferView } from './state/process-state.js';
+import { ProcessFeed } from './process-feed.js';
 
 export interface IntakeRuntime {
   readonly app: Express;
@@ -37,6 +39,8 @@ export interface IntakeRuntimeOptions {
 }
 
 const COMMAND_PREFIX = `${COMMAND}/`;
+const TRANSFER_PREFIX = `${TRANSFER}/`;
+const HOLD_PREFIX = `${HOLD}/`;
 
 /** Wires Kafka, the registry, the state stores, the processor and the HTTP app of one instance. */
 export async function startIntake(
@@ -68,13 +72,14 @@ export async function startIntake(
     config.TALLY_TOPIC_REPLICATION,
   );
   const serde = await AccountEventSerde.connect({
-    registryUrl: config.SCHEMA_REGISTRY_URL,
+    ...registryOptions(config),
     topic: topics.events,
   });
   const instanceId = randomUUID();
 
   // The HTTP side: answers come from tailing the topics from now on, never from history.
   const feed = new ReplyFeed({ windowMs: config.INTAKE_IDEMPOTENCY_WINDOW });
+  const processes = new ProcessFeed();
   const follower = new TopicFollower({
     kafka,
     topics: [topics.changelog, topics.events],
@@ -85,8 +90,13 @@ export async function startIntake(
     onMessage: async (topic, _partition, message) => {
       if (topic === topics.changelog) {
         const key = message.key?.toString('utf8');
-        if (message.value !== null && key?.startsWith(COMMAND_PREFIX)) {
+        if (message.value === null || key === undefined) return;
+        if (key.startsWith(COMMAND_PREFIX)) {
           feed.onReply(decodeReply(message.value), isReplay(message));
+        } else if (key.startsWith(TRANSFER_PREFIX)) {
+          processes.onTransfer(JSON.parse(message.value.toString('utf8')) as TransferView);
+        } else if (key.startsWith(HOLD_PREFIX)) {
+          processes.onHold(JSON.parse(message.value.toString('utf8')) as HoldView);
         }
       } else if (message.key !== null && feed.wantsEventsOf(message.key.toString('utf8'))) {
         const event = await serde.decode(message.value);
@@ -133,6 +143,17 @@ export async function startIntake(
   });
   const metrics = createMetricsRegistry('intake');
   const consumer = consumerMetrics(metrics);
+  const handler = commandHandler({
+    storeOf: (partition) => states.store(partition),
+    serde,
+    eventsTopic: topics.events,
+    outcomesTopic: topics.outcomes,
+    changelogTopic: topics.changelog,
+    commandsTopic: topics.commands,
+    idempotencyWindowMs: config.INTAKE_IDEMPOTENCY_WINDOW,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const processor = new PartitionProcessor({
     kafka,
     topic: topics.commands,
@@ -149,16 +170,7 @@ export async function startIntake(
     // Runs after fencing: everything the previous owner committed is in the changelog now.
     prepare: (partition) => states.restore(partition),
     release: (partition) => states.release(partition),
-    handle: commandHandler({
-      storeOf: (partition) => states.store(partition),
-      serde,
-      eventsTopic: topics.events,
-      outcomesTopic: topics.outcomes,
-      changelogTopic: topics.changelog,
-      idempotencyWindowMs: config.INTAKE_IDEMPOTENCY_WINDOW,
-      logger,
-      ...(options.now ? { now: options.now } : {}),
-    }),
+    handle: handler.handle,
     onEvent: (event) => consumer.observe({ ...event, topic: topics.commands }),
   });
   await processor.start();
@@ -170,12 +182,14 @@ export async function startIntake(
     );
   }, 1_000);
   lagTimer.unref();
+  const expiry = holdExpiryTimer(processor, handler, config.INTAKE_HOLD_EXPIRY_INTERVAL_MS, logger);
 
   const producer = kafka.producer();
   await producer.connect();
   const gateway = new KafkaCommandGateway(
     producer,
     feed,
+    processes,
     topics.commands,
     config.INTAKE_COMMAND_TIMEOUT_MS,
   );
@@ -211,6 +225,7 @@ export async function startIntake(
     states,
     stop: async () => {
       clearInterval(lagTimer);
+      await expiry.stop();
       await processor.stop();
       states.closeAll();
       await producer.disconnect();
@@ -218,6 +233,43 @@ export async function startIntake(
       await follower.stop();
       await submitted.stop();
       await admin.disconnect();
+    },
+  };
+}
+
+/**
+ * Every interval, each taken-over partition's owner decides the expiry of its holds due by its
+ * clock, in a transaction of its own serialised with the partition's batches (ADR 0007). A failed
+ * transaction drops the partition, which is taken over afresh; the next tick tries again.
+ */
+function holdExpiryTimer(
+  processor: PartitionProcessor,
+  handler: CommandHandler,
+  intervalMs: number,
+  logger: Logger,
+): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  let busy = false;
+  const tick = async () => {
+    for (const partition of processor.preparedPartitions()) {
+      try {
+        await processor.runOwned(partition, () => handler.expireDueHolds(partition));
+      } catch (error) {
+        logger.warn({ err: error, partition }, 'expiring holds failed; retried on the next tick');
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    running = tick().finally(() => {
+      busy = false;
+    });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
     },
   };
 }

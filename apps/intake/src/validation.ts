@@ -37,6 +37,33 @@ export const openAccountBody = z.strictObject({
 export const movementBody = z.strictObject({ amount, currency });
 export const closeBody = z.strictObject({}).optional();
 
+/** Transfers and holds (ADR 0007). */
+export const transferRequest = z
+  .strictObject({ from: accountId, to: accountId, amount, currency })
+  .refine((body) => body.from !== body.to, {
+    path: ['to'],
+    message: 'another account than from',
+  });
+/** RFC 3339 with an offset, e.g. 2026-12-01T12:00:00Z; the ledger checks the range. */
+export const holdRequest = z.strictObject({
+  amount,
+  currency,
+  expiresAt: z.iso.datetime({
+    offset: true,
+    error: 'an RFC 3339 date-time, e.g. 2026-12-01T12:00:00Z',
+  }),
+});
+export const captureRequest = z.strictObject({ amount, currency, to: accountId.optional() });
+export const releaseRequest = z.strictObject({}).optional();
+
+/** Transfer and hold ids are command ids: UUIDs. */
+export const PROCESS_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+export function parseProcessId(field: 'transferId' | 'holdId', value: string): string {
+  if (new RegExp(PROCESS_ID_PATTERN).test(value)) return value;
+  throw validationProblem([{ field, value: echo(value), allowed: 'a UUID in lower case' }]);
+}
+
 /** Idempotency-Key, X-Correlation-Id: 1-200 printable ASCII without spaces. */
 export const HEADER_TOKEN_PATTERN = '^[\\x21-\\x7e]{1,200}$';
 const headerToken = new RegExp(HEADER_TOKEN_PATTERN);

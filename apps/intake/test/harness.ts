@@ -9,6 +9,7 @@ import { evolve, initialState, type AccountEvent, type AccountState } from '@tal
 import { closeHttpServer, createLogger, listen, SCOPES } from '@tally/service';
 import { testIssuer } from '@tally/service/testing';
 import { readCommittedLedger } from '@tally/events/testing';
+import { expect } from 'vitest';
 import { registryUrl, scratchDir } from '@tally/testing';
 import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
@@ -168,6 +169,15 @@ export async function endOffsetSum(topic: string): Promise<bigint> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Every account's versions run 1..n, without gaps or repeats, and every event id is unique. */
+export function expectEachEventOnce(events: readonly AccountEvent[]): void {
+  for (const [accountId, versions] of versionsByAccount(events)) {
+    expect(versions, accountId).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1));
+  }
+  const eventIds = events.map((e) => e.eventId);
+  expect(new Set(eventIds).size).toBe(eventIds.length);
 }
 
 /** Checks versions run 1..n per account, without gaps or duplicates. */

@@ -21,6 +21,15 @@ export class RecordingGateway implements CommandGateway {
     this.submitted.push(record);
     return undefined;
   }
+  transferOf(): undefined {
+    return undefined;
+  }
+  async waitForTransfer(): Promise<undefined> {
+    return undefined;
+  }
+  holdOf(): undefined {
+    return undefined;
+  }
 }
 
 export interface Listening {

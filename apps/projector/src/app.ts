@@ -62,12 +62,34 @@ const accountJson = (a: AccountRow) => ({
   owner: a.owner,
   currency: a.currency,
   balance: a.balance,
+  ...reservationsJson(a),
   overdraftLimit: a.overdraftLimit,
   version: a.version,
   status: a.status,
   openedAt: new Date(a.openedAt).toISOString(),
   updatedAt: new Date(a.updatedAt).toISOString(),
   closedAt: a.closedAt === null ? null : new Date(a.closedAt).toISOString(),
+});
+
+/**
+ * What is reserved and what is in flight (ADR 0007): available = balance - held, what may leave
+ * the account (plus its overdraft limit); the transfers it sent that are not yet settled.
+ */
+const reservationsJson = (a: AccountRow) => ({
+  available: a.balance - a.held,
+  held: a.held,
+  holds: a.holds.map((h) => ({
+    holdId: h.holdId,
+    amount: h.amount,
+    expiresAt: new Date(h.expiresAt).toISOString(),
+  })),
+  inFlight: a.unsettled,
+  transfersInFlight: a.unsettledTransfers.map((t) => ({
+    transferId: t.transferId,
+    to: t.toAccountId,
+    amount: t.amount,
+    debitedAt: new Date(t.debitedAt).toISOString(),
+  })),
 });
 
 const historyJson = (h: HistoryRow) => ({
@@ -173,6 +195,9 @@ export function createApp(options: AppOptions): Express {
           res.json({
             accountId: a.accountId,
             balance: a.balance,
+            available: a.balance - a.held,
+            held: a.held,
+            inFlight: a.unsettled,
             currency: a.currency,
             version: a.version,
             asOf: null,

@@ -10,6 +10,13 @@ export const projectorEnv = {
   ...serviceEnv(3002),
   /** PostgreSQL read model when set (postgres://user:pass@host:port/db); else SQLite. */
   ...databaseEnv,
+  /** `verify`: never change the PostgreSQL schema, only check it is there (a role without DDL). */
+  PROJECTOR_DB_MIGRATE: z.enum(['auto', 'verify']).default('auto'),
+  /** With `auto` (the migrate CLI): the service's role, granted only what the service does. */
+  PROJECTOR_DB_RUNTIME_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL role name: lower-case letters, digits, _')
+    .optional(),
   /** The SQLite file of the read model (ignored when DATABASE_URL is set). */
   PROJECTOR_SQLITE_PATH: z.string().min(1).default('.local/projector/read-model.sqlite'),
   /** Consumer group; it only spreads partitions, offsets live in the database. */

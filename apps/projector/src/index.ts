@@ -9,3 +9,4 @@ export { openReadModelStore } from './store/open.js';
 export { PostgresStore } from './store/postgres.js';
 export { SqliteStore } from './store/sqlite.js';
 export type * from './store/types.js';
+export { projectorKafkaGrant } from './kafka-grant.js';

@@ -1,4 +1,4 @@
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, registryOptions } from '@tally/events';
 import { createKafka } from '@tally/kafka';
 import {
   createLogger,
@@ -20,7 +20,7 @@ const logger = createLogger('projector', config.LOG_LEVEL);
 const verifier = await tokenVerifierFromConfig(config);
 const store = await openReadModelStore(config);
 const serde = await AccountEventSerde.connect({
-  registryUrl: config.SCHEMA_REGISTRY_URL,
+  ...registryOptions(config),
   topic: config.TALLY_EVENTS_TOPIC,
 });
 const metrics = createProjectorMetrics(createMetricsRegistry('projector'));

@@ -4,6 +4,8 @@ import {
   evolve,
   type AccountEvent,
   type AccountState,
+  type LiveHold,
+  type UnsettledTransfer,
 } from '@tally/ledger';
 
 /**
@@ -25,6 +27,12 @@ export interface AccountRow {
   readonly openedAt: number;
   readonly updatedAt: number;
   readonly closedAt: number | null;
+  /** Reserved by live holds: the available balance is balance - held (ADR 0007). */
+  readonly held: number;
+  readonly holds: readonly LiveHold[];
+  /** Sent by this account and not yet completed or reversed: money in flight from it. */
+  readonly unsettled: number;
+  readonly unsettledTransfers: readonly UnsettledTransfer[];
 }
 
 export interface HistoryRow {
@@ -61,12 +69,9 @@ export interface BatchFold {
 export function toState(row: AccountRow | undefined): AccountState {
   if (row === undefined) return { status: 'not-opened', version: 0 };
   const { closedAt, status, ...rest } = row;
-  // The rows keep no holds or unsettled transfers yet (ADR 0007: the read side comes with the
-  // intake's transfer process); an event that ends one then halts the partition as corrupt.
-  const reservations = { held: 0, holds: [], unsettled: 0, unsettledTransfers: [] };
   return status === 'closed'
-    ? { ...rest, ...reservations, status, closedAt: closedAt ?? row.updatedAt }
-    : { ...rest, ...reservations, status };
+    ? { ...rest, status, closedAt: closedAt ?? row.updatedAt }
+    : { ...rest, status };
 }
 
 function toRow(state: OpenedState): AccountRow {
@@ -81,6 +86,10 @@ function toRow(state: OpenedState): AccountRow {
     openedAt: state.openedAt,
     updatedAt: state.updatedAt,
     closedAt: state.status === 'closed' ? state.closedAt : null,
+    held: state.held,
+    holds: state.holds,
+    unsettled: state.unsettled,
+    unsettledTransfers: state.unsettledTransfers,
   };
 }
 

@@ -72,3 +72,64 @@ describe('balance projection (pure fold)', () => {
     }
   });
 });
+
+describe('holds and transfers in the read model (ADR 0007)', () => {
+  const envelope = (version: number) => ({
+    eventId: `e-${version}`,
+    accountId: 'a',
+    version,
+    occurredAt: version * 10,
+    commandId: `c-${version}`,
+    correlationId: 'k',
+    actor: 'test',
+  });
+  const events: AccountEvent[] = [
+    open,
+    dep(2, 1_000),
+    {
+      type: 'HoldPlaced',
+      ...envelope(3),
+      holdId: 'h',
+      amount: 300,
+      currency: 'EUR',
+      expiresAt: 99_999,
+    },
+    {
+      type: 'TransferDebited',
+      ...envelope(4),
+      transferId: 't',
+      toAccountId: 'b',
+      amount: 200,
+      currency: 'EUR',
+    },
+    { type: 'HoldReleased', ...envelope(5), holdId: 'h', amount: 300, currency: 'EUR' },
+    {
+      type: 'TransferCompleted',
+      ...envelope(6),
+      transferId: 't',
+      toAccountId: 'b',
+      amount: 200,
+      currency: 'EUR',
+    },
+  ];
+
+  it('keeps live holds and unsettled transfers in the rows, so a later batch can end them', () => {
+    // One event per batch: every step starts from the stored row.
+    let stored = new Map<string, AccountRow>();
+    const seen: Pick<AccountRow, 'balance' | 'held' | 'unsettled'>[] = [];
+    for (const [i, event] of events.entries()) {
+      const fold = foldBatch(stored, [{ offset: String(i), event }]);
+      expect(fold.halt).toBeUndefined();
+      stored = rows(fold.accounts);
+      const row = stored.get('a') as AccountRow;
+      seen.push({ balance: row.balance, held: row.held, unsettled: row.unsettled });
+    }
+    expect(seen.slice(2)).toEqual([
+      { balance: 1_000, held: 300, unsettled: 0 },
+      { balance: 800, held: 300, unsettled: 200 },
+      { balance: 800, held: 0, unsettled: 200 },
+      { balance: 800, held: 0, unsettled: 0 },
+    ]);
+    expect(projectAll(events).accounts.get('a')).toEqual(stored.get('a'));
+  });
+});

@@ -49,6 +49,27 @@ describe.each(storeFactories)('read model store contract: $name', (factory) => {
     expect((await store.loadAccounts(['acc-1', 'nope'])).get('acc-1')?.balance).toBe(70);
   });
 
+  it('keeps an account’s live holds and unsettled transfers (ADR 0007)', async () => {
+    const store = await fresh();
+    const row = model.accounts.get('acc-1')!;
+    const reserved = {
+      ...row,
+      held: 25,
+      holds: [{ holdId: 'h-1', amount: 25, expiresAt: t + 60_000, placedAt: t + 3000 }],
+      unsettled: 10,
+      unsettledTransfers: [{ transferId: 't-1', toAccountId: 'acc-2', amount: 10, debitedAt: t }],
+    };
+    await store.commit({ ...batch('0', '4'), accounts: [reserved] });
+    expect((await store.loadAccounts(['acc-1'])).get('acc-1')).toEqual(reserved);
+    expect(await store.getAccount('acc-1')).toEqual(reserved);
+    await store.commit({
+      ...batch('4', '5'),
+      accounts: [{ ...reserved, held: 0, holds: [] }],
+      history: [],
+    });
+    expect((await store.getAccount('acc-1'))?.holds).toEqual([]);
+  });
+
   it('answers queries: account, balance as of, paged history and accounts', async () => {
     const store = await fresh();
     await store.commit(batch('0', '4'));

@@ -14,9 +14,11 @@ const projector = process.env['PROJECTOR_URL'] ?? local(process.env['PROJECTOR_P
 const audit = process.env['AUDIT_URL'] ?? local(process.env['AUDIT_PORT'], 3003);
 
 const accountId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+const savingsId = `${accountId}-savings`;
 const eur = (minor: number) => `EUR ${(minor / 100).toFixed(2)}`;
 
-// Two callers: the customer's app, limited to the new account, and an auditor over all accounts.
+// Two callers: the customer's app, limited to the new account and its savings account, and an
+// auditor over all accounts.
 const TTL_SECONDS = 15 * 60;
 const mint = await localTokenMinter('tally-demo', TTL_SECONDS);
 const caller = async (
@@ -29,7 +31,11 @@ const caller = async (
   accounts,
   token: await mint(subject, scopes, accounts),
 });
-const customer = await caller('ada', [SCOPES.ledgerRead, SCOPES.ledgerWrite], [accountId]);
+const customer = await caller(
+  'ada',
+  [SCOPES.ledgerRead, SCOPES.ledgerWrite],
+  [accountId, savingsId],
+);
 const auditor = await caller('auditor', [SCOPES.auditRead]);
 
 async function call(
@@ -82,7 +88,7 @@ async function command(
 
 console.log(`\nSeed scenario on account ${accountId} (POST ${intake}):`);
 console.log(
-  `  as ${customer.subject} via tally-demo: ${customer.scopes.join(' ')}, limited to ${accountId}`,
+  `  as ${customer.subject} via tally-demo: ${customer.scopes.join(' ')}, limited to ${String(customer.accounts)}`,
 );
 await command('open', 'open account', '/accounts', {
   accountId,
@@ -194,6 +200,58 @@ await refused(
 );
 await refused('all accounts, customer token', `${projector}/accounts`, customer.token, 403);
 await refused('statement without a token', `${audit}${statementPath}`, undefined, 401);
+
+// Money between accounts (ADR 0007): a transfer to a second account, and a hold captured in part.
+console.log(`\nA transfer and a hold (POST ${intake}/transfers, /accounts/${accountId}/holds):`);
+await call('POST', `${intake}/accounts`, customer.token, {
+  body: { accountId: savingsId, owner: 'Ada Lovelace', currency: 'EUR' },
+  key: `${savingsId}-open`,
+  expect: 201,
+});
+const transfer = await call('POST', `${intake}/transfers`, customer.token, {
+  body: { from: accountId, to: savingsId, amount: 2_000, currency: 'EUR' },
+  key: `${accountId}-transfer-1`,
+  expect: 201,
+});
+console.log(
+  `  transfer ${eur(2_000)} to ${savingsId}: 201 ${String(transfer['state'])} (transfer ${String(transfer['transferId'])})`,
+);
+const hold = await call('POST', `${intake}/accounts/${accountId}/holds`, customer.token, {
+  body: {
+    amount: 1_000,
+    currency: 'EUR',
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+  },
+  key: `${accountId}-hold-1`,
+  expect: 201,
+});
+console.log(
+  `  hold ${eur(1_000)} for an hour: 201 ${String(hold['state'])}, held ${eur(hold['held'] as number)}, available ${eur(hold['available'] as number)}`,
+);
+const capture = await call(
+  'POST',
+  `${intake}/accounts/${accountId}/holds/${String(hold['holdId'])}/capture`,
+  customer.token,
+  { body: { amount: 400, currency: 'EUR' }, key: `${accountId}-capture-1`, expect: 201 },
+);
+const captured = await call(
+  'GET',
+  `${intake}/accounts/${accountId}/holds/${String(hold['holdId'])}`,
+  customer.token,
+);
+console.log(
+  `  capture ${eur(400)} of it: 201 ${String(captured['state'])}, released ${eur(captured['releasedAmount'] as number)}, balance ${eur(capture['balance'] as number)}`,
+);
+for (const id of [accountId, savingsId]) {
+  const projected = await call(
+    'GET',
+    `${projector}/accounts/${id}?minVersion=${id === accountId ? String(capture['version']) : '2'}`,
+    customer.token,
+  );
+  console.log(
+    `  projected ${id}: balance ${eur(projected['balance'] as number)}, available ${eur(projected['available'] as number)}, held ${eur(projected['held'] as number)}, in flight ${eur(projected['inFlight'] as number)}`,
+  );
+}
 
 const tokenCommand = (who: typeof customer) =>
   `pnpm --silent run token --scope ${who.scopes.join(',')}${who.accounts === undefined ? '' : ` --account ${who.accounts.join(',')}`} --sub ${who.subject} --client tally-demo`;

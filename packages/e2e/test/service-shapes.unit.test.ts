@@ -26,6 +26,9 @@ const noCommands: CommandGateway = {
   answerOf: () => undefined,
   pendingAccountOf: () => undefined,
   submit: async () => undefined,
+  transferOf: () => undefined,
+  waitForTransfer: async () => undefined,
+  holdOf: () => undefined,
 };
 const issuer = await testIssuer();
 const verifier = await issuer.verifier();
@@ -179,6 +182,11 @@ const SAMPLES: Record<string, { query?: string; body?: unknown }> = {
   'POST /accounts': { body: { accountId: 'acc-1', owner: 'Ada', currency: 'EUR' } },
   'POST /accounts/{accountId}/deposits': { body: { amount: 1, currency: 'EUR' } },
   'POST /accounts/{accountId}/withdrawals': { body: { amount: 1, currency: 'EUR' } },
+  'POST /transfers': { body: { from: 'acc-1', to: 'acc-3', amount: 1, currency: 'EUR' } },
+  'POST /accounts/{accountId}/holds': {
+    body: { amount: 1, currency: 'EUR', expiresAt: '2030-01-01T00:00:00Z' },
+  },
+  'POST /accounts/{accountId}/holds/{holdId}/capture': { body: { amount: 1, currency: 'EUR' } },
   'POST /audit/digests/check': { body: { chains: [] } },
   'GET /reports/statement': { query: '?account=acc-1&from=2026-03-01&to=2026-03-02' },
   'GET /reports/daily': { query: '?date=2026-03-01' },
@@ -203,7 +211,8 @@ function request(op: DocumentedOperation): { path: string; init: RequestInit } {
     op.path
       .replace('{id}', 'acc-1')
       .replace('{accountId}', 'acc-1')
-      .replace('{commandId}', '00000000-0000-4000-8000-000000000000') + (sample.query ?? '');
+      .replace(/\{(commandId|transferId|holdId)\}/, '00000000-0000-4000-8000-000000000000') +
+    (sample.query ?? '');
   return {
     path,
     init: {
@@ -284,7 +293,7 @@ describe.each(apps.map((a) => [a.name] as const))('%s: every documented operatio
       const what = `${op.method} ${op.path} limited to acc-2`;
       if (limit === 'all') {
         expect(refused.body, what).toMatchObject({ status: 403, code: 'ACCOUNT_LIMITED_TOKEN' });
-      } else if (op.path.includes('{commandId}')) {
+      } else if (op.path.includes('{commandId}') || op.path.includes('{transferId}')) {
         // Found by another id: answered like an unknown command.
         expect(refused.status, what).toBe(404);
       } else {

@@ -2,6 +2,7 @@ export { canonicalJson, CanonicalEncodingError } from './canonical-json.js';
 export {
   decodeCommand,
   encodeCommand,
+  eventIdsOf,
   type CommandBody,
   type CommandRecord,
 } from './command-record.js';
@@ -20,7 +21,12 @@ export {
   RegistryError,
   type RegisteredSchema,
 } from './registry-client.js';
-export { registryEnv } from './registry-env.js';
+export {
+  registryEnv,
+  registryOptions,
+  type RegistryAuth,
+  type RegistryConfig,
+} from './registry-env.js';
 export {
   loadSchemas,
   parseSchema,
@@ -45,6 +51,8 @@ export {
   commandOutcomesTopicSpec,
   ensureAccountEventsTopic,
   ensureLedgerTopics,
+  MissingBesideHistoryError,
+  refuseMissingBesideHistory,
   topicEnv,
   type LedgerTopics,
   type TopicOptions,

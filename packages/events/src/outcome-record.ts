@@ -32,6 +32,11 @@ const outcomeV1 = z.looseObject({
   /** Balance in minor units after the command, or null when the account does not exist. */
   balance: z.number().int().nullable(),
   currency: z.string().nullable(),
+  /**
+   * Minor units reserved by the account's live holds after the command (or when it was refused);
+   * the available balance is balance - held. Added with holds (ADR 0007): older records lack it.
+   */
+  held: z.number().int().optional(),
   rejection: z
     .object({
       code: z.enum(REJECTION_CODES),

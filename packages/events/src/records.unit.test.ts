@@ -1,6 +1,6 @@
 import { isPoison } from '@tally/kafka';
 import { describe, expect, it } from 'vitest';
-import { decodeCommand, encodeCommand, type CommandRecord } from './command-record.js';
+import { decodeCommand, encodeCommand, eventIdsOf, type CommandRecord } from './command-record.js';
 import type { RecordDecodeError } from './json-record.js';
 import { decodeOutcome, encodeOutcome, type OutcomeRecord } from './outcome-record.js';
 
@@ -97,5 +97,66 @@ describe('the command record', () => {
       decodeCommand(bytes({ ...command, command: { type: 'Transfer', accountId: 'a' } })),
     );
     expect(error.reason).toBe('INVALID_COMMAND');
+  });
+});
+
+describe('the command records of transfers and holds (ADR 0007)', () => {
+  const base = { ...command, commandId: 'c-2' };
+  it('round-trip every new command type, with the event ids of a capture', () => {
+    const bodies: CommandRecord['command'][] = [
+      {
+        type: 'TransferMoney',
+        accountId: 'a',
+        transferId: 't',
+        toAccountId: 'b',
+        amount: 5,
+        currency: 'EUR',
+      },
+      {
+        type: 'CreditTransfer',
+        accountId: 'b',
+        transferId: 't',
+        fromAccountId: 'a',
+        amount: 5,
+        currency: 'EUR',
+      },
+      { type: 'CompleteTransfer', accountId: 'a', transferId: 't' },
+      { type: 'ReverseTransfer', accountId: 'a', transferId: 't', reason: 'ACCOUNT_CLOSED' },
+      { type: 'PlaceHold', accountId: 'a', holdId: 'h', amount: 5, currency: 'EUR', expiresAt: 9 },
+      {
+        type: 'CaptureHold',
+        accountId: 'a',
+        holdId: 'h',
+        amount: 5,
+        currency: 'EUR',
+        toAccountId: 'b',
+        transferId: 't2',
+      },
+      { type: 'ReleaseHold', accountId: 'a', holdId: 'h' },
+      { type: 'ExpireHold', accountId: 'a', holdId: 'h' },
+    ];
+    for (const body of bodies) {
+      const record = { ...base, eventIds: ['e-1', 'e-2'], command: body };
+      expect(decodeCommand(encodeCommand(record))).toEqual(record);
+      expect(eventIdsOf(record)).toEqual(['e-1', 'e-2']);
+    }
+  });
+
+  it('reads a record without eventIds (older writers) as producing its one eventId', () => {
+    expect(eventIdsOf(decodeCommand(encodeCommand(command)))).toEqual(['e-1']);
+  });
+
+  it('refuses a transfer without its id and an empty eventIds list', () => {
+    const transfer = { type: 'TransferMoney', accountId: 'a', toAccountId: 'b', amount: 5 };
+    expect(failure(() => decodeCommand(bytes({ ...base, command: transfer }))).reason).toBe(
+      'INVALID_COMMAND',
+    );
+    expect(failure(() => decodeCommand(bytes({ ...command, eventIds: [] }))).reason).toBe(
+      'INVALID_COMMAND',
+    );
+  });
+
+  it('keeps the held amount of an outcome when present', () => {
+    expect(decodeOutcome(bytes({ ...outcome, held: 700 }))).toMatchObject({ held: 700 });
   });
 });

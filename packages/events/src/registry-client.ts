@@ -1,4 +1,5 @@
 import { TallyError } from '@tally/kafka';
+import type { RegistryAuth } from './registry-env.js';
 
 // A small typed client for the Confluent Schema Registry REST API, for what
 // @kafkajs/confluent-schema-registry (the serde's client) lacks: compatibility checks with the
@@ -47,7 +48,17 @@ export class RegistryClient {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs = REGISTRY_TIMEOUT_MS,
-  ) {}
+    auth?: RegistryAuth,
+  ) {
+    this.authorization =
+      auth === undefined
+        ? {}
+        : {
+            authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
+          };
+  }
+
+  private readonly authorization: { authorization?: string };
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const request = `${method} ${path}`;
@@ -56,7 +67,7 @@ export class RegistryClient {
     try {
       response = await fetch(new URL(path, this.baseUrl), {
         method,
-        headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE },
+        headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE, ...this.authorization },
         signal: AbortSignal.timeout(this.timeoutMs),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });

@@ -3,7 +3,8 @@ import { TallyError } from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
 import type avro from 'avsc';
 import { EventDecodeError, EventEncodeError } from './errors.js';
-import { REGISTRY_TIMEOUT_MS, RegistryClient } from './registry-client.js';
+import { REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './registry-client.js';
+import type { RegistryAuth } from './registry-env.js';
 import { loadSchemas, type LocalSchema } from './schemas.js';
 import { subjectFor } from './subjects.js';
 import { frame, unframe } from './wire-format.js';
@@ -62,6 +63,8 @@ export class SchemaNotRegisteredError extends TallyError {
 
 export interface SerdeOptions {
   readonly registryUrl: string;
+  /** Basic-auth credentials of the registry (registryOptions reads them from the config). */
+  readonly registryAuth?: RegistryAuth | undefined;
   /** The events topic; subjects are `<topic>-<record full name>`. */
   readonly topic: string;
   /** Reader and writer schemas; defaults to the .avsc files of this package. */
@@ -94,6 +97,7 @@ export class AccountEventSerde {
     const timeoutMs = options.timeoutMs ?? REGISTRY_TIMEOUT_MS;
     const registry = new SchemaRegistry({
       host: options.registryUrl,
+      ...(options.registryAuth === undefined ? {} : { auth: { ...options.registryAuth } }),
       middlewares: [timeout(timeoutMs)],
     });
     const writers = new Map<string, Writer>();
@@ -112,7 +116,7 @@ export class AccountEventSerde {
       writers.set(local.name, { id, type: local.type });
     }
     const byFullName = new Map(schemas.map((local) => [local.fullName, local]));
-    const listing = new RegistryClient(options.registryUrl, timeoutMs);
+    const listing = new RegistryClient(options.registryUrl, timeoutMs, options.registryAuth);
     return new AccountEventSerde(registry, listing, options.topic, writers, byFullName);
   }
 
@@ -208,12 +212,32 @@ export class AccountEventSerde {
     return pending;
   }
 
+  /**
+   * A registry whose database is down answers 404 for every schema id (ADR 0003), which would
+   * halt a projector and write a false anomaly for good. The 404 is trusted only while the
+   * registry can list its subjects; otherwise it is a registry error, retriable as the listing's.
+   */
+  private async registryAnswersFor(schemaId: number, notFound: unknown): Promise<void> {
+    try {
+      await this.listing.subjects();
+    } catch (error) {
+      throw new RegistryError(
+        error instanceof RegistryError ? error.status : 0,
+        undefined,
+        `answered 404 for schema id ${schemaId} while it cannot list its subjects (${String(error)}): its storage is unavailable, trying again`,
+        `GET /schemas/ids/${schemaId}`,
+        { cause: notFound },
+      );
+    }
+  }
+
   private async resolveReader(schemaId: number): Promise<Reader> {
     let writerType: avro.Type;
     try {
       writerType = (await this.registry.getSchema(schemaId)) as avro.Type;
     } catch (error) {
       if ((error as { status?: number }).status === 404) {
+        await this.registryAnswersFor(schemaId, error);
         throw new EventDecodeError(
           'UNKNOWN_SCHEMA_ID',
           `schema id ${schemaId} is not in the registry`,

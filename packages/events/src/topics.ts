@@ -1,4 +1,4 @@
-import { ensureTopic, type KafkaAdmin, type TopicSpec } from '@tally/kafka';
+import { ensureTopic, TallyError, type KafkaAdmin, type TopicSpec } from '@tally/kafka';
 import { z } from 'zod';
 
 export const ACCOUNT_EVENTS_TOPIC = 'bank.account-events.v1';
@@ -84,8 +84,42 @@ export async function ensureLedgerTopics(
   partitions: number,
   replicationFactor: number,
 ): Promise<void> {
+  await refuseMissingBesideHistory(admin, topics.events, [topics.outcomes]);
   const shape = { partitions, replicationFactor };
   await ensureTopic(admin, accountEventsTopicSpec({ ...shape, topic: topics.events }));
   await ensureTopic(admin, accountCommandsTopicSpec({ ...shape, topic: topics.commands }));
   await ensureTopic(admin, commandOutcomesTopicSpec({ ...shape, topic: topics.outcomes }));
+}
+
+/** A topic that goes with the events topic is missing while the events topic holds records. */
+export class MissingBesideHistoryError extends TallyError {
+  constructor(message: string) {
+    super('TOPIC_MISSING_BESIDE_HISTORY', message, false);
+    this.name = 'MissingBesideHistoryError';
+  }
+}
+
+/**
+ * Refuses to start when a topic that records what the events topic caused (outcomes, state
+ * changelog) is gone while the events topic holds records: created again empty, it would tell the
+ * services that no command was ever decided. Someone deleted it; restore it or reset the ledger.
+ */
+export async function refuseMissingBesideHistory(
+  admin: KafkaAdmin,
+  events: string,
+  dependents: readonly string[],
+): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = dependents.filter((topic) => !existing.has(topic));
+  if (missing.length === 0 || !existing.has(events)) return;
+  const records = (await admin.fetchTopicOffsets(events)).reduce(
+    (sum, { low, high }) => sum + (BigInt(high) - BigInt(low)),
+    0n,
+  );
+  if (records === 0n) return;
+  throw new MissingBesideHistoryError(
+    `topic(s) ${missing.join(', ')} missing while ${events} holds ${records} records: ` +
+      'they were deleted, and created again empty they would say no command was ever decided. ' +
+      'Restore them, or reset the whole ledger (every topic and read model).',
+  );
 }

@@ -1,7 +1,11 @@
 import { describeTopicConfigs, ensureTopic, TopicMismatchError } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAccountEventsTopic } from '../src/index.js';
+import {
+  ensureAccountEventsTopic,
+  ensureLedgerTopics,
+  MissingBesideHistoryError,
+} from '../src/index.js';
 
 const admin = testKafka('topic-test').admin();
 const created: string[] = [];
@@ -53,5 +57,29 @@ describe('the account events topic', () => {
     const attempt = ensureAccountEventsTopic(admin, { topic, partitions: 6, replicationFactor: 1 });
     await expect(attempt).rejects.toThrow(/partitions is 3, expected 6/);
     await expect(attempt).rejects.toThrow(/cleanup.policy is compact, expected delete/);
+  });
+});
+
+describe('the ledger topics', () => {
+  it('refuse to create the outcomes topic again empty beside an events topic with records', async () => {
+    const topics = {
+      events: uniqueName('events'),
+      commands: uniqueName('commands'),
+      outcomes: uniqueName('outcomes'),
+    };
+    created.push(...Object.values(topics));
+    await ensureLedgerTopics(admin, topics, 3, 1);
+
+    const producer = testKafka('topic-test').producer();
+    await producer.connect();
+    await producer.send({ topic: topics.events, messages: [{ key: 'a', value: 'x' }] });
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topics.outcomes] });
+    const attempt = ensureLedgerTopics(admin, topics, 3, 1);
+    await expect(attempt).rejects.toThrow(MissingBesideHistoryError);
+    await expect(attempt).rejects.toThrow(
+      `topic(s) ${topics.outcomes} missing while ${topics.events} holds 1 records`,
+    );
+    expect(await admin.listTopics()).not.toContain(topics.outcomes);
   });
 });

@@ -9,7 +9,7 @@ import {
   type Producer,
   type ProducerConfig,
 } from 'kafkajs';
-import { kafkaEnv, type KafkaConfig } from './config.js';
+import { kafkaConnection, kafkaEnv, type KafkaConfig } from './config.js';
 import { isRetriable } from './errors.js';
 import { tracedMessages } from './tracing.js';
 import type { GroupMember, KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
@@ -160,12 +160,16 @@ export interface KafkaClientOptions {
   readonly clientId?: string;
 }
 
-/** A client for the brokers of the config (KAFKA_BROKERS, KAFKA_CLIENT_ID). */
+/**
+ * A client for the brokers of the config (KAFKA_BROKERS, KAFKA_CLIENT_ID), authenticated and over
+ * TLS when KAFKA_SASL_* and KAFKA_SSL* say so.
+ */
 export function createKafka(config: KafkaConfig, options: KafkaClientOptions = {}): KafkaClient {
   const { logger } = options;
   const kafka = new TallyKafka({
     clientId: options.clientId ?? config.KAFKA_CLIENT_ID,
     brokers: [...config.KAFKA_BROKERS],
+    ...kafkaConnection(config),
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
     ...(logger ? { logCreator: kafkajsLogCreator(logger) } : {}),
     retry: { retries: 8, initialRetryTime: 100 },
@@ -184,7 +188,7 @@ export function createKafka(config: KafkaConfig, options: KafkaClientOptions = {
   return client;
 }
 
-/** A client configured from environment variables (KAFKA_BROKERS, KAFKA_CLIENT_ID), for tools. */
+/** A client configured from environment variables (KAFKA_BROKERS, KAFKA_SASL_*, …), for tools. */
 export function kafkaFromEnv(
   vars: Readonly<Record<string, string | undefined>>,
   options: KafkaClientOptions = {},

@@ -1,6 +1,7 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import { isPoison, isRetriable } from './errors.js';
 import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
 export interface TopicFollowerOptions {
@@ -139,10 +140,10 @@ export class TopicFollower {
     return result;
   }
 
-  private async eachBatch({ batch, heartbeat }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
     try {
       for (const message of batch.messages) {
-        await this.options.onMessage(batch.topic, batch.partition, message);
+        await this.applyRetrying(batch.topic, batch.partition, message, heartbeat, isRunning);
       }
     } catch (error) {
       // A record that cannot be applied is never skipped: stop following and say why.
@@ -154,6 +155,34 @@ export class TopicFollower {
       throw error;
     }
     await heartbeat();
+  }
+
+  /**
+   * A record whose callback fails with a retriable error (the registry unreachable, or answering
+   * 404 while its database is down) is tried again with backoff, in order, as long as the
+   * consumer runs: a dependency that is away for a while must not end the process.
+   */
+  private async applyRetrying(
+    topic: string,
+    partition: number,
+    message: KafkaRecord,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    for (let backoffMs = 200; ; backoffMs = Math.min(backoffMs * 2, 5_000)) {
+      try {
+        await this.options.onMessage(topic, partition, message);
+        return;
+      } catch (error) {
+        if (isPoison(error) || !isRetriable(error) || !isRunning()) throw error;
+        this.options.logger?.warn(
+          { err: error, topic, partition, offset: message.offset, backoffMs },
+          'follower cannot apply a record yet; trying again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        await heartbeat();
+      }
+    }
   }
 
   private fail(error: unknown): void {

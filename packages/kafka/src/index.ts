@@ -1,5 +1,6 @@
+export { aclEntries, applyGrants, type Grant } from './acls.js';
 export { createKafka, kafkaFromEnv, partitionFor, type KafkaClientOptions } from './client.js';
-export { kafkaEnv, type KafkaConfig } from './config.js';
+export { kafkaConnection, kafkaEnv, type KafkaConfig, type KafkaConnection } from './config.js';
 export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
 export { consumerMetrics, type ConsumerMetrics } from './metrics.js';

@@ -2,6 +2,10 @@ import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
 import { traceFetchedBatch, type RecordScopes } from './tracing.js';
+/** An error that says itself that retrying cannot help (e.g. the database refused the data). */
+function refusedForGood(error: unknown): boolean {
+  return (error as { retriable?: unknown } | null)?.retriable === false;
+}
 import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
 /**
@@ -17,8 +21,9 @@ export interface PartitionStore {
   loadOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
   /**
    * Applies the messages (all at offsets >= fromOffset, in order) and stores the next offset to
-   * read in ONE transaction. Returns what happened; throws only on infrastructure errors (the
-   * batch is then retried from the stored offset).
+   * read in ONE transaction. Returns what happened; throws on infrastructure errors (the batch is
+   * then retried from the stored offset). An error that says it is not retriable (the database
+   * refuses a value for good) halts the partition at the record it refuses.
    */
   applyBatch(batch: PartitionBatch): Promise<ApplyResult>;
 }
@@ -80,6 +85,12 @@ export interface PartitionConsumerOptions {
   readonly maxBytes?: number | undefined;
   /** A crashed member holds its partitions this long before a rebalance (kafkajs default 30 s). */
   readonly sessionTimeout?: number | undefined;
+  /**
+   * Most records per store transaction (default 1,000). A fetch of a large backlog holds hundreds
+   * of thousands of records; it is applied in slices with a heartbeat after each and a turn of
+   * the event loop between them, so the group keeps the member and probes get their answers.
+   */
+  readonly maxRecordsPerApply?: number | undefined;
   /** What applying a batch is called in its spans (`apply`, `append`); default `process`. */
   readonly operation?: string | undefined;
   /** false: a batch span only, no span per record (a rebuild must not join old traces). */
@@ -165,7 +176,7 @@ export class PartitionConsumer {
     heartbeat,
   }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale()) return;
-    const { topic, store } = this.options;
+    const { topic } = this.options;
     const partition = batch.partition;
     if (this.halts.has(partition)) {
       // Also after kafkajs restarted the consumer, which forgets what was paused.
@@ -187,7 +198,8 @@ export class PartitionConsumer {
       resolveOffset(batch.lastOffset());
       return;
     }
-    const started = performance.now();
+    const slice = this.options.maxRecordsPerApply ?? 1_000;
+    // One batch span over the whole fetch; each slice is applied inside it.
     const { traced, scopes } = traceFetchedBatch(this.options.operation ?? 'process', {
       topic,
       partition,
@@ -195,55 +207,117 @@ export class PartitionConsumer {
       messages,
       recordSpans: this.options.recordSpans,
     });
-    let result: ApplyResult;
-    try {
-      result = await traced.runBatch(() =>
-        store.applyBatch({ topic, partition, fromOffset, messages, nextOffset, scopes }),
-      );
-    } catch (error) {
-      traced.end({ error });
-      throw error;
-    }
-    traced.end(
-      result.kind === 'applied'
-        ? {}
-        : result.kind === 'halted'
-          ? { haltedAt: { offset: result.offset, reason: result.reason } }
-          : { error: 'not applied: the stored offsets changed (fenced or swapped)' },
-    );
-    if (result.kind === 'applied') {
-      this.next.set(partition, result.nextOffset);
-      resolveOffset(batch.lastOffset());
-      await heartbeat();
-      this.options.onEvent?.({
-        type: 'applied',
-        partition,
-        applied: result.applied,
-        nextOffset: result.nextOffset,
-        ms: performance.now() - started,
-      });
-    } else if (result.kind === 'halted') {
-      this.next.set(partition, result.offset);
-      const halt: Halt = {
-        partition,
-        offset: result.offset,
-        reason: result.reason,
-        detail: result.detail,
-      };
-      this.halts.set(partition, halt);
-      pause();
-      this.consumer.seek({ topic, partition, offset: result.offset });
-      const record = messages.find((m) => m.offset === result.offset);
-      const logHalt = () =>
-        this.options.logger?.error(
-          { topic, ...halt },
-          `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+    let at = 0;
+    let applyFrom = fromOffset;
+    do {
+      if (!isRunning() || isStale()) {
+        traced.end({});
+        return;
+      }
+      const part = messages.slice(at, at + slice);
+      at += part.length;
+      const following = messages[at];
+      const last = following === undefined;
+      const partNext = following?.offset ?? nextOffset;
+      const started = performance.now();
+      let result: ApplyResult;
+      try {
+        result = await traced.runBatch(() =>
+          this.applyOrLocate({
+            topic,
+            partition,
+            fromOffset: applyFrom,
+            messages: part,
+            nextOffset: partNext,
+            scopes,
+          }),
         );
-      if (record === undefined) logHalt();
-      else scopes.run(record, logHalt);
-      this.options.onEvent?.({ type: 'halted', ...halt });
-    } else {
-      await this.reload();
+      } catch (error) {
+        traced.end({ error });
+        throw error;
+      }
+      if (result.kind === 'applied') {
+        this.next.set(partition, result.nextOffset);
+        applyFrom = result.nextOffset;
+        const lastOfPart = part.at(-1)?.offset;
+        resolveOffset(last || lastOfPart === undefined ? batch.lastOffset() : lastOfPart);
+        // Reported before the heartbeat: a heartbeat that fails on a rebalance does not undo it.
+        this.options.onEvent?.({
+          type: 'applied',
+          partition,
+          applied: result.applied,
+          nextOffset: result.nextOffset,
+          ms: performance.now() - started,
+        });
+        if (last) traced.end({});
+        await heartbeat();
+        if (!last) await new Promise((resolve) => setImmediate(resolve));
+      } else if (result.kind === 'halted') {
+        traced.end({ haltedAt: { offset: result.offset, reason: result.reason } });
+        this.next.set(partition, result.offset);
+        const halt: Halt = {
+          partition,
+          offset: result.offset,
+          reason: result.reason,
+          detail: result.detail,
+        };
+        this.halts.set(partition, halt);
+        pause();
+        this.consumer.seek({ topic, partition, offset: result.offset });
+        const record = messages.find((m) => m.offset === result.offset);
+        const logHalt = () =>
+          this.options.logger?.error(
+            { topic, ...halt },
+            `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+          );
+        if (record === undefined) logHalt();
+        else scopes.run(record, logHalt);
+        this.options.onEvent?.({ type: 'halted', ...halt });
+        return;
+      } else {
+        traced.end({ error: 'not applied: the stored offsets changed (fenced or swapped)' });
+        await this.reload();
+        return;
+      }
+    } while (at < messages.length);
+  }
+
+  /**
+   * Applies a slice; when the store refuses it for good (an error with `retriable: false`), applies
+   * its records one at a time and halts at the one refused, with the store's reason.
+   */
+  private async applyOrLocate(batch: PartitionBatch): Promise<ApplyResult> {
+    try {
+      return await this.options.store.applyBatch(batch);
+    } catch (error) {
+      // Only an error that says it can never succeed halts; a bug (TypeError, ...) crashes.
+      if (!refusedForGood(error)) throw error;
+      if (batch.messages.length <= 1) {
+        const code = (error as { code?: unknown }).code;
+        return {
+          kind: 'halted',
+          offset: batch.messages[0]?.offset ?? batch.fromOffset,
+          applied: 0,
+          reason: `store-refused${typeof code === 'string' ? `:${code}` : ''}`,
+          detail: error instanceof Error ? error.message : String(error),
+        };
+      }
+      let from = batch.fromOffset;
+      let applied = 0;
+      for (const [i, message] of batch.messages.entries()) {
+        const next = batch.messages[i + 1]?.offset ?? batch.nextOffset;
+        const one = await this.applyOrLocate({
+          ...batch,
+          fromOffset: from,
+          messages: [message],
+          nextOffset: next,
+        });
+        if (one.kind === 'reload') return one;
+        if (one.kind === 'halted') return { ...one, applied: applied + one.applied };
+        applied += one.applied;
+        from = one.nextOffset;
+      }
+      return { kind: 'applied', nextOffset: from, applied };
     }
   }
 
@@ -281,11 +355,61 @@ export class PartitionConsumer {
   async reload(): Promise<void> {
     await this.loadOffsets();
     if (this.state !== 'running') return;
+    await this.verifyStoredOffsets();
+    if (this.state !== 'running') return;
     const { topic } = this.options;
     for (const partition of this.assigned) {
       if (this.halts.has(partition)) continue;
       this.consumer.seek({ topic, partition, offset: this.next.get(partition) ?? '0' });
     }
+  }
+
+  /**
+   * A stored offset beyond the end of its partition, or before its first record, means the topic
+   * is not the one the model was built from (deleted and created again) or lost records the model
+   * never read. kafkajs would reset such a fetch to the beginning and the model would skip records
+   * without a word; the consumer fails instead, and the service exits with the reason.
+   */
+  private async verifyStoredOffsets(): Promise<void> {
+    let mismatches = await this.offsetsOutsideTheLog();
+    if (mismatches.length > 0) {
+      // A newly elected leader may report an end offset behind the old one for a moment.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      mismatches = await this.offsetsOutsideTheLog();
+    }
+    if (mismatches.length === 0 || this.state !== 'running') return;
+    const error = new Error(
+      `${this.options.topic} is not the topic this read model was built from: ${mismatches.join('; ')}. ` +
+        'Rebuild the read model (or restore the topic); records are never skipped.',
+    );
+    this.state = 'crashed';
+    this.crash = error;
+    this.consumer.pause([{ topic: this.options.topic }]);
+    this.options.logger?.error(
+      { err: error, topic: this.options.topic },
+      'stored offsets do not fit the topic',
+    );
+    this.options.onEvent?.({ type: 'crashed', error });
+  }
+
+  private async offsetsOutsideTheLog(): Promise<string[]> {
+    const owned = new Set(this.assigned);
+    if (owned.size === 0) return [];
+    const mismatches: string[] = [];
+    for (const { partition, low, high } of await this.admin.fetchTopicOffsets(this.options.topic)) {
+      const stored = this.next.get(partition);
+      if (!owned.has(partition) || stored === undefined) continue;
+      if (BigInt(stored) > BigInt(high)) {
+        mismatches.push(
+          `partition ${partition}: stored offset ${stored} is beyond its end ${high}`,
+        );
+      } else if (BigInt(stored) < BigInt(low)) {
+        mismatches.push(
+          `partition ${partition}: stored offset ${stored} is before its first record ${low}`,
+        );
+      }
+    }
+    return mismatches;
   }
 
   /** Resumes a halted partition from its stored offset (after an operator recorded a skip). */

@@ -79,6 +79,8 @@ interface Ownership {
   producer: Producer | undefined;
   prepared: boolean;
   released: boolean;
+  /** The partition's transactions run one after the other: batches and `runOwned` work. */
+  queue: Promise<unknown>;
 }
 
 /**
@@ -95,6 +97,8 @@ export class PartitionProcessor {
   private readonly consumer: Consumer;
   private readonly admin: KafkaAdmin;
   private readonly owned = new Map<number, Ownership>();
+  /** The partitions the group assigned to this member at its last join. */
+  private assigned: readonly number[] = [];
   /** The next input offset of each owned partition, once this instance committed a batch of it. */
   private readonly position = new Map<number, string>();
   /** performance.now() of each partition's last transaction that committed input offsets. */
@@ -192,6 +196,73 @@ export class PartitionProcessor {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
+  /** The owned partitions that are taken over (fenced and prepared). */
+  preparedPartitions(): number[] {
+    return [...this.owned.values()]
+      .filter((o) => o.prepared && !o.released)
+      .map((o) => o.partition)
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * Writes what `work` returns in a transaction of the partition's owner, without input: work the
+   * owner starts by itself (a timer), serialised with the partition's batches so that both see
+   * each other's committed state. 'not-owned' when the partition is not taken over here (nothing
+   * ran); 'idle' when `work` had nothing to write. A failed transaction (fenced, broken) drops the
+   * partition, which is taken over afresh while it stays assigned, and rethrows.
+   */
+  async runOwned(
+    partition: number,
+    work: () => Promise<BatchOutput | undefined>,
+  ): Promise<'committed' | 'idle' | 'not-owned'> {
+    const ownership = this.owned.get(partition);
+    if (ownership === undefined || this.stopping) return 'not-owned';
+    return this.exclusive(ownership, async () => {
+      const producer = ownership.producer;
+      if (!ownership.prepared || ownership.released || producer === undefined || this.stopping) {
+        return 'not-owned';
+      }
+      const output = await work();
+      const topicMessages = output?.messages.filter((t) => t.messages.length > 0) ?? [];
+      if (output === undefined || topicMessages.length === 0) {
+        output?.committed([]);
+        return 'idle';
+      }
+      let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+      let written: RecordMetadata[];
+      // Owner-started work serves no request: its records go untraced.
+      const sends = topicMessages.map((t) => tracedMessages(t.topic, t.messages, NO_TRACE));
+      try {
+        transaction = await producer.transaction();
+        written = await transaction.sendBatch({
+          topicMessages: topicMessages.map((t, i) => ({
+            topic: t.topic,
+            messages: sends[i]?.messages ?? [],
+          })),
+          acks: -1,
+        });
+        await transaction.commit();
+        for (const send of sends) send.end();
+      } catch (error) {
+        for (const send of sends) send.end(error);
+        output.aborted();
+        await transaction?.abort().catch(() => undefined);
+        await this.release(partition);
+        if (this.assigned.includes(partition) && !this.stopping) this.own(partition);
+        throw error;
+      }
+      output.committed(written);
+      return 'committed';
+    });
+  }
+
+  /** Runs `work` after everything queued on the partition before it. */
+  private exclusive<T>(ownership: Ownership, work: () => Promise<T>): Promise<T> {
+    const result = ownership.queue.then(work);
+    ownership.queue = result.catch(() => undefined);
+    return result;
+  }
+
   private die(error: unknown): void {
     if (this.fatal !== undefined) return;
     this.fatal = error ?? new Error('processor failed');
@@ -201,6 +272,7 @@ export class PartitionProcessor {
 
   private onAssignment(partitions: readonly number[]): void {
     this.joined = true;
+    this.assigned = [...partitions];
     for (const partition of this.owned.keys()) {
       if (!partitions.includes(partition)) void this.release(partition);
     }
@@ -217,6 +289,7 @@ export class PartitionProcessor {
       producer: undefined,
       prepared: false,
       released: false,
+      queue: Promise.resolve(),
     };
     this.owned.set(partition, ownership);
     this.offsetsCommittedAt.delete(partition);
@@ -311,8 +384,23 @@ export class PartitionProcessor {
       return;
     }
     if (!isRunning() || isStale()) return;
+    // After any owner-started work (runOwned) of the partition, so each sees the other's state.
+    await this.exclusive(ownership, async () => {
+      if (ownership.released || ownership.producer === undefined) {
+        retryLater();
+        return;
+      }
+      await this.commitBatch(ownership.producer, batch, retryLater, resolveOffset, heartbeat);
+    });
+  }
 
-    const producer = ownership.producer;
+  private async commitBatch(
+    producer: Producer,
+    batch: EachBatchPayload['batch'],
+    retryLater: () => void,
+    resolveOffset: EachBatchPayload['resolveOffset'],
+    heartbeat: EachBatchPayload['heartbeat'],
+  ): Promise<void> {
     const last = batch.messages[batch.messages.length - 1] as KafkaRecord;
     let output: BatchOutput | undefined;
     let written: RecordMetadata[] = [];
@@ -343,9 +431,12 @@ export class PartitionProcessor {
           sends.push(traceable);
           return { topic: t.topic, messages: traceable.messages };
         });
-      // One request for all topics: separate sends race their AddPartitionsToTxn calls.
-      if (topicMessages.length > 0) {
-        written = await transaction.sendBatch({ topicMessages, acks: -1 });
+      // One send per topic-partition, one after the other. A send that spans several leaders
+      // makes kafkajs add partitions to the transaction concurrently (CONCURRENT_TRANSACTIONS) and,
+      // when one leader fails, send again to all of them: the leaders that had written get the
+      // records a second time in the same transaction (seen with a broker killed, ADR 0013).
+      for (const records of byPartition(topicMessages)) {
+        written = [...written, ...(await transaction.send({ ...records, acks: -1 }))];
       }
       const interval = this.options.offsetCommitIntervalMs ?? 0;
       withOffsets =
@@ -396,6 +487,22 @@ export class PartitionProcessor {
     });
     await heartbeat();
   }
+}
+
+/** The records grouped by topic and partition (records without a partition: one group per topic). */
+function byPartition<M extends { readonly partition?: number | undefined }>(
+  topics: readonly { readonly topic: string; readonly messages: readonly M[] }[],
+): { topic: string; messages: M[] }[] {
+  const groups = new Map<string, { topic: string; messages: M[] }>();
+  for (const { topic, messages } of topics) {
+    for (const message of messages) {
+      const key = `${topic}\u0000${message.partition ?? ''}`;
+      const group = groups.get(key) ?? { topic, messages: [] };
+      group.messages.push(message);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()];
 }
 
 /** Rejects after ms unless the work settled first (the work itself is not cancelled). */

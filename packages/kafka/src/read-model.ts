@@ -62,6 +62,10 @@ export class ReadModelService {
   private readonly consumers: { readonly topic: string; readonly consumer: PartitionConsumer }[];
   private timer: NodeJS.Timeout | undefined;
   private lastLag: readonly TopicLag[] = [];
+  /** When the lag was last read from the brokers, and why the latest attempt failed. */
+  private lagAt: number | undefined;
+  private lagError: unknown;
+  private ticking = false;
   private failed = false;
 
   constructor(private readonly options: ReadModelOptions) {
@@ -87,6 +91,7 @@ export class ReadModelService {
     for (const { consumer } of this.consumers) await consumer.start();
     this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 1_000);
     this.timer.unref();
+    void this.tick();
   }
 
   /** Stops fetching; the batches in flight commit; disconnects. Safe before start. */
@@ -122,6 +127,8 @@ export class ReadModelService {
       ),
     );
     this.lastLag = lags.flat();
+    this.lagAt = Date.now();
+    this.lagError = undefined;
     return this.lastLag;
   }
 
@@ -161,20 +168,37 @@ export class ReadModelService {
         },
       },
       {
+        // From the lag the poll last read: asking the brokers here would hold /readyz as long as
+        // a broker does not answer, and a probe that gets no answer restarts the service.
         name: 'caught-up',
-        check: async () => {
+        check: () => {
           const max = this.options.readyMaxLag ?? 10_000;
-          const lag = (await this.refreshLag()).reduce((sum, l) => sum + l.lag, 0);
+          if (this.lagAt === undefined) return 'lag not known yet';
+          const age = Date.now() - this.lagAt;
+          if (age > this.lagStaleMs()) {
+            return `lag unknown for ${Math.round(age / 1000)} s: ${String(this.lagError ?? 'no answer yet')}`;
+          }
+          const lag = this.lastLag.reduce((sum, l) => sum + l.lag, 0);
           return lag <= max || `${lag} records behind (max ${max})`;
         },
       },
     ];
   }
 
+  /** How old the last lag reading may be before readiness calls it unknown. */
+  private lagStaleMs(): number {
+    return Math.max(10_000, 10 * (this.options.pollMs ?? 1_000));
+  }
+
   /** Lag refresh, and resuming halted partitions whose record an operator skipped. */
   async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
     try {
-      const lag = await this.refreshLag();
+      const lag = await this.refreshLag().catch((error: unknown) => {
+        this.lagError = error;
+        throw error;
+      });
       for (const { topic } of this.consumers) {
         this.options.onEvent?.({ type: 'lag', topic, lags: lag.filter((l) => l.topic === topic) });
       }
@@ -193,6 +217,8 @@ export class ReadModelService {
       }
     } catch (error) {
       this.options.logger?.warn({ err: error }, 'read-model poll failed; trying again');
+    } finally {
+      this.ticking = false;
     }
   }
 

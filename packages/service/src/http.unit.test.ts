@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Counter } from 'prom-client';
@@ -9,6 +9,15 @@ import { HttpProblem } from './problem.js';
 import { intParam, stringParam } from './query.js';
 
 let ready: true | string = 'still catching up';
+
+/** The error of a connection to a port nobody listens on. */
+async function refusedConnection(): Promise<unknown> {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise((resolve) => closed.close(resolve));
+  return new Promise((resolve) => connect(port, '127.0.0.1').once('error', resolve));
+}
 const metrics = createMetricsRegistry('kit-test');
 const hits = new Counter({ name: 'kit_hits_total', help: 'hits', registers: [metrics] });
 const app = createHttpApp({
@@ -23,6 +32,14 @@ const app = createHttpApp({
     });
     router.get('/refuse', () => {
       throw new HttpProblem(409, 'SOME_RULE', 'Some rule', 'a rule was broken', { field: 'x' });
+    });
+    // What a store's driver throws while its server is stopped: a refused connection.
+    router.get('/store-down', async () => {
+      throw await refusedConnection();
+    });
+    // A client that gave up after its retries, the refused connection as its cause.
+    router.get('/broker-down', async () => {
+      throw new Error('gave up after 5 retries', { cause: await refusedConnection() });
     });
     router.get('/bug', () => {
       throw new Error('secret internals');
@@ -76,6 +93,16 @@ describe('createHttpApp', () => {
     expect(res).toMatchObject({ status: 500, body: { code: 'INTERNAL' } });
     expect(JSON.stringify(res.body)).not.toContain('secret');
   });
+
+  it.each(['/store-down', '/broker-down'])(
+    'answers 503 with Retry-After, not 500, while a dependency does not answer (%s)',
+    async (path) => {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
+    },
+  );
 
   it.each([
     ['malformed JSON', '{"a":', 400, 'MALFORMED_JSON'],

@@ -30,8 +30,10 @@ export {
 } from './openapi.js';
 export { listen, serve, type RunningService, type ServeOptions } from './serve.js';
 export {
+  classifyStoreError,
   databaseEnv,
   inTransaction,
+  StoreRefusedError,
   openStore,
   type StoreOpeners,
   type TransactionClient,

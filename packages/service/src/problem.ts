@@ -70,6 +70,37 @@ function fromFrameworkError(error: unknown): HttpProblem | undefined {
   }
 }
 
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+/** The error, or one of its causes (a client's retries gave up on it), says nobody answered. */
+function unavailable(error: unknown, depth: number): boolean {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (typeof e !== 'object' || e === null || depth > 5) return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  return (
+    UNREACHABLE.has(code) ||
+    code.startsWith('08') ||
+    /^57P0[123]$/.test(code) ||
+    /Connection terminated/i.test(String(e.message)) ||
+    unavailable(e.cause, depth + 1)
+  );
+}
+
+/**
+ * A dependency that does not answer (the database stopped, restarting or unreachable): the
+ * request may succeed later, so 503 with Retry-After, not a 500 that says the service is broken.
+ * SQLSTATE class 08 is a connection exception, 57P01-57P03 a server shutting down or starting.
+ */
+function fromUnavailableDependency(error: unknown): HttpProblem | undefined {
+  if (!unavailable(error, 0)) return undefined;
+  return new HttpProblem(
+    503,
+    'DEPENDENCY_UNAVAILABLE',
+    'Dependency unavailable',
+    'a store or service this one depends on does not answer; try again shortly',
+  );
+}
+
 /** Answers 404 problem+json for any route no handler took. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(
@@ -98,8 +129,8 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
 }
 
 /**
- * Maps every error to problem+json. Known problems keep their status; anything else is a bug,
- * logged with its stack and answered 500 without internals.
+ * Maps every error to problem+json. Known problems keep their status; a dependency that does not
+ * answer is 503; anything else is a bug, logged with its stack and answered 500 without internals.
  */
 export function problemMiddleware(
   log: (error: unknown, message: string) => void,
@@ -113,8 +144,10 @@ export function problemMiddleware(
       error instanceof HttpProblem
         ? error
         : (fromFrameworkError(error) ??
+          fromUnavailableDependency(error) ??
           new HttpProblem(500, 'INTERNAL', 'Internal error', 'an unexpected error occurred'));
     if (problem.status >= 500) log(error, 'request failed');
+    if (problem.code === 'DEPENDENCY_UNAVAILABLE') res.set('Retry-After', '1');
     res
       .status(problem.status)
       .type(PROBLEM_CONTENT_TYPE)

@@ -30,13 +30,49 @@ export async function openStore<Store>(
 /** What a transaction needs of a pg pool client (pg's PoolClient has it). */
 export interface TransactionClient {
   query(text: string): Promise<unknown>;
-  release(): void;
+  /** With an error: the connection is broken and closed instead of going back to the pool. */
+  release(error?: Error): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * PostgreSQL refused the data itself (SQLSTATE class 22, data exception: a string holding U+0000,
+ * a number out of range; class 23, an integrity constraint): the same statement fails again
+ * however often it is retried. `retriable: false` lets a consumer halt on the record instead of
+ * retrying the batch for ever.
+ */
+export class StoreRefusedError extends Error {
+  readonly retriable = false;
+  constructor(
+    /** The SQLSTATE. */
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StoreRefusedError';
+  }
+}
+
+const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23']);
+
+/** The error as thrown, or a StoreRefusedError when PostgreSQL refused the data for good. */
+export function classifyStoreError(error: unknown): unknown {
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlState !== 'string' || !/^[0-9A-Z]{5}$/.test(sqlState)) return error;
+  if (!PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2))) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreRefusedError(sqlState, `PostgreSQL refused the data (${sqlState}): ${message}`, {
+    cause: error,
+  });
 }
 
 /**
  * Runs `work` in one PostgreSQL transaction on a client of the pool (`() => pool.connect()`):
  * COMMIT when it returns (and `commitIf` agrees), ROLLBACK when it throws or `commitIf` refuses
- * the result. The client goes back to the pool either way.
+ * the result. The client goes back to the pool either way. Data PostgreSQL refuses for good is
+ * thrown as a StoreRefusedError.
  */
 export async function inTransaction<Client extends TransactionClient, T>(
   connect: () => Promise<Client>,
@@ -44,6 +80,14 @@ export async function inTransaction<Client extends TransactionClient, T>(
   commitIf: (result: T) => boolean = () => true,
 ): Promise<T> {
   const client = await connect();
+  // The server may end the connection while the transaction holds it between two statements (a
+  // restart, an administrator): pg then emits 'error' on the client, which nobody else hears
+  // while it is checked out, and the process would die. The next statement fails instead.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -51,8 +95,9 @@ export async function inTransaction<Client extends TransactionClient, T>(
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    throw classifyStoreError(error);
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }

@@ -11,8 +11,13 @@ export { freePort } from '@tally/kafka/testing';
 export {
   pgAdminUrl,
   registryUrl,
+  asPgAdmin,
+  ownerAndRuntime,
   scratchDatabase,
   scratchDir,
+  scratchRole,
+  type OwnerAndRuntime,
   type ScratchDatabase,
+  type ScratchRole,
 } from './scratch.js';
 export { scratchStores, type ScratchStore, type ScratchStoreFactory } from './scratch-stores.js';

@@ -58,6 +58,99 @@ export async function scratchDatabase(prefix = 'tally_test'): Promise<ScratchDat
   };
 }
 
+export interface ScratchRole {
+  readonly name: string;
+  /** A URL that signs in as this role to the database. */
+  urlFor(database: ScratchDatabase): string;
+  /** Runs `sql` as this role; the SQLSTATE it fails with (42501: refused), undefined on success. */
+  sqlState(database: ScratchDatabase, sql: string): Promise<string | undefined>;
+  /** Drops the role; drop the databases it owns objects or rights in first. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL login role of its own (`<prefix>_<random>`), without superuser, CREATEDB or
+ * CREATEROLE: for tests of what a service's role may and may not do.
+ */
+export async function scratchRole(prefix: string): Promise<ScratchRole> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const password = randomUUID();
+  await withAdmin((client) =>
+    client
+      .query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`)
+      .then(() => undefined),
+  );
+  const urlFor = (database: ScratchDatabase) => {
+    const url = new URL(database.url);
+    url.username = name;
+    url.password = password;
+    return url.toString();
+  };
+  return {
+    name,
+    urlFor,
+    async sqlState(database, sql) {
+      const client = new pg.Client({ connectionString: urlFor(database) });
+      await client.connect();
+      try {
+        await client.query(sql);
+        return undefined;
+      } catch (error) {
+        return (error as { code?: string }).code;
+      } finally {
+        await client.end();
+      }
+    },
+    drop: () =>
+      withAdmin((client) => client.query(`DROP ROLE IF EXISTS ${name}`).then(() => undefined)),
+  };
+}
+
+export interface OwnerAndRuntime {
+  readonly db: ScratchDatabase;
+  /** May create schemas in `db` (what a DBA gives the role that runs migrations). */
+  readonly owner: ScratchRole;
+  /** Has no right in `db` until a migration grants it some. */
+  readonly runtime: ScratchRole;
+  /** Drops the database, then both roles. */
+  drop(): Promise<void>;
+}
+
+/** A database of its own with a migration (owner) role and a service (runtime) role. */
+export async function ownerAndRuntime(prefix: string): Promise<OwnerAndRuntime> {
+  const db = await scratchDatabase(`${prefix}_roles`);
+  const owner = await scratchRole(`${prefix}_owner`);
+  const runtime = await scratchRole(`${prefix}_app`);
+  await asPgAdmin(`GRANT CREATE ON DATABASE ${db.name} TO ${owner.name}`);
+  return {
+    db,
+    owner,
+    runtime,
+    drop: async () => {
+      await db.drop();
+      await owner.drop();
+      await runtime.drop();
+    },
+  };
+}
+
+/** Runs SQL as the local stack's superuser (grants to scratch roles, for example). */
+export function asPgAdmin(sql: string, database?: ScratchDatabase): Promise<void> {
+  const client = new pg.Client({
+    connectionString: database === undefined ? pgAdminUrl : database.url,
+  });
+  return client
+    .connect()
+    .then(() => client.query(sql))
+    .then(
+      () => client.end(),
+      async (error: unknown) => {
+        await client.end();
+        throw error;
+      },
+    );
+}
+
 /** A temporary folder, removed by `remove()`. */
 export function scratchDir(prefix = 'tally-test'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));

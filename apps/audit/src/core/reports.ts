@@ -18,12 +18,34 @@ export interface StatementLine {
   readonly occurredAt: number;
   readonly version: number;
   readonly eventId: string;
-  readonly type: 'MoneyDeposited' | 'MoneyWithdrawn';
-  /** Signed minor units: + deposit, - withdrawal. */
+  /** Every event that changes the balance: deposits, withdrawals and transfer steps (ADR 0007). */
+  readonly type: MovementType;
+  /** Signed minor units: + money in (deposit, credit, reversal), - money out. */
   readonly amount: number;
+  /** The other account of a transfer step. */
+  readonly counterparty?: string;
   /** Balance after the movement, minor units. */
   readonly balance: number;
 }
+
+type MovementType =
+  'MoneyDeposited' | 'MoneyWithdrawn' | 'TransferDebited' | 'TransferCredited' | 'TransferReversed';
+
+/** The counterparty of a movement, or undefined for one without (a deposit, a withdrawal). */
+function counterpartyOf(event: AccountEvent): string | undefined {
+  if (event.type === 'TransferCredited') return event.fromAccountId;
+  if (event.type === 'TransferDebited' || event.type === 'TransferReversed')
+    return event.toAccountId;
+  return undefined;
+}
+
+const MOVEMENT_LABEL: Record<MovementType, string> = {
+  MoneyDeposited: 'Deposit',
+  MoneyWithdrawn: 'Withdrawal',
+  TransferDebited: 'Transfer to',
+  TransferCredited: 'Transfer from',
+  TransferReversed: 'Transfer reversed, to',
+};
 
 export interface Statement {
   readonly accountId: string;
@@ -87,16 +109,18 @@ export function buildStatement(
     balance += balanceChange(event);
     if (before) {
       opening = balance;
-    } else if (event.type === 'MoneyDeposited' || event.type === 'MoneyWithdrawn') {
+    } else if (balanceChange(event) !== 0) {
       if (event.type === 'MoneyDeposited') deposits += event.amount;
-      else withdrawals += event.amount;
+      if (event.type === 'MoneyWithdrawn') withdrawals += event.amount;
+      const counterparty = counterpartyOf(event);
       movements.push({
         occurredAt: event.occurredAt,
         version: event.version,
         eventId: event.eventId,
-        type: event.type,
+        type: event.type as MovementType,
         amount: balanceChange(event),
         balance,
+        ...(counterparty === undefined ? {} : { counterparty }),
       });
     }
   }
@@ -189,7 +213,7 @@ export function statementHtml(s: Statement): string {
     .map(
       (m) =>
         `<tr class="movement"><td>${iso(m.occurredAt)}</td><td>${m.version}</td>` +
-        `<td>${m.type === 'MoneyDeposited' ? 'Deposit' : 'Withdrawal'}</td>` +
+        `<td>${escapeHtml([MOVEMENT_LABEL[m.type], m.counterparty].filter(Boolean).join(' '))}</td>` +
         `<td class="num" data-minor="${m.amount}">${money(m.amount)}</td>` +
         `<td class="num" data-minor="${m.balance}">${money(m.balance)}</td></tr>`,
     )

@@ -48,6 +48,37 @@ describe('statement', () => {
     expect(s.closingBalance).toBe(120);
   });
 
+  it('shows transfer steps with their counterparty, so the movements add up to the closing balance', () => {
+    const transfer = { transferId: 't-1', amount: 40, currency: 'EUR' };
+    const events: AccountEvent[] = [
+      ...seed,
+      { type: 'TransferDebited', ...env(5, 4), ...transfer, toAccountId: 'acc-2' },
+      { type: 'TransferReversed', ...env(6, 5), ...transfer, toAccountId: 'acc-2', reason: 'X' },
+      {
+        type: 'TransferCredited',
+        ...env(7, 6),
+        ...transfer,
+        transferId: 't-2',
+        fromAccountId: 'acc-3',
+      },
+      {
+        type: 'TransferCompleted',
+        ...env(8, 7),
+        ...transfer,
+        transferId: 't-3',
+        toAccountId: 'acc-4',
+      },
+    ];
+    const s = buildStatement('acc-1', events, day);
+    expect(s.movements.slice(3).map((m) => [m.type, m.amount, m.counterparty, m.balance])).toEqual([
+      ['TransferDebited', -40, 'acc-2', 80],
+      ['TransferReversed', 40, 'acc-2', 120],
+      ['TransferCredited', 40, 'acc-3', 160],
+    ]);
+    expect(s.closingBalance).toBe(s.movements.reduce((sum, m) => sum + m.amount, 0));
+    expect(statementHtml(s)).toContain('Transfer from acc-3');
+  });
+
   it('counts a redelivered version once', () => {
     const s = buildStatement('acc-1', [...seed.slice(0, 3), seed[1]!, seed[3]!], day);
     expect(s.movements.map((m) => m.balance)).toEqual([100, 70, 120]);

@@ -21,13 +21,14 @@ export type Reply = Pick<
   | 'version'
   | 'balance'
   | 'currency'
+  | 'held'
   | 'rejection'
   | 'decidedAt'
 >;
 
 export function replyOf(outcome: OutcomeRecord): Reply {
   const { commandId, accountId, commandType, requestHash, eventIds, version } = outcome;
-  const { balance, currency, rejection, decidedAt } = outcome;
+  const { balance, currency, held, rejection, decidedAt } = outcome;
   return {
     commandId,
     accountId,
@@ -38,6 +39,7 @@ export function replyOf(outcome: OutcomeRecord): Reply {
     version,
     balance,
     currency,
+    ...(held === undefined ? {} : { held }),
     rejection,
     decidedAt,
   };
@@ -45,16 +47,23 @@ export function replyOf(outcome: OutcomeRecord): Reply {
 
 export function accountState(store: PartitionStore, accountId: string, now: number): AccountState {
   const entry = store.get(ACCOUNT, accountId, now);
-  return entry === undefined ? initialState : (JSON.parse(entry.value) as AccountState);
+  return entry === undefined ? initialState : parseAccountState(entry.value);
 }
 
-export function storedReply(
-  store: PartitionStore,
-  commandId: string,
-  now: number,
-): Reply | undefined {
-  const entry = store.get(COMMAND, commandId, now);
-  return entry === undefined ? undefined : (JSON.parse(entry.value) as Reply);
+/**
+ * An account state as stored. States written before transfers and holds (ADR 0007) have no
+ * reservations: they read as none held and none unsettled, which is what they were.
+ */
+export function parseAccountState(value: string): AccountState {
+  const state = JSON.parse(value) as AccountState;
+  if (state.status === 'not-opened') return state;
+  const {
+    held = 0,
+    holds = [],
+    unsettled = 0,
+    unsettledTransfers = [],
+  } = state as Partial<Pick<typeof state, 'held' | 'holds' | 'unsettled' | 'unsettledTransfers'>>;
+  return { ...state, held, holds, unsettled, unsettledTransfers };
 }
 
 export function accountChange(state: AccountState & { accountId: string }): StateChange {

@@ -69,7 +69,7 @@ const BULK_LOAD: BulkLoadSql = {
 
 /**
  * The durable state of one partition in its own SQLite file: a general key/value table by kind
- * (accounts, idempotency records, later transfers and holds) and the changelog offset it
+ * (accounts, idempotency records, transfers, holds) and the changelog offset it
  * reflects (the checkpoint), always written in the same SQLite transaction as the entries, so
  * the file is never ahead of or behind its checkpoint. A small LRU cache sits in front of reads.
  */
@@ -97,6 +97,9 @@ export class PartitionStore {
       delete: this.db.prepare<[string]>('DELETE FROM entries WHERE id = ?'),
       expired: this.db.prepare<[number, number], { id: string }>(
         'SELECT id FROM entries WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
+      ),
+      upTo: this.db.prepare<[string, string, number], { id: string; value: string }>(
+        'SELECT id, value FROM entries WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?',
       ),
       count: this.db.prepare<[string, string], { n: number }>(
         'SELECT count(*) AS n FROM entries WHERE id >= ? AND id < ?',
@@ -215,6 +218,16 @@ export class PartitionStore {
       const slash = id.indexOf('/');
       return { kind: id.slice(0, slash), key: id.slice(slash + 1) };
     });
+  }
+
+  /**
+   * Up to `limit` entries of a kind whose key sorts at or below `upTo`, in key order (an index
+   * range: kinds whose keys start with a padded time, such as the holds by deadline).
+   */
+  upTo(kind: string, upTo: string, limit: number): { key: string; value: string }[] {
+    return this.statements.upTo
+      .all(`${kind}/`, `${kind}/${upTo}`, limit)
+      .map(({ id, value }) => ({ key: id.slice(kind.length + 1), value }));
   }
 
   isOpen(): boolean {

@@ -1,4 +1,4 @@
-import { AccountEventSerde } from '@tally/events';
+import { AccountEventSerde, registryOptions } from '@tally/events';
 import { createKafka } from '@tally/kafka';
 import { loadProjectorConfig } from '../config.js';
 import { rebuild } from '../rebuild.js';
@@ -8,7 +8,7 @@ import { openReadModelStore } from '../store/open.js';
 const config = loadProjectorConfig(process.env);
 const store = await openReadModelStore(config);
 const serde = await AccountEventSerde.connect({
-  registryUrl: config.SCHEMA_REGISTRY_URL,
+  ...registryOptions(config),
   topic: config.TALLY_EVENTS_TOPIC,
 });
 const kafka = createKafka(config, { clientId: `${config.KAFKA_CLIENT_ID}-rebuild` });

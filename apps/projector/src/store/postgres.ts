@@ -17,6 +17,7 @@ async function createTables(client: pg.PoolClient, g: number): Promise<void> {
       account_id text PRIMARY KEY, owner text NOT NULL, currency text NOT NULL,
       overdraft_limit bigint NOT NULL, balance bigint NOT NULL, version integer NOT NULL,
       status text NOT NULL, opened_at bigint NOT NULL, updated_at bigint NOT NULL, closed_at bigint);
+    ${reservationColumns(s)}
     CREATE TABLE IF NOT EXISTS ${s}.balance_history (
       account_id text NOT NULL, version integer NOT NULL, event_id uuid NOT NULL,
       event_type text NOT NULL, amount bigint NOT NULL, balance_after bigint NOT NULL,
@@ -27,24 +28,44 @@ async function createTables(client: pg.PoolClient, g: number): Promise<void> {
 }
 
 /**
- * The history's key (account_id, version) and as-of index, built once a generation caught up: see
- * the SQLite store. A generation made before this keeps its primary key and gains the as-of index.
+ * The history's key (account_id, version) and as-of index: see the SQLite store. A generation this
+ * role creates gets them once it caught up (createQueryIndexes); the owner's migration for a
+ * separate runtime role, which cannot build them, makes them with the tables (free while empty).
+ * A generation made before this keeps its primary key and gains the as-of index.
  */
 async function createQueryIndexes(client: pg.PoolClient, g: number): Promise<void> {
   const s = schemaOf(g);
   // Serialised: two instances catching up together must not both build them.
   await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
-  const { rowCount } = await client.query(
-    `SELECT 1 FROM pg_constraint WHERE conrelid = '${s}.balance_history'::regclass AND contype = 'p'`,
+  // Read from the catalogue first: CREATE INDEX IF NOT EXISTS still needs ownership of the table,
+  // which the runtime role (PROJECTOR_DB_MIGRATE=verify) does not have.
+  const { rows } = await client.query<{ indexname: string }>(
+    `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'balance_history'`,
+    [s],
   );
-  if (rowCount === 0) {
+  const names = new Set(rows.map((r) => r.indexname));
+  if (!names.has('balance_history_pkey') && !names.has('balance_history_key')) {
     await client.query(
       `CREATE UNIQUE INDEX IF NOT EXISTS balance_history_key ON ${s}.balance_history (account_id, version)`,
     );
   }
-  await client.query(
-    `CREATE INDEX IF NOT EXISTS balance_history_as_of ON ${s}.balance_history (account_id, occurred_at, version)`,
-  );
+  if (!names.has('balance_history_as_of')) {
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS balance_history_as_of ON ${s}.balance_history (account_id, occurred_at, version)`,
+    );
+  }
+}
+
+/**
+ * The columns of transfers and holds (ADR 0007), also added to tables made before them (whose rows
+ * had none, which the defaults say).
+ */
+function reservationColumns(s: string): string {
+  return `
+    ALTER TABLE ${s}.accounts ADD COLUMN IF NOT EXISTS held bigint NOT NULL DEFAULT 0;
+    ALTER TABLE ${s}.accounts ADD COLUMN IF NOT EXISTS unsettled bigint NOT NULL DEFAULT 0;
+    ALTER TABLE ${s}.accounts ADD COLUMN IF NOT EXISTS reservations text NOT NULL
+      DEFAULT '${row.NO_RESERVATIONS}';`;
 }
 
 async function swapViews(client: pg.PoolClient, g: number): Promise<void> {
@@ -55,11 +76,105 @@ async function swapViews(client: pg.PoolClient, g: number): Promise<void> {
     CREATE OR REPLACE VIEW projector.consumer_offsets AS SELECT * FROM ${s}.offsets;`);
 }
 
+/** How the store treats its schema when it opens. */
+export type MigrateMode =
+  /** Create what is missing (needs DDL rights: the owner role, or the one-role local stack). */
+  | 'auto'
+  /** Only check that the schema is there; never change it (the least-privilege runtime role). */
+  | 'verify';
+
+export interface PostgresStoreOptions {
+  readonly poolSize?: number;
+  readonly migrate?: MigrateMode;
+  /**
+   * With `auto`: the role the service runs as, granted what the service does and nothing more
+   * (no DELETE, TRUNCATE or DDL), also on the generations this role creates later (rebuilds).
+   */
+  readonly runtimeRole?: string | undefined;
+}
+
+/** A verify-mode open on a database whose schema was never created. */
+export class SchemaNotReadyError extends Error {
+  readonly code = 'SCHEMA_NOT_READY';
+  constructor() {
+    super(
+      'the read model schema is missing: run `pnpm --filter @tally/projector migrate` (or node dist/cli/migrate.js) with the role that owns the schema',
+    );
+    this.name = 'SchemaNotReadyError';
+  }
+}
+
+/**
+ * The runtime role's rights: read the active generation (UPDATE of `value` only because SELECT …
+ * FOR SHARE needs it), record and read skips, read, insert and update every generation's rows.
+ */
+async function grantRuntime(client: pg.PoolClient, role: string): Promise<void> {
+  const r = `"${role}"`;
+  const { rows } = await client.query<{ nspname: string }>(
+    `SELECT nspname FROM pg_namespace WHERE nspname ~ '^projector_g[0-9]+$'`,
+  );
+  await client.query(`
+    GRANT USAGE ON SCHEMA projector TO ${r};
+    GRANT SELECT, UPDATE (value) ON projector.meta TO ${r};
+    GRANT SELECT, INSERT ON projector.skips TO ${r};
+    GRANT SELECT ON projector.accounts, projector.balance_history, projector.consumer_offsets TO ${r};
+    ${rows.map(({ nspname }) => `GRANT USAGE ON SCHEMA ${nspname} TO ${r}; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${nspname} TO ${r};`).join('\n')}
+    ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO ${r};
+    ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE ON TABLES TO ${r};`);
+}
+
+async function verifySchema(pool: pg.Pool): Promise<void> {
+  const { rowCount } = await pool
+    .query(`SELECT 1 FROM projector.meta WHERE key = 'active_generation'`)
+    .catch((error: unknown) => {
+      // 42P01 undefined table, 3F000 undefined schema: never migrated. (42501 is a missing grant.)
+      const code = (error as { code?: string }).code;
+      if (code === '42P01' || code === '3F000') return { rowCount: 0 };
+      throw error;
+    });
+  if (rowCount !== 1) throw new SchemaNotReadyError();
+}
+
 async function readActive(client: pg.PoolClient | pg.Pool, lock = ''): Promise<number> {
   const { rows } = await client.query<{ value: string }>(
     `SELECT value FROM projector.meta WHERE key = 'active_generation' ${lock}`,
   );
   return Number(rows[0]?.value ?? 1);
+}
+
+/** The schema and generation 1 when missing, under an advisory lock; then the runtime grants. */
+async function createSchema(pool: pg.Pool, runtimeRole: string | undefined): Promise<void> {
+  await inTransaction(
+    () => pool.connect(),
+    async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+      await client.query(`
+      CREATE SCHEMA IF NOT EXISTS projector;
+      CREATE TABLE IF NOT EXISTS projector.meta (key text PRIMARY KEY, value text NOT NULL);
+      CREATE TABLE IF NOT EXISTS projector.skips (
+        topic text NOT NULL, partition integer NOT NULL, "offset" bigint NOT NULL,
+        reason text NOT NULL, operator text NOT NULL, created_at bigint NOT NULL,
+        PRIMARY KEY (topic, partition, "offset"));`);
+      const { rowCount } = await client.query(
+        `SELECT 1 FROM projector.meta WHERE key = 'active_generation'`,
+      );
+      if (rowCount === 0) {
+        await createTables(client, 1);
+        await client.query(
+          `INSERT INTO projector.meta (key, value) VALUES ('active_generation', '1'), ('max_generation', '1')`,
+        );
+        await swapViews(client, 1);
+      }
+      // A view's * was expanded when it was made: made again, it shows the added columns.
+      const active = await readActive(client);
+      await client.query(reservationColumns(schemaOf(active)));
+      // A separate runtime role owns no table, so cannot build the history's indexes after
+      // catch-up: the owner builds them here (on generation 1 while it is still empty).
+      if (runtimeRole !== undefined) await createQueryIndexes(client, active);
+      await swapViews(client, active);
+      if (runtimeRole !== undefined) await grantRuntime(client, runtimeRole);
+    },
+  );
 }
 
 /** PostgreSQL read model: generation g in schema `projector_g<g>`, views in schema `projector`. */
@@ -72,10 +187,13 @@ export class PostgresStore implements ReadModelStore {
     private readonly followsActive: boolean,
   ) {}
 
-  static async open(connectionString: string, poolSize = 10): Promise<PostgresStore> {
+  static async open(
+    connectionString: string,
+    options: PostgresStoreOptions = {},
+  ): Promise<PostgresStore> {
     const pool = new pg.Pool({
       connectionString,
-      max: poolSize,
+      max: options.poolSize ?? 10,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as never,
@@ -84,29 +202,13 @@ export class PostgresStore implements ReadModelStore {
     // An idle client whose connection the server ended (a restart, an administrator, a dropped
     // database): the pool discards it and the next query connects anew; unheard, pg would throw.
     pool.on('error', () => undefined);
-    await inTransaction(
-      () => pool.connect(),
-      async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
-        await client.query(`
-        CREATE SCHEMA IF NOT EXISTS projector;
-        CREATE TABLE IF NOT EXISTS projector.meta (key text PRIMARY KEY, value text NOT NULL);
-        CREATE TABLE IF NOT EXISTS projector.skips (
-          topic text NOT NULL, partition integer NOT NULL, "offset" bigint NOT NULL,
-          reason text NOT NULL, operator text NOT NULL, created_at bigint NOT NULL,
-          PRIMARY KEY (topic, partition, "offset"));`);
-        const { rowCount } = await client.query(
-          `SELECT 1 FROM projector.meta WHERE key = 'active_generation'`,
-        );
-        if (rowCount === 0) {
-          await createTables(client, 1);
-          await client.query(
-            `INSERT INTO projector.meta (key, value) VALUES ('active_generation', '1'), ('max_generation', '1')`,
-          );
-          await swapViews(client, 1);
-        }
-      },
-    );
+    try {
+      if (options.migrate === 'verify') await verifySchema(pool);
+      else await createSchema(pool, options.runtimeRole);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
     return new PostgresStore(pool, await readActive(pool), true);
   }
 
@@ -150,10 +252,13 @@ export class PostgresStore implements ReadModelStore {
         await client.query(
           `INSERT INTO ${s}.accounts (${row.ACCOUNT_COLS})
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-             $6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[])
+             $6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],
+             $12::bigint[], $13::text[])
            ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance,
              version = excluded.version, status = excluded.status,
-             updated_at = excluded.updated_at, closed_at = excluded.closed_at`,
+             updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+             held = excluded.held, unsettled = excluded.unsettled,
+             reservations = excluded.reservations`,
           [
             a.map((r) => r.accountId),
             a.map((r) => r.owner),
@@ -165,6 +270,9 @@ export class PostgresStore implements ReadModelStore {
             a.map((r) => r.openedAt),
             a.map((r) => r.updatedAt),
             a.map((r) => r.closedAt),
+            a.map((r) => r.held),
+            a.map((r) => r.unsettled),
+            a.map(row.reservationsOf),
           ],
         );
       }

@@ -15,6 +15,10 @@ export interface AccountRecord {
   opened_at: number;
   updated_at: number;
   closed_at: number | null;
+  held: number;
+  unsettled: number;
+  /** JSON of the live holds and unsettled transfers (ADR 0007). */
+  reservations: string;
 }
 
 export interface HistoryRecord {
@@ -38,7 +42,16 @@ export const toAccount = (r: AccountRecord): AccountRow => ({
   openedAt: Number(r.opened_at),
   updatedAt: Number(r.updated_at),
   closedAt: r.closed_at === null ? null : Number(r.closed_at),
+  held: Number(r.held),
+  unsettled: Number(r.unsettled),
+  ...(JSON.parse(r.reservations) as Pick<AccountRow, 'holds' | 'unsettledTransfers'>),
 });
+
+/** Rows written before transfers and holds have none: the columns' defaults. */
+export const NO_RESERVATIONS = '{"holds":[],"unsettledTransfers":[]}';
+
+export const reservationsOf = (a: AccountRow): string =>
+  JSON.stringify({ holds: a.holds, unsettledTransfers: a.unsettledTransfers });
 
 export const toHistory = (r: HistoryRecord): HistoryRow => ({
   accountId: r.account_id,
@@ -51,7 +64,7 @@ export const toHistory = (r: HistoryRecord): HistoryRow => ({
 });
 
 export const ACCOUNT_COLS =
-  'account_id, owner, currency, overdraft_limit, balance, version, status, opened_at, updated_at, closed_at';
+  'account_id, owner, currency, overdraft_limit, balance, version, status, opened_at, updated_at, closed_at, held, unsettled, reservations';
 export const HISTORY_COLS =
   'account_id, version, event_id, event_type, amount, balance_after, occurred_at';
 

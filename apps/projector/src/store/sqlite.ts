@@ -3,6 +3,8 @@ import type { AccountRow, HistoryRow } from '../projection.js';
 import {
   ACCOUNT_COLS,
   HISTORY_COLS,
+  NO_RESERVATIONS,
+  reservationsOf,
   SKIP_COLS,
   skipValues,
   toAccount,
@@ -44,7 +46,22 @@ function init(db: Db): void {
       db.prepare(`INSERT INTO projector_meta (key, value) VALUES ('active_generation', '1')`).run();
       swapViews(db, 1);
     }
+    addReservations(db, readActive(db));
   }).immediate();
+}
+
+/**
+ * Tables made before transfers and holds (ADR 0007) gain their columns; their rows had none, which
+ * the defaults say. The views select *, which SQLite expands when a query is prepared.
+ */
+function addReservations(db: Db, g: number): void {
+  const columns = db.prepare(`PRAGMA table_info(g${g}_accounts)`).all() as { name: string }[];
+  if (columns.length === 0 || columns.some((c) => c.name === 'held')) return;
+  db.exec(`
+    ALTER TABLE g${g}_accounts ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE g${g}_accounts ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE g${g}_accounts ADD COLUMN reservations TEXT NOT NULL DEFAULT '${NO_RESERVATIONS}';
+  `);
 }
 
 function createTables(db: Db, g: number): void {
@@ -52,7 +69,9 @@ function createTables(db: Db, g: number): void {
     CREATE TABLE IF NOT EXISTS g${g}_accounts (
       account_id TEXT PRIMARY KEY, owner TEXT NOT NULL, currency TEXT NOT NULL,
       overdraft_limit INTEGER NOT NULL, balance INTEGER NOT NULL, version INTEGER NOT NULL,
-      status TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed_at INTEGER
+      status TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, closed_at INTEGER,
+      held INTEGER NOT NULL DEFAULT 0, unsettled INTEGER NOT NULL DEFAULT 0,
+      reservations TEXT NOT NULL DEFAULT '${NO_RESERVATIONS}'
     ) WITHOUT ROWID;
     -- In arrival order (rowid): replay appends; its key (account_id, version) and the as-of index
     -- come with createQueryIndexes once the generation caught up.
@@ -203,9 +222,11 @@ export class SqliteStore implements ReadModelStore {
       upsertAccounts: new MultiRowInsert(
         this.db,
         `INSERT INTO g${g}_accounts (${ACCOUNT_COLS}) VALUES`,
-        10,
+        13,
         `ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, version = excluded.version,
-           status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at`,
+           status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+           held = excluded.held, unsettled = excluded.unsettled,
+           reservations = excluded.reservations`,
       ),
       insertHistory: new MultiRowInsert(
         this.db,
@@ -261,7 +282,8 @@ export class SqliteStore implements ReadModelStore {
     const accounts: unknown[] = [];
     for (const a of batch.accounts) {
       accounts.push(a.accountId, a.owner, a.currency, a.overdraftLimit, a.balance, a.version);
-      accounts.push(a.status, a.openedAt, a.updatedAt, a.closedAt);
+      accounts.push(a.status, a.openedAt, a.updatedAt, a.closedAt, a.held, a.unsettled);
+      accounts.push(reservationsOf(a));
     }
     s.upsertAccounts.run(accounts);
     // In key order (account, version): once indexed (or keyed, in an older generation), each

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RegistryClient, RegistryError } from '../registry-client.js';
+import { registryOptions } from '../registry-env.js';
 import {
   checkCommand,
   codegenCommand,
@@ -24,7 +25,8 @@ commands:
   codegen            regenerate src/generated/records.ts from the .avsc files
 
 options:
-  --registry <url>   default $SCHEMA_REGISTRY_URL or http://127.0.0.1:8081
+  --registry <url>   default $SCHEMA_REGISTRY_URL or http://127.0.0.1:8081 (basic auth from
+                     $SCHEMA_REGISTRY_USERNAME and $SCHEMA_REGISTRY_PASSWORD when set)
   --topic <name>     default $TALLY_EVENTS_TOPIC or bank.account-events.v1
   --schemas <dir>    default the package's schemas/ folder`;
 
@@ -50,7 +52,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 const ctx: SchemaCommandContext = {
-  client: new RegistryClient(values.registry),
+  client: new RegistryClient(
+    values.registry,
+    undefined,
+    registryOptions({ ...process.env, SCHEMA_REGISTRY_URL: values.registry }).registryAuth,
+  ),
   topic: values.topic,
   schemas: loadSchemas(values.schemas),
   out: (line) => console.log(line),

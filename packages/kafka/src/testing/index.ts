@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { kafkaFromEnv } from '../client.js';
+
+/** The kafkajs client behind a KafkaClient, for tests that need a raw producer or consumer. */
+export { kafkajsOf } from '../client.js';
 import { TopicFollower } from '../follower.js';
 import { ensureTopic } from '../topics.js';
 import type { KafkaAdmin, KafkaClient, KafkaProducer, KafkaRecord } from '../types.js';
