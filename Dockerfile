@@ -31,10 +31,11 @@ FROM node:24-bookworm-slim AS runtime
 ARG PORT=3001
 ARG NODE_OPTIONS=
 # The projector and the audit keep SQLite in the /data volume unless DATABASE_URL is set; the
-# intake keeps its partition state stores there (a lost volume costs only a restore).
+# intake keeps its partition state stores there (a lost volume costs only a restore); the audit
+# writes its signed digests there too, unless AUDIT_DIGEST_EXPORT_DIR names another place.
 ENV NODE_ENV=production PORT=${PORT} NODE_OPTIONS=${NODE_OPTIONS} \
     PROJECTOR_SQLITE_PATH=/data/read-model.sqlite AUDIT_SQLITE_PATH=/data/audit.sqlite \
-    INTAKE_STATE_DIR=/data/intake-state
+    AUDIT_DIGEST_EXPORT_DIR=/data/digests INTAKE_STATE_DIR=/data/intake-state
 WORKDIR /app
 COPY --from=build --chown=node:node /out ./
 RUN mkdir /data && chown node:node /data

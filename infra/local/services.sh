@@ -55,6 +55,11 @@ env_of() {
     audit)
       echo "AUDIT_SQLITE_PATH=$DEMO_DIR/data/audit.sqlite"
       echo "PROJECTOR_URL=http://127.0.0.1:$(port_of projector)"
+      # The stack's digest key (audit-key.sh); digests are exported beside the data.
+      echo "AUDIT_DIGEST_SIGNING_KEY_FILE=$STATE_DIR/audit/digest-signing-key.pem"
+      echo "AUDIT_DIGEST_EXPORT_DIR=$DEMO_DIR/digests"
+      echo "AUDIT_DIGEST_INTERVAL_MS=60000"
+      echo "AUDIT_WITNESS_INTERVAL_MS=600000"
       local_client_env
       ;;
   esac

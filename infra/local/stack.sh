@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole local stack: PostgreSQL, Kafka (one node, or a three-node cluster), the Schema Registry
-# and the token issuer's key pair (auth.sh; made once, kept by down and reset). The trace viewer
-# (zipkin.sh) starts on its own (`pnpm trace:up`); `down` and `reset` stop it too.
+# The whole local stack: PostgreSQL, Kafka (one node, or a three-node cluster), the Schema Registry,
+# the token issuer's key pair (auth.sh) and the audit's digest signing key (audit-key.sh); keys are
+# made once and kept by down and reset. The trace viewer (zipkin.sh) starts on its own
+# (`pnpm trace:up`); `down` and `reset` stop it too.
 # Usage: stack.sh up [--brokers 1|3] | down | status | reset | install
 #   up --brokers 3   Kafka as a three-node KRaft cluster (same as TALLY_KAFKA_NODES=3); the default is
 #                    one node, or the node count already running
@@ -36,6 +37,7 @@ case "$cmd" in
     bash "$here/postgres.sh" up
     bash "$here/registry.sh" up
     bash "$here/auth.sh" up
+    bash "$here/audit-key.sh" up
     wait "$kafka_pid" || die "Kafka did not come up (see $STATE_DIR/kafka/logs, or $STATE_DIR/kafka/cluster/node-*/logs)"
     bash "$here/stack.sh" status
     ;;
@@ -51,6 +53,7 @@ case "$cmd" in
     bash "$here/kafka.sh" status || rc=3
     bash "$here/registry.sh" status || rc=3
     bash "$here/auth.sh" status || true  # a key, not a process: up makes it
+    bash "$here/audit-key.sh" status || true
     exit "$rc"
     ;;
   reset)

@@ -1,10 +1,15 @@
-import type { Express, Request } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
+import { ACCOUNT_EVENTS_TOPIC } from '@tally/events';
 import {
   authenticate,
   badParam,
   createHttpApp,
   HttpProblem,
   intParam,
+  parseDay,
+  parsedParam,
+  parsePeriod,
+  parseTimeZone,
   principalOf,
   requireAccount,
   requireAllAccounts,
@@ -15,8 +20,15 @@ import {
   type ReadinessCheck,
   type TokenVerifier,
 } from '@tally/service';
-import { signDigest, type Digest } from './core/digest.js';
-import { parseInstant, statementCsv, statementHtml } from './core/reports.js';
+import { jsonSafe } from './core/money.js';
+import { statementCsv } from './core/statement-csv.js';
+import { statementHtml } from './core/statement-html.js';
+import { statementPdf } from './core/statement-pdf.js';
+import {
+  evidenceAdminRoutes,
+  evidenceRoutes,
+  type EvidenceRouteOptions,
+} from './evidence-routes.js';
 import type { AuditMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import {
@@ -24,6 +36,7 @@ import {
   ProjectorUnavailableError,
   reconciliationReport,
   statementReport,
+  statementVerification,
   type ProjectorClient,
 } from './reporting.js';
 import type { AuditStore, StoredEntry } from './store/types.js';
@@ -35,25 +48,24 @@ export interface AuditAppOptions {
   readonly metrics: AuditMetrics;
   /** The projector, asked by the reconciliation with the audit service's own token. */
   readonly projector: ProjectorClient;
-  /** Verifies callers' bearer tokens: audit:read for reports, audit:admin for digests. */
+  /** Verifies callers' bearer tokens: audit:read for reports, audit:admin for digests and the witness. */
   readonly verifier: TokenVerifier;
-  readonly digestKey?: string | undefined;
+  /** The audited events topic (conservation cuts name its partitions); the default topic if unset. */
+  readonly eventsTopic?: string;
+  /** Signed digests, proofs, the witness check and conservation (evidence-routes.ts). */
+  readonly evidence?: Pick<EvidenceRouteOptions, 'signer' | 'witness'>;
   readonly readiness?: readonly ReadinessCheck[];
   readonly clock?: () => number;
 }
 
-function instantParam(req: Request, name: string): number {
+function requiredParam(req: Request, name: string, form: string): string {
   const raw = stringParam(req, name);
-  if (raw === undefined)
-    throw badParam(name, 'is required (YYYY-MM-DD, ISO date-time or epoch ms)');
-  const ms = parseInstant(raw);
-  if (ms === undefined)
-    throw badParam(
-      name,
-      `must be YYYY-MM-DD, an ISO date-time or epoch ms, got ${JSON.stringify(raw)}`,
-    );
-  return ms;
+  if (raw === undefined) throw badParam(name, `is required (${form})`);
+  return raw;
 }
+
+const timeZoneParam = (req: Request) =>
+  parsedParam(parseTimeZone('tz', stringParam(req, 'tz') ?? 'UTC'));
 
 /** An entry as the API shows it: the decoded payload as JSON, everything hashed kept as stored. */
 export function entryJson(entry: StoredEntry) {
@@ -80,6 +92,10 @@ export function createAuditApp(options: AuditAppOptions): Express {
       const admin = requireScope(SCOPES.auditAdmin);
       /** Reports over every account: never for a token limited to accounts. */
       const allAccounts = (req: Request) => requireAllAccounts(principalOf(req));
+      const overAllAccounts: RequestHandler = (req, _res, next) => {
+        allAccounts(req);
+        next();
+      };
 
       app.get('/audit/accounts/:id/entries', reader, async (req, res) => {
         const accountId = String(req.params['id']);
@@ -106,43 +122,34 @@ export function createAuditApp(options: AuditAppOptions): Express {
         res.json({ items: (await store.anomalies(limit)).map(entryJson) });
       });
 
-      app.post('/audit/digests', admin, async (req, res) => {
-        allAccounts(req);
-        if (options.digestKey === undefined) throw digestDisabled();
-        const digest = signDigest(await store.heads(), clock(), options.digestKey);
-        await store.saveDigest(digest);
-        res.status(201).json(digest);
-      });
-
-      app.get('/audit/digests/latest', admin, async (req, res) => {
-        allAccounts(req);
-        const digest = await store.latestDigest();
-        if (!digest)
-          throw new HttpProblem(404, 'NO_DIGEST', 'No digest', 'no digest was signed yet');
-        res.json(digest);
-      });
-
-      app.post('/audit/digests/check', admin, async (req, res) => {
-        allAccounts(req);
-        if (options.digestKey === undefined) throw digestDisabled();
-        const digest = req.body as Digest;
-        if (typeof digest !== 'object' || digest === null || !Array.isArray(digest.chains)) {
-          throw badParam('body', 'must be a digest as exported by POST /audit/digests');
-        }
-        res.json(await verifyLog(store, { digest, digestKey: options.digestKey }));
-      });
+      const evidence = {
+        store,
+        logger,
+        metrics,
+        eventsTopic: options.eventsTopic ?? ACCOUNT_EVENTS_TOPIC,
+        ...options.evidence,
+      };
+      // Every evidence route spans all accounts: never for a token limited to accounts.
+      evidenceRoutes(app, evidence, [reader, overAllAccounts]);
+      // audit:admin: signed digests (signing, reading, checking) and the witness check.
+      evidenceAdminRoutes(app, evidence, [admin, overAllAccounts]);
 
       app.get('/reports/statement', reader, async (req, res) => {
         const account = stringParam(req, 'account');
         if (!account) throw badParam('account', 'is required');
         requireAccount(principalOf(req), account);
-        const from = instantParam(req, 'from');
-        const to = instantParam(req, 'to');
-        if (to <= from) throw badParam('to', 'must be after from');
+        const timeZone = timeZoneParam(req);
+        const period = parsedParam(
+          parsePeriod(
+            { name: 'from', value: requiredParam(req, 'from', 'a date or date-time') },
+            { name: 'to', value: requiredParam(req, 'to', 'a date or date-time') },
+            timeZone,
+          ),
+        );
         const format = stringParam(req, 'format') ?? 'json';
-        if (!['json', 'csv', 'html'].includes(format))
-          throw badParam('format', 'must be json, csv or html');
-        const statement = await statementReport(store, account, { from, to });
+        if (!['json', 'csv', 'html', 'pdf'].includes(format))
+          throw badParam('format', 'must be json, csv, html or pdf');
+        const statement = await statementReport(store, account, period);
         if (!statement) {
           throw new HttpProblem(
             404,
@@ -156,21 +163,30 @@ export function createAuditApp(options: AuditAppOptions): Express {
             .type('text/csv; charset=utf-8')
             .attachment(`statement-${account}.csv`)
             .send(statementCsv(statement));
-        } else if (format === 'html') {
-          res.type('text/html; charset=utf-8').send(statementHtml(statement));
+        } else if (format === 'html' || format === 'pdf') {
+          const meta = {
+            generatedAt: clock(),
+            timeZone,
+            ...(await statementVerification(store, statement)),
+          };
+          if (format === 'html') {
+            res.type('text/html; charset=utf-8').send(statementHtml(statement, meta));
+          } else {
+            res
+              .type('application/pdf')
+              .attachment(`statement-${account}.pdf`)
+              .send(await statementPdf(statement, meta));
+          }
         } else {
-          res.json(statement);
+          res.json(jsonSafe(statement));
         }
       });
 
       app.get('/reports/daily', reader, async (req, res) => {
         allAccounts(req);
-        const date = stringParam(req, 'date');
-        if (!date) throw badParam('date', 'is required (YYYY-MM-DD, UTC)');
-        const summary = await dailyReport(store, date);
-        if (!summary)
-          throw badParam('date', `must be a date YYYY-MM-DD, got ${JSON.stringify(date)}`);
-        res.json(summary);
+        const date = requiredParam(req, 'date', 'YYYY-MM-DD');
+        const day = parsedParam(parseDay('date', date, timeZoneParam(req)));
+        res.json(jsonSafe(await dailyReport(store, day)));
       });
 
       app.get('/reports/reconciliation', reader, async (req, res) => {
@@ -187,11 +203,3 @@ export function createAuditApp(options: AuditAppOptions): Express {
     },
   });
 }
-
-const digestDisabled = () =>
-  new HttpProblem(
-    404,
-    'DIGESTS_DISABLED',
-    'Digests disabled',
-    'set AUDIT_DIGEST_KEY to sign and check digests',
-  );

@@ -6,6 +6,7 @@ import {
   env,
   loadConfig,
   SCOPES,
+  secret,
   serviceEnv,
   serviceTokenEnv,
 } from '@tally/service';
@@ -32,10 +33,25 @@ export const auditEnv = {
   AUDIT_GROUP_ID: z.string().min(1).default('tally-audit'),
   /** The projector's query API, for the reconciliation report. */
   PROJECTOR_URL: env.url().default('http://127.0.0.1:3002'),
-  /** HMAC key of signed digests; digests are off without it. Keep it out of the database. */
-  AUDIT_DIGEST_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** A signed digest of the chain heads is stored this often (ms; 0 = only on request). */
+  /** `auto`: apply missing schema migrations at start; `verify`: refuse to start if one is missing. */
+  AUDIT_DB_MIGRATE: z
+    .enum(['auto', 'verify'], { message: 'must be auto or verify' })
+    .default('auto'),
+  /**
+   * PEM file of the Ed25519 private key that signs digests (PKCS#8); digests are off without it.
+   * Keep it out of the database and its backups: verifiers need only the public key.
+   */
+  AUDIT_DIGEST_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** A signed digest of the heads, offsets and the period's Merkle root is made this often (ms; 0 = only on request). */
   AUDIT_DIGEST_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** Folder outside the database that every signed digest is written to (`digest-<n>.json`). */
+  AUDIT_DIGEST_EXPORT_DIR: z.string().min(1).default('.local/audit/digests'),
+  /** Optional: each digest is also PUT to `<url>/digest-<n>.json` (a presigned object-store or web-server URL; secret). */
+  AUDIT_DIGEST_EXPORT_URL: secret(env.url().optional()),
+  /** The witness check (the log against the Kafka topics) runs this often (ms; 0 = only on request). */
+  AUDIT_WITNESS_INTERVAL_MS: z.coerce.number().int().min(0).default(86_400_000),
+  /** A record on the topic this much older than the check and not in the log counts as missing. */
+  AUDIT_WITNESS_MAX_INGEST_DELAY_MS: env.positiveInt().default(900_000),
   /** /readyz fails while the log holds more anomaly entries than this (raise it once investigated). */
   AUDIT_ACKNOWLEDGED_ANOMALIES: z.coerce.number().int().min(0).default(0),
   /** /readyz fails while more records than this are not yet in the log. */

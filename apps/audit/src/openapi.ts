@@ -14,7 +14,7 @@ export const openApiDocument = apiDocument({
     title: 'Tally audit log',
     version: '1.0.0',
     description:
-      'Append-only, hash-chained audit log of bank.account-events.v1 (and command outcomes), verification and reports.',
+      'Append-only, hash-chained audit log of bank.account-events.v1 (and command outcomes): verification, signed digests, inclusion proofs, the witness check against Kafka, and reports.',
   },
   readiness: 'Consuming, caught up, no unacknowledged anomaly, keys',
   paths: {
@@ -69,7 +69,8 @@ export const openApiDocument = apiDocument({
       post: secured(
         admin,
         {
-          summary: 'Sign (HMAC-SHA256) and store a digest of every chain head; export the answer',
+          summary:
+            'Sign (Ed25519) a digest of every chain head, the ingest offsets and the Merkle root of the period since the previous digest; store and export it',
           responses: { '201': json('the signed digest'), '404': problem },
         },
         { accounts: 'all' },
@@ -79,8 +80,26 @@ export const openApiDocument = apiDocument({
       get: secured(
         admin,
         {
-          summary: 'The newest stored digest',
-          responses: { '200': json('digest'), '404': problem },
+          summary: 'The newest signed digest',
+          responses: { '200': json('signed digest'), '404': problem },
+        },
+        { accounts: 'all' },
+      ),
+    },
+    '/audit/digests/{sequence}': {
+      get: secured(
+        admin,
+        {
+          summary: 'A signed digest by its sequence number',
+          parameters: [
+            {
+              name: 'sequence',
+              in: 'path',
+              required: true,
+              schema: { type: 'integer', minimum: 1 },
+            },
+          ],
+          responses: { '200': json('signed digest'), '400': problem, '404': problem },
         },
         { accounts: 'all' },
       ),
@@ -90,13 +109,94 @@ export const openApiDocument = apiDocument({
         admin,
         {
           summary:
-            'Verify the log against an exported digest (signature, heads still present and unchanged)',
+            "Verify the log against a signed digest: its signature with the service's public key, then heads, offsets and the period's Merkle root",
           requestBody: { content: { 'application/json': { schema: { type: 'object' } } } },
           responses: {
-            '200': json('verify report with `digest.signatureValid`'),
+            '200': json('verify report with `digest.signatureValid` and `digest.failures`'),
             '400': problem,
             '404': problem,
           },
+        },
+        { accounts: 'all' },
+      ),
+    },
+    '/audit/public-key': {
+      get: secured(
+        read,
+        {
+          summary: 'The Ed25519 public key that verifies the digests (PEM) and its key id',
+          responses: { '200': json('{ algorithm, keyId, publicKeyPem }'), '404': problem },
+        },
+        { accounts: 'all' },
+      ),
+    },
+    '/audit/entries/{chain}/{seq}/proof': {
+      get: secured(
+        read,
+        {
+          summary:
+            'Inclusion proof of one entry (RFC 6962 audit path) against the signed digest whose period holds it',
+          parameters: [
+            {
+              name: 'chain',
+              in: 'path',
+              required: true,
+              schema: { type: 'string' },
+              description: 'topic/partition, URL-encoded (bank.account-events.v1%2F3)',
+            },
+            { name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+          ],
+          responses: { '200': json('{ digest, proof }'), '400': problem, '404': problem },
+        },
+        { accounts: 'all' },
+      ),
+    },
+    '/audit/check-against-log': {
+      post: secured(
+        admin,
+        {
+          summary:
+            'Re-read the audited topics and prove every record is in the log once, unchanged, in order, and nothing else; names the first difference',
+          responses: {
+            '200': json('witness report { ok, matched, firstDifference, partitions }'),
+            '404': problem,
+            '409': problem,
+          },
+        },
+        { accounts: 'all' },
+      ),
+    },
+    '/audit/witness/latest': {
+      get: secured(
+        admin,
+        {
+          summary: 'The last finished witness check (scheduled or requested)',
+          responses: { '200': json('witness report'), '404': problem },
+        },
+        { accounts: 'all' },
+      ),
+    },
+    '/reports/conservation': {
+      get: secured(
+        read,
+        {
+          summary:
+            'Money conserved per currency at a cut: balances (folded with evolve) + money in flight (matched transfers) = deposits - withdrawals; names the first event that breaks it',
+          parameters: [
+            {
+              name: 'digest',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1 },
+              description: 'cut at the offsets this signed digest covers',
+            },
+            {
+              name: 'offsets',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'cut at partition:nextOffset pairs of the events topic (0:120,3:88)',
+            },
+          ],
+          responses: { '200': json('conservation report'), '400': problem, '404': problem },
         },
         { accounts: 'all' },
       ),
@@ -114,25 +214,37 @@ export const openApiDocument = apiDocument({
               in: 'query',
               required: true,
               schema: { type: 'string' },
-              description: 'inclusive; YYYY-MM-DD (UTC), ISO date-time or epoch ms',
+              description:
+                'inclusive; YYYY-MM-DD (midnight in tz), an ISO date-time with an offset or Z, or epoch ms',
             },
             {
               name: 'to',
               in: 'query',
               required: true,
               schema: { type: 'string' },
-              description: 'exclusive',
+              description: 'exclusive; same forms as from',
             },
             {
               name: 'format',
               in: 'query',
-              schema: { enum: ['json', 'csv', 'html'], default: 'json' },
+              schema: { enum: ['json', 'csv', 'html', 'pdf'], default: 'json' },
+            },
+            {
+              name: 'tz',
+              in: 'query',
+              schema: { type: 'string', default: 'UTC' },
+              description: 'IANA time zone for dates given as YYYY-MM-DD and for times shown',
             },
           ],
           responses: {
             '200': {
               description: 'the statement',
-              content: { 'application/json': {}, 'text/csv': {}, 'text/html': {} },
+              content: {
+                'application/json': {},
+                'text/csv': {},
+                'text/html': {},
+                'application/pdf': {},
+              },
             },
             '400': problem,
             '404': problem,
@@ -146,7 +258,7 @@ export const openApiDocument = apiDocument({
         read,
         {
           summary:
-            'Activity of one UTC day: counts and sums by event type, refused commands by code',
+            'Activity of one day: counts and sums per currency by event type, refused commands by code, anomalies and version gaps of that day',
           parameters: [
             {
               name: 'date',
@@ -154,6 +266,7 @@ export const openApiDocument = apiDocument({
               required: true,
               schema: { type: 'string', format: 'date' },
             },
+            { name: 'tz', in: 'query', schema: { type: 'string', default: 'UTC' } },
           ],
           responses: { '200': json('daily summary'), '400': problem },
         },
@@ -164,8 +277,12 @@ export const openApiDocument = apiDocument({
       get: secured(
         read,
         {
-          summary: "Balances folded from the audit log against the projector's API; every mismatch",
-          responses: { '200': json('{ accounts, mismatches, ok }'), '502': problem },
+          summary:
+            "Both ways at the audited version: the audit log's accounts against the projector's (its history where it is ahead); every account that differs or is missing on either side",
+          responses: {
+            '200': json('{ ok, accounts, counts, projectorBehind, problems, problemsTruncated }'),
+            '502': problem,
+          },
         },
         { accounts: 'all' },
       ),

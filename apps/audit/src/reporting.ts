@@ -1,77 +1,177 @@
 import { decodeOutcome } from '@tally/events';
 import type { AccountEvent } from '@tally/ledger';
 import type { AccessTokenSource } from '@tally/service';
+import { ConservationCheck, type ConservationReport, type CutEvent } from './core/conservation.js';
+import type { SignedDigest } from './core/signed-digest.js';
+import {
+  compareAccountIds,
+  foldAuditedAccount,
+  reconcileAccounts,
+  ReconciliationTally,
+  type AuditedAccount,
+  type ProjectorHead,
+  type ProjectorStateAt,
+  type ReconciliationSummary,
+} from './core/reconcile.js';
 import {
   buildDailySummary,
   buildStatement,
-  dayPeriod,
-  foldBalances,
-  reconcile,
-  type AuditedBalance,
+  type AnomalyFacts,
+  type AuditedEvent,
   type DailySummary,
-  type Mismatch,
-  type Period,
-  type ProjectedBalance,
   type Statement,
 } from './core/reports.js';
-import type { AuditStore } from './store/types.js';
+import type { StatementVerification } from './core/statement-view.js';
+import type { Day, Period } from '@tally/service/time';
+import { eventsByAccount, eventsByTransfer } from './store/streams.js';
+import type { AuditStore, StoredEntry } from './store/types.js';
 
 /** The shell around the pure reports: reads the payloads from the store and folds them. */
 
 const parseEvents = (payloads: readonly string[]) =>
   payloads.map((p) => JSON.parse(p) as AccountEvent);
 
+/** Anomaly entries read for the reports; they are rare, and each one blocks readiness. */
+const ANOMALY_SCAN_LIMIT = 100_000;
+
+async function anomalyFacts(
+  store: AuditStore,
+): Promise<{ accountId: string | null; facts: AnomalyFacts }[]> {
+  return (await store.anomalies(ANOMALY_SCAN_LIMIT)).map((entry) => ({
+    accountId: entry.accountId,
+    facts: { at: Number(entry.kafkaTimestamp), reason: entry.anomalyReason },
+  }));
+}
+
+/** The account's events with the entry each comes from (chain and seq: what a proof names). */
+async function accountEvents(store: AuditStore, accountId: string): Promise<AuditedEvent[]> {
+  const events: AuditedEvent[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await store.accountEntries(accountId, after, 1_000);
+    for (const entry of page.items) {
+      if (entry.kind !== 'event' || entry.payload === null) continue;
+      const event = JSON.parse(entry.payload) as AccountEvent;
+      events.push({ ...event, entryRef: { chain: entry.chain, seq: entry.seq } });
+    }
+    if (page.next === null) return events;
+    after = Number(page.next);
+  }
+}
+
 export async function statementReport(
   store: AuditStore,
   accountId: string,
   period: Period,
 ): Promise<Statement | undefined> {
-  const events = parseEvents(await store.accountEventPayloads(accountId));
+  const events = await accountEvents(store, accountId);
   if (events.length === 0) return undefined;
   return buildStatement(accountId, events, period);
 }
 
-export async function dailyReport(
+/**
+ * What verifies the statement, for its footer: the head of the chain holding its entries and the
+ * signed digest whose period holds its last entry, if one does yet.
+ */
+export async function statementVerification(
   store: AuditStore,
-  date: string,
-): Promise<DailySummary | undefined> {
-  const period = dayPeriod(date);
-  if (!period) return undefined;
-  const events = parseEvents(await store.eventPayloadsBetween(period.from, period.to));
+  statement: Statement,
+): Promise<{ verification?: StatementVerification }> {
+  const last = statement.lastEntry;
+  const head = (await store.heads()).find((h) => h.chain === last?.chain);
+  if (!head || !last) return {};
+  const sequence = await store.digestCovering(last.chain, last.seq);
+  const digest = sequence === undefined ? undefined : await store.signedDigest(sequence);
+  return {
+    verification: {
+      chain: head.chain,
+      headSeq: head.seq,
+      headHash: head.hash,
+      ...(digest
+        ? {
+            digest: {
+              sequence: digest.sequence,
+              keyId: digest.keyId,
+              createdAt: digest.createdAt,
+              merkleRoot: digest.merkle.root,
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/** The cut at explicit next offsets of the events topic's partitions; others at their heads. */
+export async function cutAtOffsets(
+  store: AuditStore,
+  topic: string,
+  offsets: ReadonlyMap<number, string>,
+): Promise<ConservationCut> {
+  const heads = await store.headsWithOffsets();
+  return {
+    source: 'offsets',
+    offsets: heads.map((h) => {
+      const given = h.topic === topic ? offsets.get(h.partition) : undefined;
+      return { chain: h.chain, nextOffset: given ?? h.nextOffset };
+    }),
+  };
+}
+
+export async function dailyReport(store: AuditStore, day: Day): Promise<DailySummary> {
+  const events = parseEvents(await store.eventPayloadsBetween(day.from, day.to));
   // Stored payloads are canonical JSON of outcomes that decoded; the one decoder reads them back.
-  const outcomes = (await store.outcomePayloadsBetween(period.from, period.to)).map((p) =>
+  const outcomes = (await store.outcomePayloadsBetween(day.from, day.to)).map((p) =>
     decodeOutcome(Buffer.from(p, 'utf8')),
   );
-  const { anomalies } = await store.counts();
-  return buildDailySummary(date, period, events, outcomes, anomalies);
+  const anomalies = (await anomalyFacts(store)).map((a) => a.facts);
+  return buildDailySummary(day, events, outcomes, anomalies);
 }
 
-/** Balances of every account, folded from the whole log page by page. */
-export async function auditedBalances(
-  store: AuditStore,
-  pageSize = 10_000,
-): Promise<Map<string, AuditedBalance>> {
-  const events: AccountEvent[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await store.eventPayloadPage(after, pageSize);
-    for (const row of page) events.push(JSON.parse(row.payload) as AccountEvent);
-    if (page.length < pageSize) break;
-    after = page[page.length - 1]?.id ?? after;
+/** Anomaly entries per account: folded into reconciliation as incomplete history. */
+async function anomaliesByAccount(store: AuditStore): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { accountId } of await anomalyFacts(store)) {
+    if (accountId !== null) counts.set(accountId, (counts.get(accountId) ?? 0) + 1);
   }
-  return foldBalances(events);
+  return counts;
 }
 
-export interface ReconciliationReport {
+const eventsOf = (entries: readonly StoredEntry[]) =>
+  entries.flatMap((e) => (e.payload === null ? [] : [JSON.parse(e.payload) as AccountEvent]));
+
+/**
+ * Every account folded from the log, in byte order of its id, one account at a time (the store
+ * streams the entries sorted); accounts known only from anomaly entries are merged in.
+ */
+export async function* auditedAccounts(
+  store: AuditStore,
+  pageSize = 5_000,
+): AsyncGenerator<AuditedAccount> {
+  const anomalies = await anomaliesByAccount(store);
+  const anomalyOnly = [...anomalies.keys()].sort(compareAccountIds);
+  let next = 0;
+  for await (const { key, entries } of eventsByAccount(store, pageSize)) {
+    for (
+      ;
+      next < anomalyOnly.length && compareAccountIds(anomalyOnly[next] as string, key) < 0;
+      next++
+    ) {
+      const id = anomalyOnly[next] as string;
+      yield foldAuditedAccount(id, [], anomalies.get(id));
+    }
+    if (anomalyOnly[next] === key) next += 1;
+    yield foldAuditedAccount(key, eventsOf(entries), anomalies.get(key) ?? 0);
+  }
+  for (; next < anomalyOnly.length; next++) {
+    const id = anomalyOnly[next] as string;
+    yield foldAuditedAccount(id, [], anomalies.get(id));
+  }
+}
+
+export interface ReconciliationReport extends ReconciliationSummary {
   readonly projectorUrl: string;
-  readonly accounts: number;
-  readonly mismatches: readonly Mismatch[];
-  readonly ok: boolean;
   readonly durationMs: number;
 }
-
-/** How long one question to the projector may take. */
-const PROJECTOR_TIMEOUT_MS = 15_000;
 
 /** Where the projector answers, and the source of the audit service's own token for it. */
 export interface ProjectorClient {
@@ -87,44 +187,17 @@ export class ProjectorUnavailableError extends Error {
   }
 }
 
-/**
- * Asks the projector (`GET /accounts/:id?minVersion=<audited version>`, which waits a bounded time
- * for a lagging projector) about every account the audit log knows, and compares balance,
- * version, status and currency. A 404 is a missing account; a 504 or 409 means the projector is
- * at another version, reported with the version it gave.
- */
-export async function reconciliationReport(
-  store: AuditStore,
-  projector: ProjectorClient,
-  concurrency = 16,
-): Promise<ReconciliationReport> {
-  const started = performance.now();
-  const audited = await auditedBalances(store);
-  const projected = new Map<string, ProjectedBalance | undefined>();
-  const queue = [...audited.values()];
-  const worker = async () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      projected.set(next.accountId, await askProjector(projector, next));
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const mismatches = reconcile(audited, projected);
-  return {
-    projectorUrl: projector.url,
-    accounts: audited.size,
-    mismatches,
-    ok: mismatches.length === 0,
-    durationMs: Math.round(performance.now() - started),
-  };
-}
+/** How long one question to the projector may take (its ?minVersion wait is 2 s by default). */
+const PROJECTOR_TIMEOUT_MS = 15_000;
 
-async function askProjector(
+async function projectorGet(
   projector: ProjectorClient,
-  audited: AuditedBalance,
-): Promise<ProjectedBalance | undefined> {
+  path: string,
+  query: Record<string, string> = {},
+) {
   const base = projector.url;
-  const url = new URL(`/accounts/${encodeURIComponent(audited.accountId)}`, base);
-  url.searchParams.set('minVersion', String(audited.version));
+  const url = new URL(path, base);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   let token: string;
   try {
     // Cached by the source until shortly before it expires: one issue per report at most.
@@ -136,7 +209,6 @@ async function askProjector(
   }
   let response: Response;
   try {
-    // Bounded: the projector waits up to its minVersion limit (2 s by default), never forever.
     response = await fetch(url, {
       headers: { accept: 'application/json', authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(PROJECTOR_TIMEOUT_MS),
@@ -144,32 +216,169 @@ async function askProjector(
   } catch (error) {
     throw new ProjectorUnavailableError(`projector at ${base} did not answer: ${String(error)}`);
   }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (response.status === 401 || response.status === 403) {
     // Misconfiguration, not a mismatch: another issuer or audience, or a token without ledger:read.
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     throw new ProjectorUnavailableError(
       `projector at ${base} refused the audit service's token: ${response.status} ` +
         `${String(body['code'] ?? '')}: ${String(body['detail'] ?? '')}`,
     );
   }
-  if (response.status === 404) return undefined;
-  if (response.status === 504 || response.status === 409) {
-    // At another version than the audit log; it gave its current version.
-    return {
-      balance: Number.NaN,
-      version: Number(body['currentVersion'] ?? -1),
-      status: 'unknown',
-    };
-  }
+  // 404: unknown; 504: still unknown after the projector's bounded wait for ?minVersion.
+  if (response.status === 404 || response.status === 504) return undefined;
   if (!response.ok) {
     throw new ProjectorUnavailableError(
       `projector answered ${response.status} for ${url.pathname}`,
     );
   }
+  return (await response.json()) as Record<string, unknown>;
+}
+
+function head(body: Record<string, unknown>): ProjectorHead {
   return {
-    balance: Number(body['balance']),
+    accountId: String(body['accountId']),
     version: Number(body['version']),
+    balance: BigInt(String(body['balance'])),
     status: String(body['status']),
-    ...(typeof body['currency'] === 'string' ? { currency: body['currency'] } : {}),
+    currency: String(body['currency']),
+  };
+}
+
+/** Every projector account, page by page (`GET /accounts`, sorted by account id, bytewise). */
+async function* projectorAccounts(projector: ProjectorClient): AsyncGenerator<ProjectorHead> {
+  let after: string | null = null;
+  do {
+    const page = await projectorGet(projector, '/accounts', {
+      limit: '1000',
+      ...(after === null ? {} : { after }),
+    });
+    for (const item of (page?.['items'] ?? []) as Record<string, unknown>[]) yield head(item);
+    after = (page?.['next'] as string | null | undefined) ?? null;
+  } while (after !== null);
+}
+
+/** The projector's history row at one version (`GET /accounts/:id/history`). */
+async function projectorAt(
+  projector: ProjectorClient,
+  accountId: string,
+  version: number,
+): Promise<ProjectorStateAt | undefined> {
+  const page = await projectorGet(projector, `/accounts/${encodeURIComponent(accountId)}/history`, {
+    afterVersion: String(version - 1),
+    limit: '1',
+  });
+  const row = ((page?.['items'] ?? []) as Record<string, unknown>[])[0];
+  if (row === undefined) return undefined;
+  return {
+    version: Number(row['version']),
+    balance: BigInt(String(row['balanceAfter'])),
+    status: row['type'] === 'AccountClosed' ? 'closed' : 'open',
+  };
+}
+
+/**
+ * Both ways at the audited version (`core/reconcile.ts`): the audit's accounts and the
+ * projector's, merged by account id; the projector's history answers for accounts it has moved
+ * past the audited version. An account on one side only is read again on the other before it is
+ * reported missing (it may have just arrived).
+ */
+export async function reconciliationReport(
+  store: AuditStore,
+  projector: ProjectorClient,
+): Promise<ReconciliationReport> {
+  const started = performance.now();
+  const audited = auditedAccounts(store);
+  const tally = new ReconciliationTally();
+  const results = reconcileAccounts(audited, projectorAccounts(projector), {
+    projectorAt: (accountId, version) => projectorAt(projector, accountId, version),
+    // A projector that has not reached the account yet gets its bounded wait (?minVersion=1).
+    projectorAgain: async (accountId) => {
+      const body = await projectorGet(projector, `/accounts/${encodeURIComponent(accountId)}`, {
+        minVersion: '1',
+      });
+      return body === undefined ? undefined : head(body);
+    },
+    auditAgain: async (accountId) => {
+      const events = await accountEvents(store, accountId);
+      return events.length === 0 ? undefined : foldAuditedAccount(accountId, events);
+    },
+  });
+  for await (const result of results) tally.add(result);
+  return {
+    projectorUrl: projector.url,
+    ...tally.summary(),
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** Where the log is cut for a conservation report: the entries below a next offset per chain. */
+export interface ConservationCut {
+  readonly source: 'heads' | 'digest' | 'offsets';
+  /** The digest whose signed offsets make the cut (source `digest`). */
+  readonly digest?: number;
+  readonly offsets: readonly { readonly chain: string; readonly nextOffset: string }[];
+}
+
+export interface ConservationReportWithCut extends ConservationReport {
+  readonly cut: ConservationCut;
+  readonly durationMs: number;
+}
+
+const cutEvent = (entry: StoredEntry): CutEvent[] =>
+  entry.payload === null
+    ? []
+    : [
+        {
+          event: JSON.parse(entry.payload) as AccountEvent,
+          entryId: entry.id,
+          chain: entry.chain,
+          seq: entry.seq,
+        },
+      ];
+
+/**
+ * Conservation per currency at a cut (`core/conservation.ts`): every account's events below the
+ * cut folded with the ledger's evolve, every transfer's events matched, both streamed from the
+ * store in sorted order; a transfer's events beyond the cut close it.
+ */
+export async function conservationReport(
+  store: AuditStore,
+  cut: ConservationCut,
+): Promise<ConservationReportWithCut> {
+  const started = performance.now();
+  const limits = new Map(cut.offsets.map((o) => [o.chain, BigInt(o.nextOffset)]));
+  const inCut = (entry: StoredEntry) => {
+    const limit = limits.get(entry.chain);
+    return limit !== undefined && BigInt(entry.offset) < limit;
+  };
+  const check = new ConservationCheck();
+  for await (const { key, entries } of eventsByAccount(store)) {
+    check.addAccount(key, entries.filter(inCut).flatMap(cutEvent));
+  }
+  for await (const { key, entries } of eventsByTransfer(store)) {
+    check.addTransfer(
+      key,
+      entries.filter(inCut).flatMap(cutEvent),
+      entries.filter((e) => !inCut(e)).flatMap(cutEvent),
+    );
+  }
+  return { cut, ...check.report(), durationMs: Math.round(performance.now() - started) };
+}
+
+/** The cut at the log's current heads (every chain's stored next offset). */
+export async function cutAtHeads(store: AuditStore): Promise<ConservationCut> {
+  const heads = await store.headsWithOffsets();
+  return {
+    source: 'heads',
+    offsets: heads.map((h) => ({ chain: h.chain, nextOffset: h.nextOffset })),
+  };
+}
+
+/** The cut a signed digest names: its signed next offset per chain. */
+export function cutAtDigest(digest: SignedDigest): ConservationCut {
+  return {
+    source: 'digest',
+    digest: digest.sequence,
+    offsets: digest.heads.map((h) => ({ chain: h.chain, nextOffset: h.nextOffset })),
   };
 }

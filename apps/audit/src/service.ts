@@ -6,7 +6,6 @@ import {
   type ReadModelSource,
 } from '@tally/kafka';
 import type { Logger, ReadinessCheck } from '@tally/service';
-import { signDigest } from './core/digest.js';
 import { AuditIngestor } from './ingest.js';
 import type { AuditMetrics } from './metrics.js';
 import type { AuditStore } from './store/types.js';
@@ -24,8 +23,6 @@ export interface AuditServiceOptions {
   readonly maxBytesPerPartition?: number;
   readonly acknowledgedAnomalies?: number;
   readonly readyMaxLag?: number;
-  readonly digestKey?: string | undefined;
-  readonly digestIntervalMs?: number;
   readonly onEvent?: (event: ReadModelEvent) => void;
   /** A consumer crashed for good: the service shuts down with this failure. */
   readonly onFailure?: (error: unknown) => void;
@@ -33,11 +30,10 @@ export interface AuditServiceOptions {
 
 /**
  * The ingesting side: the audit log's chain on the shared read-model skeleton, one source per
- * audited topic, offsets kept in the audit store; plus periodic signed digests.
+ * audited topic, offsets kept in the audit store. Digests and the witness check run on their own
+ * schedule (evidence.ts).
  */
 export class AuditService {
-  private digestTimer: NodeJS.Timeout | undefined;
-
   private constructor(
     private readonly options: AuditServiceOptions,
     readonly readModel: ReadModelService,
@@ -93,21 +89,6 @@ export class AuditService {
   /** Starts consuming; resolves once every consumer joined its group. */
   async start(): Promise<void> {
     await this.readModel.start();
-    const { digestKey, digestIntervalMs = 0 } = this.options;
-    if (digestKey !== undefined && digestIntervalMs > 0) {
-      this.digestTimer = setInterval(() => void this.signDigest(digestKey), digestIntervalMs);
-      this.digestTimer.unref();
-    }
-  }
-
-  async signDigest(key: string): Promise<void> {
-    try {
-      const digest = signDigest(await this.options.store.heads(), Date.now(), key);
-      await this.options.store.saveDigest(digest);
-      this.options.logger.info({ digest }, 'signed digest of the chain heads');
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'signing a digest failed');
-    }
   }
 
   /** The read model's checks (consumers, partitions, caught-up), the outcomes topic, anomalies. */
@@ -136,7 +117,6 @@ export class AuditService {
 
   /** Stops fetching; the batch in flight commits; disconnects. */
   async stop(): Promise<void> {
-    clearInterval(this.digestTimer);
     await this.readModel.stop();
   }
 }

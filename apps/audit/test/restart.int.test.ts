@@ -1,39 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { uniqueName, waitUntil } from '@tally/kafka/testing';
 import { testIssuer } from '@tally/service/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import { verifyLog } from '../src/verify.js';
-import { registryUrl, scratchDir, topics, workload, freePort } from './support.js';
-
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-
-/** The real service (src/main.ts) in a child process, as it runs in production. */
-function startChild(env: Record<string, string>): {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  log: string[];
-} {
-  const log: string[] = [];
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@tally/source', '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd: appDir,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, exited, log };
-}
+import { registryUrl, scratchDir, startChild, topics, workload, freePort } from './support.js';
 
 describe('restart in the middle of ingest', () => {
   const scratch = scratchDir();

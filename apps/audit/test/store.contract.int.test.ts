@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryContent } from '../src/core/chain.js';
-import { signDigest } from '../src/core/digest.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { DigestSigner } from '../src/digests.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import type { AuditStore } from '../src/store/types.js';
@@ -66,7 +67,7 @@ async function sqliteFixture(): Promise<Fixture> {
 async function postgresFixture(): Promise<Fixture> {
   const database = await scratchDatabase();
   return {
-    open: () => PostgresAuditStore.open(database.url, 2),
+    open: () => PostgresAuditStore.open(database.url, { poolSize: 2 }),
     attacker: async () => {
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
@@ -156,8 +157,8 @@ describe.each([
   });
 
   it('detects a cut tail, then names exactly the entry changed behind the triggers, then a deleted one', async () => {
-    const key = 'digest-key-for-tests';
-    const digest = signDigest(await store.heads(), Date.now(), key);
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const digest = await new DigestSigner({ store, privateKey }).sign();
     const attacker = await fixture.attacker();
     try {
       await attacker.exec(fixture.bypass);
@@ -170,9 +171,14 @@ describe.each([
         seq: 11,
         problem: 'TRUNCATED',
       });
-      const withDigest = await verifyLog(store, { digest, digestKey: key });
-      expect(withDigest.digest).toEqual({ signatureValid: true, createdAt: digest.createdAt });
+      const withDigest = await verifyLog(store, { digest: { digest, publicKey } });
+      expect(withDigest.digest).toMatchObject({ signatureValid: true, sequence: 1 });
       expect(withDigest.firstFailure).toMatchObject({
+        chain: 'events/1',
+        seq: 11,
+        problem: 'TRUNCATED',
+      });
+      expect(withDigest.digest?.failures[0]).toMatchObject({
         chain: 'events/1',
         seq: 11,
         problem: 'TRUNCATED',

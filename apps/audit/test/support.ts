@@ -1,4 +1,9 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { AccountEventSerde } from '@tally/events';
 import { ensureTopic, type KafkaClient } from '@tally/kafka';
 import { testKafka, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
@@ -7,6 +12,8 @@ import { testIssuer, type TestIssuer } from '@tally/service/testing';
 import { createAuditApp } from '../src/app.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
+import { DigestExporter, DigestSigner } from '../src/digests.js';
+import { digestMetrics, WitnessRunner } from '../src/evidence.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
 import type { AuditStore } from '../src/store/types.js';
@@ -47,7 +54,8 @@ export async function topics(partitions = 3, kafka: KafkaClient = testKafka('aud
     topic,
     outcomesTopic,
     serde,
-    send: (events: readonly AccountEvent[]) => send(events, { chunk: 2_000 }),
+    send: (events: readonly AccountEvent[], options: { partition?: number } = {}) =>
+      send(events, { chunk: 2_000, ...options }),
     async sendRaw(key: string, value: Buffer | null, target = topic) {
       await producer.send({ topic: target, messages: [{ key, value }] });
     },
@@ -106,7 +114,10 @@ export async function runAudit(options: {
   topic: string;
   outcomesTopic?: string;
   projectorUrl?: string;
-  digestKey?: string;
+  /** Signs digests with this key, exported to `exportDir` (a scratch folder by default). */
+  signingKey?: KeyObject;
+  exportDir?: string;
+  maxIngestDelayMs?: number;
   issuer?: TestIssuer;
   /** The scopes of the audit service's own token towards the projector. */
   projectorScopes?: readonly string[];
@@ -130,8 +141,32 @@ export async function runAudit(options: {
     outcomesTopic: options.outcomesTopic,
     groupId: uniqueName('audit-group'),
     readyMaxLag: 0,
-    digestKey: options.digestKey,
   });
+  const exportFolder = options.signingKey && !options.exportDir ? scratchDir() : undefined;
+  const exportDir = options.exportDir ?? exportFolder?.dir;
+  const signer = options.signingKey
+    ? new DigestSigner({
+        store: options.store,
+        privateKey: options.signingKey,
+        exporter: new DigestExporter(
+          exportDir as string,
+          createPublicKey(options.signingKey).export({ type: 'spki', format: 'pem' }).toString(),
+        ),
+        onEvent: digestMetrics(metrics),
+      })
+    : undefined;
+  const witness = new WitnessRunner(
+    {
+      kafka: options.kafka,
+      store: options.store,
+      eventsTopic: options.topic,
+      serde: await AccountEventSerde.connect({ registryUrl, topic: options.topic }),
+      outcomesTopic: options.outcomesTopic,
+      auditOutcomes: options.outcomesTopic !== undefined,
+      maxIngestDelayMs: options.maxIngestDelayMs ?? 900_000,
+    },
+    metrics,
+  );
   const app = createAuditApp({
     store: options.store,
     logger,
@@ -144,7 +179,8 @@ export async function runAudit(options: {
       }),
     },
     verifier: await issuer.verifier(),
-    digestKey: options.digestKey,
+    eventsTopic: options.topic,
+    evidence: { signer, witness },
     readiness: service.readiness(),
   });
   const server = app.listen(0);
@@ -155,7 +191,12 @@ export async function runAudit(options: {
     base,
     metrics,
     service,
+    signer,
+    witness,
+    exportDir,
     issuer,
+    /** A token of both audit scopes, not limited to accounts. */
+    auditor,
     /** GET as the auditor, or with the given token. */
     get: async (path: string, token = auditor) => {
       const response = await fetch(`${base}${path}`, {
@@ -167,10 +208,76 @@ export async function runAudit(options: {
         text: await response.text(),
       };
     },
+    /** POST as the auditor, or with the given token. */
+    post: async (path: string, body?: string, token = auditor) => {
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        ...(body === undefined ? {} : { body }),
+      });
+      return {
+        status: response.status,
+        type: response.headers.get('content-type') ?? '',
+        text: await response.text(),
+      };
+    },
     async stop() {
       await service.stop();
       server.close();
       server.closeAllConnections();
+      exportFolder?.remove();
     },
   };
+}
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+export interface StartedChild {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly log: string[];
+}
+
+/** The real service (src/main.ts) in a child process, as it runs in production. */
+export function startChild(env: Record<string, string>): StartedChild {
+  const log: string[] = [];
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@tally/source', '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd: appDir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, exited, log };
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * The audit CLI (src/cli.ts) in its own process, with nothing of the test's environment but PATH
+ * and `env`: an auditor's machine has no stack settings.
+ */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@tally/source', '--import', 'tsx', 'src/cli.ts', ...args],
+      { cwd: appDir, env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as CliResult;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }

@@ -1,10 +1,11 @@
 import type { Logger, ReadinessCheck, TokenVerifier } from '@tally/service';
 import {
   authenticate,
-  badParam,
   createHttpApp,
   HttpProblem,
   intParam,
+  parsedParam,
+  parseInstant,
   principalOf,
   requireAccount,
   requireAllAccounts,
@@ -39,19 +40,10 @@ export interface AppOptions {
 const FALLBACK_POLL_MS = 20;
 const SIGNALLED_FALLBACK_MS = 100;
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
+/** `asOf`: the kit's strict time (an existing date, a date-time with an offset, or epoch ms). */
 function asOfParam(req: Request): number | undefined {
   const raw = stringParam(req, 'asOf');
-  if (raw === undefined) return undefined;
-  const at = ISO_8601.test(raw) ? Date.parse(raw) : NaN;
-  if (!Number.isFinite(at)) {
-    throw badParam(
-      'asOf',
-      `must be an ISO-8601 date or date-time with offset, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return at;
+  return raw === undefined ? undefined : parsedParam(parseInstant('asOf', raw));
 }
 
 const accountNotFound = (detail: string) =>

@@ -57,7 +57,13 @@ export const openApiDocument = apiDocument({
           parameters: [
             idParam,
             minVersion,
-            { name: 'asOf', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            {
+              name: 'asOf',
+              in: 'query',
+              schema: { type: 'string' },
+              description:
+                'YYYY-MM-DD (start of that day, UTC), an RFC 3339 date-time with Z or an offset, or epoch ms; a date that does not exist is refused',
+            },
           ],
           responses: { '200': { description: 'the balance' }, ...waitErrors },
         },

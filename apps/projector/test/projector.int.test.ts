@@ -120,9 +120,14 @@ describe.each(storeFactories)(
       const missing = await get('/accounts/nobody');
       expect(missing.status).toBe(404);
       expect(missing.type).toContain('application/problem+json');
-      const bad = await get(`/accounts/seed-${factory.name}/balance?asOf=yesterday`);
-      expect(bad.status).toBe(400);
-      expect(bad.body['invalid-params']).toEqual([expect.objectContaining({ name: 'asOf' })]);
+      // Never rolled over (2026-02-30 is not 2 March), never read in the server's time zone.
+      for (const asOf of ['yesterday', '2026-02-30', '2026-02-28T10:00:00', '10000-01-01']) {
+        const bad = await get(`/accounts/seed-${factory.name}/balance?asOf=${asOf}`);
+        expect(bad.status, asOf).toBe(400);
+        expect(bad.body['invalid-params'], asOf).toEqual([
+          expect.objectContaining({ name: 'asOf', value: asOf }),
+        ]);
+      }
       expect((await get('/accounts?limit=0')).body['invalid-params']).toEqual([
         expect.objectContaining({ name: 'limit' }),
       ]);

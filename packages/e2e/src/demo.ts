@@ -15,7 +15,8 @@ const audit = process.env['AUDIT_URL'] ?? local(process.env['AUDIT_PORT'], 3003)
 
 const accountId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
 const savingsId = `${accountId}-savings`;
-const eur = (minor: number) => `EUR ${(minor / 100).toFixed(2)}`;
+// The audit's JSON carries money as decimal strings of minor units (exact past 2^53).
+const eur = (minor: number | string) => `EUR ${(Number(minor) / 100).toFixed(2)}`;
 
 // Two callers: the customer's app, limited to the new account and its savings account, and an
 // auditor over all accounts.
@@ -36,7 +37,7 @@ const customer = await caller(
   [SCOPES.ledgerRead, SCOPES.ledgerWrite],
   [accountId, savingsId],
 );
-const auditor = await caller('auditor', [SCOPES.auditRead]);
+const auditor = await caller('auditor', [SCOPES.auditRead, SCOPES.auditAdmin]);
 
 async function call(
   method: string,
@@ -137,20 +138,22 @@ for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
 }
 if (!statement) throw new Error(`the audit log has no statement for ${accountId} after 15 s`);
 console.log(`\nAudit statement (GET ${audit}${statementPath}):`);
-console.log(`  opening balance                      ${eur(statement['openingBalance'] as number)}`);
-for (const m of statement['movements'] as {
+console.log(`  opening balance                      ${eur(statement['openingBalance'] as string)}`);
+const movements = statement['movements'] as {
   occurredAt: number;
   version: number;
   type: string;
-  amount: number;
-  balance: number;
-}[]) {
+  amount: string;
+  balance: string;
+  entryRef?: { chain: string; seq: number };
+}[];
+for (const m of movements) {
   const when = new Date(m.occurredAt).toISOString().slice(11, 19);
   console.log(
     `  ${when}  v${m.version}  ${m.type.padEnd(15)} ${eur(m.amount).padStart(12)}  → ${eur(m.balance)}`,
   );
 }
-console.log(`  closing balance                      ${eur(statement['closingBalance'] as number)}`);
+console.log(`  closing balance                      ${eur(statement['closingBalance'] as string)}`);
 const entries = await call('GET', `${audit}/audit/accounts/${accountId}/entries`, auditor.token);
 const actors = new Set(
   (entries['items'] as { payload: { actor?: string } | null }[]).map((e) => e.payload?.actor),
@@ -166,7 +169,28 @@ console.log(
 const reconciliation = await call('GET', `${audit}/reports/reconciliation`, auditor.token);
 console.log(
   `  reconciliation with the projector (the audit service's own token, svc-audit): ok: ${String(reconciliation['ok'])}, ` +
-    `${String(reconciliation['accounts'])} accounts, ${(reconciliation['mismatches'] as unknown[]).length} mismatches`,
+    `${String(reconciliation['accounts'])} accounts, ${(reconciliation['problems'] as unknown[]).length} that differ or are missing`,
+);
+
+// Evidence: a signed digest now (the service also signs on a schedule), the inclusion proof of
+// the statement's last line against it, and the log checked against the Kafka topics (audit:admin).
+const digest = await call('POST', `${audit}/audit/digests`, auditor.token).catch(() => undefined);
+const line = movements.at(-1)?.entryRef;
+if (digest && line) {
+  const proofUrl = `${audit}/audit/entries/${encodeURIComponent(line.chain)}/${line.seq}/proof`;
+  const proven = await call('GET', proofUrl, auditor.token);
+  const proof = proven['proof'] as { leafIndex: number; treeSize: number; path: unknown[] };
+  console.log(
+    `  signed digest ${String(digest['sequence'])} (Ed25519 key ${String(digest['keyId'])}): ` +
+      `${String(digest['entries'])} entries, Merkle root ${String((digest['merkle'] as { root: string }).root).slice(0, 16)}…`,
+  );
+  console.log(
+    `  inclusion proof of the last line (${line.chain}#${line.seq}): leaf ${proof.leafIndex} of ${proof.treeSize}, ${proof.path.length} hashes`,
+  );
+}
+const witness = await call('POST', `${audit}/audit/check-against-log`, auditor.token);
+console.log(
+  `  checked against the Kafka topics: ok: ${String(witness['ok'])}, ${String(witness['matched'])} records in the log once, unchanged, in order`,
 );
 
 // The services trace when started with OTEL_* variables or while the local viewer runs.
@@ -271,6 +295,9 @@ Try:
   curl ${auth('AUDIT_TOKEN')} '${audit}${statementPath}&format=csv'
   curl ${auth('AUDIT_TOKEN')} ${audit}/audit/verify
   curl ${auth('AUDIT_TOKEN')} ${audit}/reports/reconciliation
+  curl ${auth('AUDIT_TOKEN')} ${audit}/reports/conservation
+  curl ${auth('AUDIT_TOKEN')} ${audit}/audit/digests/latest   (exported to .local/demo/digests; verify offline with
+       node .local/demo/deploy/audit/dist/cli.js verify-digest --public-key .local/audit/digest-public-key.pem --digest <file>)
   API descriptions (no token): ${intake}/openapi.json  ${projector}/openapi.json  ${audit}/openapi.json
   Metrics: ${intake}/metrics  ${projector}/metrics  ${audit}/metrics
 Logs in .local/demo/logs/. Stop the services with: pnpm demo:down (the stack: pnpm stack:down)`);

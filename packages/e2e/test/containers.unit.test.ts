@@ -92,11 +92,17 @@ describe('the one Dockerfile', () => {
       // Every service inherits that env, and sees the issuer's public keys at that path.
       expect(serviceBlock(app)).toMatch(app === 'intake' ? /&service-env/ : /<<: \*service-env/);
       expect(serviceBlock(app)).toMatch(
-        /volumes: \[[^\]]*'\.\.\/\.local\/auth[^']*:\/run\/tally-auth/,
+        /volumes:\s*\[[^\]]*'\.\.\/\.local\/auth[^']*:\/run\/tally-auth/,
       );
     }
     const audit = serviceBlock('audit');
     expect(audit).toContain('AUTH_CLIENT_AUDIENCE: tally-api');
     expect(audit).toContain('AUTH_CLIENT_SIGNING_KEY_FILE: /run/tally-auth/signing-key.jwk.json');
+    // It signs digests with the stack's key and exports them to its volume.
+    expect(audit).toContain(
+      'AUDIT_DIGEST_SIGNING_KEY_FILE: /run/tally-audit/digest-signing-key.pem',
+    );
+    expect(audit).toMatch(/volumes:\s*\[[^\]]*'\.\.\/\.local\/audit:\/run\/tally-audit:ro'/);
+    expect(dockerfile).toContain('AUDIT_DIGEST_EXPORT_DIR=/data/digests');
   });
 });

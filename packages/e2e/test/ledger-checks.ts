@@ -274,13 +274,13 @@ export async function checkAudit(
       `audit verify: ok ${verify.ok}, ${verify.entries} entries for ${records} records, first failure ${JSON.stringify(verify.firstFailure)}`,
     );
   }
-  const reconciliation = await getJson<{ ok: boolean; accounts: number; mismatches: unknown[] }>(
+  const reconciliation = await getJson<{ ok: boolean; accounts: number; problems: unknown[] }>(
     `${auditUrl}/reports/reconciliation`,
     reader,
-  ).catch((error: unknown) => ({ ok: false, accounts: -1, mismatches: [String(error)] }));
+  ).catch((error: unknown) => ({ ok: false, accounts: -1, problems: [String(error)] }));
   if (!reconciliation.ok || reconciliation.accounts !== truth.accounts) {
     violations.push(
-      `audit reconciliation: ok ${reconciliation.ok}, ${reconciliation.accounts} accounts (topic ${truth.accounts}), ${reconciliation.mismatches.length} mismatches ${JSON.stringify(reconciliation.mismatches.slice(0, 3))}`,
+      `audit reconciliation: ok ${reconciliation.ok}, ${reconciliation.accounts} accounts (topic ${truth.accounts}), ${reconciliation.problems.length} problems ${JSON.stringify(reconciliation.problems.slice(0, 3))}`,
     );
   }
   return violations;

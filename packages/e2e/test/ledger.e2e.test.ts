@@ -1,6 +1,7 @@
 // The whole system as deployed: intake, projector and audit as three OS processes on the real
 // broker and registry, a mixed concurrent workload through the intake's HTTP API, and a restart
 // drill (SIGTERM + restart of each service in turn, then kill -9 of the intake) while it runs.
+import { SCOPES } from '@tally/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCallers } from './callers.js';
 import { checkAcknowledged, checkAudit, checkProjector, readLedgerTruth } from './ledger-checks.js';
@@ -92,6 +93,28 @@ describe('the three services as separate processes', () => {
       expect(entries.items.length).toBeGreaterThan(1);
       const subjects = new Set([callers.teller, ...callers.clients].map((c) => c.subject));
       for (const entry of entries.items) expect(subjects).toContain(entry.payload.actor);
+      // Kafka as witness: after the restarts and the kill -9, every record of both topics is in
+      // the log once, unchanged, in order (audit:admin); and money is conserved per currency.
+      const auditor = await callers.issuer.token({
+        subject: 'auditor',
+        scopes: [SCOPES.auditAdmin],
+        ttlSeconds: 3600,
+      });
+      const witness = (await (
+        await fetch(`${audit.url}/audit/check-against-log`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${auditor}` },
+        })
+      ).json()) as unknown;
+      expect(witness).toMatchObject({
+        ok: true,
+        matched: truth.events.length + truth.outcomes.length,
+        notYetIngested: 0,
+      });
+      const conservation = (await (
+        await fetch(`${audit.url}/reports/conservation`, { headers: callers.reader })
+      ).json()) as unknown;
+      expect(conservation).toMatchObject({ ok: true, accounts: ACCOUNTS, firstViolation: null });
 
       console.log(
         `e2e: ${all.length} commands (${accepted.length} accepted, ${refused.length} refused), ` +

@@ -211,8 +211,10 @@ function request(op: DocumentedOperation): { path: string; init: RequestInit } {
     op.path
       .replace('{id}', 'acc-1')
       .replace('{accountId}', 'acc-1')
-      .replace(/\{(commandId|transferId|holdId)\}/, '00000000-0000-4000-8000-000000000000') +
-    (sample.query ?? '');
+      .replace(/\{(commandId|transferId|holdId)\}/, '00000000-0000-4000-8000-000000000000')
+      .replace('{sequence}', '1')
+      .replace('{chain}', encodeURIComponent('bank.account-events.v1/0'))
+      .replace('{seq}', '1') + (sample.query ?? '');
   return {
     path,
     init: {

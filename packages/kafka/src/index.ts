@@ -39,6 +39,12 @@ export {
 } from './read-model.js';
 export { TopicFollower, type PartitionOffset, type TopicFollowerOptions } from './follower.js';
 export {
+  readTopicSnapshot,
+  type SnapshotPartition,
+  type TopicSnapshot,
+  type TopicSnapshotOptions,
+} from './topic-snapshot.js';
+export {
   PartitionProcessor,
   withTimeout,
   type BatchOutput,

@@ -20,7 +20,8 @@ export {
   type GracefulShutdownOptions,
   type ShutdownStep,
 } from './shutdown.js';
-export { badParam, intParam, stringParam } from './query.js';
+export { badParam, intParam, parsedParam, stringParam } from './query.js';
+export * from './time.js';
 export {
   apiDocument,
   problemResponse,

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { HttpProblem } from './problem.js';
+import type { Parsed } from './time.js';
 
 // Query parameters, read the same way by every service: each bad one is a 400 problem naming it
 // (in `invalid-params`, RFC 9457), never a 500 and never a silently used default.
@@ -44,4 +45,17 @@ export function intParam(
     throw badParam(name, `must be between ${range.min} and ${range.max}, got ${raw}`);
   }
   return value;
+}
+
+/** A parser's result (`time.ts`) as the value, or a 400 naming the parameter, its value and what is allowed. */
+export function parsedParam<T>(parsed: Parsed<T>): T {
+  if (parsed.ok) return parsed.value;
+  const { name, value, reason, allowed } = parsed.problem;
+  throw new HttpProblem(
+    400,
+    'INVALID_PARAMETER',
+    'Invalid parameter',
+    `${name}: ${JSON.stringify(value)} ${reason}; allowed: ${allowed}`,
+    { 'invalid-params': [{ name, reason, value, allowed }] },
+  );
 }

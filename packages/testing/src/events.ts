@@ -15,11 +15,16 @@ const envelope = (accountId: string, version: number, occurredAt?: number) => ({
   actor: 'test',
 });
 
-export const opened = (accountId: string, at?: number, owner = 'Ada'): AccountEvent => ({
+export const opened = (
+  accountId: string,
+  at?: number,
+  owner = 'Ada',
+  currency = 'EUR',
+): AccountEvent => ({
   type: 'AccountOpened',
   ...envelope(accountId, 1, at),
   owner,
-  currency: 'EUR',
+  currency,
   overdraftLimit: 0,
 });
 
@@ -28,11 +33,12 @@ export const deposited = (
   version: number,
   amount: number,
   at?: number,
+  currency = 'EUR',
 ): AccountEvent => ({
   type: 'MoneyDeposited',
   ...envelope(accountId, version, at),
   amount,
-  currency: 'EUR',
+  currency,
 });
 
 export const withdrawn = (
@@ -40,11 +46,12 @@ export const withdrawn = (
   version: number,
   amount: number,
   at?: number,
+  currency = 'EUR',
 ): AccountEvent => ({
   type: 'MoneyWithdrawn',
   ...envelope(accountId, version, at),
   amount,
-  currency: 'EUR',
+  currency,
 });
 
 export const closed = (accountId: string, version: number, at?: number): AccountEvent => ({

@@ -1,51 +1,164 @@
 import type { OutcomeRecord } from '@tally/events';
-import { balanceChange, isCurrencyCode, minorUnitsOf, type AccountEvent } from '@tally/ledger';
+import { balanceChange, type AccountEvent } from '@tally/ledger';
+import { addTo, currencyTotals, type CurrencyTotals, type Minor } from './money.js';
+import type { Period } from '@tally/service/time';
 
 /**
- * Reports as pure folds over audited events (in topic order, i.e. entry order of the account's
- * chain). A repeated (accountId, version) is a duplicate delivery and counts once, like the
- * projector does; a version that skips ahead is reported as a gap, never papered over.
+ * Reports as pure folds over audited events. Each account's events are folded in version order
+ * (the order the ledger decided them), whatever order they arrived in. A repeated version with
+ * the same event id is a duplicate delivery and counts once, as in the projector; a version that
+ * skips ahead is a gap and a second, different event at a version is a conflict: both are
+ * reported in every result, never papered over.
+ *
+ * Money is exact: BigInt sums of minor units, kept per currency (`./money.ts`).
  */
 
-export interface Period {
-  /** Inclusive, epoch ms. */
-  readonly from: number;
-  /** Exclusive, epoch ms. */
-  readonly to: number;
+/** Where an event sits in the audit log, so one line can be proven (inclusion proof). */
+export interface EntryRef {
+  readonly chain: string;
+  readonly seq: number;
+}
+
+/** An event as the reports read it: the decoded payload, and its entry when known. */
+export type AuditedEvent = AccountEvent & { readonly entryRef?: EntryRef };
+
+/** Versions `expected` .. `got - 1` of the account are not in the audit log. */
+export interface VersionGap {
+  readonly accountId: string;
+  readonly expected: number;
+  readonly got: number;
+}
+
+/** Two different events claim one version; the first in log order is the one folded. */
+export interface VersionConflict {
+  readonly accountId: string;
+  readonly version: number;
+  readonly kept: string;
+  readonly other: string;
+}
+
+export interface VersionOrdered {
+  /** Per account in version order, each version once; accounts in first-seen order. */
+  readonly events: AuditedEvent[];
+  readonly gaps: VersionGap[];
+  readonly conflicts: VersionConflict[];
+  /** Redelivered events dropped. */
+  readonly duplicates: number;
+}
+
+/**
+ * Groups events by account and sorts each account's events by version (stable: log order breaks
+ * ties). With `from: 'opening'` an account's history must start at version 1; with
+ * `from: 'first-seen'` (a slice of the log, such as one day) only holes between the versions seen
+ * are gaps.
+ */
+export function versionOrder(
+  events: Iterable<AuditedEvent>,
+  from: 'opening' | 'first-seen' = 'opening',
+): VersionOrdered {
+  const byAccount = new Map<string, AuditedEvent[]>();
+  for (const event of events) {
+    let list = byAccount.get(event.accountId);
+    if (list === undefined) byAccount.set(event.accountId, (list = []));
+    list.push(event);
+  }
+  const ordered: AuditedEvent[] = [];
+  const gaps: VersionGap[] = [];
+  const conflicts: VersionConflict[] = [];
+  let duplicates = 0;
+  for (const [accountId, list] of byAccount) {
+    list.sort((a, b) => a.version - b.version);
+    let previous: AuditedEvent | undefined;
+    for (const event of list) {
+      if (previous !== undefined && event.version === previous.version) {
+        if (event.eventId === previous.eventId) duplicates += 1;
+        else
+          conflicts.push({
+            accountId,
+            version: event.version,
+            kept: previous.eventId,
+            other: event.eventId,
+          });
+        continue;
+      }
+      const expected =
+        previous === undefined ? (from === 'opening' ? 1 : event.version) : previous.version + 1;
+      if (event.version !== expected) gaps.push({ accountId, expected, got: event.version });
+      ordered.push(event);
+      previous = event;
+    }
+  }
+  return { events: ordered, gaps, conflicts, duplicates };
+}
+
+/** The other account of a transfer event, if the event is one. */
+function counterparty(event: AccountEvent): string | null {
+  if ('toAccountId' in event) return event.toAccountId;
+  if ('fromAccountId' in event) return event.fromAccountId;
+  return null;
+}
+
+/** A hold event as a statement shows it, or undefined for any other event. */
+function holdLine(event: AuditedEvent): StatementHoldLine | undefined {
+  const base = {
+    occurredAt: event.occurredAt,
+    version: event.version,
+    eventId: event.eventId,
+    ...(event.entryRef ? { entryRef: event.entryRef } : {}),
+  };
+  if (!('holdId' in event)) return undefined;
+  return {
+    ...base,
+    type: event.type,
+    holdId: event.holdId,
+    amount: BigInt(event.amount),
+    releasedAmount: event.type === 'HoldCaptured' ? BigInt(event.releasedAmount) : null,
+    expiresAt: 'expiresAt' in event ? event.expiresAt : null,
+  };
 }
 
 export interface StatementLine {
   readonly occurredAt: number;
   readonly version: number;
   readonly eventId: string;
-  /** Every event that changes the balance: deposits, withdrawals and transfer steps (ADR 0007). */
-  readonly type: MovementType;
-  /** Signed minor units: + money in (deposit, credit, reversal), - money out. */
-  readonly amount: number;
-  /** The other account of a transfer step. */
-  readonly counterparty?: string;
+  /** Any event that moves the balance: deposits, withdrawals, transfers out, in and back. */
+  readonly type: AccountEvent['type'];
+  /** The other account of a transfer, else null. */
+  readonly counterparty: string | null;
+  /** The hold whose capture made this movement (the capture's next event), else null. */
+  readonly capturedHold: string | null;
+  /** Signed minor units: + money in, - money out (the ledger's balanceChange). */
+  readonly amount: Minor;
   /** Balance after the movement, minor units. */
-  readonly balance: number;
+  readonly balance: Minor;
+  readonly entryRef?: EntryRef;
 }
 
-type MovementType =
-  'MoneyDeposited' | 'MoneyWithdrawn' | 'TransferDebited' | 'TransferCredited' | 'TransferReversed';
+export type AccountStatus = 'not-opened' | 'open' | 'closed';
 
-/** The counterparty of a movement, or undefined for one without (a deposit, a withdrawal). */
-function counterpartyOf(event: AccountEvent): string | undefined {
-  if (event.type === 'TransferCredited') return event.fromAccountId;
-  if (event.type === 'TransferDebited' || event.type === 'TransferReversed')
-    return event.toAccountId;
-  return undefined;
+/** A hold event in the period: money reserved or let go, never moved by the hold itself. */
+export interface StatementHoldLine {
+  readonly occurredAt: number;
+  readonly version: number;
+  readonly eventId: string;
+  readonly type: 'HoldPlaced' | 'HoldCaptured' | 'HoldReleased' | 'HoldExpired';
+  readonly holdId: string;
+  /** The hold's amount (placed, captured, released or expired), minor units. */
+  readonly amount: Minor;
+  /** For a capture: the part of the hold let go with it. */
+  readonly releasedAmount: Minor | null;
+  /** For a placement (and an expiry): when the hold lapses, epoch ms. */
+  readonly expiresAt: number | null;
+  readonly entryRef?: EntryRef;
 }
 
-const MOVEMENT_LABEL: Record<MovementType, string> = {
-  MoneyDeposited: 'Deposit',
-  MoneyWithdrawn: 'Withdrawal',
-  TransferDebited: 'Transfer to',
-  TransferCredited: 'Transfer from',
-  TransferReversed: 'Transfer reversed, to',
-};
+/** A hold still reserving money at the close of the statement. */
+export interface LiveHoldAtClose {
+  readonly holdId: string;
+  readonly amount: Minor;
+  readonly expiresAt: number;
+  readonly placedAt: number;
+}
 
 export interface Statement {
   readonly accountId: string;
@@ -53,77 +166,125 @@ export interface Statement {
   readonly owner: string | null;
   readonly from: number;
   readonly to: number;
-  readonly openingBalance: number;
+  /** Balance after the events before the period, and the last version among them (0: none). */
+  readonly openingBalance: Minor;
+  readonly openingVersion: number;
   readonly movements: readonly StatementLine[];
-  readonly closingBalance: number;
-  readonly totalDeposits: number;
-  readonly totalWithdrawals: number;
+  readonly closingBalance: Minor;
+  readonly closingVersion: number;
+  /** Sum of the movements into and out of the account in the period, minor units. */
+  readonly totalIn: Minor;
+  readonly totalOut: Minor;
+  /** Holds placed, captured, released or expired in the period. */
+  readonly holds: readonly StatementHoldLine[];
+  /** Holds live at the close, their sum, and the closing balance less it. */
+  readonly liveHoldsAtClose: readonly LiveHoldAtClose[];
+  readonly heldAtClose: Minor;
+  readonly availableAtClose: Minor;
   /** Account status at the end of the period. */
-  readonly status: 'not-opened' | 'open' | 'closed';
+  readonly status: AccountStatus;
+  /** occurredAt of AccountClosed when it is within the statement. */
+  readonly closedAt: number | null;
+  /** The entry of the last event folded (the one the closing balance rests on). */
+  readonly lastEntry: EntryRef | null;
+  readonly gaps: readonly VersionGap[];
+  readonly conflicts: readonly VersionConflict[];
 }
 
-/** Drops repeated versions; returns the events that count, in order, and the first gap if any. */
-export function deduplicate(events: Iterable<AccountEvent>): {
-  events: AccountEvent[];
-  gaps: { accountId: string; expected: number; got: number }[];
-} {
-  const versions = new Map<string, number>();
-  const kept: AccountEvent[] = [];
-  const gaps: { accountId: string; expected: number; got: number }[] = [];
-  for (const event of events) {
-    const version = versions.get(event.accountId) ?? 0;
-    if (event.version <= version) continue;
-    if (event.version !== version + 1) {
-      gaps.push({ accountId: event.accountId, expected: version + 1, got: event.version });
-    }
-    versions.set(event.accountId, event.version);
-    kept.push(event);
-  }
-  return { events: kept, gaps };
-}
-
-/** Statement of one account for a period, from all of the account's events (any time). */
+/**
+ * Statement of one account for a period, from all of its events (any time, any order).
+ *
+ * Periods cut the version order, not the clock: the intake stamps `occurredAt` when it receives a
+ * command, so a later version can carry an earlier time. A bound T cuts after the highest version
+ * that occurred before T. Opening is the balance at the cut of `from`, closing at the cut of
+ * `to`, and the movements are the versions in between, so opening + movements = closing always
+ * holds and every balance shown is one the account really had.
+ */
 export function buildStatement(
   accountId: string,
-  events: Iterable<AccountEvent>,
+  events: Iterable<AuditedEvent>,
   period: Period,
 ): Statement {
-  let balance = 0;
-  let opening = 0;
+  const ordered = versionOrder(
+    [...events].filter((event) => event.accountId === accountId),
+    'opening',
+  );
+  let openingVersion = 0;
+  let closingVersion = 0;
+  for (const event of ordered.events) {
+    if (event.occurredAt < period.from) openingVersion = Math.max(openingVersion, event.version);
+    if (event.occurredAt < period.to) closingVersion = Math.max(closingVersion, event.version);
+  }
+  let balance = 0n;
+  let opening = 0n;
   let currency: string | null = null;
   let owner: string | null = null;
-  let status: Statement['status'] = 'not-opened';
-  let deposits = 0;
-  let withdrawals = 0;
+  let status: AccountStatus = 'not-opened';
+  let closedAt: number | null = null;
+  let moneyIn = 0n;
+  let moneyOut = 0n;
+  let lastEntry: EntryRef | null = null;
   const movements: StatementLine[] = [];
-  for (const event of deduplicate(events).events) {
-    if (event.accountId !== accountId || event.occurredAt >= period.to) continue;
-    const before = event.occurredAt < period.from;
+  const holds: StatementHoldLine[] = [];
+  const live = new Map<string, LiveHoldAtClose>();
+  let capture: { version: number; commandId: string; holdId: string } | undefined;
+  for (const event of ordered.events) {
+    if (event.version > closingVersion) break;
     if (event.type === 'AccountOpened') {
       currency = event.currency;
       owner = event.owner;
       status = 'open';
     } else if (event.type === 'AccountClosed') {
       status = 'closed';
+      closedAt = event.occurredAt;
     }
-    balance += balanceChange(event);
-    if (before) {
+    const amount = BigInt(balanceChange(event));
+    balance += amount;
+    lastEntry = event.entryRef ?? null;
+    const hold = holdLine(event);
+    if (event.type === 'HoldPlaced') {
+      live.set(event.holdId, {
+        holdId: event.holdId,
+        amount: BigInt(event.amount),
+        expiresAt: event.expiresAt,
+        placedAt: event.occurredAt,
+      });
+    } else if (hold !== undefined) {
+      live.delete(hold.holdId);
+    }
+    // A capture's money moves in the next event of the same decision.
+    const capturedHold =
+      capture !== undefined &&
+      capture.version + 1 === event.version &&
+      capture.commandId === event.commandId
+        ? capture.holdId
+        : null;
+    capture =
+      event.type === 'HoldCaptured'
+        ? { version: event.version, commandId: event.commandId, holdId: event.holdId }
+        : undefined;
+    if (event.version <= openingVersion) {
       opening = balance;
-    } else if (balanceChange(event) !== 0) {
-      if (event.type === 'MoneyDeposited') deposits += event.amount;
-      if (event.type === 'MoneyWithdrawn') withdrawals += event.amount;
-      const counterparty = counterpartyOf(event);
+    } else if (amount !== 0n) {
+      if (amount > 0n) moneyIn += amount;
+      else moneyOut -= amount;
       movements.push({
         occurredAt: event.occurredAt,
         version: event.version,
         eventId: event.eventId,
-        type: event.type as MovementType,
-        amount: balanceChange(event),
+        type: event.type,
+        counterparty: counterparty(event),
+        capturedHold,
+        amount,
         balance,
-        ...(counterparty === undefined ? {} : { counterparty }),
+        ...(event.entryRef ? { entryRef: event.entryRef } : {}),
       });
+    } else if (hold !== undefined) {
+      holds.push(hold);
     }
   }
+  const liveHoldsAtClose = [...live.values()];
+  const heldAtClose = liveHoldsAtClose.reduce((sum, h) => sum + h.amount, 0n);
   return {
     accountId,
     currency,
@@ -131,115 +292,22 @@ export function buildStatement(
     from: period.from,
     to: period.to,
     openingBalance: opening,
+    openingVersion,
     movements,
     closingBalance: balance,
-    totalDeposits: deposits,
-    totalWithdrawals: withdrawals,
+    closingVersion,
+    totalIn: moneyIn,
+    totalOut: moneyOut,
+    holds,
+    liveHoldsAtClose,
+    heldAtClose,
+    availableAtClose: balance - heldAtClose,
     status,
+    closedAt,
+    lastEntry,
+    gaps: ordered.gaps,
+    conflicts: ordered.conflicts,
   };
-}
-
-/** Minor units as a decimal string in the currency's minor-unit digits, e.g. 12050 EUR -> "120.50". */
-export function formatMoney(minor: number, currency: string | null): string {
-  const digits = currency !== null && isCurrencyCode(currency) ? minorUnitsOf(currency) : 2;
-  const negative = minor < 0;
-  const text = Math.abs(minor)
-    .toString()
-    .padStart(digits + 1, '0');
-  const major = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-  return negative ? `-${major}` : major;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/**
- * CSV (RFC 4180, CRLF): an OPENING line, one MOVEMENT line per movement, a CLOSING line.
- * Amounts in minor units and formatted in the currency, so a spreadsheet needs no conversion.
- */
-export function statementCsv(s: Statement): string {
-  const header = [
-    'line',
-    'occurred_at',
-    'version',
-    'event_id',
-    'type',
-    'amount_minor',
-    'balance_minor',
-    'amount',
-    'balance',
-    'currency',
-  ];
-  const money = (n: number) => formatMoney(n, s.currency);
-  const cur = s.currency ?? '';
-  const rows: (string | number)[][] = [
-    header,
-    ['OPENING', iso(s.from), '', '', '', '', s.openingBalance, '', money(s.openingBalance), cur],
-    ...s.movements.map((m) => [
-      'MOVEMENT',
-      iso(m.occurredAt),
-      m.version,
-      m.eventId,
-      m.type,
-      m.amount,
-      m.balance,
-      money(m.amount),
-      money(m.balance),
-      cur,
-    ]),
-    ['CLOSING', iso(s.to), '', '', '', '', s.closingBalance, '', money(s.closingBalance), cur],
-  ];
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
-
-/** A self-contained printable page (inline print CSS, no scripts). */
-export function statementHtml(s: Statement): string {
-  const money = (n: number) => escapeHtml(formatMoney(n, s.currency));
-  const cur = escapeHtml(s.currency ?? '');
-  const rows = s.movements
-    .map(
-      (m) =>
-        `<tr class="movement"><td>${iso(m.occurredAt)}</td><td>${m.version}</td>` +
-        `<td>${escapeHtml([MOVEMENT_LABEL[m.type], m.counterparty].filter(Boolean).join(' '))}</td>` +
-        `<td class="num" data-minor="${m.amount}">${money(m.amount)}</td>` +
-        `<td class="num" data-minor="${m.balance}">${money(m.balance)}</td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Statement ${escapeHtml(s.accountId)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#111}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ccc;padding:.3rem .5rem;text-align:left}
-.num{text-align:right;font-variant-numeric:tabular-nums}
-@media print{body{margin:0}a{display:none}}
-</style></head><body>
-<h1>Account statement</h1>
-<p>Account <strong>${escapeHtml(s.accountId)}</strong>${s.owner ? ` (${escapeHtml(s.owner)})` : ''}, currency ${cur}<br>
-Period ${iso(s.from)} to ${iso(s.to)} (end exclusive)</p>
-<table>
-<thead><tr><th>Occurred at</th><th>Version</th><th>Movement</th><th class="num">Amount</th><th class="num">Balance</th></tr></thead>
-<tbody>
-<tr class="opening"><td colspan="4">Opening balance</td><td class="num" data-minor="${s.openingBalance}">${money(s.openingBalance)}</td></tr>
-${rows}
-<tr class="closing"><td colspan="4">Closing balance</td><td class="num" data-minor="${s.closingBalance}">${money(s.closingBalance)}</td></tr>
-</tbody></table>
-<p>Deposits ${money(s.totalDeposits)} ${cur}, withdrawals ${money(s.totalWithdrawals)} ${cur}. Generated from the audit log.</p>
-</body></html>
-`;
 }
 
 /**
@@ -250,169 +318,89 @@ export type OutcomeFacts = Pick<OutcomeRecord, 'outcome' | 'decidedAt'> & {
   readonly rejection: { readonly code: string } | null;
 };
 
+/** An anomaly entry as the daily summary counts it: dated by its Kafka timestamp. */
+export interface AnomalyFacts {
+  readonly at: number;
+  readonly reason: string | null;
+}
+
 export interface DailySummary {
   readonly date: string;
   readonly from: number;
   readonly to: number;
   readonly events: number;
   readonly accounts: number;
-  readonly byType: Record<string, { count: number; sumMinor: number }>;
-  /** Sum of movements per currency (deposits +, withdrawals -), minor units. */
-  readonly netByCurrency: Record<string, number>;
+  /** Count and sum of `amount` per currency (minor units) for each event type. */
+  readonly byType: Record<string, { count: number; byCurrency: CurrencyTotals }>;
+  /** Sum of balance changes per currency (money in minus money out; holds move none). */
+  readonly netByCurrency: CurrencyTotals;
   readonly outcomes: { accepted: number; rejected: number };
   readonly refusedByCode: Record<string, number>;
-  readonly anomalies: number;
+  /** Anomaly entries whose record was written to Kafka that day. */
+  readonly anomalies: { count: number; byReason: Record<string, number> };
+  /**
+   * Holes between the versions of one account that occurred that day. Either the versions are
+   * missing from the log, or they carry a time outside the day (see buildStatement): the
+   * account's statement tells which.
+   */
+  readonly gaps: readonly VersionGap[];
+  readonly conflicts: readonly VersionConflict[];
 }
 
-/** Activity of one UTC day: events by occurredAt, outcomes by decidedAt. */
+/** Activity of one day: events by occurredAt, outcomes by decidedAt, anomalies by Kafka time. */
 export function buildDailySummary(
-  date: string,
-  period: Period,
-  events: Iterable<AccountEvent>,
+  day: Period & { readonly date: string },
+  events: Iterable<AuditedEvent>,
   outcomes: Iterable<OutcomeFacts>,
-  anomalies: number,
+  anomalies: Iterable<AnomalyFacts>,
 ): DailySummary {
-  const byType: Record<string, { count: number; sumMinor: number }> = {};
-  const netByCurrency: Record<string, number> = {};
+  const within = (at: number) => at >= day.from && at < day.to;
+  const ordered = versionOrder(
+    [...events].filter((event) => within(event.occurredAt)),
+    'first-seen',
+  );
+  const byType: DailySummary['byType'] = Object.create(null) as DailySummary['byType'];
+  const netByCurrency = currencyTotals();
   const accounts = new Set<string>();
-  let count = 0;
-  for (const event of deduplicate(events).events) {
-    if (event.occurredAt < period.from || event.occurredAt >= period.to) continue;
-    count += 1;
+  for (const event of ordered.events) {
     accounts.add(event.accountId);
-    const slot = (byType[event.type] ??= { count: 0, sumMinor: 0 });
+    const slot = (byType[event.type] ??= { count: 0, byCurrency: currencyTotals() });
     slot.count += 1;
-    if (event.type === 'MoneyDeposited' || event.type === 'MoneyWithdrawn') {
-      slot.sumMinor += event.amount;
-      netByCurrency[event.currency] = (netByCurrency[event.currency] ?? 0) + balanceChange(event);
+    if ('amount' in event) {
+      addTo(slot.byCurrency, event.currency, event.amount);
+      addTo(netByCurrency, event.currency, balanceChange(event));
     }
   }
   const result = { accepted: 0, rejected: 0 };
-  const refusedByCode: Record<string, number> = {};
+  const refusedByCode: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const outcome of outcomes) {
-    if (outcome.decidedAt < period.from || outcome.decidedAt >= period.to) continue;
+    if (!within(outcome.decidedAt)) continue;
     result[outcome.outcome] += 1;
     if (outcome.outcome === 'rejected') {
       const code = outcome.rejection?.code ?? 'UNKNOWN';
       refusedByCode[code] = (refusedByCode[code] ?? 0) + 1;
     }
   }
+  let anomalyCount = 0;
+  const byReason: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const anomaly of anomalies) {
+    if (!within(anomaly.at)) continue;
+    anomalyCount += 1;
+    const reason = anomaly.reason ?? 'UNKNOWN';
+    byReason[reason] = (byReason[reason] ?? 0) + 1;
+  }
   return {
-    date,
-    from: period.from,
-    to: period.to,
-    events: count,
+    date: day.date,
+    from: day.from,
+    to: day.to,
+    events: ordered.events.length,
     accounts: accounts.size,
     byType,
     netByCurrency,
     outcomes: result,
     refusedByCode,
-    anomalies,
+    anomalies: { count: anomalyCount, byReason },
+    gaps: ordered.gaps,
+    conflicts: ordered.conflicts,
   };
-}
-
-export interface AuditedBalance {
-  readonly accountId: string;
-  readonly balance: number;
-  readonly version: number;
-  readonly status: 'open' | 'closed';
-  readonly currency: string;
-}
-
-/** Balances folded from audited events, independently of the projector. */
-export function foldBalances(events: Iterable<AccountEvent>): Map<string, AuditedBalance> {
-  const balances = new Map<string, AuditedBalance>();
-  for (const event of deduplicate(events).events) {
-    const current = balances.get(event.accountId);
-    if (event.type === 'AccountOpened') {
-      balances.set(event.accountId, {
-        accountId: event.accountId,
-        balance: 0,
-        version: event.version,
-        status: 'open',
-        currency: event.currency,
-      });
-    } else if (current) {
-      balances.set(event.accountId, {
-        ...current,
-        balance: current.balance + balanceChange(event),
-        version: event.version,
-        status: event.type === 'AccountClosed' ? 'closed' : current.status,
-      });
-    }
-  }
-  return balances;
-}
-
-/** What the projector says about an account (undefined: it does not know the account). */
-export interface ProjectedBalance {
-  readonly balance: number;
-  readonly version: number;
-  readonly status: string;
-  readonly currency?: string;
-}
-
-export interface Mismatch {
-  readonly accountId: string;
-  readonly field: 'missing' | 'balance' | 'version' | 'status' | 'currency' | 'unknown-to-audit';
-  readonly audit: string | number | null;
-  readonly projector: string | number | null;
-}
-
-/** Every difference between the audit's balances and the projector's answers. */
-export function reconcile(
-  audited: ReadonlyMap<string, AuditedBalance>,
-  projected: ReadonlyMap<string, ProjectedBalance | undefined>,
-): Mismatch[] {
-  const mismatches: Mismatch[] = [];
-  for (const [accountId, a] of audited) {
-    const p = projected.get(accountId);
-    if (p === undefined) {
-      mismatches.push({ accountId, field: 'missing', audit: a.balance, projector: null });
-      continue;
-    }
-    if (p.balance !== a.balance) {
-      mismatches.push({ accountId, field: 'balance', audit: a.balance, projector: p.balance });
-    }
-    if (p.version !== a.version) {
-      mismatches.push({ accountId, field: 'version', audit: a.version, projector: p.version });
-    }
-    if (p.status !== a.status) {
-      mismatches.push({ accountId, field: 'status', audit: a.status, projector: p.status });
-    }
-    if (p.currency !== undefined && p.currency !== a.currency) {
-      mismatches.push({ accountId, field: 'currency', audit: a.currency, projector: p.currency });
-    }
-  }
-  for (const [accountId, p] of projected) {
-    if (p !== undefined && !audited.has(accountId)) {
-      mismatches.push({
-        accountId,
-        field: 'unknown-to-audit',
-        audit: null,
-        projector: p.balance,
-      });
-    }
-  }
-  return mismatches.sort((x, y) =>
-    x.accountId < y.accountId ? -1 : x.accountId > y.accountId ? 1 : 0,
-  );
-}
-
-/** A UTC day `YYYY-MM-DD` as a period, or undefined when it is not a real date. */
-export function dayPeriod(date: string): Period | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
-  const from = Date.parse(`${date}T00:00:00.000Z`);
-  if (Number.isNaN(from) || new Date(from).toISOString().slice(0, 10) !== date) return undefined;
-  return { from, to: from + 86_400_000 };
-}
-
-/** A period bound: `YYYY-MM-DD` (start of that UTC day), an ISO date-time, or epoch ms. */
-export function parseInstant(text: string): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  const day = dayPeriod(text);
-  if (day) return day.from;
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
 }

@@ -1,146 +1,177 @@
 import type { AccountEvent } from '@tally/ledger';
+import { deposited, opened as openedEvent, withdrawn } from '@tally/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  buildDailySummary,
-  buildStatement,
-  dayPeriod,
-  foldBalances,
-  formatMoney,
-  parseInstant,
-  reconcile,
-  statementCsv,
-  statementHtml,
-} from './reports.js';
+import { buildDailySummary, buildStatement, versionOrder, type AuditedEvent } from './reports.js';
+import { statementCsv } from './statement-csv.js';
+import { statementHtml } from './statement-html.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
-const env = (version: number, minutes: number, accountId = 'acc-1') => ({
-  eventId: `00000000-0000-4000-8000-00000000000${version}`,
-  accountId,
-  version,
-  occurredAt: T0 + minutes * 60_000,
-  commandId: `cmd-${version}`,
-  correlationId: `corr-${version}`,
-  actor: 'teller',
-});
-const seed: AccountEvent[] = [
-  { type: 'AccountOpened', ...env(1, 0), owner: 'Ada', currency: 'EUR', overdraftLimit: 0 },
-  { type: 'MoneyDeposited', ...env(2, 1), amount: 100, currency: 'EUR' },
-  { type: 'MoneyWithdrawn', ...env(3, 2), amount: 30, currency: 'EUR' },
-  { type: 'MoneyDeposited', ...env(4, 3), amount: 50, currency: 'EUR' },
-];
-const day = dayPeriod('2026-03-02')!;
+const day = {
+  date: '2026-03-02',
+  from: Date.parse('2026-03-02T00:00:00Z'),
+  to: Date.parse('2026-03-03T00:00:00Z'),
+};
+const at = (minutes: number) => T0 + minutes * 60_000;
+const opened = (minutes: number, accountId = 'acc-1', currency = 'EUR') =>
+  openedEvent(accountId, at(minutes), 'Ada', currency);
+const deposit = (
+  version: number,
+  minutes: number,
+  amount: number,
+  accountId = 'acc-1',
+  currency = 'EUR',
+) => deposited(accountId, version, amount, at(minutes), currency);
+const withdraw = (
+  version: number,
+  minutes: number,
+  amount: number,
+  accountId = 'acc-1',
+  currency = 'EUR',
+) => withdrawn(accountId, version, amount, at(minutes), currency);
+const seed: AccountEvent[] = [opened(0), deposit(2, 1, 100), withdraw(3, 2, 30), deposit(4, 3, 50)];
+const meta = { generatedAt: T0 };
 
 describe('statement', () => {
   it('seed scenario: opening 0, running 100/70/120, closing 120', () => {
     const s = buildStatement('acc-1', seed, day);
-    expect(s.openingBalance).toBe(0);
-    expect(s.movements.map((m) => m.balance)).toEqual([100, 70, 120]);
-    expect(s.movements.map((m) => m.amount)).toEqual([100, -30, 50]);
-    expect(s.closingBalance).toBe(120);
-    expect(s.totalDeposits).toBe(150);
-    expect(s.totalWithdrawals).toBe(30);
+    expect(s.openingBalance).toBe(0n);
+    expect(s.movements.map((m) => m.balance)).toEqual([100n, 70n, 120n]);
+    expect(s.movements.map((m) => m.amount)).toEqual([100n, -30n, 50n]);
+    expect(s.closingBalance).toBe(120n);
+    expect(s.totalIn).toBe(150n);
+    expect(s.totalOut).toBe(30n);
+    expect(s.gaps).toEqual([]);
   });
 
   it('takes the opening balance from the events before the period', () => {
     const s = buildStatement('acc-1', seed, { from: T0 + 90_000, to: day.to });
-    expect(s.openingBalance).toBe(100);
-    expect(s.movements.map((m) => m.balance)).toEqual([70, 120]);
-    expect(s.closingBalance).toBe(120);
+    expect(s.openingBalance).toBe(100n);
+    expect(s.openingVersion).toBe(2);
+    expect(s.movements.map((m) => m.balance)).toEqual([70n, 120n]);
+    expect(s.closingBalance).toBe(120n);
   });
 
-  it('shows transfer steps with their counterparty, so the movements add up to the closing balance', () => {
-    const transfer = { transferId: 't-1', amount: 40, currency: 'EUR' };
+  it('sums past 2^53 exactly', () => {
+    const big = 99_999_999_999_999;
+    const events = [opened(0), ...Array.from({ length: 91 }, (_, i) => deposit(i + 2, 1, big))];
+    const s = buildStatement('acc-1', events, day);
+    expect(s.totalIn).toBe(9_099_999_999_999_909n);
+    expect(s.closingBalance).toBe(9_099_999_999_999_909n);
+    expect(statementCsv(s)).toContain('9099999999999909');
+  });
+
+  it('counts a redelivered version once and folds in version order, whatever the arrival order', () => {
+    const shuffled = [seed[0]!, seed[2]!, seed[1]!, seed[1]!, seed[3]!];
+    const s = buildStatement('acc-1', shuffled, day);
+    expect(s.movements.map((m) => m.balance)).toEqual([100n, 70n, 120n]);
+    expect(versionOrder(shuffled).duplicates).toBe(1);
+  });
+
+  it('cuts periods in version order when a later version carries an earlier time', () => {
+    // Version 3 was stamped before version 2 (two intake instances, clocks apart).
+    const skewed = [opened(0), deposit(2, 10, 100), withdraw(3, 5, 30), deposit(4, 20, 50)];
+    // The bound at minute 8 falls after version 3's stamp: the cut is after version 3.
+    const s = buildStatement('acc-1', skewed, { from: T0 + 8 * 60_000, to: day.to });
+    expect(s.openingVersion).toBe(3);
+    expect(s.openingBalance).toBe(70n);
+    expect(s.movements.map((m) => [m.version, m.balance])).toEqual([[4, 120n]]);
+    // Opening + movements = closing, and every balance is one the account really had.
+    const first = buildStatement('acc-1', skewed, { from: day.from, to: T0 + 8 * 60_000 });
+    expect(first.closingBalance).toBe(s.openingBalance);
+    expect(first.movements.map((m) => m.balance)).toEqual([100n, 70n]);
+  });
+
+  it('reports a version gap and a conflicting version instead of hiding them', () => {
+    const events = [
+      opened(0),
+      deposit(2, 1, 100),
+      deposit(5, 2, 7),
+      { ...deposit(5, 3, 9), eventId: 'other' },
+    ];
+    const s = buildStatement('acc-1', events, day);
+    expect(s.gaps).toEqual([{ accountId: 'acc-1', expected: 3, got: 5 }]);
+    expect(s.conflicts).toEqual([
+      { accountId: 'acc-1', version: 5, kept: events[2]!.eventId, other: 'other' },
+    ]);
+    expect(statementHtml(s, meta)).toContain('Versions 3–4 of this account are missing');
+  });
+
+  it('shows transfers out, in and returned as movements; holds move no balance', () => {
+    const envelope = (version: number, minutes: number) => ({
+      ...deposit(version, minutes, 1),
+      type: undefined,
+    });
     const events: AccountEvent[] = [
       ...seed,
-      { type: 'TransferDebited', ...env(5, 4), ...transfer, toAccountId: 'acc-2' },
-      { type: 'TransferReversed', ...env(6, 5), ...transfer, toAccountId: 'acc-2', reason: 'X' },
       {
-        type: 'TransferCredited',
-        ...env(7, 6),
-        ...transfer,
-        transferId: 't-2',
-        fromAccountId: 'acc-3',
+        ...envelope(5, 4),
+        type: 'TransferDebited',
+        transferId: 't1',
+        toAccountId: 'acc-2',
+        amount: 40,
+        currency: 'EUR',
       },
       {
-        type: 'TransferCompleted',
-        ...env(8, 7),
-        ...transfer,
-        transferId: 't-3',
-        toAccountId: 'acc-4',
+        ...envelope(6, 5),
+        type: 'HoldPlaced',
+        holdId: 'h1',
+        amount: 10,
+        currency: 'EUR',
+        expiresAt: T0,
+      },
+      {
+        ...envelope(7, 6),
+        type: 'TransferReversed',
+        transferId: 't1',
+        toAccountId: 'acc-2',
+        amount: 40,
+        currency: 'EUR',
+        reason: 'ACCOUNT_CLOSED',
+      },
+      {
+        ...envelope(8, 7),
+        type: 'TransferCredited',
+        transferId: 't2',
+        fromAccountId: 'acc-3',
+        amount: 5,
+        currency: 'EUR',
       },
     ];
     const s = buildStatement('acc-1', events, day);
-    expect(s.movements.slice(3).map((m) => [m.type, m.amount, m.counterparty, m.balance])).toEqual([
-      ['TransferDebited', -40, 'acc-2', 80],
-      ['TransferReversed', 40, 'acc-2', 120],
-      ['TransferCredited', 40, 'acc-3', 160],
+    expect(s.movements.map((m) => [m.type, m.counterparty, m.amount, m.balance])).toEqual([
+      ['MoneyDeposited', null, 100n, 100n],
+      ['MoneyWithdrawn', null, -30n, 70n],
+      ['MoneyDeposited', null, 50n, 120n],
+      ['TransferDebited', 'acc-2', -40n, 80n],
+      ['TransferReversed', 'acc-2', 40n, 120n],
+      ['TransferCredited', 'acc-3', 5n, 125n],
     ]);
-    expect(s.closingBalance).toBe(s.movements.reduce((sum, m) => sum + m.amount, 0));
-    expect(statementHtml(s)).toContain('Transfer from acc-3');
+    expect([s.totalIn, s.totalOut, s.closingVersion]).toEqual([195n, 70n, 8]);
+    const html = statementHtml(s, meta);
+    expect(html).toContain('Transfer to acc-2 returned');
+    expect(html).toContain('Transfer from acc-3');
+    const daily = buildDailySummary(day, events, [], []);
+    expect({ ...daily.netByCurrency }).toEqual({ EUR: 125n });
+    expect({ ...daily.byType['HoldPlaced']!.byCurrency }).toEqual({ EUR: 10n });
   });
 
-  it('counts a redelivered version once', () => {
-    const s = buildStatement('acc-1', [...seed.slice(0, 3), seed[1]!, seed[3]!], day);
-    expect(s.movements.map((m) => m.balance)).toEqual([100, 70, 120]);
-  });
-
-  it('CSV and HTML carry the same numbers as JSON', () => {
-    const s = buildStatement('acc-1', seed, day);
-    const csv = statementCsv(s)
-      .trim()
-      .split('\r\n')
-      .map((line) => line.split(','));
-    expect(csv[0]).toContain('balance_minor');
-    expect(csv.slice(1).map((r) => r[0])).toEqual([
-      'OPENING',
-      'MOVEMENT',
-      'MOVEMENT',
-      'MOVEMENT',
-      'CLOSING',
-    ]);
-    const col = csv[0]!.indexOf('balance_minor');
-    expect(csv.slice(1).map((r) => Number(r[col]))).toEqual([0, 100, 70, 120, 120]);
-    expect(csv.slice(1).map((r) => r[csv[0]!.indexOf('balance')])).toEqual([
-      '0.00',
-      '1.00',
-      '0.70',
-      '1.20',
-      '1.20',
-    ]);
-    const html = statementHtml(s);
-    const minors = [...html.matchAll(/data-minor="(-?\d+)"/g)].map((m) => Number(m[1]));
-    // opening, then (amount, balance) per movement, then closing
-    expect(minors).toEqual([0, 100, 100, -30, 70, 50, 120, 120]);
-    expect(html).toContain('1.20');
-  });
-
-  it('escapes what it prints in HTML', () => {
-    const events = seed.map((e) =>
-      e.type === 'AccountOpened' ? { ...e, owner: '<script>x</script>' } : e,
-    );
-    expect(statementHtml(buildStatement('acc-1', events, day))).not.toContain('<script>x');
-  });
-});
-
-describe('money and dates', () => {
-  it('formats minor units in the currency digits', () => {
-    expect(formatMoney(12050, 'EUR')).toBe('120.50');
-    expect(formatMoney(-5, 'EUR')).toBe('-0.05');
-    expect(formatMoney(500, 'JPY')).toBe('500');
-    expect(formatMoney(1234, 'BHD')).toBe('1.234');
-  });
-
-  it('parses period bounds and refuses impossible days', () => {
-    expect(parseInstant('2026-03-02')).toBe(Date.parse('2026-03-02T00:00:00Z'));
-    expect(parseInstant('2026-03-02T10:00:00+01:00')).toBe(Date.parse('2026-03-02T09:00:00Z'));
-    expect(parseInstant('1700000000000')).toBe(1_700_000_000_000);
-    expect(parseInstant('2026-02-30')).toBeUndefined();
-    expect(parseInstant('yesterday')).toBeUndefined();
+  it('reports a statement whose opening event is missing (it became an anomaly)', () => {
+    const s = buildStatement('acc-1', seed.slice(1), day);
+    expect(s.status).toBe('not-opened');
+    expect(s.gaps).toEqual([{ accountId: 'acc-1', expected: 1, got: 2 }]);
   });
 });
 
 describe('daily summary', () => {
-  it('counts and sums by event type and refused commands by code', () => {
+  it('counts and sums by event type per currency, refused commands by code, that day only', () => {
+    const events: AuditedEvent[] = [
+      ...seed,
+      opened(0, 'acc-jp', 'JPY'),
+      deposit(2, 1, 500, 'acc-jp', 'JPY'),
+      opened(0, 'acc-bh', 'BHD'),
+      deposit(2, 1, 1_234, 'acc-bh', 'BHD'),
+      deposit(3, 24 * 60, 1, 'acc-bh', 'BHD'), // the next day
+    ];
     const outcomes = [
       {
         commandType: 'WithdrawMoney',
@@ -162,45 +193,39 @@ describe('daily summary', () => {
         rejection: { code: 'X' },
       },
     ];
-    const summary = buildDailySummary('2026-03-02', day, seed, outcomes, 0);
-    expect(summary.events).toBe(4);
-    expect(summary.byType).toEqual({
-      AccountOpened: { count: 1, sumMinor: 0 },
-      MoneyDeposited: { count: 2, sumMinor: 150 },
-      MoneyWithdrawn: { count: 1, sumMinor: 30 },
+    const anomalies = [
+      { at: T0, reason: 'WRONG_MAGIC_BYTE' },
+      { at: day.from - 1, reason: 'WRONG_MAGIC_BYTE' },
+      { at: day.to, reason: 'UNKNOWN_SCHEMA_ID' },
+    ];
+    const summary = buildDailySummary(day, events, outcomes, anomalies);
+    expect(summary.events).toBe(8);
+    expect(summary.accounts).toBe(3);
+    expect({ ...summary.byType['MoneyDeposited']!.byCurrency }).toEqual({
+      EUR: 150n,
+      JPY: 500n,
+      BHD: 1_234n,
     });
-    expect(summary.netByCurrency).toEqual({ EUR: 120 });
+    expect({ ...summary.byType['MoneyWithdrawn']!.byCurrency }).toEqual({ EUR: 30n });
+    expect(summary.byType['AccountOpened']!.count).toBe(3);
+    expect({ ...summary.netByCurrency }).toEqual({ EUR: 120n, JPY: 500n, BHD: 1_234n });
     expect(summary.outcomes).toEqual({ accepted: 1, rejected: 2 });
-    expect(summary.refusedByCode).toEqual({ INSUFFICIENT_FUNDS: 2 });
+    expect({ ...summary.refusedByCode }).toEqual({ INSUFFICIENT_FUNDS: 2 });
+    expect(summary.anomalies).toEqual({ count: 1, byReason: { WRONG_MAGIC_BYTE: 1 } });
+    expect(summary.gaps).toEqual([]);
   });
-});
 
-describe('reconciliation', () => {
-  it('lists every difference, and none when the projector agrees', () => {
-    const audited = foldBalances([
-      ...seed,
-      {
-        type: 'AccountOpened',
-        ...env(1, 0, 'acc-2'),
-        owner: 'Bob',
-        currency: 'EUR',
-        overdraftLimit: 0,
-      },
-    ]);
-    expect(audited.get('acc-1')).toMatchObject({ balance: 120, version: 4, status: 'open' });
-    const agree = new Map([
-      ['acc-1', { balance: 120, version: 4, status: 'open', currency: 'EUR' }],
-      ['acc-2', { balance: 0, version: 1, status: 'open' }],
-    ]);
-    expect(reconcile(audited, agree)).toEqual([]);
-    const differ = new Map([
-      ['acc-1', { balance: 121, version: 4, status: 'open' }],
-      ['acc-3', { balance: 5, version: 2, status: 'open' }],
-    ]);
-    expect(reconcile(audited, differ)).toEqual([
-      { accountId: 'acc-1', field: 'balance', audit: 120, projector: 121 },
-      { accountId: 'acc-2', field: 'missing', audit: 0, projector: null },
-      { accountId: 'acc-3', field: 'unknown-to-audit', audit: null, projector: 5 },
-    ]);
+  it('sums past 2^53 exactly and surfaces holes between the day’s versions', () => {
+    const big = 99_999_999_999_999;
+    const events = [
+      opened(0),
+      ...Array.from({ length: 91 }, (_, i) => deposit(i + 2, 1, big)),
+      // Versions 100..101 of acc-2 are absent; 98 and 99 occurred on an earlier day.
+      deposit(99, 1, 1, 'acc-2'),
+      deposit(102, 2, 1, 'acc-2'),
+    ];
+    const summary = buildDailySummary(day, events, [], []);
+    expect(summary.byType['MoneyDeposited']!.byCurrency['EUR']).toBe(9_099_999_999_999_911n);
+    expect(summary.gaps).toEqual([{ accountId: 'acc-2', expected: 100, got: 102 }]);
   });
 });

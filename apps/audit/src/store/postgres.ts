@@ -1,69 +1,86 @@
 import { inTransaction } from '@tally/service';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
-import type { Digest } from '../core/digest.js';
-import { ENTRY_COLUMNS, entryValues, toEntry } from './rows.js';
-import type { AppendBatch, AppendResult, AuditStore, Page, StoredEntry } from './types.js';
+import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
+import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
+import { countsOf, ENTRY_COLUMNS, entryValues, toEntry, toSignedDigest } from './rows.js';
+import type {
+  AppendBatch,
+  AppendResult,
+  AuditStore,
+  EntryCounts,
+  Page,
+  StoredEntry,
+  StreamCursor,
+  TransferEntry,
+} from './types.js';
 
 const LOCK_ID = 7_340_003;
 
-const SCHEMA = `
-CREATE SCHEMA IF NOT EXISTS audit;
-CREATE TABLE IF NOT EXISTS audit.entries (
-  id bigserial PRIMARY KEY,
-  chain text NOT NULL, seq bigint NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('event', 'outcome', 'anomaly')),
-  topic text NOT NULL, partition integer NOT NULL, kafka_offset bigint NOT NULL,
-  kafka_timestamp text NOT NULL, record_key text, raw text, payload text,
-  schema_subject text, schema_version integer, schema_id integer,
-  account_id text, event_type text, account_version integer, amount bigint, currency text,
-  occurred_at bigint, anomaly_reason text, anomaly_detail text, recorded_at bigint NOT NULL,
-  UNIQUE (chain, seq), UNIQUE (topic, partition, kafka_offset));
-CREATE INDEX IF NOT EXISTS entries_account ON audit.entries (account_id, id);
-CREATE INDEX IF NOT EXISTS entries_occurred ON audit.entries (kind, occurred_at);
-CREATE TABLE IF NOT EXISTS audit.offsets (
-  topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL,
-  chain text NOT NULL, head_seq bigint NOT NULL, head_hash text NOT NULL,
-  PRIMARY KEY (topic, partition));
-CREATE TABLE IF NOT EXISTS audit.digests (
-  id bigserial PRIMARY KEY, created_at bigint NOT NULL, body text NOT NULL);
-CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION 'audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
-    USING ERRCODE = 'insufficient_privilege';
-END $$;
-CREATE OR REPLACE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON audit.entries
-  FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
-CREATE OR REPLACE TRIGGER entries_no_truncate BEFORE TRUNCATE ON audit.entries
-  FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
-CREATE OR REPLACE TRIGGER digests_append_only BEFORE UPDATE OR DELETE ON audit.digests
-  FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
-CREATE OR REPLACE TRIGGER digests_no_truncate BEFORE TRUNCATE ON audit.digests
-  FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
-`;
+const TRANSFER_TYPES = `('TransferDebited', 'TransferCredited', 'TransferCompleted', 'TransferReversed')`;
+/** The expression the transfer index (migration 4) is built on; queries must repeat it. */
+const TRANSFER_ID = `((payload::jsonb) ->> 'transferId') COLLATE "C"`;
+
+/**
+ * Applies the migrations the database lacks, under an advisory lock (instances starting together
+ * wait for each other), each in its own transaction with its record.
+ */
+async function migrate(pool: pg.Pool, mode: MigrateMode): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS audit;
+        CREATE TABLE IF NOT EXISTS audit.schema_migrations (
+          version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+      const { rows } = await client.query<{ v: number | null }>(
+        'SELECT max(version) AS v FROM audit.schema_migrations',
+      );
+      const applied = rows[0]?.v ?? 0;
+      const pending = pendingMigrations(applied);
+      if (pending.length > 0 && mode === 'verify') throw new SchemaOutdatedError(applied);
+      for (const migration of pending) {
+        await client.query('BEGIN');
+        try {
+          await client.query(migration.postgres);
+          await client.query(
+            'INSERT INTO audit.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+            [migration.version, migration.name, Date.now()],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]);
+    }
+  } finally {
+    client.release();
+  }
+}
 
 /**
  * The audit log in PostgreSQL (schema `audit`). Triggers refuse UPDATE, DELETE and TRUNCATE; in
- * production also grant the service role only INSERT and SELECT on audit.entries (see README).
+ * production also grant the service role only INSERT and SELECT on audit.entries (see README)
+ * and open it with `migrate: 'verify'`.
  */
 export class PostgresAuditStore implements AuditStore {
   readonly kind = 'postgres';
 
   private constructor(private readonly pool: pg.Pool) {}
 
-  static async open(connectionString: string, poolSize = 8): Promise<PostgresAuditStore> {
-    const pool = new pg.Pool({ connectionString, max: poolSize });
+  static async open(
+    connectionString: string,
+    options: { poolSize?: number; migrate?: MigrateMode } = {},
+  ): Promise<PostgresAuditStore> {
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 8 });
     // An idle client whose connection the server ended (a restart, an administrator, a dropped
     // database): the pool discards it and the next query connects anew; unheard, pg would throw.
     pool.on('error', () => undefined);
     try {
-      await inTransaction(
-        () => pool.connect(),
-        async (client) => {
-          await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
-          await client.query(SCHEMA);
-        },
-      );
+      await migrate(pool, options.migrate ?? 'auto');
     } catch (error) {
       await pool.end();
       throw error;
@@ -139,10 +156,22 @@ export class PostgresAuditStore implements AuditStore {
           columns,
         );
       }
+      const added = countsOf(batch.contents);
       await client.query(
-        `UPDATE audit.offsets SET next_offset = $3, head_seq = $4, head_hash = $5
+        `UPDATE audit.offsets SET next_offset = $3, head_seq = $4, head_hash = $5,
+           event_count = event_count + $6, outcome_count = outcome_count + $7,
+           anomaly_count = anomaly_count + $8
          WHERE topic = $1 AND partition = $2`,
-        [batch.topic, batch.partition, batch.nextOffset, head.seq, head.hash],
+        [
+          batch.topic,
+          batch.partition,
+          batch.nextOffset,
+          head.seq,
+          head.hash,
+          added.events,
+          added.outcomes,
+          added.anomalies,
+        ],
       );
       return { kind: 'appended', head };
     };
@@ -160,6 +189,21 @@ export class PostgresAuditStore implements AuditStore {
     return rows.map((r) => ({ chain: r.chain, seq: Number(r.seq), hash: r.hash }));
   }
 
+  async headsWithOffsets(): Promise<HeadWithOffset[]> {
+    const { rows } = await this.pool.query<Record<string, string | number>>(
+      `SELECT chain, topic, partition, head_seq, head_hash, next_offset FROM audit.offsets
+       ORDER BY chain`,
+    );
+    return rows.map((r) => ({
+      chain: String(r['chain']),
+      topic: String(r['topic']),
+      partition: Number(r['partition']),
+      seq: Number(r['head_seq']),
+      hash: String(r['head_hash']),
+      nextOffset: String(r['next_offset']),
+    }));
+  }
+
   async chains(): Promise<string[]> {
     const { rows } = await this.pool.query<{ chain: string }>(
       `SELECT DISTINCT chain FROM audit.entries
@@ -168,10 +212,15 @@ export class PostgresAuditStore implements AuditStore {
     return rows.map((r) => r.chain).sort();
   }
 
-  async scanChain(chain: string, afterSeq: number, limit: number): Promise<StoredEntry[]> {
+  async scanChain(
+    chain: string,
+    afterSeq: number,
+    limit: number,
+    toSeq = Number.MAX_SAFE_INTEGER,
+  ): Promise<StoredEntry[]> {
     const { rows } = await this.pool.query(
-      'SELECT * FROM audit.entries WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-      [chain, afterSeq, limit],
+      'SELECT * FROM audit.entries WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4',
+      [chain, afterSeq, toSeq, limit],
     );
     return rows.map(toEntry);
   }
@@ -194,13 +243,6 @@ export class PostgresAuditStore implements AuditStore {
     return rows.map((r) => r.payload);
   }
 
-  accountEventPayloads(accountId: string): Promise<string[]> {
-    return this.payloads(
-      `SELECT payload FROM audit.entries WHERE account_id = $1 AND kind = 'event' ORDER BY chain, seq`,
-      [accountId],
-    );
-  }
-
   eventPayloadsBetween(from: number, to: number): Promise<string[]> {
     return this.payloads(
       `SELECT payload FROM audit.entries WHERE kind = 'event' AND occurred_at >= $1 AND occurred_at < $2
@@ -217,30 +259,52 @@ export class PostgresAuditStore implements AuditStore {
     );
   }
 
-  async eventPayloadPage(
-    afterId: number,
-    limit: number,
-  ): Promise<{ id: number; payload: string }[]> {
-    const { rows } = await this.pool.query<{ id: string; payload: string }>(
-      `SELECT id, payload FROM audit.entries WHERE kind = 'event' AND id > $1 ORDER BY id LIMIT $2`,
-      [afterId, limit],
-    );
-    return rows.map((r) => ({ id: Number(r.id), payload: r.payload }));
+  async eventsByAccount(after: StreamCursor | null, limit: number): Promise<StoredEntry[]> {
+    const { rows } =
+      after === null
+        ? await this.pool.query(
+            `SELECT * FROM audit.entries WHERE kind = 'event' AND account_id IS NOT NULL
+             ORDER BY account_id COLLATE "C", id LIMIT $1`,
+            [limit],
+          )
+        : await this.pool.query(
+            `SELECT * FROM audit.entries WHERE kind = 'event'
+             AND (account_id COLLATE "C", id) > ($1, $2)
+             ORDER BY account_id COLLATE "C", id LIMIT $3`,
+            [after.key, after.id, limit],
+          );
+    return rows.map(toEntry);
   }
 
-  async counts() {
-    const { rows } = await this.pool.query<Record<string, string>>(
-      `SELECT count(*) AS entries, count(*) FILTER (WHERE kind = 'anomaly') AS anomalies,
-         count(*) FILTER (WHERE kind = 'event') AS events,
-         count(*) FILTER (WHERE kind = 'outcome') AS outcomes FROM audit.entries`,
+  async transferEvents(after: StreamCursor | null, limit: number): Promise<TransferEntry[]> {
+    const { rows } =
+      after === null
+        ? await this.pool.query(
+            `SELECT ${TRANSFER_ID} AS transfer_id, * FROM audit.entries
+             WHERE event_type IN ${TRANSFER_TYPES} ORDER BY ${TRANSFER_ID}, id LIMIT $1`,
+            [limit],
+          )
+        : await this.pool.query(
+            `SELECT ${TRANSFER_ID} AS transfer_id, * FROM audit.entries
+             WHERE event_type IN ${TRANSFER_TYPES} AND (${TRANSFER_ID}, id) > ($1, $2)
+             ORDER BY ${TRANSFER_ID}, id LIMIT $3`,
+            [after.key, after.id, limit],
+          );
+    return rows.map((r: Record<string, unknown>) => ({
+      transferId: String(r['transfer_id']),
+      entry: toEntry(r),
+    }));
+  }
+
+  async counts(): Promise<EntryCounts> {
+    const { rows } = await this.pool.query<Record<string, string | null>>(
+      `SELECT sum(event_count) AS events, sum(outcome_count) AS outcomes,
+         sum(anomaly_count) AS anomalies FROM audit.offsets`,
     );
-    const r = rows[0] ?? {};
-    return {
-      entries: Number(r['entries'] ?? 0),
-      anomalies: Number(r['anomalies'] ?? 0),
-      events: Number(r['events'] ?? 0),
-      outcomes: Number(r['outcomes'] ?? 0),
-    };
+    const events = Number(rows[0]?.['events'] ?? 0);
+    const outcomes = Number(rows[0]?.['outcomes'] ?? 0);
+    const anomalies = Number(rows[0]?.['anomalies'] ?? 0);
+    return { entries: events + outcomes + anomalies, events, outcomes, anomalies };
   }
 
   async anomalies(limit: number): Promise<StoredEntry[]> {
@@ -251,18 +315,60 @@ export class PostgresAuditStore implements AuditStore {
     return rows.map(toEntry);
   }
 
-  async saveDigest(digest: Digest): Promise<void> {
-    await this.pool.query('INSERT INTO audit.digests (created_at, body) VALUES ($1, $2)', [
-      digest.createdAt,
-      JSON.stringify(digest),
+  async saveSignedDigest(digest: SignedDigest): Promise<void> {
+    await inTransaction(
+      () => this.pool.connect(),
+      async (client) => {
+        // The lock orders concurrent signers; the sequence must follow the stored one.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID + 1]);
+        const { rows } = await client.query<{ last: string | null }>(
+          'SELECT max(sequence) AS last FROM audit.signed_digests',
+        );
+        const last = Number(rows[0]?.last ?? 0);
+        if (digest.sequence !== last + 1) {
+          throw new RangeError(`digest ${digest.sequence} does not follow the stored ${last}`);
+        }
+        await client.query(
+          'INSERT INTO audit.signed_digests (sequence, created_at, key_id, body) VALUES ($1, $2, $3, $4)',
+          [digest.sequence, digest.createdAt, digest.keyId, JSON.stringify(digest)],
+        );
+        for (const h of digest.heads) {
+          if (h.seq <= h.fromSeq) continue;
+          await client.query(
+            'INSERT INTO audit.digest_ranges (sequence, chain, from_seq, to_seq) VALUES ($1, $2, $3, $4)',
+            [digest.sequence, h.chain, h.fromSeq, h.seq],
+          );
+        }
+      },
+    );
+  }
+
+  private async digestWhere(sql: string, params: unknown[]): Promise<SignedDigest | undefined> {
+    const { rows } = await this.pool.query<{ body: string }>(sql, params);
+    return rows[0] ? toSignedDigest(rows[0].body) : undefined;
+  }
+
+  latestSignedDigest(): Promise<SignedDigest | undefined> {
+    return this.digestWhere(
+      'SELECT body FROM audit.signed_digests ORDER BY sequence DESC LIMIT 1',
+      [],
+    );
+  }
+
+  signedDigest(sequence: number): Promise<SignedDigest | undefined> {
+    return this.digestWhere('SELECT body FROM audit.signed_digests WHERE sequence = $1', [
+      sequence,
     ]);
   }
 
-  async latestDigest(): Promise<Digest | undefined> {
-    const { rows } = await this.pool.query<{ body: string }>(
-      'SELECT body FROM audit.digests ORDER BY id DESC LIMIT 1',
+  async digestCovering(chain: string, seq: number): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ sequence: string; from_seq: string }>(
+      `SELECT sequence, from_seq FROM audit.digest_ranges WHERE chain = $1 AND to_seq >= $2
+       ORDER BY to_seq LIMIT 1`,
+      [chain, seq],
     );
-    return rows[0] ? (JSON.parse(rows[0].body) as Digest) : undefined;
+    const row = rows[0];
+    return row !== undefined && Number(row.from_seq) < seq ? Number(row.sequence) : undefined;
   }
 
   async close(): Promise<void> {

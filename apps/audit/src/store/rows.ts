@@ -1,4 +1,5 @@
 import type { EntryKind } from '../core/chain.js';
+import { parseDigest, type SignedDigest } from '../core/signed-digest.js';
 import type { StoredEntry } from './types.js';
 
 /** Column list shared by both stores, in the order of `entryValues`. */
@@ -90,4 +91,31 @@ export function toEntry(row: Record<string, unknown>): StoredEntry {
     anomalyDetail: str(row['anomaly_detail']),
     recordedAt: Number(row['recorded_at']),
   };
+}
+
+/** How many entries of each kind a batch adds (the counters kept with the offsets). */
+export function countsOf(contents: readonly { readonly kind: EntryKind }[]) {
+  let events = 0;
+  let outcomes = 0;
+  let anomalies = 0;
+  for (const { kind } of contents) {
+    if (kind === 'event') events += 1;
+    else if (kind === 'outcome') outcomes += 1;
+    else anomalies += 1;
+  }
+  return { events, outcomes, anomalies };
+}
+
+/**
+ * A stored digest back to its object. The database is not trusted with it: the shape is checked
+ * here, the signature by whoever relies on it (the signer checks the previous one before it links
+ * the next one to it).
+ */
+export function toSignedDigest(body: string): SignedDigest {
+  const parsed = parseDigest(JSON.parse(body) as unknown);
+  if (!parsed.ok) {
+    const problems = parsed.problems.map((p) => `${p.at}: ${p.problem}`).join('; ');
+    throw new TypeError(`a stored digest is malformed: ${problems}`);
+  }
+  return parsed.digest;
 }

@@ -2,38 +2,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
-import type { Digest } from '../core/digest.js';
-import { ENTRY_COLUMNS, entryValues, toEntry } from './rows.js';
-import type { AppendBatch, AppendResult, AuditStore, Page, StoredEntry } from './types.js';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit_entries (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  chain TEXT NOT NULL, seq INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('event', 'outcome', 'anomaly')),
-  topic TEXT NOT NULL, partition INTEGER NOT NULL, kafka_offset INTEGER NOT NULL,
-  kafka_timestamp TEXT NOT NULL, record_key TEXT, raw TEXT, payload TEXT,
-  schema_subject TEXT, schema_version INTEGER, schema_id INTEGER,
-  account_id TEXT, event_type TEXT, account_version INTEGER, amount INTEGER, currency TEXT,
-  occurred_at INTEGER, anomaly_reason TEXT, anomaly_detail TEXT, recorded_at INTEGER NOT NULL,
-  UNIQUE (chain, seq), UNIQUE (topic, partition, kafka_offset));
-CREATE INDEX IF NOT EXISTS audit_entries_account ON audit_entries (account_id, id);
-CREATE INDEX IF NOT EXISTS audit_entries_occurred ON audit_entries (kind, occurred_at);
-CREATE TRIGGER IF NOT EXISTS audit_entries_no_update BEFORE UPDATE ON audit_entries
-  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS audit_entries_no_delete BEFORE DELETE ON audit_entries
-  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only: DELETE refused'); END;
-CREATE TABLE IF NOT EXISTS audit_offsets (
-  topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
-  chain TEXT NOT NULL, head_seq INTEGER NOT NULL, head_hash TEXT NOT NULL,
-  PRIMARY KEY (topic, partition));
-CREATE TABLE IF NOT EXISTS audit_digests (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL, body TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS audit_digests_no_update BEFORE UPDATE ON audit_digests
-  BEGIN SELECT RAISE(ABORT, 'digests are append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS audit_digests_no_delete BEFORE DELETE ON audit_digests
-  BEGIN SELECT RAISE(ABORT, 'digests are append-only: DELETE refused'); END;
-`;
+import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
+import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
+import { countsOf, ENTRY_COLUMNS, entryValues, toEntry, toSignedDigest } from './rows.js';
+import type {
+  AppendBatch,
+  AppendResult,
+  AuditStore,
+  EntryCounts,
+  Page,
+  StoredEntry,
+  StreamCursor,
+  TransferEntry,
+} from './types.js';
 
 interface OffsetRow {
   next_offset: number;
@@ -41,11 +22,38 @@ interface OffsetRow {
   head_hash: string;
 }
 
+const TRANSFER_TYPES = `('TransferDebited', 'TransferCredited', 'TransferCompleted', 'TransferReversed')`;
+
+/** Applies the migrations the file lacks, each in its own transaction with its record. */
+function migrate(db: Database.Database, mode: MigrateMode): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS audit_schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = () =>
+    db
+      .prepare<[], { v: number | null }>('SELECT max(version) AS v FROM audit_schema_migrations')
+      .get()?.v ?? 0;
+  const pending = pendingMigrations(applied());
+  if (pending.length === 0) return;
+  if (mode === 'verify') throw new SchemaOutdatedError(applied());
+  const record = db.prepare(
+    'INSERT INTO audit_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  for (const migration of pending) {
+    // IMMEDIATE: a second process opening the file at the same time waits, then finds it applied.
+    db.transaction(() => {
+      if (applied() >= migration.version) return;
+      db.exec(migration.sqlite);
+      record.run(migration.version, migration.name, Date.now());
+    }).immediate();
+  }
+}
+
 /** The audit log in one SQLite file (WAL). Triggers refuse UPDATE and DELETE of entries. */
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
   private readonly insert: Database.Statement;
-  private readonly appendTx: (batch: AppendBatch, recordedHead?: ChainHead) => AppendResult;
+  private readonly appendTx: (batch: AppendBatch) => AppendResult;
+  private readonly saveDigestTx: (digest: SignedDigest) => void;
 
   private constructor(readonly db: Database.Database) {
     this.insert = db.prepare(
@@ -55,9 +63,13 @@ export class SqliteAuditStore implements AuditStore {
       'SELECT next_offset, head_seq, head_hash FROM audit_offsets WHERE topic = ? AND partition = ?',
     );
     const writeOffset = db.prepare(
-      `INSERT INTO audit_offsets (topic, partition, next_offset, chain, head_seq, head_hash)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET
-       next_offset = excluded.next_offset, head_seq = excluded.head_seq, head_hash = excluded.head_hash`,
+      `INSERT INTO audit_offsets (topic, partition, next_offset, chain, head_seq, head_hash,
+         event_count, outcome_count, anomaly_count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET
+       next_offset = excluded.next_offset, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
+       event_count = event_count + excluded.event_count,
+       outcome_count = outcome_count + excluded.outcome_count,
+       anomaly_count = anomaly_count + excluded.anomaly_count`,
     );
     this.appendTx = db.transaction((batch: AppendBatch): AppendResult => {
       const row = readOffset.get(batch.topic, batch.partition);
@@ -68,23 +80,58 @@ export class SqliteAuditStore implements AuditStore {
         batch.contents,
       );
       for (const entry of entries) this.insert.run(entryValues(entry));
-      writeOffset.run(batch.topic, batch.partition, batch.nextOffset, chain, head.seq, head.hash);
+      const added = countsOf(batch.contents);
+      writeOffset.run(
+        batch.topic,
+        batch.partition,
+        batch.nextOffset,
+        chain,
+        head.seq,
+        head.hash,
+        added.events,
+        added.outcomes,
+        added.anomalies,
+      );
       return { kind: 'appended', head };
+    });
+    const latest = db.prepare<[], { sequence: number }>(
+      'SELECT max(sequence) AS sequence FROM audit_signed_digests',
+    );
+    const insertDigest = db.prepare(
+      'INSERT INTO audit_signed_digests (sequence, created_at, key_id, body) VALUES (?, ?, ?, ?)',
+    );
+    const insertRange = db.prepare(
+      'INSERT INTO audit_digest_ranges (sequence, chain, from_seq, to_seq) VALUES (?, ?, ?, ?)',
+    );
+    this.saveDigestTx = db.transaction((digest: SignedDigest) => {
+      const last = latest.get()?.sequence ?? 0;
+      if (digest.sequence !== last + 1) {
+        throw new RangeError(`digest ${digest.sequence} does not follow the stored ${last}`);
+      }
+      insertDigest.run(digest.sequence, digest.createdAt, digest.keyId, JSON.stringify(digest));
+      for (const h of digest.heads) {
+        if (h.seq > h.fromSeq) insertRange.run(digest.sequence, h.chain, h.fromSeq, h.seq);
+      }
     });
   }
 
-  static open(path: string): SqliteAuditStore {
+  static open(path: string, options: { migrate?: MigrateMode } = {}): SqliteAuditStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode survives a process crash (kill -9); a power loss may lose the newest
-    // transactions, together with their offsets, so they are read again from Kafka.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    // Four indexes take inserts all over their key ranges (by account, by time); the 2 MiB
-    // default page cache makes each batch re-read their pages.
-    db.pragma('cache_size = -131072'); // 128 MiB
-    db.exec(SCHEMA);
+    try {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode survives a process crash (kill -9); a power loss may lose the newest
+      // transactions, together with their offsets, so they are read again from Kafka.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      // Four indexes take inserts all over their key ranges (by account, by time); the 2 MiB
+      // default page cache makes each batch re-read their pages.
+      db.pragma('cache_size = -131072'); // 128 MiB
+      migrate(db, options.migrate ?? 'auto');
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     return new SqliteAuditStore(db);
   }
 
@@ -109,6 +156,16 @@ export class SqliteAuditStore implements AuditStore {
       .all();
   }
 
+  async headsWithOffsets(): Promise<HeadWithOffset[]> {
+    return this.db
+      .prepare<[], HeadWithOffset & { nextOffset: number }>(
+        `SELECT chain, topic, partition, head_seq AS seq, head_hash AS hash, next_offset AS nextOffset
+         FROM audit_offsets ORDER BY chain`,
+      )
+      .all()
+      .map((r) => ({ ...r, nextOffset: String(r.nextOffset) }));
+  }
+
   async chains(): Promise<string[]> {
     const rows = this.db
       .prepare<[], { chain: string }>(
@@ -118,10 +175,17 @@ export class SqliteAuditStore implements AuditStore {
     return rows.map((r) => r.chain).sort();
   }
 
-  async scanChain(chain: string, afterSeq: number, limit: number): Promise<StoredEntry[]> {
+  async scanChain(
+    chain: string,
+    afterSeq: number,
+    limit: number,
+    toSeq = Number.MAX_SAFE_INTEGER,
+  ): Promise<StoredEntry[]> {
     return this.db
-      .prepare(`SELECT * FROM audit_entries WHERE chain = ? AND seq > ? ORDER BY seq LIMIT ?`)
-      .all(chain, afterSeq, limit)
+      .prepare(
+        `SELECT * FROM audit_entries WHERE chain = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+      )
+      .all(chain, afterSeq, toSeq, limit)
       .map((r) => toEntry(r as Record<string, unknown>));
   }
 
@@ -145,13 +209,6 @@ export class SqliteAuditStore implements AuditStore {
       .map((r) => r.payload);
   }
 
-  async accountEventPayloads(accountId: string): Promise<string[]> {
-    return this.payloads(
-      `SELECT payload FROM audit_entries WHERE account_id = ? AND kind = 'event' ORDER BY chain, seq`,
-      accountId,
-    );
-  }
-
   async eventPayloadsBetween(from: number, to: number): Promise<string[]> {
     return this.payloads(
       `SELECT payload FROM audit_entries WHERE kind = 'event' AND occurred_at >= ? AND occurred_at < ?
@@ -170,27 +227,57 @@ export class SqliteAuditStore implements AuditStore {
     );
   }
 
-  async eventPayloadPage(
-    afterId: number,
-    limit: number,
-  ): Promise<{ id: number; payload: string }[]> {
-    return this.db
-      .prepare<[number, number], { id: number; payload: string }>(
-        `SELECT id, payload FROM audit_entries WHERE kind = 'event' AND id > ? ORDER BY id LIMIT ?`,
-      )
-      .all(afterId, limit);
+  async eventsByAccount(after: StreamCursor | null, limit: number): Promise<StoredEntry[]> {
+    // TEXT compares with the BINARY collation: UTF-8 byte order.
+    const rows =
+      after === null
+        ? this.db
+            .prepare(
+              `SELECT * FROM audit_entries WHERE kind = 'event' AND account_id IS NOT NULL
+               ORDER BY account_id, id LIMIT ?`,
+            )
+            .all(limit)
+        : this.db
+            .prepare(
+              `SELECT * FROM audit_entries WHERE kind = 'event'
+               AND (account_id, id) > (?, ?) ORDER BY account_id, id LIMIT ?`,
+            )
+            .all(after.key, after.id, limit);
+    return rows.map((r) => toEntry(r as Record<string, unknown>));
   }
 
-  async counts() {
+  async transferEvents(after: StreamCursor | null, limit: number): Promise<TransferEntry[]> {
+    const transferId = `json_extract(payload, '$.transferId')`;
+    const rows = (
+      after === null
+        ? this.db
+            .prepare(
+              `SELECT ${transferId} AS transfer_id, * FROM audit_entries
+               WHERE event_type IN ${TRANSFER_TYPES} ORDER BY ${transferId}, id LIMIT ?`,
+            )
+            .all(limit)
+        : this.db
+            .prepare(
+              `SELECT ${transferId} AS transfer_id, * FROM audit_entries
+               WHERE event_type IN ${TRANSFER_TYPES}
+               AND (${transferId}, id) > (?, ?) ORDER BY ${transferId}, id LIMIT ?`,
+            )
+            .all(after.key, after.id, limit)
+    ) as Record<string, unknown>[];
+    return rows.map((r) => ({ transferId: String(r['transfer_id']), entry: toEntry(r) }));
+  }
+
+  async counts(): Promise<EntryCounts> {
     const row = this.db
-      .prepare<[], { entries: number; anomalies: number; events: number; outcomes: number }>(
-        `SELECT count(*) AS entries,
-           coalesce(sum(kind = 'anomaly'), 0) AS anomalies,
-           coalesce(sum(kind = 'event'), 0) AS events,
-           coalesce(sum(kind = 'outcome'), 0) AS outcomes FROM audit_entries`,
+      .prepare<[], { events: number | null; outcomes: number | null; anomalies: number | null }>(
+        `SELECT sum(event_count) AS events, sum(outcome_count) AS outcomes,
+           sum(anomaly_count) AS anomalies FROM audit_offsets`,
       )
       .get();
-    return row ?? { entries: 0, anomalies: 0, events: 0, outcomes: 0 };
+    const events = row?.events ?? 0;
+    const outcomes = row?.outcomes ?? 0;
+    const anomalies = row?.anomalies ?? 0;
+    return { entries: events + outcomes + anomalies, events, outcomes, anomalies };
   }
 
   async anomalies(limit: number): Promise<StoredEntry[]> {
@@ -200,17 +287,31 @@ export class SqliteAuditStore implements AuditStore {
       .map((r) => toEntry(r as Record<string, unknown>));
   }
 
-  async saveDigest(digest: Digest): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit_digests (created_at, body) VALUES (?, ?)')
-      .run(digest.createdAt, JSON.stringify(digest));
+  async saveSignedDigest(digest: SignedDigest): Promise<void> {
+    this.saveDigestTx(digest);
   }
 
-  async latestDigest(): Promise<Digest | undefined> {
+  private digestWhere(sql: string, ...params: unknown[]): SignedDigest | undefined {
+    const row = this.db.prepare<unknown[], { body: string }>(sql).get(...params);
+    return row ? toSignedDigest(row.body) : undefined;
+  }
+
+  async latestSignedDigest(): Promise<SignedDigest | undefined> {
+    return this.digestWhere('SELECT body FROM audit_signed_digests ORDER BY sequence DESC LIMIT 1');
+  }
+
+  async signedDigest(sequence: number): Promise<SignedDigest | undefined> {
+    return this.digestWhere('SELECT body FROM audit_signed_digests WHERE sequence = ?', sequence);
+  }
+
+  async digestCovering(chain: string, seq: number): Promise<number | undefined> {
     const row = this.db
-      .prepare<[], { body: string }>('SELECT body FROM audit_digests ORDER BY id DESC LIMIT 1')
-      .get();
-    return row ? (JSON.parse(row.body) as Digest) : undefined;
+      .prepare<[string, number], { sequence: number; from_seq: number }>(
+        `SELECT sequence, from_seq FROM audit_digest_ranges WHERE chain = ? AND to_seq >= ?
+         ORDER BY to_seq LIMIT 1`,
+      )
+      .get(chain, seq);
+    return row !== undefined && row.from_seq < seq ? row.sequence : undefined;
   }
 
   async close(): Promise<void> {

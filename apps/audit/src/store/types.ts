@@ -1,5 +1,5 @@
 import type { ChainedEntry, ChainHead, EntryContent } from '../core/chain.js';
-import type { Digest } from '../core/digest.js';
+import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 
 /** An entry as stored: the chained entry plus its row id (global insertion order). */
 export interface StoredEntry extends ChainedEntry {
@@ -27,10 +27,31 @@ export interface Page<T> {
   readonly next: string | null;
 }
 
+/** Entry counts, kept by every append next to the offsets (never a full count). */
+export interface EntryCounts {
+  readonly entries: number;
+  readonly events: number;
+  readonly outcomes: number;
+  readonly anomalies: number;
+}
+
+/** Where a sorted stream stopped: the last key and row id returned. */
+export interface StreamCursor {
+  readonly key: string;
+  readonly id: number;
+}
+
+/** A transfer event's entry with the transfer id its payload names. */
+export interface TransferEntry {
+  readonly transferId: string;
+  readonly entry: StoredEntry;
+}
+
 /**
  * The append-only audit store. Entries of a batch and the partition's next offset are written in
  * one transaction, after checking that the stored offset is still the one the batch continues from
- * (exactly once in effect). UPDATE and DELETE of entries are refused by the database itself.
+ * (exactly once in effect). UPDATE and DELETE of entries and digests are refused by the database
+ * itself. The schema comes from versioned migrations (`migrations.ts`).
  */
 export interface AuditStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -38,23 +59,33 @@ export interface AuditStore {
   append(batch: AppendBatch): Promise<AppendResult>;
   /** Heads as recorded next to the offsets (seq and hash of each chain's last entry). */
   heads(): Promise<ChainHead[]>;
+  /** Each partition's head with its next offset, read together (one statement). */
+  headsWithOffsets(): Promise<HeadWithOffset[]>;
   /** Every chain that has entries, sorted. */
   chains(): Promise<string[]>;
-  /** Entries of one chain with seq > afterSeq, in seq order. */
-  scanChain(chain: string, afterSeq: number, limit: number): Promise<StoredEntry[]>;
+  /** Entries of one chain with afterSeq < seq <= toSeq (default: no bound), in seq order. */
+  scanChain(chain: string, afterSeq: number, limit: number, toSeq?: number): Promise<StoredEntry[]>;
   /** Entries about one account, by row id. */
   accountEntries(accountId: string, afterId: number, limit: number): Promise<Page<StoredEntry>>;
-  /** Payloads (canonical JSON) of event entries of one account, in chain order. */
-  accountEventPayloads(accountId: string): Promise<string[]>;
   /** Payloads of event entries whose occurredAt is in [from, to), in chain order. */
   eventPayloadsBetween(from: number, to: number): Promise<string[]>;
   /** Payloads of outcome entries decided in [from, to). */
   outcomePayloadsBetween(from: number, to: number): Promise<string[]>;
-  /** Payloads of every event entry, chain by chain in seq order, in pages (afterId cursor). */
-  eventPayloadPage(afterId: number, limit: number): Promise<{ id: number; payload: string }[]>;
-  counts(): Promise<{ entries: number; anomalies: number; events: number; outcomes: number }>;
+  /**
+   * Event entries of every account, by account id in UTF-8 byte order, then row id; a page
+   * starts after `after` (null: from the start).
+   */
+  eventsByAccount(after: StreamCursor | null, limit: number): Promise<StoredEntry[]>;
+  /** Transfer event entries by transfer id in UTF-8 byte order, then row id. */
+  transferEvents(after: StreamCursor | null, limit: number): Promise<TransferEntry[]>;
+  /** Kept by every append: readiness and metrics read these instead of counting. */
+  counts(): Promise<EntryCounts>;
   anomalies(limit: number): Promise<StoredEntry[]>;
-  saveDigest(digest: Digest): Promise<void>;
-  latestDigest(): Promise<Digest | undefined>;
+  /** Stores a signed digest; refused unless it is the next sequence number. */
+  saveSignedDigest(digest: SignedDigest): Promise<void>;
+  latestSignedDigest(): Promise<SignedDigest | undefined>;
+  signedDigest(sequence: number): Promise<SignedDigest | undefined>;
+  /** The sequence of the digest whose period holds chain#seq, if one does yet. */
+  digestCovering(chain: string, seq: number): Promise<number | undefined>;
   close(): Promise<void>;
 }
