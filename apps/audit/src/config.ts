@@ -37,6 +37,11 @@ export const auditEnv = {
   AUDIT_DB_MIGRATE: z
     .enum(['auto', 'verify'], { message: 'must be auto or verify' })
     .default('auto'),
+  /** With `auto` (the `migrate` command): the service's role, granted only what the service does. */
+  AUDIT_DB_RUNTIME_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL role name: lower-case letters, digits, _')
+    .optional(),
   /**
    * PEM file of the Ed25519 private key that signs digests (PKCS#8); digests are off without it.
    * Keep it out of the database and its backups: verifiers need only the public key.

@@ -165,6 +165,24 @@ CREATE INDEX entries_transfer ON audit.entries (((payload::jsonb) ->> 'transferI
   },
 ];
 
+/**
+ * What the service's PostgreSQL role may do once the migrations ran (`cli migrate` with
+ * AUDIT_DB_RUNTIME_ROLE grants it): read everything, append entries and digests, move the offsets
+ * and heads it keeps. Never UPDATE, DELETE or TRUNCATE entries or digests, and no DDL: the
+ * tables and the trigger functions belong to the migration role, so the runtime role can neither
+ * drop a trigger nor redefine `audit.refuse_change`. A migration that adds a table adds it here.
+ */
+export function runtimeGrants(role: string): string {
+  const r = `"${role}"`;
+  return `
+GRANT USAGE ON SCHEMA audit TO ${r};
+GRANT SELECT ON audit.schema_migrations TO ${r};
+GRANT SELECT, INSERT ON audit.entries, audit.digests, audit.signed_digests, audit.digest_ranges TO ${r};
+GRANT SELECT, INSERT, UPDATE ON audit.offsets TO ${r};
+GRANT USAGE ON SEQUENCE audit.entries_id_seq, audit.digests_id_seq TO ${r};
+`;
+}
+
 /** The newest migration this build knows. */
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 

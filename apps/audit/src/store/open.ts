@@ -6,9 +6,16 @@ import type { AuditStore } from './types.js';
 
 /** The audit log in PostgreSQL when DATABASE_URL is set, else in the SQLite file. */
 export const openAuditStore = (
-  config: Pick<AuditConfig, 'DATABASE_URL' | 'AUDIT_SQLITE_PATH' | 'AUDIT_DB_MIGRATE'>,
+  config: Pick<
+    AuditConfig,
+    'DATABASE_URL' | 'AUDIT_SQLITE_PATH' | 'AUDIT_DB_MIGRATE' | 'AUDIT_DB_RUNTIME_ROLE'
+  >,
 ): Promise<AuditStore> =>
   openStore<AuditStore>(config.DATABASE_URL, config.AUDIT_SQLITE_PATH, {
-    postgres: (url) => PostgresAuditStore.open(url, { migrate: config.AUDIT_DB_MIGRATE }),
+    postgres: (url) =>
+      PostgresAuditStore.open(url, {
+        migrate: config.AUDIT_DB_MIGRATE,
+        runtimeRole: config.AUDIT_DB_RUNTIME_ROLE,
+      }),
     sqlite: (path) => SqliteAuditStore.open(path, { migrate: config.AUDIT_DB_MIGRATE }),
   });

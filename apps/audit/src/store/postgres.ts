@@ -2,7 +2,12 @@ import { inTransaction } from '@tally/service';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
-import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
+import {
+  pendingMigrations,
+  runtimeGrants,
+  SchemaOutdatedError,
+  type MigrateMode,
+} from './migrations.js';
 import { countsOf, ENTRY_COLUMNS, entryValues, toEntry, toSignedDigest } from './rows.js';
 import type {
   AppendBatch,
@@ -21,24 +26,42 @@ const TRANSFER_TYPES = `('TransferDebited', 'TransferCredited', 'TransferComplet
 /** The expression the transfer index (migration 4) is built on; queries must repeat it. */
 const TRANSFER_ID = `((payload::jsonb) ->> 'transferId') COLLATE "C"`;
 
+/** The newest migration applied; 0 when the schema was never created. No DDL. */
+async function appliedVersion(client: pg.PoolClient): Promise<number> {
+  const { rows } = await client
+    .query<{ v: number | null }>('SELECT max(version) AS v FROM audit.schema_migrations')
+    .catch((error: unknown) => {
+      // 42P01 undefined table, 3F000 undefined schema: never migrated. (42501 is a missing grant.)
+      const code = (error as { code?: string }).code;
+      if (code === '42P01' || code === '3F000') return { rows: [{ v: 0 }] };
+      throw error;
+    });
+  return rows[0]?.v ?? 0;
+}
+
 /**
  * Applies the migrations the database lacks, under an advisory lock (instances starting together
- * wait for each other), each in its own transaction with its record.
+ * wait for each other), each in its own transaction with its record; then grants `runtimeRole`
+ * its rights. `verify` runs no DDL at all: a role without any may open the store.
  */
-async function migrate(pool: pg.Pool, mode: MigrateMode): Promise<void> {
+async function migrate(
+  pool: pg.Pool,
+  mode: MigrateMode,
+  runtimeRole: string | undefined,
+): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
     try {
+      if (mode === 'verify') {
+        const applied = await appliedVersion(client);
+        if (pendingMigrations(applied).length > 0) throw new SchemaOutdatedError(applied);
+        return;
+      }
       await client.query(`CREATE SCHEMA IF NOT EXISTS audit;
         CREATE TABLE IF NOT EXISTS audit.schema_migrations (
           version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
-      const { rows } = await client.query<{ v: number | null }>(
-        'SELECT max(version) AS v FROM audit.schema_migrations',
-      );
-      const applied = rows[0]?.v ?? 0;
-      const pending = pendingMigrations(applied);
-      if (pending.length > 0 && mode === 'verify') throw new SchemaOutdatedError(applied);
+      const pending = pendingMigrations(await appliedVersion(client));
       for (const migration of pending) {
         await client.query('BEGIN');
         try {
@@ -53,6 +76,7 @@ async function migrate(pool: pg.Pool, mode: MigrateMode): Promise<void> {
           throw error;
         }
       }
+      if (runtimeRole !== undefined) await client.query(runtimeGrants(runtimeRole));
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]);
     }
@@ -63,8 +87,8 @@ async function migrate(pool: pg.Pool, mode: MigrateMode): Promise<void> {
 
 /**
  * The audit log in PostgreSQL (schema `audit`). Triggers refuse UPDATE, DELETE and TRUNCATE; in
- * production also grant the service role only INSERT and SELECT on audit.entries (see README)
- * and open it with `migrate: 'verify'`.
+ * production the service runs as a role the migration granted only `runtimeGrants` (INSERT and
+ * SELECT on entries and digests) and opens it with `migrate: 'verify'`.
  */
 export class PostgresAuditStore implements AuditStore {
   readonly kind = 'postgres';
@@ -73,14 +97,14 @@ export class PostgresAuditStore implements AuditStore {
 
   static async open(
     connectionString: string,
-    options: { poolSize?: number; migrate?: MigrateMode } = {},
+    options: { poolSize?: number; migrate?: MigrateMode; runtimeRole?: string | undefined } = {},
   ): Promise<PostgresAuditStore> {
     const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 8 });
     // An idle client whose connection the server ended (a restart, an administrator, a dropped
     // database): the pool discards it and the next query connects anew; unheard, pg would throw.
     pool.on('error', () => undefined);
     try {
-      await migrate(pool, options.migrate ?? 'auto');
+      await migrate(pool, options.migrate ?? 'auto', options.runtimeRole);
     } catch (error) {
       await pool.end();
       throw error;
