@@ -14,6 +14,7 @@ import {
   stringParam,
 } from '@tally/service';
 import type { Express, Request } from 'express';
+import type { CommitSignal } from './commit-signal.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import type { AccountRow, HistoryRow } from './projection.js';
@@ -28,7 +29,16 @@ export interface AppOptions {
   /** The read model's checks (consumers, halted partitions, lag); the store's is added here. */
   readonly readiness?: readonly ReadinessCheck[];
   readonly minVersionWaitMs?: number;
+  /**
+   * Commits of the read model running in this process: a `?minVersion=` wait wakes on them. Without
+   * it (or for a commit by another instance) a wait reads the store again every FALLBACK_POLL_MS.
+   */
+  readonly commits?: CommitSignal;
 }
+
+/** How often a `?minVersion=` wait reads the store when no commit in this process woke it. */
+const FALLBACK_POLL_MS = 20;
+const SIGNALLED_FALLBACK_MS = 100;
 
 /** `asOf`: the kit's strict time (an existing date, a date-time with an offset, or epoch ms). */
 function asOfParam(req: Request): number | undefined {
@@ -99,14 +109,22 @@ export function createApp(options: AppOptions): Express {
     let row = await store.getAccount(id);
     if (minVersion !== undefined) {
       const deadline = Date.now() + waitMs;
-      while (
-        (row?.version ?? 0) < minVersion &&
-        row?.status !== 'closed' &&
-        Date.now() < deadline
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      const reached = () => (row?.version ?? 0) >= minVersion || row?.status === 'closed';
+      while (!reached() && Date.now() < deadline) {
+        if (options.commits === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, FALLBACK_POLL_MS));
+          row = await store.getAccount(id);
+          continue;
+        }
+        // Watch first, then read: a commit between the two still wakes this wait.
+        const wait = Math.max(1, Math.min(SIGNALLED_FALLBACK_MS, deadline - Date.now()));
+        const watch = options.commits.watch(id, wait);
         row = await store.getAccount(id);
+        if (reached()) watch.cancel();
+        else await watch.changed;
       }
+      // A wait that timed out answers with the version as of now.
+      if (!reached()) row = await store.getAccount(id);
       const currentVersion = row?.version ?? 0;
       if (currentVersion < minVersion) {
         throw row?.status === 'closed'

@@ -1,6 +1,7 @@
 import type { AccountEventSerde } from '@tally/events';
 import { isPoison, type ApplyResult, type PartitionBatch, type PartitionStore } from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
+import type { CommitSignal } from './commit-signal.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { foldBatch, type FoldHalt } from './projection.js';
 import type { ReadModelStore } from './store/types.js';
@@ -16,6 +17,7 @@ export class BalancesProjection implements PartitionStore {
     private readonly store: ReadModelStore,
     private readonly serde: AccountEventSerde,
     private readonly metrics?: ProjectorMetrics,
+    private readonly commits?: CommitSignal,
   ) {}
 
   loadOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
@@ -72,6 +74,7 @@ export class BalancesProjection implements PartitionStore {
       history: fold.history,
     });
     if (outcome === 'stale') return { kind: 'reload' };
+    this.commits?.committed(fold.accounts.map((a) => a.accountId));
     if (this.metrics) {
       const partition = String(batch.partition);
       if (fold.duplicates > 0) this.metrics.duplicates.inc({ partition }, fold.duplicates);

@@ -27,6 +27,11 @@ export const projectorEnv = {
   PROJECTOR_MIN_VERSION_WAIT_MS: env.positiveInt().default(2_000),
   /** /readyz fails while the lag of the owned partitions is above this many records. */
   PROJECTOR_READY_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * kafkajs fetch size per partition (bytes): bounds one batch (one transaction) and, times the
+   * partitions, the memory a replay holds; larger replays faster, smaller stays leaner (ADR 0015).
+   */
+  PROJECTOR_MAX_BYTES_PER_PARTITION: env.positiveInt().default(1_048_576),
   /** After SIGTERM, the process exits 1 if the graceful stop takes longer than this. */
   PROJECTOR_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };

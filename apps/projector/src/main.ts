@@ -8,6 +8,7 @@ import {
   type RunningService,
 } from '@tally/service';
 import { createApp } from './app.js';
+import { CommitSignal } from './commit-signal.js';
 import { loadProjectorServiceConfig } from './config.js';
 import { createProjectorMetrics } from './metrics.js';
 import { balancesReadModel } from './read-model.js';
@@ -24,6 +25,7 @@ const serde = await AccountEventSerde.connect({
 });
 const metrics = createProjectorMetrics(createMetricsRegistry('projector'));
 let running: RunningService | undefined;
+const commits = new CommitSignal();
 const readModel = balancesReadModel({
   kafka: createKafka(config, { logger }),
   topic: config.TALLY_EVENTS_TOPIC,
@@ -32,8 +34,10 @@ const readModel = balancesReadModel({
   serde,
   logger,
   metrics,
+  commits,
   sessionTimeout: config.PROJECTOR_SESSION_TIMEOUT_MS,
   readyMaxLag: config.PROJECTOR_READY_MAX_LAG,
+  maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
   onFailure: (error) => void running?.shutdown(error),
 });
 const app = createApp({
@@ -43,6 +47,7 @@ const app = createApp({
   verifier,
   readiness: readModel.readiness(),
   minVersionWaitMs: config.PROJECTOR_MIN_VERSION_WAIT_MS,
+  commits,
 });
 running = await serve({
   name: 'projector',

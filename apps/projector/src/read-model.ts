@@ -1,7 +1,8 @@
 import type { AccountEventSerde } from '@tally/events';
 import { ReadModelService, type KafkaClient, type ReadModelOptions } from '@tally/kafka';
-import type { Logger } from '@tally/service';
+import type { Logger, ReadinessCheck } from '@tally/service';
 import { BalancesProjection } from './balances.js';
+import type { CommitSignal } from './commit-signal.js';
 import type { ProjectorMetrics } from './metrics.js';
 import type { ReadModelStore } from './store/types.js';
 
@@ -13,10 +14,15 @@ export interface BalancesReadModelOptions {
   readonly serde: AccountEventSerde;
   readonly logger?: Logger;
   readonly metrics?: ProjectorMetrics;
+  /** Told of every committed batch's accounts (wakes `?minVersion=` waits). */
+  readonly commits?: CommitSignal;
   readonly pollMs?: number;
   readonly sessionTimeout?: number;
   readonly readyMaxLag?: number;
-  /** Fetch size per partition (bounds one batch, so one transaction). */
+  /**
+   * Fetch size per partition: bounds one batch (one transaction) and, times the partitions, the
+   * memory replay holds (default 1 MiB; ADR 0015).
+   */
   readonly maxBytesPerPartition?: number;
   /** false: batch spans only, no span per record (a rebuild must not join old traces). */
   readonly recordSpans?: boolean;
@@ -24,31 +30,74 @@ export interface BalancesReadModelOptions {
   readonly onFailure?: ReadModelOptions['onFailure'];
 }
 
-/** The balances fold on the shared read-model skeleton; an operator's skip resumes a halt. */
-export function balancesReadModel(options: BalancesReadModelOptions): ReadModelService {
-  const { store, metrics } = options;
-  return new ReadModelService({
-    kafka: options.kafka,
-    sources: [
-      {
-        topic: options.topic,
-        groupId: options.groupId,
-        store: new BalancesProjection(store, options.serde, metrics),
-        operation: 'apply',
+/**
+ * 1 MiB per partition: about 10,000 events per batch, enough that a transaction's fixed cost is
+ * small, while six partitions of fetched and decoded records (and the garbage of the previous
+ * fetch) stay within the process's 256 MB (ADR 0015).
+ */
+const DEFAULT_FETCH_BYTES = 1 << 20;
+
+/**
+ * The balances fold on the shared read-model skeleton; an operator's skip resumes a halt. Once the
+ * owned partitions are caught up (lag within readyMaxLag) it builds the store's query indexes,
+ * which a new generation lacks while it replays (ADR 0015); until then it is not ready.
+ */
+export class BalancesReadModel extends ReadModelService {
+  private indexes: 'missing' | 'building' | 'built' = 'missing';
+
+  constructor(private readonly balances: BalancesReadModelOptions) {
+    const { store, metrics } = balances;
+    super({
+      kafka: balances.kafka,
+      sources: [
+        {
+          topic: balances.topic,
+          groupId: balances.groupId,
+          store: new BalancesProjection(store, balances.serde, metrics, balances.commits),
+          operation: 'apply',
+        },
+      ],
+      logger: balances.logger,
+      skipRecorded: async (topic, partition, offset) =>
+        (await store.skips(topic, partition)).some((s) => s.offset === offset),
+      ...(balances.pollMs === undefined ? {} : { pollMs: balances.pollMs }),
+      ...(balances.readyMaxLag === undefined ? {} : { readyMaxLag: balances.readyMaxLag }),
+      sessionTimeout: balances.sessionTimeout,
+      maxBytesPerPartition: balances.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES,
+      ...(balances.recordSpans === undefined ? {} : { recordSpans: balances.recordSpans }),
+      onEvent: (event) => {
+        metrics?.observe(event);
+        if (event.type === 'lag') this.caughtUp(event.lags.reduce((sum, l) => sum + l.lag, 0));
+        balances.onEvent?.(event);
       },
-    ],
-    logger: options.logger,
-    skipRecorded: async (topic, partition, offset) =>
-      (await store.skips(topic, partition)).some((s) => s.offset === offset),
-    ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
-    ...(options.readyMaxLag === undefined ? {} : { readyMaxLag: options.readyMaxLag }),
-    sessionTimeout: options.sessionTimeout,
-    maxBytesPerPartition: options.maxBytesPerPartition,
-    ...(options.recordSpans === undefined ? {} : { recordSpans: options.recordSpans }),
-    onEvent: (event) => {
-      metrics?.observe(event);
-      options.onEvent?.(event);
-    },
-    ...(options.onFailure ? { onFailure: options.onFailure } : {}),
-  });
+      ...(balances.onFailure ? { onFailure: balances.onFailure } : {}),
+    });
+  }
+
+  override readiness(): ReadinessCheck[] {
+    return [
+      ...super.readiness(),
+      {
+        name: 'query-indexes',
+        check: () => this.indexes === 'built' || `query indexes ${this.indexes}`,
+      },
+    ];
+  }
+
+  /** Builds the query indexes once the lag is small; a failure is retried at the next poll. */
+  private caughtUp(lag: number): void {
+    if (this.indexes !== 'missing' || lag > (this.balances.readyMaxLag ?? 10_000)) return;
+    this.indexes = 'building';
+    this.balances.store.buildQueryIndexes().then(
+      () => (this.indexes = 'built'),
+      (error: unknown) => {
+        this.indexes = 'missing';
+        this.balances.logger?.warn({ err: error }, 'building the query indexes failed; retrying');
+      },
+    );
+  }
+}
+
+export function balancesReadModel(options: BalancesReadModelOptions): BalancesReadModel {
+  return new BalancesReadModel(options);
 }

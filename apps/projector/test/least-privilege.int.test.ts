@@ -2,6 +2,7 @@
 // rebuilds); the service runs as a role that reads and writes rows of the read model and can do
 // nothing else: no DDL, no DELETE or TRUNCATE, no change to which generation is live by name.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ownerAndRuntime,
@@ -53,6 +54,22 @@ const batch = (fromOffset: string, rows: AccountRow[]): BatchCommit => ({
   })),
 });
 
+/** The history table's indexes in generation g, as the owner sees them. */
+async function historyIndexes(g: number): Promise<string[]> {
+  const client = new pg.Client({ connectionString: owner.urlFor(db) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'balance_history'
+       ORDER BY indexname`,
+      [`projector_g${g}`],
+    );
+    return rows.map((r) => r.indexname);
+  } finally {
+    await client.end();
+  }
+}
+
 beforeAll(async () => {
   roles = await ownerAndRuntime('projector');
   ({ db, owner, runtime } = roles);
@@ -77,6 +94,20 @@ describe('the projector runtime role', () => {
         operator: 'ops',
       });
       expect(await store.skips('events', 0)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('finds the history indexes built by the migration, which it could not build itself', async () => {
+    expect(await historyIndexes(1)).toEqual(['balance_history_as_of', 'balance_history_key']);
+    expect(
+      await runtime.sqlState(db, 'CREATE INDEX extra ON projector_g1.balance_history (amount)'),
+    ).toBe('42501');
+    const store = await PostgresStore.open(runtime.urlFor(db), { migrate: 'verify' });
+    try {
+      // What the service does after catch-up: with the indexes there, it issues no DDL.
+      await expect(store.buildQueryIndexes()).resolves.toBeUndefined();
     } finally {
       await store.close();
     }
@@ -125,6 +156,8 @@ describe('the projector runtime role', () => {
     const store = await PostgresStore.open(runtime.urlFor(db), { migrate: 'verify' });
     try {
       expect(store.generation).toBe(2);
+      expect(await historyIndexes(2)).toEqual(['balance_history_as_of', 'balance_history_key']);
+      await expect(store.buildQueryIndexes()).resolves.toBeUndefined();
       expect(await store.commit(batch('1', [account('acc-2', 250, 2)]))).toBe('committed');
       expect((await store.loadAccounts(['acc-2'])).get('acc-2')?.balance).toBe(250);
       expect(await runtime.sqlState(db, 'DROP SCHEMA projector_g1 CASCADE')).toBe('42501');

@@ -91,6 +91,20 @@ describe.each(storeFactories)('read model store contract: $name', (factory) => {
     ]);
   });
 
+  it('answers balance-as-of the same before and after its index is built (built once caught up)', async () => {
+    const store = await fresh();
+    await store.commit(batch('0', '4'));
+    const asOf = () =>
+      Promise.all(
+        [t - 1, t, t + 1500, t + 2000, t + 10_000].map((at) => store.balanceAsOf('acc-1', at)),
+      );
+    const before = await asOf();
+    expect(before.map((h) => h?.version)).toEqual([undefined, 1, 2, 3, 3]);
+    await store.buildQueryIndexes();
+    await store.buildQueryIndexes(); // idempotent
+    expect(await asOf()).toEqual(before);
+  });
+
   it('builds a new generation beside the live one and swaps it in atomically', async () => {
     const store = await fresh();
     await store.commit(batch('0', '4'));

@@ -4,14 +4,8 @@
 // carries a bearer token signed with the local stack's key (.local/auth), as `pnpm run token`
 // mints them; the services were started trusting that key (infra/local/services.sh).
 import { randomBytes } from 'node:crypto';
-import {
-  loadLocalSigningKey,
-  LOCAL_AUDIENCE,
-  LOCAL_ISSUER,
-  localStateDir,
-  mintAccessToken,
-  SCOPES,
-} from '@tally/service';
+import { SCOPES } from '@tally/service';
+import { localTokenMinter } from './local-tokens.js';
 
 const local = (port: string | undefined, fallback: number) =>
   `http://127.0.0.1:${port ?? String(fallback)}`;
@@ -27,17 +21,7 @@ const eur = (minor: number | string) => `EUR ${(Number(minor) / 100).toFixed(2)}
 // Two callers: the customer's app, limited to the new account and its savings account, and an
 // auditor over all accounts.
 const TTL_SECONDS = 15 * 60;
-const signingKey = await loadLocalSigningKey(localStateDir());
-const mint = (subject: string, scopes: readonly string[], accounts?: readonly string[]) =>
-  mintAccessToken(signingKey, {
-    issuer: LOCAL_ISSUER,
-    audience: LOCAL_AUDIENCE,
-    subject,
-    clientId: 'tally-demo',
-    scopes,
-    accounts,
-    ttlSeconds: TTL_SECONDS,
-  });
+const mint = await localTokenMinter('tally-demo', TTL_SECONDS);
 const caller = async (
   subject: string,
   scopes: readonly string[],

@@ -185,8 +185,13 @@ export class PartitionConsumer {
     }
     const fromOffset = this.next.get(partition) ?? '0';
     const from = BigInt(fromOffset);
-    // The group's fetch position may be behind the database (a seek not yet applied).
-    const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
+    // The group's fetch position may be behind the database (a seek not yet applied). Offsets
+    // ascend within a batch: when the first is not behind, none is (no BigInt per record).
+    const first = batch.messages[0];
+    const messages =
+      first === undefined || BigInt(first.offset) >= from
+        ? batch.messages
+        : batch.messages.filter((m) => BigInt(m.offset) >= from);
     const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     // Resolving only moves kafkajs' in-memory fetch position (autoCommit is off).
     if (BigInt(nextOffset) <= from) {

@@ -21,11 +21,39 @@ async function createTables(client: pg.PoolClient, g: number): Promise<void> {
     CREATE TABLE IF NOT EXISTS ${s}.balance_history (
       account_id text NOT NULL, version integer NOT NULL, event_id uuid NOT NULL,
       event_type text NOT NULL, amount bigint NOT NULL, balance_after bigint NOT NULL,
-      occurred_at bigint NOT NULL, PRIMARY KEY (account_id, version));
-    CREATE INDEX IF NOT EXISTS balance_history_as_of ON ${s}.balance_history (account_id, occurred_at, version);
+      occurred_at bigint NOT NULL);
     CREATE TABLE IF NOT EXISTS ${s}.offsets (
       topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL,
       PRIMARY KEY (topic, partition));`);
+}
+
+/**
+ * The history's key (account_id, version) and as-of index: see the SQLite store. A generation this
+ * role creates gets them once it caught up (createQueryIndexes); the owner's migration for a
+ * separate runtime role, which cannot build them, makes them with the tables (free while empty).
+ * A generation made before this keeps its primary key and gains the as-of index.
+ */
+async function createQueryIndexes(client: pg.PoolClient, g: number): Promise<void> {
+  const s = schemaOf(g);
+  // Serialised: two instances catching up together must not both build them.
+  await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
+  // Read from the catalogue first: CREATE INDEX IF NOT EXISTS still needs ownership of the table,
+  // which the runtime role (PROJECTOR_DB_MIGRATE=verify) does not have.
+  const { rows } = await client.query<{ indexname: string }>(
+    `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'balance_history'`,
+    [s],
+  );
+  const names = new Set(rows.map((r) => r.indexname));
+  if (!names.has('balance_history_pkey') && !names.has('balance_history_key')) {
+    await client.query(
+      `CREATE UNIQUE INDEX IF NOT EXISTS balance_history_key ON ${s}.balance_history (account_id, version)`,
+    );
+  }
+  if (!names.has('balance_history_as_of')) {
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS balance_history_as_of ON ${s}.balance_history (account_id, occurred_at, version)`,
+    );
+  }
 }
 
 /**
@@ -140,6 +168,9 @@ async function createSchema(pool: pg.Pool, runtimeRole: string | undefined): Pro
       // A view's * was expanded when it was made: made again, it shows the added columns.
       const active = await readActive(client);
       await client.query(reservationColumns(schemaOf(active)));
+      // A separate runtime role owns no table, so cannot build the history's indexes after
+      // catch-up: the owner builds them here (on generation 1 while it is still empty).
+      if (runtimeRole !== undefined) await createQueryIndexes(client, active);
       await swapViews(client, active);
       if (runtimeRole !== undefined) await grantRuntime(client, runtimeRole);
     },
@@ -204,6 +235,10 @@ export class PostgresStore implements ReadModelStore {
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
     const s = schemaOf(this.gen);
     const work = async (client: pg.PoolClient): Promise<'committed' | 'stale'> => {
+      // Like SQLite's synchronous = NORMAL: the commit stays atomic (rows and offsets together or
+      // neither); a server crash may lose the last few, whose offsets are lost with them, so they
+      // are read again from Kafka. Replay no longer waits for a WAL flush per batch.
+      await client.query('SET LOCAL synchronous_commit = off');
       // FOR SHARE: a swap (UPDATE of this row) waits until this batch is committed.
       const active = await readActive(client, 'FOR SHARE');
       if (this.followsActive && active !== this.gen) return 'stale';
@@ -356,7 +391,15 @@ export class PostgresStore implements ReadModelStore {
     return new PostgresStore(this.pool, g, false);
   }
 
+  async buildQueryIndexes(): Promise<void> {
+    await inTransaction(
+      () => this.pool.connect(),
+      (client) => createQueryIndexes(client, this.gen),
+    );
+  }
+
   async activate(): Promise<void> {
+    await this.buildQueryIndexes();
     await inTransaction(
       () => this.pool.connect(),
       async (client) => {

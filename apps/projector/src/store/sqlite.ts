@@ -24,9 +24,10 @@ function init(db: Db): void {
   // re-read from Kafka because their offsets are lost with them.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
-  // The history index takes inserts all over its key range (one account after another); with
-  // SQLite's 2 MB default page cache, replay spends most of its time re-reading pages.
-  db.pragma('cache_size = -262144'); // 256 MiB
+  // Replay appends history and updates one small accounts table; the indexes that take inserts
+  // all over their key range come after catch-up (createQueryIndexes). 32 MiB of page cache then
+  // holds the hot pages; 256 MiB here alone used the process's whole memory budget (ADR 0015).
+  db.pragma('cache_size = -32768'); // 32 MiB
   // Checkpoint every 64 MiB of WAL instead of 4 MiB: hot pages are copied back far less often.
   db.pragma('wal_autocheckpoint = 16384');
   db.exec(`
@@ -72,17 +73,39 @@ function createTables(db: Db, g: number): void {
       held INTEGER NOT NULL DEFAULT 0, unsettled INTEGER NOT NULL DEFAULT 0,
       reservations TEXT NOT NULL DEFAULT '${NO_RESERVATIONS}'
     ) WITHOUT ROWID;
+    -- In arrival order (rowid): replay appends; its key (account_id, version) and the as-of index
+    -- come with createQueryIndexes once the generation caught up.
     CREATE TABLE IF NOT EXISTS g${g}_balance_history (
       account_id TEXT NOT NULL, version INTEGER NOT NULL, event_id TEXT NOT NULL,
       event_type TEXT NOT NULL, amount INTEGER NOT NULL, balance_after INTEGER NOT NULL,
-      occurred_at INTEGER NOT NULL, PRIMARY KEY (account_id, version)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS g${g}_balance_history_as_of
-      ON g${g}_balance_history (account_id, occurred_at, version);
+      occurred_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS g${g}_offsets (
       topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
       PRIMARY KEY (topic, partition));
   `);
+}
+
+/**
+ * The history's indexes: its key (account_id, version) and the as-of index. A new generation is
+ * created without them: a replay batch touches every account, so each index insert dirtied a page
+ * of its own and replay spent most of its time writing B-tree pages; appended in arrival order,
+ * a batch fills a few pages. They are built (sorted once) when the generation caught up, or before
+ * a rebuild swaps to it; until then history queries scan. The fold never writes a version twice
+ * (it folds onto the stored version, fenced by the stored offset), so the unique key holds.
+ * A generation made before this keeps its WITHOUT ROWID key and only gains the as-of index.
+ */
+function createQueryIndexes(db: Db, g: number): void {
+  const keyed = (db.pragma(`index_list(g${g}_balance_history)`) as { origin: string }[]).some(
+    (index) => index.origin === 'pk',
+  );
+  db.transaction(() => {
+    if (!keyed) {
+      db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS g${g}_balance_history_key
+        ON g${g}_balance_history (account_id, version)`);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS g${g}_balance_history_as_of
+      ON g${g}_balance_history (account_id, occurred_at, version)`);
+  }).immediate();
 }
 
 function swapViews(db: Db, g: number): void {
@@ -113,6 +136,44 @@ function inKeyOrder(history: readonly HistoryRow[]): readonly HistoryRow[] {
   const out: HistoryRow[] = [];
   for (const id of ids) for (const h of byAccount.get(id) as HistoryRow[]) out.push(h);
   return out;
+}
+
+/**
+ * An INSERT of many rows per statement: a batch of 50,000 rows is about 800 calls into SQLite
+ * instead of 50,000 (the per-call cost of better-sqlite3 dominated replay). Statements are
+ * prepared once per row count and kept.
+ */
+class MultiRowInsert {
+  private static readonly ROWS = 64;
+  private readonly bySize = new Map<number, Database.Statement>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly head: string,
+    private readonly width: number,
+    private readonly tail = '',
+  ) {}
+
+  /** Inserts the rows given as one flat list of values, `width` per row. */
+  run(values: readonly unknown[]): void {
+    const step = MultiRowInsert.ROWS * this.width;
+    for (let at = 0; at < values.length; at += step) {
+      const chunk = values.slice(at, at + step);
+      this.statement(chunk.length / this.width).run(chunk);
+    }
+  }
+
+  private statement(rows: number): Database.Statement {
+    let statement = this.bySize.get(rows);
+    if (statement === undefined) {
+      const row = `(${new Array<string>(this.width).fill('?').join(', ')})`;
+      statement = this.db.prepare(
+        `${this.head} ${new Array<string>(rows).fill(row).join(', ')} ${this.tail}`,
+      );
+      this.bySize.set(rows, statement);
+    }
+    return statement;
+  }
 }
 
 /** SQLite read model in one file (WAL); generation g lives in tables `g<g>_*`. */
@@ -154,16 +215,23 @@ export class SqliteStore implements ReadModelStore {
       updateOffset: this.db.prepare(
         `UPDATE g${g}_offsets SET next_offset = ? WHERE topic = ? AND partition = ?`,
       ),
-      account: this.db.prepare(`SELECT ${ACCOUNT_COLS} FROM g${g}_accounts WHERE account_id = ?`),
-      upsertAccount: this.db.prepare(
-        `INSERT INTO g${g}_accounts (${ACCOUNT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, version = excluded.version,
+      // One statement for a whole batch's ids: one call into SQLite, not one per account.
+      accounts: this.db.prepare(
+        `SELECT ${ACCOUNT_COLS} FROM g${g}_accounts WHERE account_id IN (SELECT value FROM json_each(?))`,
+      ),
+      upsertAccounts: new MultiRowInsert(
+        this.db,
+        `INSERT INTO g${g}_accounts (${ACCOUNT_COLS}) VALUES`,
+        13,
+        `ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, version = excluded.version,
            status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
            held = excluded.held, unsettled = excluded.unsettled,
            reservations = excluded.reservations`,
       ),
-      insertHistory: this.db.prepare(
-        `INSERT INTO g${g}_balance_history (${HISTORY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      insertHistory: new MultiRowInsert(
+        this.db,
+        `INSERT INTO g${g}_balance_history (${HISTORY_COLS}) VALUES`,
+        7,
       ),
     };
   }
@@ -199,10 +267,9 @@ export class SqliteStore implements ReadModelStore {
 
   async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {
     const found = new Map<string, AccountRow>();
-    for (const id of ids) {
-      const row = this.statements.account.get(id) as AccountRecord | undefined;
-      if (row !== undefined) found.set(id, toAccount(row));
-    }
+    if (ids.length === 0) return found;
+    for (const row of this.statements.accounts.all(JSON.stringify(ids)) as AccountRecord[])
+      found.set(row.account_id, toAccount(row));
     return found;
   }
 
@@ -212,36 +279,22 @@ export class SqliteStore implements ReadModelStore {
     const stored = s.offset.get(batch.topic, batch.partition) as
       { next_offset: string } | undefined;
     if ((stored?.next_offset ?? '0') !== batch.fromOffset) return 'stale';
+    const accounts: unknown[] = [];
     for (const a of batch.accounts) {
-      s.upsertAccount.run(
-        a.accountId,
-        a.owner,
-        a.currency,
-        a.overdraftLimit,
-        a.balance,
-        a.version,
-        a.status,
-        a.openedAt,
-        a.updatedAt,
-        a.closedAt,
-        a.held,
-        a.unsettled,
-        reservationsOf(a),
-      );
+      accounts.push(a.accountId, a.owner, a.currency, a.overdraftLimit, a.balance, a.version);
+      accounts.push(a.status, a.openedAt, a.updatedAt, a.closedAt, a.held, a.unsettled);
+      accounts.push(reservationsOf(a));
     }
-    // In key order (account, version): each B-tree page is visited once per batch, not once per
-    // row. Rows of one account are already in version order (the fold applies them in order).
+    s.upsertAccounts.run(accounts);
+    // In key order (account, version): once indexed (or keyed, in an older generation), each
+    // B-tree page is visited once per batch, not once per row. Rows of one account are already in
+    // version order (the fold applies them in order).
+    const history: unknown[] = [];
     for (const h of inKeyOrder(batch.history)) {
-      s.insertHistory.run(
-        h.accountId,
-        h.version,
-        h.eventId,
-        h.eventType,
-        h.amount,
-        h.balanceAfter,
-        h.occurredAt,
-      );
+      history.push(h.accountId, h.version, h.eventId, h.eventType, h.amount, h.balanceAfter);
+      history.push(h.occurredAt);
     }
+    s.insertHistory.run(history);
     if (stored === undefined) s.insertOffset.run(batch.topic, batch.partition, batch.nextOffset);
     else s.updateOffset.run(batch.nextOffset, batch.topic, batch.partition);
     return 'committed';
@@ -320,7 +373,12 @@ export class SqliteStore implements ReadModelStore {
     return new SqliteStore(this.db, g, false);
   }
 
+  async buildQueryIndexes(): Promise<void> {
+    createQueryIndexes(this.db, this.gen);
+  }
+
   async activate(): Promise<void> {
+    createQueryIndexes(this.db, this.gen);
     this.db
       .transaction(() => {
         this.db

@@ -59,9 +59,14 @@ export interface ReadModelStore {
   recordSkip(skip: Omit<Skip, 'createdAt'> & { createdAt?: number }): Promise<void>;
   skips(topic: string, partition: number): Promise<readonly Skip[]>;
 
+  /**
+   * Builds the indexes only queries need, which a new generation lacks while it catches up (ADR
+   * 0015); idempotent. Queries answer the same without them, more slowly.
+   */
+  buildQueryIndexes(): Promise<void>;
   /** A fresh, empty generation for a rebuild; returns a handle writing into it. */
   createGeneration(): Promise<ReadModelStore>;
-  /** Makes this handle's generation the active one (views swapped in one transaction). */
+  /** Makes this handle's generation the active one (its query indexes built, views swapped). */
   activate(): Promise<void>;
   /** Drops every generation's tables except the active one. */
   dropInactive(): Promise<number[]>;

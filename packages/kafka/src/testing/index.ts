@@ -108,3 +108,11 @@ export {
   type ContractCase,
   type PartitionStoreFixture,
 } from './partition-store-contract.js';
+export {
+  consumerPerformance,
+  endToEndLatency,
+  kafkaLibsDir,
+  processCpuMs,
+  processRss,
+  runKafkaTool,
+} from './kafka-tools.js';
