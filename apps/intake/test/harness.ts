@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { loadSchemas, registerSchemas, RegistryClient, type OutcomeRecord } from '@tally/events';
 import { TopicFollower } from '@tally/kafka';
-import { readTopics, testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
+import { freePort, readTopics, testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import { evolve, initialState, type AccountEvent, type AccountState } from '@tally/ledger';
 import { closeHttpServer, createLogger, listen, SCOPES } from '@tally/service';
 import { testIssuer } from '@tally/service/testing';
 import { readCommittedLedger } from '@tally/events/testing';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { registryUrl, scratchDir } from '@tally/testing';
 import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
@@ -264,4 +264,91 @@ export function foldEvents(events: readonly AccountEvent[]): Map<string, Account
     folded.set(event.accountId, evolve(folded.get(event.accountId) ?? initialState, event));
   }
   return folded;
+}
+
+export interface OwnerPair {
+  readonly topics: TestTopics;
+  /** The instance in this process: it takes the requests and keeps running throughout. */
+  readonly a: TestInstance;
+  /** True while the second owner runs as its own process. */
+  readonly secondRuns: boolean;
+  /** Spawns the second owner and waits until `a` gave partitions up to it. */
+  spawnSecond(): Promise<void>;
+  /** Kills the second owner with SIGKILL and waits until `a` owns every partition again. */
+  killSecond(): Promise<void>;
+}
+
+/**
+ * Registers the set-up of a test file in which one owner runs in this process and a second one
+ * as its own process, so that it can be killed with SIGKILL mid-flow: fresh topics named after
+ * `name`, `a` started before the tests, both stopped after them.
+ */
+export function ownerPairPerFile(name: string, env: Record<string, string> = {}): OwnerPair {
+  let topics: TestTopics | undefined;
+  let a: TestInstance | undefined;
+  let b: ChildProcess | undefined;
+  beforeAll(async () => {
+    topics = await testTopics(name);
+    a = await startInstance(topics, env);
+  });
+  afterAll(async () => {
+    if (b?.pid) process.kill(-b.pid, 'SIGKILL');
+    await a?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the owner pair starts in beforeAll');
+    return value;
+  };
+  return {
+    get topics() {
+      return started(topics);
+    },
+    get a() {
+      return started(a);
+    },
+    get secondRuns() {
+      return b !== undefined;
+    },
+    spawnSecond: async () => {
+      const first = started(a);
+      b = await spawnInstance(started(topics), await freePort());
+      await waitUntil(
+        'the first owner gave partitions up to the second',
+        () => first.runtime.processor.assignedPartitions().length < PARTITIONS,
+        30_000,
+      );
+    },
+    killSecond: async () => {
+      const first = started(a);
+      if (b?.pid === undefined) throw new Error('no second owner runs');
+      process.kill(-b.pid, 'SIGKILL');
+      b = undefined;
+      await waitUntil(
+        'the first owner owns every partition again',
+        () => first.runtime.processor.assignedPartitions().length === PARTITIONS,
+        30_000,
+      );
+    },
+  };
+}
+
+/** `workers` concurrent loops calling `send(i)` with i = 0, 1, 2, … until `stop()`. */
+export function keepSending(
+  workers: number,
+  send: (i: number) => Promise<void>,
+): { readonly sent: () => number; stop(): Promise<void> } {
+  let n = 0;
+  let flowing = true;
+  const flow = Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (flowing) await send(n++);
+    }),
+  );
+  return {
+    sent: () => n,
+    stop: async () => {
+      flowing = false;
+      await flow;
+    },
+  };
 }

@@ -1,34 +1,19 @@
-import type { ChildProcess } from 'node:child_process';
-import { freePort, waitUntil } from '@tally/kafka/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@tally/kafka/testing';
+import { describe, expect, it } from 'vitest';
 import {
-  PARTITIONS,
+  expectEachEventOnce,
+  keepSending,
+  ownerPairPerFile,
   post,
   readCommitted,
-  spawnInstance,
-  startInstance,
-  testTopics,
-  expectEachEventOnce,
   type Reply,
-  type TestInstance,
-  type TestTopics,
 } from './harness.js';
 
-let topics: TestTopics;
-let a: TestInstance;
-let b: ChildProcess | undefined;
-
-beforeAll(async () => {
-  topics = await testTopics('rebalance');
-  a = await startInstance(topics, { INTAKE_COMMAND_TIMEOUT_MS: '3000' });
-});
-afterAll(async () => {
-  if (b?.pid) process.kill(-b.pid, 'SIGKILL');
-  await a?.stop();
-});
+const pair = ownerPairPerFile('rebalance', { INTAKE_COMMAND_TIMEOUT_MS: '3000' });
 
 describe('a killed instance loses no acknowledged command and applies none twice', () => {
   it('keeps versions 1..n per account while partitions move away from a SIGKILLed owner', async () => {
+    const { a, topics } = pair;
     const accounts = Array.from({ length: 6 }, (_, i) => `acc-${i}`);
     for (const id of accounts) {
       const open = await post(
@@ -41,16 +26,10 @@ describe('a killed instance loses no acknowledged command and applies none twice
       );
       expect(open.status).toBe(201);
     }
-    b = await spawnInstance(topics, await freePort());
-    // The group now spreads the partitions over a and b.
-    await waitUntil(
-      'a gave up partitions to b',
-      () => a.runtime.processor.assignedPartitions().length < PARTITIONS,
-    );
+    // The group now spreads the partitions over both owners.
+    await pair.spawnSecond();
 
     const sent = new Map<string, { accountId: string; reply?: Reply }>();
-    let n = 0;
-    let flowing = true;
     const send = async (key: string, accountId: string) => {
       const reply = await post(
         a.url,
@@ -62,29 +41,17 @@ describe('a killed instance loses no acknowledged command and applies none twice
       ).catch(() => undefined);
       sent.set(key, { accountId, ...(reply ? { reply } : {}) });
     };
-    const flow = Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (flowing) {
-          const i = n++;
-          await send(`dep-${i}`, accounts[i % accounts.length] as string);
-        }
-      }),
-    );
-    await waitUntil('commands flow', () => n > 60);
-    process.kill(-(b.pid as number), 'SIGKILL');
-    b = undefined;
-    await waitUntil(
-      'a owns every partition again',
-      () => a.runtime.processor.assignedPartitions().length === PARTITIONS,
-      30_000,
-    );
+    const flow = keepSending(8, (i) => send(`dep-${i}`, accounts[i % accounts.length] as string));
+    await waitUntil('commands flow', () => flow.sent() > 60);
+    await pair.killSecond();
     await waitUntil(
       'commands flow after the takeover',
-      () => [...sent.values()].filter((s) => s.reply?.status === 201).length > n * 0.5 && n > 150,
+      () =>
+        [...sent.values()].filter((s) => s.reply?.status === 201).length > flow.sent() * 0.5 &&
+        flow.sent() > 150,
       30_000,
     );
-    flowing = false;
-    await flow;
+    await flow.stop();
 
     // Commands without a 201 (timed out while partitions moved) are retried with the same key.
     for (const [key, entry] of sent) {

@@ -1,34 +1,19 @@
-import type { ChildProcess } from 'node:child_process';
 import { partitionFor } from '@tally/kafka';
-import { freePort, waitUntil } from '@tally/kafka/testing';
+import { waitUntil } from '@tally/kafka/testing';
 import { inFlightChange, type AccountEvent } from '@tally/ledger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  expectEachEventOnce,
   foldEvents,
+  keepSending,
+  ownerPairPerFile,
   PARTITIONS,
   post,
   readCommitted,
-  spawnInstance,
-  startInstance,
-  testTopics,
-  expectEachEventOnce,
   type Reply,
-  type TestInstance,
-  type TestTopics,
 } from './harness.js';
 
-let topics: TestTopics;
-let a: TestInstance;
-let b: ChildProcess | undefined;
-
-beforeAll(async () => {
-  topics = await testTopics('transfers-crash');
-  a = await startInstance(topics, { INTAKE_COMMAND_TIMEOUT_MS: '3000' });
-});
-afterAll(async () => {
-  if (b?.pid) process.kill(-b.pid, 'SIGKILL');
-  await a?.stop();
-});
+const pair = ownerPairPerFile('transfers-crash', { INTAKE_COMMAND_TIMEOUT_MS: '3000' });
 
 /** Per transfer id, the types of its step events (each must appear at most once). */
 function stepsByTransfer(events: readonly AccountEvent[]): Map<string, string[]> {
@@ -49,6 +34,7 @@ const FINAL = [
 
 describe('transfers while an owner is killed with SIGKILL (ADR 0007)', () => {
   it('conserves money to the minor unit and ends every transfer exactly once', async () => {
+    const { a, topics } = pair;
     const ring = Array.from({ length: 10 }, (_, i) => `ring-${i}`);
     const closed = ['closed-0', 'closed-1'];
     for (const id of [...ring, ...closed]) {
@@ -73,17 +59,11 @@ describe('transfers while an owner is killed with SIGKILL (ADR 0007)', () => {
     }
     const deposited = ring.length * 10_000;
 
-    b = await spawnInstance(topics, await freePort());
-    await waitUntil(
-      'a gave up partitions to b',
-      () => a.runtime.processor.assignedPartitions().length < PARTITIONS,
-    );
+    await pair.spawnSecond();
 
     // Random transfers around the ring, some beyond the balance, some to closed accounts; every
     // fifth one sent twice with its key (an HTTP retry).
     const sent = new Map<string, { body: object; reply?: Reply }>();
-    let n = 0;
-    let flowing = true;
     let seed = 7;
     const random = (below: number) => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -95,37 +75,29 @@ describe('transfers while an owner is killed with SIGKILL (ADR 0007)', () => {
       );
       sent.set(key, { body, ...(reply ? { reply } : {}) });
     };
-    const flow = Promise.all(
-      Array.from({ length: 6 }, async () => {
-        while (flowing) {
-          const i = n++;
-          const from = ring[random(ring.length)] as string;
-          const to =
-            random(10) === 0
-              ? (closed[random(closed.length)] as string)
-              : (ring.filter((id) => id !== from)[random(ring.length - 1)] as string);
-          const body = { from, to, amount: 1 + random(4_000), currency: 'EUR' };
-          await send(`t-${i}`, body);
-          if (i % 5 === 0) await send(`t-${i}`, body);
-        }
-      }),
-    );
-    await waitUntil('transfers flow', () => n > 60, 60_000);
-    process.kill(-(b.pid as number), 'SIGKILL');
-    b = undefined;
+    const flow = keepSending(6, async (i) => {
+      const from = ring[random(ring.length)] as string;
+      const to =
+        random(10) === 0
+          ? (closed[random(closed.length)] as string)
+          : (ring.filter((id) => id !== from)[random(ring.length - 1)] as string);
+      const body = { from, to, amount: 1 + random(4_000), currency: 'EUR' };
+      await send(`t-${i}`, body);
+      if (i % 5 === 0) await send(`t-${i}`, body);
+    });
+    await waitUntil('transfers flow', () => flow.sent() > 60, 60_000);
+    await pair.killSecond();
+    const atTakeover = flow.sent();
     await waitUntil(
-      'a owns every partition again',
-      () => a.runtime.processor.assignedPartitions().length === PARTITIONS,
-      30_000,
+      'transfers flow after the takeover',
+      () => flow.sent() > atTakeover + 60,
+      60_000,
     );
-    const atTakeover = n;
-    await waitUntil('transfers flow after the takeover', () => n > atTakeover + 60, 60_000);
     // The killed instance comes back and takes partitions again while transfers flow.
-    b = await spawnInstance(topics, await freePort());
-    const atRestart = n;
-    await waitUntil('transfers flow after the restart', () => n > atRestart + 40, 60_000);
-    flowing = false;
-    await flow;
+    await pair.spawnSecond();
+    const atRestart = flow.sent();
+    await waitUntil('transfers flow after the restart', () => flow.sent() > atRestart + 40, 60_000);
+    await flow.stop();
 
     // Requests answered without an end state (timeouts while partitions moved): asked again.
     for (const [key, entry] of sent) {
@@ -178,12 +150,8 @@ describe('transfers while an owner is killed with SIGKILL (ADR 0007)', () => {
   });
 
   it('expires a hold whose owner was killed: the next owner issues the expiry, once', async () => {
-    if (b === undefined) b = await spawnInstance(topics, await freePort());
-    await waitUntil(
-      'b owns partitions',
-      () => a.runtime.processor.assignedPartitions().length < PARTITIONS,
-      30_000,
-    );
+    const { a, topics } = pair;
+    if (!pair.secondRuns) await pair.spawnSecond();
     const ownedByA = a.runtime.processor.assignedPartitions();
     const ringOfB = Array.from({ length: 50 }, (_, i) => `ring-${i % 10}`).find(
       (id) => !ownedByA.includes(partitionFor(id, PARTITIONS)),
@@ -196,8 +164,7 @@ describe('transfers while an owner is killed with SIGKILL (ADR 0007)', () => {
     );
     expect(placed.status).toBe(201);
     const holdId = String(placed.body['holdId']);
-    process.kill(-(b.pid as number), 'SIGKILL');
-    b = undefined;
+    await pair.killSecond();
     await waitUntil(
       'the hold expired after the takeover',
       async () => {
