@@ -146,7 +146,7 @@ describe('a projector built before transfers and holds meets them (readers first
     );
     await waitUntil('b credited', async () => (await store.getAccount('b'))?.version === 3);
     expect(upgraded.halts()).toEqual([]);
-    expect((await runReadinessChecks(upgraded.readiness())).checks['partitions']).toBe(true);
+    expect((await runReadinessChecks(upgraded.readiness())).checks['partitions']).toBe('ok');
     expect(await haltSeries(newMetrics)).toEqual([]);
 
     // Exactly once: balances to the minor unit, versions 1..n each once in the history, and the
