@@ -6,10 +6,12 @@ import { closeHttpServer, listen, type Logger } from '@tally/service';
 import { registryUrl, scratchDir } from '@tally/testing';
 import { loadIntakeServiceConfig } from '../src/config.js';
 import { startIntake, type IntakeRuntime } from '../src/runtime.js';
+import type { IntakeTopics } from '../src/state/changelog.js';
 import { freshIntakeTopics } from './scale-preload.js';
 
 export interface BenchIntake {
   readonly url: string;
+  readonly topics: IntakeTopics;
   readonly server: Server;
   readonly runtime: IntakeRuntime;
   /** Stops it and removes its state folder. */
@@ -49,6 +51,7 @@ export async function startBenchIntake(
   while (!(await fetch(`${url}/readyz`)).ok) await new Promise((r) => setTimeout(r, 100));
   return {
     url,
+    topics,
     server,
     runtime,
     stop: async () => {
