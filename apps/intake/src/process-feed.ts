@@ -5,34 +5,50 @@ import {
   type HoldView,
   type TransferView,
 } from './state/process-state.js';
+import type { StoredViews } from './state/stored-views.js';
 
 export interface ProcessFeedOptions {
   /** Transfers and holds kept for status look-ups (memory stays bounded). */
   readonly recent?: number;
+  /**
+   * Views older than this instance's start (or pushed out of the recent ones): the stores of the
+   * partitions it owns.
+   */
+  readonly stored?: StoredViews;
 }
 
 /**
  * The HTTP side's view of transfers and holds (ADR 0007), fed by the transfer and hold entries
  * of the state changelog from the moment the instance started: the source's and the
  * destination's partition each write their own view of a transfer, merged here. A request
- * waits for its transfer's end state here.
+ * waits for its transfer's end state here. A look-up also reads the stores of the partitions
+ * this instance owns, so what happened before its start is known too.
  */
 export class ProcessFeed {
   private readonly transfers: LRUCache<string, TransferView>;
   private readonly holds: LRUCache<string, HoldView>;
   private readonly waiting = new Map<string, Set<(view: TransferView) => void>>();
+  private readonly stored: StoredViews | undefined;
 
   constructor(options: ProcessFeedOptions = {}) {
     this.transfers = new LRUCache({ max: options.recent ?? 10_000 });
     this.holds = new LRUCache({ max: options.recent ?? 10_000 });
+    this.stored = options.stored;
   }
 
   transferOf(transferId: string): TransferView | undefined {
-    return this.transfers.get(transferId);
+    const stored = this.stored?.transfers(transferId) ?? [];
+    return stored.reduce<TransferView | undefined>(
+      (merged, view) => mergeTransfer(merged, view),
+      this.transfers.get(transferId),
+    );
   }
 
   holdOf(holdId: string): HoldView | undefined {
-    return this.holds.get(holdId);
+    const recent = this.holds.get(holdId);
+    const stored = this.stored?.hold(holdId);
+    if (stored === undefined) return recent;
+    return recent === undefined || stored.version > recent.version ? stored : recent;
   }
 
   onTransfer(view: TransferView): void {

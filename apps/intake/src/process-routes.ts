@@ -241,9 +241,10 @@ function notFound(code: string, what: string, id: string): never {
     404,
     code,
     `${what} not found`,
-    `${what.toLowerCase()} ${id} is not known to this instance: unknown, or started before this ` +
-      'instance and no longer in its recent views; repeat the request with the same ' +
-      'Idempotency-Key to get its state within the idempotency window',
+    `${what.toLowerCase()} ${id} is not known to this instance: unknown, past the idempotency ` +
+      'window, or kept on partitions another instance owns and not among the recent views of ' +
+      'this one; repeat the request with the same Idempotency-Key to get its state within the ' +
+      'idempotency window',
     { id },
   );
 }

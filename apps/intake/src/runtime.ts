@@ -19,6 +19,7 @@ import { COMMAND, decodeReply } from './state/ledger-state.js';
 import { PartitionStates } from './state/partition-states.js';
 import { HOLD, TRANSFER, type HoldView, type TransferView } from './state/process-state.js';
 import { ProcessFeed } from './process-feed.js';
+import { ownedStoredViews, type StoredViews } from './state/stored-views.js';
 
 export interface IntakeRuntime {
   readonly app: Express;
@@ -79,7 +80,14 @@ export async function startIntake(
 
   // The HTTP side: answers come from tailing the topics from now on, never from history.
   const feed = new ReplyFeed({ windowMs: config.INTAKE_IDEMPOTENCY_WINDOW });
-  const processes = new ProcessFeed();
+  // Filled in once the stores exist: the feed's look-ups read the owned partitions' stores too.
+  let stored: StoredViews | undefined;
+  const processes = new ProcessFeed({
+    stored: {
+      transfers: (transferId) => stored?.transfers(transferId) ?? [],
+      hold: (holdId) => stored?.hold(holdId),
+    },
+  });
   const follower = new TopicFollower({
     kafka,
     topics: [topics.changelog, topics.events],
@@ -173,6 +181,7 @@ export async function startIntake(
     handle: handler.handle,
     onEvent: (event) => consumer.observe({ ...event, topic: topics.commands }),
   });
+  stored = ownedStoredViews(states, () => processor.preparedPartitions(), options.now ?? Date.now);
   await processor.start();
   // Commands written but not yet decided, per owned partition: what an autoscaler reads.
   const lagTimer = setInterval(() => {

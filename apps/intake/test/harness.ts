@@ -152,6 +152,13 @@ export async function post(
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
 }
 
+/** A GET as the teller, unless another token is given. */
+export async function get(url: string, path: string, token = teller): Promise<Reply> {
+  const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
+}
+
 /** Everything committed on the events and outcomes topics right now, read read_committed. */
 export function readCommitted(
   topics: TestTopics,

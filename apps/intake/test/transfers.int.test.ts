@@ -5,14 +5,13 @@ import { SCOPES } from '@tally/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   foldEvents,
+  get,
   issuer,
   PARTITIONS,
   post,
   readCommitted,
   startInstance,
-  teller,
   testTopics,
-  type Reply,
   type TestInstance,
   type TestTopics,
 } from './harness.js';
@@ -79,12 +78,6 @@ async function open(instance: TestInstance, id: string, deposit = 0): Promise<vo
 
 const transfer = (via: TestInstance, body: unknown, idempotencyKey: string) =>
   post(via.url, '/transfers', body, { 'Idempotency-Key': idempotencyKey });
-
-async function get(url: string, path: string, token = teller): Promise<Reply> {
-  const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}` } });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-}
 
 /** The committed events of one transfer or hold, by type. */
 async function eventsOf(id: string): Promise<AccountEvent[]> {
