@@ -30,12 +30,12 @@ export async function startBenchProjector(
     {
       cwd: projectorDir,
       stdio: ['ignore', 'ignore', 'inherit'],
+      // The bench's env (brokers and registry of the stack), then the projector's own settings.
       env: {
-        PATH: process.env['PATH'] ?? '',
+        ...process.env,
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
         PORT: String(port),
-        KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
         SCHEMA_REGISTRY_URL: registryUrl,
         TALLY_EVENTS_TOPIC: eventsTopic,
         PROJECTOR_GROUP_ID: uniqueName('bench.projector'),

@@ -152,6 +152,25 @@ export async function post(
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
 }
 
+/** Opens `id` in EUR (keys derived from the id) and deposits `deposit` into it unless 0. */
+export async function openAccount(url: string, id: string, deposit = 0): Promise<void> {
+  const opened = await post(
+    url,
+    '/accounts',
+    { accountId: id, owner: id, currency: 'EUR' },
+    { 'Idempotency-Key': `open-${id}` },
+  );
+  expect(opened.status).toBe(201);
+  if (deposit === 0) return;
+  const deposited = await post(
+    url,
+    `/accounts/${id}/deposits`,
+    { amount: deposit, currency: 'EUR' },
+    { 'Idempotency-Key': `fund-${id}` },
+  );
+  expect(deposited.status).toBe(201);
+}
+
 /** A GET as the teller, unless another token is given. */
 export async function get(url: string, path: string, token = teller): Promise<Reply> {
   const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}` } });

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountState, COMMAND } from '../src/state/ledger-state.js';
 import {
   foldEvents,
+  get,
+  openAccount,
   ownsAll,
   PARTITIONS,
   post,
@@ -194,5 +196,63 @@ describe('partition state: changelog, checkpoint, window', () => {
     expect(replay.headers.get('idempotent-replayed')).toBeNull();
     expect(replay.body['version']).toBe(versionBefore + 1);
     await stop(instance);
+  });
+});
+
+describe('transfer and hold look-ups from the partition stores (ADR 0007)', () => {
+  it('answers a transfer and a hold decided before the instance started', async () => {
+    for (const instance of [...running]) await stop(instance);
+    const first = await start();
+    await openAccount(first.url, 'st-from', 10_000);
+    await openAccount(first.url, 'st-to');
+    const done = await post(
+      first.url,
+      '/transfers',
+      { from: 'st-from', to: 'st-to', amount: 2_500, currency: 'EUR' },
+      key('move'),
+    );
+    expect(done.status).toBe(201);
+    const transferId = String(done.body['transferId']);
+    const placed = await post(
+      first.url,
+      '/accounts/st-from/holds',
+      { amount: 100, currency: 'EUR', expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+      key('reserve'),
+    );
+    expect(placed.status).toBe(201);
+    const holdPath = `/accounts/st-from/holds/${String(placed.body['holdId'])}`;
+    const transfer = {
+      transferId,
+      from: 'st-from',
+      to: 'st-to',
+      amount: 2_500,
+      currency: 'EUR',
+      state: 'completed',
+    };
+    const hold = {
+      holdId: placed.body['holdId'],
+      accountId: 'st-from',
+      amount: 100,
+      state: 'live',
+    };
+    const stateDir = first.stateDir;
+    await stop(first);
+
+    // Another instance on an empty disk: it read none of it, its stores are restored.
+    const fresh = await start();
+    const fromFresh = await get(fresh.url, `/transfers/${transferId}`);
+    expect(fromFresh.status).toBe(200);
+    expect(fromFresh.body).toEqual(transfer);
+    expect((await get(fresh.url, holdPath)).body).toMatchObject(hold);
+    const unknown = await get(fresh.url, '/transfers/00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body['code']).toBe('TRANSFER_NOT_FOUND');
+    await stop(fresh);
+
+    // The first instance again, on its own disk.
+    const restarted = await start({ INTAKE_STATE_DIR: stateDir });
+    expect((await get(restarted.url, `/transfers/${transferId}`)).body).toEqual(transfer);
+    expect((await get(restarted.url, holdPath)).body).toMatchObject(hold);
+    await stop(restarted);
   });
 });

@@ -7,6 +7,7 @@ import {
   foldEvents,
   get,
   issuer,
+  openAccount,
   PARTITIONS,
   post,
   readCommitted,
@@ -58,24 +59,6 @@ function accountOwnedBy(instance: TestInstance, name: string): string {
 let keys = 0;
 const key = (what: string) => `${what}-${(keys += 1)}`;
 
-async function open(instance: TestInstance, id: string, deposit = 0): Promise<void> {
-  const opened = await post(
-    instance.url,
-    '/accounts',
-    { accountId: id, owner: id, currency: 'EUR' },
-    { 'Idempotency-Key': key('open') },
-  );
-  expect(opened.status).toBe(201);
-  if (deposit === 0) return;
-  const deposited = await post(
-    instance.url,
-    `/accounts/${id}/deposits`,
-    { amount: deposit, currency: 'EUR' },
-    { 'Idempotency-Key': key('deposit') },
-  );
-  expect(deposited.status).toBe(201);
-}
-
 const transfer = (via: TestInstance, body: unknown, idempotencyKey: string) =>
   post(via.url, '/transfers', body, { 'Idempotency-Key': idempotencyKey });
 
@@ -102,8 +85,8 @@ describe('a transfer between accounts on partitions of two owners (ADR 0007)', (
   beforeAll(async () => {
     from = accountOwnedBy(one, 'from');
     to = accountOwnedBy(two, 'to');
-    await open(one, from, 10_000);
-    await open(two, to);
+    await openAccount(one.url, from, 10_000);
+    await openAccount(two.url, to);
   });
 
   it('debits on one owner, credits on the other and completes, each step once', async () => {
@@ -147,7 +130,7 @@ describe('a transfer between accounts on partitions of two owners (ADR 0007)', (
 
   it('reverses the debit when the destination refuses the credit', async () => {
     const closed = accountOwnedBy(two, 'closed');
-    await open(two, closed);
+    await openAccount(two.url, closed);
     const close = await post(
       two.url,
       `/accounts/${closed}/close`,
@@ -289,8 +272,8 @@ describe('holds (ADR 0007)', () => {
   beforeAll(async () => {
     account = accountOwnedBy(two, 'holder');
     other = accountOwnedBy(one, 'payee');
-    await open(one, account, 1_000);
-    await open(one, other);
+    await openAccount(one.url, account, 1_000);
+    await openAccount(one.url, other);
   });
 
   const inOneDay = () => new Date(now() + 24 * 3600 * 1000).toISOString();
