@@ -13,7 +13,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountEventSerde } from '@tally/events';
 import { kafkaFromEnv } from '@tally/kafka';
 import {
   consumerPerformance,
@@ -26,11 +25,10 @@ import {
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localAuthPaths, localStateDir } from '@tally/service';
 import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
 import { registryUrl } from '@tally/testing';
-import { balancesReadModel } from '../src/read-model.js';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import type { ReadModelStore } from '../src/store/types.js';
 import { pgDatabase } from '../test/support.js';
+import { projectorRate } from './replay-rate.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
@@ -47,50 +45,6 @@ async function rawRate(): Promise<number> {
     log(`\rraw kafkajs: ${read}/${EVENTS}   `),
   );
   log(`\rraw kafkajs consumer: ${Math.round(rate)} events/s\n`);
-  return rate;
-}
-
-async function projectorRate(name: string, store: ReadModelStore): Promise<number> {
-  const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  let applied = 0;
-  let started = 0;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const projector = balancesReadModel({
-    kafka,
-    topic,
-    serde,
-    store,
-    groupId: `bench-${name}-${Date.now()}`,
-    pollMs: 60_000,
-    onEvent: (e) => {
-      if (e.type !== 'applied') return;
-      if (started === 0) started = Date.now() - e.ms;
-      applied += e.applied;
-      if (applied >= EVENTS) resolveDone();
-    },
-  });
-  const progress = setInterval(() => {
-    const secs = (Date.now() - started) / 1000;
-    const rate = started ? applied / secs : 0;
-    log(
-      `\r${name}: ${applied}/${EVENTS}  ${Math.round(rate)} events/s  lag ${EVENTS - applied}  ETA ${rate ? Math.ceil((EVENTS - applied) / rate) : '?'} s   `,
-    );
-  }, 1000);
-  const cpu = process.cpuUsage();
-  await projector.start();
-  await done;
-  // Counted in the replay: the query index a new generation builds once caught up (ADR 0015).
-  await store.buildQueryIndexes();
-  const rate = EVENTS / ((Date.now() - started) / 1000);
-  const used = process.cpuUsage(cpu);
-  clearInterval(progress);
-  await projector.stop();
-  // CPU time of this process per event: less sensitive than the rate to other load on the machine.
-  const us = (used.user + used.system) / EVENTS;
-  log(
-    `\rprojector into ${name}: ${Math.round(rate)} events/s, ${us.toFixed(1)} µs CPU/event (this process)          \n`,
-  );
   return rate;
 }
 
@@ -220,7 +174,14 @@ let sqliteRate = NaN;
 if (inProcess && stores.includes('sqlite')) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
   const sqlite = SqliteStore.open(join(dir, 'model.sqlite'));
-  sqliteRate = await projectorRate('sqlite', sqlite);
+  sqliteRate = await projectorRate({
+    kafka,
+    topic,
+    events: EVENTS,
+    name: 'sqlite',
+    store: sqlite,
+    log,
+  });
   await sqlite.close();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -228,7 +189,14 @@ let pgRate = NaN;
 if (inProcess && stores.includes('postgres')) {
   const db = await pgDatabase();
   const postgres = await PostgresStore.open(db.url);
-  pgRate = await projectorRate('postgres', postgres);
+  pgRate = await projectorRate({
+    kafka,
+    topic,
+    events: EVENTS,
+    name: 'postgres',
+    store: postgres,
+    log,
+  });
   await postgres.close();
   await db.drop();
 }

@@ -31,7 +31,14 @@ export const ENTRY_COLUMNS = [
 ] as const;
 
 export function entryValues(e: Omit<StoredEntry, 'id'>): unknown[] {
-  return [
+  const values: unknown[] = [];
+  pushEntryValues(values, e);
+  return values;
+}
+
+/** Appends an entry's values, in the order of ENTRY_COLUMNS, to a flat list (multi-row inserts). */
+export function pushEntryValues(values: unknown[], e: Omit<StoredEntry, 'id'>): void {
+  values.push(
     e.chain,
     e.seq,
     e.prevHash,
@@ -56,7 +63,7 @@ export function entryValues(e: Omit<StoredEntry, 'id'>): unknown[] {
     e.anomalyReason,
     e.anomalyDetail,
     e.recordedAt,
-  ];
+  );
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { MultiRowInsert } from '@tally/service';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
-import { countsOf, ENTRY_COLUMNS, entryValues, toEntry, toSignedDigest } from './rows.js';
+import { countsOf, ENTRY_COLUMNS, pushEntryValues, toEntry, toSignedDigest } from './rows.js';
 import type {
   AppendBatch,
   AppendResult,
@@ -51,13 +52,17 @@ function migrate(db: Database.Database, mode: MigrateMode): void {
 /** The audit log in one SQLite file (WAL). Triggers refuse UPDATE and DELETE of entries. */
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
-  private readonly insert: Database.Statement;
+  private readonly insert: MultiRowInsert;
   private readonly appendTx: (batch: AppendBatch) => AppendResult;
   private readonly saveDigestTx: (digest: SignedDigest) => void;
 
   private constructor(readonly db: Database.Database) {
-    this.insert = db.prepare(
-      `INSERT INTO audit_entries (${ENTRY_COLUMNS.join(', ')}) VALUES (${ENTRY_COLUMNS.map(() => '?').join(', ')})`,
+    // Many rows per statement: one call into SQLite per row cost about as much as the row.
+    this.insert = new MultiRowInsert(
+      (sql) => db.prepare(sql),
+      `INSERT INTO audit_entries (${ENTRY_COLUMNS.join(', ')}) VALUES`,
+      ENTRY_COLUMNS.length,
+      32,
     );
     const readOffset = db.prepare<[string, number], OffsetRow>(
       'SELECT next_offset, head_seq, head_hash FROM audit_offsets WHERE topic = ? AND partition = ?',
@@ -79,7 +84,9 @@ export class SqliteAuditStore implements AuditStore {
         { chain, seq: row?.head_seq ?? 0, hash: row?.head_hash ?? GENESIS_HASH },
         batch.contents,
       );
-      for (const entry of entries) this.insert.run(entryValues(entry));
+      const values: unknown[] = [];
+      for (const entry of entries) pushEntryValues(values, entry);
+      this.insert.run(values);
       const added = countsOf(batch.contents);
       writeOffset.run(
         batch.topic,
