@@ -35,7 +35,7 @@ import {
 import { SqliteStore } from '@tally/projector';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localAuthPaths, localStateDir } from '@tally/service';
 import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
-import { registryUrl, scratchDatabase } from '@tally/testing';
+import { registryUrl, scratchDatabase, scrapeCounter } from '@tally/testing';
 import { projectorRate } from '../../projector/bench/replay-rate.js';
 import { DigestSigner } from '../src/digests.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
@@ -67,18 +67,6 @@ interface ServiceRun {
   readonly peakRss: number;
   /** Resident memory once started, before its first entry. */
   readonly startRss: number;
-}
-
-const entriesPattern = /^tally_audit_log_entries_total\{[^}]*\} (\d+)/gm;
-
-/** Entries appended so far, from the service's /metrics (0 while it starts). */
-async function entriesOf(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })
-    .then((res) => res.text())
-    .catch(() => '');
-  let sum = 0;
-  for (const match of text.matchAll(entriesPattern)) sum += Number(match[1]);
-  return sum;
 }
 
 /** The audit service as its own process, from an empty log to the whole topic. */
@@ -124,7 +112,7 @@ async function auditService(name: string, storeEnv: Record<string, string>): Pro
       `the audit service (${name}) to log ${EVENTS} entries`,
       async () => {
         if (child.exitCode !== null) throw new Error(`the audit service exited ${child.exitCode}`);
-        const entries = await entriesOf(url);
+        const entries = await scrapeCounter(url, 'tally_audit_log_entries_total');
         if (first.at === 0) {
           startRss = processRss(pid).rss;
           if (entries > 0) first = { at: performance.now(), entries, cpuMs: processCpuMs(pid) };

@@ -24,7 +24,7 @@ import {
 } from '@tally/kafka/testing';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localAuthPaths, localStateDir } from '@tally/service';
 import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
-import { registryUrl } from '@tally/testing';
+import { registryUrl, scrapeCounter } from '@tally/testing';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { pgDatabase } from '../test/support.js';
@@ -60,18 +60,6 @@ interface ServiceRun {
   readonly startRss: number;
   /** Peak until every event was applied (before the query indexes are built). */
   readonly replayRss: number;
-}
-
-const appliedPattern = /^projector_events_applied_total(?:\{[^}]*\})? (\d+)/gm;
-
-/** Applied events so far, from the service's /metrics (0 while it starts). */
-async function appliedOf(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })
-    .then((res) => res.text())
-    .catch(() => '');
-  let sum = 0;
-  for (const match of text.matchAll(appliedPattern)) sum += Number(match[1]);
-  return sum;
 }
 
 /**
@@ -121,7 +109,7 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         const memory = processRss(pid);
         peak = Math.max(peak, memory.peak || 0);
         // 0 also while /metrics does not answer (SQLite builds the indexes on the event loop).
-        applied = await appliedOf(url);
+        applied = await scrapeCounter(url, 'projector_events_applied_total');
         if (firstAt === 0) startRss = memory.rss;
         // Peak until every event is applied, before the query indexes are built.
         if (applied >= EVENTS) allApplied = true;
