@@ -1,28 +1,43 @@
 /**
- * pnpm bench:audit — ingest rate of the audit log (decode, canonical JSON, SHA-256 chain, SQLite
- * transaction with the offsets) over the projector benchmark's topic, the projector's replay rate
- * into SQLite over the same topic in the same run, their ratio, and the time to verify the whole
- * log. Not a test.
+ * pnpm bench:audit — the audit service's ingest over the projector benchmark's topic, against the
+ * projector's replay of the same topic in the same run, a raw kafkajs consumer and Kafka's own
+ * ConsumerPerformance (the ceiling); then the time to verify the whole log it wrote. Not a test.
  *
- * The topic is `bench.projector-replay.<BENCH_EVENTS>.<BENCH_ACCOUNTS>.v1`, the one apps/projector's
+ * The audit service runs as it is deployed: `node --import @tally/telemetry/register dist/main.js`
+ * (`pnpm start`; the script builds first), as its own process, from an empty SQLite log to the
+ * whole topic. Its rate (first entry to last), CPU per event and peak RSS (VmHWM) are of that
+ * process alone. The projector's replay is apps/projector's own bench code (`projectorRate`).
+ *
+ * The topic is `bench.projector-replay.<BENCH_EVENTS>.<BENCH_ACCOUNTS>.v1`, the one the projector's
  * `bench:replay` preloads (1,000,000 events over 10,000 accounts); it is reused when it holds
- * exactly that many records, else preloaded the same way. BENCH_SKIP_PROJECTOR=1 skips the
- * projector; BENCH_AUDIT_PG=1 also measures the PostgreSQL audit store.
- *
- * Over the same SQLite log it also times what /readyz reads (the counters kept with the offsets)
- * against the full COUNT(*) it replaced, and signing one Ed25519 digest over the whole log.
+ * exactly that many records, else preloaded the same way.
+ * The service gets the NODE_OPTIONS its image is built with (infra/docker-compose.yml).
+ * Env: BENCH_JAVA=0 skips ConsumerPerformance, BENCH_SKIP_PROJECTOR=1 the projector,
+ * BENCH_AUDIT_PG=1 adds a run of the service on PostgreSQL, BENCH_EVIDENCE=1 times the readiness
+ * counters and one Ed25519 digest over the whole log, BENCH_NODE_ARGS adds node flags to the
+ * service (`--cpu-prof --cpu-prof-dir=…`, `--heap-prof`), BENCH_NODE_OPTIONS replaces its
+ * NODE_OPTIONS (empty: V8's defaults).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountEventSerde } from '@tally/events';
-import { kafkaFromEnv, ReadModelService, type ReadModelEvent } from '@tally/kafka';
-import { balancesReadModel, SqliteStore } from '@tally/projector';
+import { kafkaFromEnv } from '@tally/kafka';
+import {
+  consumerPerformance,
+  freePort,
+  processCpuMs,
+  processRss,
+  rawReadRate,
+  waitUntil,
+} from '@tally/kafka/testing';
+import { SqliteStore } from '@tally/projector';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER, localAuthPaths, localStateDir } from '@tally/service';
 import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
-import { registryUrl, scratchDatabase } from '@tally/testing';
+import { registryUrl, scratchDatabase, scrapeCounter } from '@tally/testing';
+import { projectorRate } from '../../projector/bench/replay-rate.js';
 import { DigestSigner } from '../src/digests.js';
-import { AuditIngestor } from '../src/ingest.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import type { AuditStore } from '../src/store/types.js';
@@ -30,93 +45,133 @@ import { verifyLog } from '../src/verify.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
-// The service's default (AUDIT_MAX_BYTES_PER_PARTITION). With 8 MiB per partition, one batch of
-// six partitions outlasted the 30 s session on a machine at load 25: the broker removed the
-// consumer from its group, it rejoined and was removed again, and the run stalled.
-const FETCH_BYTES = Number(process.env['BENCH_FETCH_BYTES'] ?? 1 << 20);
 const topic = benchTopicName(EVENTS, ACCOUNTS);
+const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const kafka = kafkaFromEnv(process.env, { clientId: 'bench-audit' });
-const admin = kafka.admin();
 const log = (line: string) => process.stderr.write(line);
+const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+/** The V8 heap bounds the audit image is built with (infra/docker-compose.yml); BENCH_NODE_OPTIONS overrides. */
+const nodeOptions =
+  process.env['BENCH_NODE_OPTIONS'] ??
+  /\n {2}audit:\n[\s\S]*?NODE_OPTIONS: (.+)\n/.exec(
+    readFileSync(new URL('../../../infra/docker-compose.yml', import.meta.url), 'utf8'),
+  )?.[1] ??
+  '';
+const MiB = 2 ** 20;
 
-/** Runs a partition consumer over the whole topic; resolves with events/s once EVENTS are applied. */
-async function consumeAll(
-  name: string,
-  make: (onEvent: (e: ReadModelEvent) => void) => {
-    start(): Promise<void>;
-    stop(): Promise<void>;
-  },
-): Promise<number> {
-  let applied = 0;
-  let started = 0;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const runner = make((e) => {
-    if (e.type === 'halted')
-      log(`\n${name}: partition ${e.partition} halted: ${e.reason} ${e.detail}\n`);
-    if (e.type !== 'applied') return;
-    if (started === 0) started = performance.now() - e.ms;
-    applied += e.applied;
-    if (applied >= EVENTS) resolveDone();
-  });
-  const progress = setInterval(() => {
-    const secs = (performance.now() - started) / 1000;
-    const rate = started ? applied / secs : 0;
-    log(
-      `\r${name}: ${applied}/${EVENTS}  ${Math.round(rate)} events/s  ETA ${rate ? Math.ceil((EVENTS - applied) / rate) : '?'} s   `,
+interface ServiceRun {
+  readonly rate: number;
+  /** CPU of the service from its first entry to its last, per event (start-up excluded). */
+  readonly cpuUsPerEvent: number;
+  /** VmHWM: the process's peak resident memory over its whole life. */
+  readonly peakRss: number;
+  /** Resident memory once started, before its first entry. */
+  readonly startRss: number;
+}
+
+/** The audit service as its own process, from an empty log to the whole topic. */
+async function auditService(name: string, storeEnv: Record<string, string>): Promise<ServiceRun> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const auth = localAuthPaths(localStateDir());
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', '@tally/telemetry/register', 'dist/main.js'],
+    {
+      cwd: new URL('..', import.meta.url),
+      stdio: ['ignore', 'ignore', 'inherit'],
+      // What a deployment sets, nothing inherited but PATH (infra/local/services.sh does the same).
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        NODE_ENV: 'production',
+        NODE_OPTIONS: nodeOptions,
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        KAFKA_BROKERS: brokers,
+        SCHEMA_REGISTRY_URL: registryUrl,
+        TALLY_EVENTS_TOPIC: topic,
+        AUDIT_INGEST_OUTCOMES: 'false',
+        AUDIT_GROUP_ID: `bench-audit-${Date.now()}`,
+        // Digests are off without a key; no scheduled witness check during the run.
+        AUDIT_WITNESS_INTERVAL_MS: '0',
+        AUTH_ISSUER: LOCAL_ISSUER,
+        AUTH_AUDIENCE: LOCAL_AUDIENCE,
+        AUTH_JWKS_FILE: auth.jwks,
+        AUTH_CLIENT_AUDIENCE: LOCAL_AUDIENCE,
+        AUTH_CLIENT_SIGNING_KEY_FILE: auth.signingKey,
+        ...storeEnv,
+      },
+    },
+  );
+  const pid = child.pid ?? 0;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let first = { at: 0, entries: 0, cpuMs: 0 };
+  let startRss = 0;
+  try {
+    await waitUntil(
+      `the audit service (${name}) to log ${EVENTS} entries`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the audit service exited ${child.exitCode}`);
+        const entries = await scrapeCounter(url, 'tally_audit_log_entries_total');
+        if (first.at === 0) {
+          startRss = processRss(pid).rss;
+          if (entries > 0) first = { at: performance.now(), entries, cpuMs: processCpuMs(pid) };
+        }
+        const secs = (performance.now() - first.at) / 1000;
+        const rate = first.at && secs > 0 ? (entries - first.entries) / secs : 0;
+        log(`\raudit service (${name}): ${entries}/${EVENTS}  ${Math.round(rate)} events/s   `);
+        return entries >= EVENTS;
+      },
+      1_800_000,
+      100,
     );
-  }, 1000);
-  const cpu = process.cpuUsage();
-  await runner.start();
-  await done;
-  const rate = EVENTS / ((performance.now() - started) / 1000);
-  const used = process.cpuUsage(cpu);
-  clearInterval(progress);
-  await runner.stop();
-  // CPU time of this process per event: less sensitive than the rate to other load on the machine.
-  const us = (used.user + used.system) / EVENTS;
-  log(
-    `\r${name}: ${Math.round(rate)} events/s, ${us.toFixed(1)} µs CPU/event (this process)          \n`,
-  );
-  return rate;
+    const seconds = (performance.now() - first.at) / 1000;
+    const rate = (EVENTS - first.entries) / seconds;
+    const cpuUsPerEvent = ((processCpuMs(pid) - first.cpuMs) * 1000) / (EVENTS - first.entries);
+    const peakRss = processRss(pid).peak;
+    log(
+      `\raudit service (${name}): ${Math.round(rate)} events/s, ${cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${Math.round(peakRss / MiB)} MiB (${Math.round(startRss / MiB)} MiB at start)\n`,
+    );
+    return { rate, cpuUsPerEvent, peakRss, startRss };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 }
 
-async function auditRate(name: string, store: AuditStore): Promise<number> {
-  const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  const ingestor = AuditIngestor.events(store, serde);
-  return consumeAll(
-    name,
-    (onEvent) =>
-      new ReadModelService({
-        kafka,
-        sources: [{ topic, groupId: `bench-audit-${Date.now()}`, store: ingestor }],
-        maxBytesPerPartition: FETCH_BYTES,
-        pollMs: 60_000,
-        onEvent,
-      }),
-  );
+interface VerifyRun {
+  readonly rate: number;
+  readonly cpuUsPerEntry: number;
+  readonly peakHeap: number;
 }
 
-async function verifyTime(store: AuditStore): Promise<number> {
+/** Verifies the whole log in this process: entries/s and CPU per entry. */
+async function verifyRate(store: AuditStore): Promise<VerifyRun> {
+  let peakHeap = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const report = await verifyLog(store, {
     onProgress: (checked) => {
-      if (checked % 100_000 < 5_000) log(`\rverify: ${checked}/${EVENTS}   `);
+      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      log(`\rverify: ${checked}/${EVENTS}   `);
     },
   });
-  const ms = performance.now() - started;
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   if (!report.ok || report.entries !== EVENTS) {
     throw new Error(
       `verify failed: ${JSON.stringify(report.firstFailure)} entries ${report.entries}`,
     );
   }
+  const rate = EVENTS / seconds;
+  const cpuUsPerEntry = (used.user + used.system) / EVENTS;
   log(
-    `\rverify: ${report.entries} entries in ${report.chains.length} chains, ${(ms / 1000).toFixed(1)} s\n`,
+    `\rverify: ${EVENTS} entries in ${report.chains.length} chains, ${seconds.toFixed(1)} s, ${Math.round(rate)} entries/s, ${cpuUsPerEntry.toFixed(2)} µs CPU/entry\n`,
   );
-  return ms;
+  return { rate, cpuUsPerEntry, peakHeap };
 }
 
-/** Mean ms of the counters /readyz reads now, and of the full count it read before. */
+/** Mean ms of the counters /readyz reads, and of the full count it read before. */
 async function countsTimes(store: SqliteAuditStore): Promise<{ counters: number; full: number }> {
   const mean = async (run: () => unknown, times: number) => {
     const started = performance.now();
@@ -135,83 +190,75 @@ async function countsTimes(store: SqliteAuditStore): Promise<{ counters: number;
   return { counters: await mean(() => store.counts(), 200), full: await mean(() => full.get(), 5) };
 }
 
-async function projectorRate(): Promise<number | undefined> {
-  if (process.env['BENCH_SKIP_PROJECTOR'] === '1') return undefined;
-  // The projector's own read model (@tally/projector), as its bench:replay drives it.
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const lines: string[] = [];
+
+await preloadBenchTopic(kafka, EVENTS, ACCOUNTS);
+const java =
+  process.env['BENCH_JAVA'] === '0' ? undefined : await consumerPerformance(brokers, topic, EVENTS);
+if (java) log(`Kafka ConsumerPerformance: ${fmt(java.recordsPerSecond)} records/s\n`);
+const raw = await rawReadRate(kafka, topic, EVENTS, (read) => log(`\rraw kafkajs: ${read}   `));
+log(`\rraw kafkajs consumer: ${fmt(raw)} events/s\n`);
+// The raw rate counts from its first batch: a topic that fits in one fetch has none to show.
+const ofRaw = (rate: number) =>
+  Number.isFinite(raw) ? `${(rate / raw).toFixed(2)} × raw` : 'raw n/a';
+
+let projector: number | undefined;
+if (process.env['BENCH_SKIP_PROJECTOR'] !== '1') {
   const dir = mkdtempSync(join(tmpdir(), 'bench-audit-projector-'));
   const store = SqliteStore.open(join(dir, 'model.sqlite'));
-  const serde = await AccountEventSerde.connect({ registryUrl, topic });
   try {
-    return await consumeAll('projector replay (sqlite)', (onEvent) => {
-      const projector = balancesReadModel({
-        kafka,
-        topic,
-        serde,
-        store,
-        groupId: `bench-projector-${Date.now()}`,
-        pollMs: 60_000,
-        onEvent,
-      });
-      return projector;
-    });
+    projector = await projectorRate({ kafka, topic, events: EVENTS, name: 'sqlite', store, log });
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-await admin.connect();
-await preloadBenchTopic(kafka, EVENTS, ACCOUNTS);
 const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
-const sqlite = SqliteAuditStore.open(join(dir, 'audit.sqlite'));
-const auditSqlite = await auditRate('audit ingest (sqlite)', sqlite);
-const verifySqliteMs = await verifyTime(sqlite);
-const counts = await countsTimes(sqlite);
-const signStarted = performance.now();
-const signed = await new DigestSigner({
-  store: sqlite,
-  privateKey: generateKeyPairSync('ed25519').privateKey,
-}).sign();
-const signMs = performance.now() - signStarted;
+const path = join(dir, 'audit.sqlite');
+const service = await auditService('sqlite', { AUDIT_SQLITE_PATH: path });
+const sqlite = SqliteAuditStore.open(path);
+const verified = await verifyRate(sqlite);
+const ratio = (rate: number, base: number | undefined) =>
+  base === undefined ? '' : `, ${(rate / base).toFixed(2)} × projector`;
+lines.push(
+  `topic ${topic}: ${fmt(EVENTS)} events, ${fmt(ACCOUNTS)} accounts, 6 partitions`,
+  `Kafka ConsumerPerformance  ${java ? `${fmt(java.recordsPerSecond)} records/s (fetch ${fmt(java.fetchRecordsPerSecond)}/s): the ceiling` : 'not run (BENCH_JAVA=0)'}`,
+  `raw kafkajs consumer       ${Number.isFinite(raw) ? `${fmt(raw)} events/s` : 'n/a (the topic fits in one fetch)'}${java && Number.isFinite(raw) ? ` (${(raw / java.recordsPerSecond).toFixed(2)} × Java)` : ''}`,
+  `projector replay → SQLite  ${projector === undefined ? 'skipped (BENCH_SKIP_PROJECTOR=1)' : `${fmt(projector)} events/s (${ofRaw(projector)}), in the bench process`}`,
+  `audit service → SQLite     NODE_OPTIONS=${nodeOptions || '(none)'}: ${fmt(service.rate)} events/s (${ofRaw(service.rate)}${ratio(service.rate, projector)}; target ≥ 0.8 × projector), ${service.cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${fmt(service.peakRss / MiB)} MiB (target ≤ 256 MB; ${fmt(service.startRss / MiB)} MiB at start)`,
+  `verify the whole log       ${fmt(verified.rate)} entries/s (target ≥ 500,000), ${verified.cpuUsPerEntry.toFixed(2)} µs CPU/entry, peak heap ${fmt(verified.peakHeap / MiB)} MiB`,
+);
+
+if (process.env['BENCH_EVIDENCE'] === '1') {
+  const counts = await countsTimes(sqlite);
+  const started = performance.now();
+  const signed = await new DigestSigner({
+    store: sqlite,
+    privateKey: generateKeyPairSync('ed25519').privateKey,
+  }).sign();
+  lines.push(
+    `readiness counts           counters kept with the offsets ${counts.counters.toFixed(3)} ms, full COUNT(*) ${counts.full.toFixed(1)} ms (${fmt(counts.full / counts.counters)} times slower)`,
+    `sign one Ed25519 digest    over the whole log (${fmt(signed.merkle.size)} entries): ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
 await sqlite.close();
 rmSync(dir, { recursive: true, force: true });
 
-let auditPg: number | undefined;
-let verifyPgMs: number | undefined;
 if (process.env['BENCH_AUDIT_PG'] === '1') {
   const database = await scratchDatabase('audit_bench');
-  const store = await PostgresAuditStore.open(database.url);
   try {
-    auditPg = await auditRate('audit ingest (postgres)', store);
-    verifyPgMs = await verifyTime(store);
+    const pg = await auditService('postgres', { DATABASE_URL: database.url });
+    const store = await PostgresAuditStore.open(database.url);
+    const pgVerified = await verifyRate(store).finally(() => store.close());
+    lines.push(
+      `audit service → PostgreSQL ${fmt(pg.rate)} events/s${ratio(pg.rate, projector)}, ${pg.cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${fmt(pg.peakRss / MiB)} MiB`,
+      `verify (PostgreSQL)        ${fmt(pgVerified.rate)} entries/s, ${pgVerified.cpuUsPerEntry.toFixed(2)} µs CPU/entry`,
+    );
   } finally {
-    await store.close();
     await database.drop();
   }
 }
-
-const projector = await projectorRate();
-await admin.disconnect();
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const lines = [
-  `topic ${topic}: ${fmt(EVENTS)} events, ${fmt(ACCOUNTS)} accounts, 6 partitions`,
-  `audit ingest, SQLite (decode + canonical JSON + SHA-256 chain + one transaction per batch): ${fmt(auditSqlite)} events/s`,
-  `verify the whole log (SQLite): ${(verifySqliteMs / 1000).toFixed(1)} s (${fmt(EVENTS / (verifySqliteMs / 1000))} entries/s)`,
-  `readiness counts: counters kept with the offsets ${counts.counters.toFixed(3)} ms, full COUNT(*) ${counts.full.toFixed(1)} ms (${fmt(counts.full / counts.counters)} times slower)`,
-  `sign one Ed25519 digest over the whole log (${fmt(signed.merkle.size)} entries): ${(signMs / 1000).toFixed(1)} s`,
-  ...(auditPg === undefined
-    ? []
-    : [
-        `audit ingest, PostgreSQL: ${fmt(auditPg)} events/s`,
-        `verify the whole log (PostgreSQL): ${((verifyPgMs ?? 0) / 1000).toFixed(1)} s`,
-      ]),
-  ...(projector === undefined
-    ? []
-    : [
-        `projector replay, SQLite: ${fmt(projector)} events/s`,
-        `ratio audit / projector: ${(auditSqlite / projector).toFixed(2)}`,
-      ]),
-];
 process.stdout.write(`\n${lines.join('\n')}\n`);
 process.exit(0);

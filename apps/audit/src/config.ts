@@ -29,7 +29,10 @@ export const auditEnv = {
   ...databaseEnv,
   /** The SQLite file of the audit log (ignored when DATABASE_URL is set). */
   AUDIT_SQLITE_PATH: z.string().min(1).default('.local/audit/audit.sqlite'),
-  /** Consumer group (outcomes use `<group>-outcomes`); it only spreads partitions, offsets live in the store. */
+  /**
+   * Consumer group (outcomes use `<group>-outcomes`, witness reads `<group>-witness-<uuid>`); it only
+   * spreads partitions, offsets live in the store. Also the group prefix the Kafka grant allows.
+   */
   AUDIT_GROUP_ID: z.string().min(1).default('tally-audit'),
   /** The projector's query API, for the reconciliation report. */
   PROJECTOR_URL: env.url().default('http://127.0.0.1:3002'),

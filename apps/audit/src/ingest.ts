@@ -16,7 +16,7 @@ import {
 import { balanceChange } from '@tally/ledger';
 import type { EntryContent } from './core/chain.js';
 import type { AuditMetrics } from './metrics.js';
-import type { AuditStore } from './store/types.js';
+import type { AppendResult, AuditStore } from './store/types.js';
 
 /** What an entry says about its record beyond the record's Kafka coordinates. */
 type Facts = Omit<
@@ -203,35 +203,71 @@ export class AuditIngestor implements PartitionStore {
   async applyBatch(batch: PartitionBatch): Promise<ApplyResult> {
     const recordedAt = this.clock();
     const { topic, partition } = batch;
-    const contents: EntryContent[] = [];
-    for (const record of batch.messages) {
-      const facts = this.read(record);
-      contents.push(
-        entryContent(
+    // Facts that needed the registry (a schema id not seen before): awaited outside the write.
+    const awaited = new Map<KafkaRecord, Facts>();
+    for (;;) {
+      const kinds = new Map<string, number>();
+      const contents = this.contents(batch, recordedAt, awaited, kinds);
+      let result: AppendResult;
+      try {
+        result = await this.store.append({
           topic,
           partition,
-          record,
-          recordedAt,
-          facts instanceof Promise ? await facts : facts,
-        ),
-      );
-    }
-    const result = await this.store.append({
-      topic,
-      partition,
-      fromOffset: batch.fromOffset,
-      nextOffset: batch.nextOffset,
-      contents,
-    });
-    if (result.kind === 'stale') return { kind: 'reload' };
-    if (this.metrics) {
-      for (const content of contents) {
-        this.metrics.entries.inc({ kind: content.kind });
-        if (content.kind === 'anomaly') {
-          this.metrics.anomalies.inc({ reason: content.anomalyReason ?? 'UNKNOWN' });
+          fromOffset: batch.fromOffset,
+          nextOffset: batch.nextOffset,
+          contents,
+        });
+      } catch (error) {
+        if (!(error instanceof FactsPending)) throw error;
+        // Nothing was written; once the registry answered, the batch is written again.
+        awaited.set(error.record, await error.facts);
+        continue;
+      }
+      if (result.kind === 'stale') return { kind: 'reload' };
+      let applied = 0;
+      for (const [kind, count] of kinds) {
+        applied += count;
+        if (!this.metrics) continue;
+        if (kind.startsWith('anomaly:')) {
+          this.metrics.entries.inc({ kind: 'anomaly' }, count);
+          this.metrics.anomalies.inc({ reason: kind.slice('anomaly:'.length) }, count);
+        } else {
+          this.metrics.entries.inc({ kind }, count);
         }
       }
+      return { kind: 'applied', nextOffset: batch.nextOffset, applied };
     }
-    return { kind: 'applied', nextOffset: batch.nextOffset, applied: contents.length };
+  }
+
+  /**
+   * The batch's entry contents, made as the store takes them (not all at once: memory follows the
+   * fetch, not the entries). Counts them by kind (anomalies by `anomaly:<reason>`). A record whose
+   * facts need the registry ends the write with FactsPending.
+   */
+  private *contents(
+    batch: PartitionBatch,
+    recordedAt: number,
+    awaited: ReadonlyMap<KafkaRecord, Facts>,
+    kinds: Map<string, number>,
+  ): Generator<EntryContent> {
+    for (const record of batch.messages) {
+      const facts = awaited.get(record) ?? this.read(record);
+      if (facts instanceof Promise) throw new FactsPending(record, facts);
+      const kind =
+        facts.kind === 'anomaly' ? `anomaly:${facts.anomalyReason ?? 'UNKNOWN'}` : facts.kind;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      yield entryContent(batch.topic, batch.partition, record, recordedAt, facts);
+    }
+  }
+}
+
+/** A record's facts wait for the registry: the write stops, they are awaited, it starts again. */
+class FactsPending extends Error {
+  constructor(
+    readonly record: KafkaRecord,
+    readonly facts: Promise<Facts>,
+  ) {
+    super('a record waits for the schema registry');
+    this.name = 'FactsPending';
   }
 }

@@ -57,6 +57,20 @@ export interface WitnessCheckOptions {
   readonly logger?: Logger;
   readonly clock?: () => number;
   readonly pageSize?: number;
+  /**
+   * Each read names a fresh consumer group `<prefix>-<uuid>`; it must lie inside the groups the
+   * audit's Kafka principal may use (`witnessGroupPrefix`).
+   */
+  readonly groupPrefix: string;
+}
+
+/**
+ * The witness's consumer groups start with the service's own group id (AUDIT_GROUP_ID), the
+ * prefix its Kafka grant allows (`auditKafkaGrant`), so another deployment's group id keeps the
+ * witness readable under ACLs.
+ */
+export function witnessGroupPrefix(groupId: string): string {
+  return `${groupId}-witness`;
 }
 
 export class WitnessTimeoutError extends Error {
@@ -151,7 +165,7 @@ export async function checkAgainstLog(options: WitnessCheckOptions): Promise<Wit
       readTopicSnapshot({
         kafka: options.kafka,
         topic,
-        groupPrefix: 'tally-audit-witness',
+        groupPrefix: options.groupPrefix,
         ...(options.logger ? { logger: options.logger } : {}),
       }),
     ),
@@ -218,6 +232,7 @@ export async function witnessOptionsFrom(
     | 'TALLY_OUTCOMES_TOPIC'
     | 'AUDIT_INGEST_OUTCOMES'
     | 'AUDIT_WITNESS_MAX_INGEST_DELAY_MS'
+    | 'AUDIT_GROUP_ID'
   >,
   kafka: KafkaClient,
   store: AuditStore,
@@ -234,6 +249,7 @@ export async function witnessOptionsFrom(
     outcomesTopic: config.TALLY_OUTCOMES_TOPIC,
     auditOutcomes: config.AUDIT_INGEST_OUTCOMES,
     maxIngestDelayMs: config.AUDIT_WITNESS_MAX_INGEST_DELAY_MS,
+    groupPrefix: witnessGroupPrefix(config.AUDIT_GROUP_ID),
     logger,
   };
 }

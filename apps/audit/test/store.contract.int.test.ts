@@ -135,6 +135,28 @@ describe.each([
     ]);
   });
 
+  it('writes nothing of a batch whose contents fail while the store reads them', async () => {
+    const before = { counts: await store.counts(), heads: await store.heads() };
+    // 40 rows: the first statement's 32 are written inside the transaction before the failure.
+    function* failing() {
+      for (let o = 12; o < 52; o += 1) yield content(0, o, 1);
+      throw new Error('the registry went away');
+    }
+    await expect(
+      store.append({
+        topic: 'events',
+        partition: 0,
+        fromOffset: '12',
+        nextOffset: '53',
+        contents: failing(),
+      }),
+    ).rejects.toThrow(/registry went away/);
+    expect(await store.counts()).toEqual(before.counts);
+    expect(await store.heads()).toEqual(before.heads);
+    expect((await store.loadOffsets('events')).get(0)).toBe('12');
+    expect(await store.scanChain('events/0', 12, 100)).toEqual([]);
+  });
+
   it('verifies the intact log', async () => {
     const report = await verifyLog(store);
     expect(report).toMatchObject({ ok: true, entries: 24, firstFailure: null });

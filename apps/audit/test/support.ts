@@ -16,6 +16,7 @@ import { DigestExporter, DigestSigner } from '../src/digests.js';
 import { digestMetrics, WitnessRunner } from '../src/evidence.js';
 import { createAuditMetrics } from '../src/metrics.js';
 import { AuditService } from '../src/service.js';
+import { witnessGroupPrefix } from '../src/witness.js';
 import type { AuditStore } from '../src/store/types.js';
 
 import {
@@ -131,6 +132,7 @@ export async function runAudit(options: {
   });
   const logger = createLogger('audit-test', 'silent');
   const metrics = createAuditMetrics();
+  const groupId = uniqueName('audit-group');
   const service = await AuditService.create({
     kafka: options.kafka,
     store: options.store,
@@ -139,7 +141,7 @@ export async function runAudit(options: {
     registryUrl,
     eventsTopic: options.topic,
     outcomesTopic: options.outcomesTopic,
-    groupId: uniqueName('audit-group'),
+    groupId,
     readyMaxLag: 0,
   });
   const exportFolder = options.signingKey && !options.exportDir ? scratchDir() : undefined;
@@ -164,6 +166,7 @@ export async function runAudit(options: {
       outcomesTopic: options.outcomesTopic,
       auditOutcomes: options.outcomesTopic !== undefined,
       maxIngestDelayMs: options.maxIngestDelayMs ?? 900_000,
+      groupPrefix: witnessGroupPrefix(groupId),
     },
     metrics,
   );

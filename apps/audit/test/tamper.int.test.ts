@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { plainRecordScopes, type KafkaRecord } from '@tally/kafka';
-import { readTopics } from '@tally/kafka/testing';
+import { readTopics, uniqueName } from '@tally/kafka/testing';
 import type { AccountEvent } from '@tally/ledger';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { AuditIngestor } from '../src/ingest.js';
 import { ENTRY_COLUMNS, entryValues } from '../src/store/rows.js';
 import type { AuditStore, StoredEntry } from '../src/store/types.js';
 import { verifyLog } from '../src/verify.js';
-import { checkAgainstLog } from '../src/witness.js';
+import { checkAgainstLog, witnessGroupPrefix } from '../src/witness.js';
 import { deposited, opened, storeFactories, topics } from './support.js';
 
 /**
@@ -173,6 +173,7 @@ describe.each(storeFactories)('tampering with the audit log on $name', (factory)
           eventsTopic: t.topic,
           serde: t.serde,
           maxIngestDelayMs,
+          groupPrefix: witnessGroupPrefix(uniqueName('audit-group')),
         }),
       verify: (signed?: SignedDigest) =>
         verifyLog(store, signed ? { digest: { digest: signed, publicKey } } : {}),

@@ -13,7 +13,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountEventSerde } from '@tally/events';
 import { kafkaFromEnv } from '@tally/kafka';
 import {
   consumerPerformance,
@@ -25,12 +24,11 @@ import {
 } from '@tally/kafka/testing';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localAuthPaths, localStateDir } from '@tally/service';
 import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
-import { registryUrl } from '@tally/testing';
-import { balancesReadModel } from '../src/read-model.js';
+import { registryUrl, scrapeCounter } from '@tally/testing';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import type { ReadModelStore } from '../src/store/types.js';
 import { pgDatabase } from '../test/support.js';
+import { projectorRate } from './replay-rate.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
@@ -50,50 +48,6 @@ async function rawRate(): Promise<number> {
   return rate;
 }
 
-async function projectorRate(name: string, store: ReadModelStore): Promise<number> {
-  const serde = await AccountEventSerde.connect({ registryUrl, topic });
-  let applied = 0;
-  let started = 0;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const projector = balancesReadModel({
-    kafka,
-    topic,
-    serde,
-    store,
-    groupId: `bench-${name}-${Date.now()}`,
-    pollMs: 60_000,
-    onEvent: (e) => {
-      if (e.type !== 'applied') return;
-      if (started === 0) started = Date.now() - e.ms;
-      applied += e.applied;
-      if (applied >= EVENTS) resolveDone();
-    },
-  });
-  const progress = setInterval(() => {
-    const secs = (Date.now() - started) / 1000;
-    const rate = started ? applied / secs : 0;
-    log(
-      `\r${name}: ${applied}/${EVENTS}  ${Math.round(rate)} events/s  lag ${EVENTS - applied}  ETA ${rate ? Math.ceil((EVENTS - applied) / rate) : '?'} s   `,
-    );
-  }, 1000);
-  const cpu = process.cpuUsage();
-  await projector.start();
-  await done;
-  // Counted in the replay: the query index a new generation builds once caught up (ADR 0015).
-  await store.buildQueryIndexes();
-  const rate = EVENTS / ((Date.now() - started) / 1000);
-  const used = process.cpuUsage(cpu);
-  clearInterval(progress);
-  await projector.stop();
-  // CPU time of this process per event: less sensitive than the rate to other load on the machine.
-  const us = (used.user + used.system) / EVENTS;
-  log(
-    `\rprojector into ${name}: ${Math.round(rate)} events/s, ${us.toFixed(1)} µs CPU/event (this process)          \n`,
-  );
-  return rate;
-}
-
 /** Extra node flags for the service runs (BENCH_NODE_ARGS, space-separated), e.g. a heap profile. */
 const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
@@ -106,18 +60,6 @@ interface ServiceRun {
   readonly startRss: number;
   /** Peak until every event was applied (before the query indexes are built). */
   readonly replayRss: number;
-}
-
-const appliedPattern = /^projector_events_applied_total(?:\{[^}]*\})? (\d+)/gm;
-
-/** Applied events so far, from the service's /metrics (0 while it starts). */
-async function appliedOf(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })
-    .then((res) => res.text())
-    .catch(() => '');
-  let sum = 0;
-  for (const match of text.matchAll(appliedPattern)) sum += Number(match[1]);
-  return sum;
 }
 
 /**
@@ -167,7 +109,7 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         const memory = processRss(pid);
         peak = Math.max(peak, memory.peak || 0);
         // 0 also while /metrics does not answer (SQLite builds the indexes on the event loop).
-        applied = await appliedOf(url);
+        applied = await scrapeCounter(url, 'projector_events_applied_total');
         if (firstAt === 0) startRss = memory.rss;
         // Peak until every event is applied, before the query indexes are built.
         if (applied >= EVENTS) allApplied = true;
@@ -220,7 +162,14 @@ let sqliteRate = NaN;
 if (inProcess && stores.includes('sqlite')) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
   const sqlite = SqliteStore.open(join(dir, 'model.sqlite'));
-  sqliteRate = await projectorRate('sqlite', sqlite);
+  sqliteRate = await projectorRate({
+    kafka,
+    topic,
+    events: EVENTS,
+    name: 'sqlite',
+    store: sqlite,
+    log,
+  });
   await sqlite.close();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -228,7 +177,14 @@ let pgRate = NaN;
 if (inProcess && stores.includes('postgres')) {
   const db = await pgDatabase();
   const postgres = await PostgresStore.open(db.url);
-  pgRate = await projectorRate('postgres', postgres);
+  pgRate = await projectorRate({
+    kafka,
+    topic,
+    events: EVENTS,
+    name: 'postgres',
+    store: postgres,
+    log,
+  });
   await postgres.close();
   await db.drop();
 }

@@ -79,6 +79,12 @@ describe('the one Dockerfile', () => {
     expect(dockerfile).toContain('INTAKE_STATE_DIR=/data/intake-state');
   });
 
+  it('gives the audit service a bounded heap (its ≤ 256 MB ingest, measured by bench:audit)', () => {
+    expect(serviceBlock('audit')).toContain(
+      'NODE_OPTIONS: --max-old-space-size=128 --max-semi-space-size=4',
+    );
+  });
+
   it('starts every service trusting a token issuer, and the audit service with its own identity', () => {
     const serviceEnv = serviceBlock('intake');
     for (const line of [

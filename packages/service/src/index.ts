@@ -34,8 +34,10 @@ export {
   classifyStoreError,
   databaseEnv,
   inTransaction,
+  MultiRowInsert,
   StoreRefusedError,
   openStore,
+  type RunnableStatement,
   type StoreOpeners,
   type TransactionClient,
 } from './store.js';

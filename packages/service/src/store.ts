@@ -101,3 +101,45 @@ export async function inTransaction<Client extends TransactionClient, T>(
     client.release(lost);
   }
 }
+
+/** A prepared statement run with a flat list of parameters (better-sqlite3's Statement is one). */
+export interface RunnableStatement {
+  run(params: unknown[]): unknown;
+}
+
+/**
+ * An INSERT of many rows per statement (SQLite): a batch of 10,000 rows is about 160 calls into
+ * SQLite instead of 10,000, each binding `width` values per row. Statements are prepared once per
+ * row count and kept.
+ */
+export class MultiRowInsert {
+  private readonly bySize = new Map<number, RunnableStatement>();
+
+  constructor(
+    private readonly prepare: (sql: string) => RunnableStatement,
+    /** `INSERT INTO table (columns) VALUES` */
+    private readonly head: string,
+    /** Values per row. */
+    private readonly width: number,
+    private readonly rowsPerStatement = 64,
+  ) {}
+
+  /** Inserts the rows given as one flat list of values, `width` per row, in order. */
+  run(values: readonly unknown[]): void {
+    const step = this.rowsPerStatement * this.width;
+    for (let at = 0; at < values.length; at += step) {
+      const chunk = values.slice(at, at + step);
+      this.statement(chunk.length / this.width).run(chunk);
+    }
+  }
+
+  private statement(rows: number): RunnableStatement {
+    let statement = this.bySize.get(rows);
+    if (statement === undefined) {
+      const row = `(${new Array<string>(this.width).fill('?').join(', ')})`;
+      statement = this.prepare(`${this.head} ${new Array<string>(rows).fill(row).join(', ')}`);
+      this.bySize.set(rows, statement);
+    }
+    return statement;
+  }
+}

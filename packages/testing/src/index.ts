@@ -21,3 +21,4 @@ export {
   type ScratchRole,
 } from './scratch.js';
 export { scratchStores, type ScratchStore, type ScratchStoreFactory } from './scratch-stores.js';
+export { scrapeCounter } from './metrics.js';

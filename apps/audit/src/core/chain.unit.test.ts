@@ -75,6 +75,29 @@ describe('hash chain', () => {
     expect(() => canonicalEntry({ ...entries[0]!, amount: 0.5 })).toThrow(/safe integer/);
   });
 
+  it('writes out every field as the generic encoder does, for any value a row may hold', () => {
+    const base = entries[2]!;
+    const odd: Record<string, unknown>[] = [
+      { key: null, raw: null, payload: null, currency: null, accountVersion: null },
+      { payload: '{"a":"\\"q\\" \\u0001 é 😀"}', anomalyDetail: 'line\nbreak\ttab\u2028' },
+      { accountId: '\ud800 lone surrogate', eventType: '' },
+      { amount: -9_007_199_254_740_991, occurredAt: 0, seq: Number.MAX_SAFE_INTEGER },
+      { amount: -0, partition: 0 },
+      // A value of the wrong type (a row edited by hand): encoded or refused the same way.
+      { offset: 17, schemaVersion: '1', kind: true },
+      { accountId: undefined, raw: undefined },
+    ];
+    for (const change of odd) {
+      const entry = { ...base, ...change } as ChainedEntry;
+      expect(canonicalEntry(entry)).toBe(canonicalEntrySlow(entry));
+    }
+    for (const bad of [{ amount: 0.5 }, { seq: 2 ** 53 }, { occurredAt: Number.NaN }]) {
+      const entry = { ...base, ...bad } as ChainedEntry;
+      expect(() => canonicalEntrySlow(entry)).toThrow();
+      expect(() => canonicalEntry(entry)).toThrow();
+    }
+  });
+
   it('ignores fields that are not part of the entry (a row id)', () => {
     expect(hashEntry({ ...entries[1]!, id: 99 } as ChainedEntry)).toBe(entries[1]!.hash);
   });

@@ -122,6 +122,8 @@ export class PostgresAuditStore implements AuditStore {
 
   async append(batch: AppendBatch): Promise<AppendResult> {
     const chain = chainId(batch.topic, batch.partition);
+    // Read before the transaction: an error reading them opens none.
+    const contents = [...batch.contents];
     const work = async (client: pg.PoolClient): Promise<AppendResult> => {
       await client.query(
         `INSERT INTO audit.offsets (topic, partition, next_offset, chain, head_seq, head_hash)
@@ -143,11 +145,12 @@ export class PostgresAuditStore implements AuditStore {
       }
       const { entries, head } = chainEntries(
         { chain, seq: Number(row.head_seq), hash: row.head_hash },
-        batch.contents,
+        contents,
       );
       if (entries.length > 0) {
         // One multi-row INSERT per batch; the column-wise unnest keeps the statement size fixed.
-        const columns = ENTRY_COLUMNS.map((_, i) => entries.map((e) => entryValues(e)[i]));
+        const valueRows = entries.map(entryValues);
+        const columns = ENTRY_COLUMNS.map((_, i) => valueRows.map((values) => values[i]));
         const types = [
           'text',
           'bigint',
@@ -180,7 +183,7 @@ export class PostgresAuditStore implements AuditStore {
           columns,
         );
       }
-      const added = countsOf(batch.contents);
+      const added = countsOf(contents);
       await client.query(
         `UPDATE audit.offsets SET next_offset = $3, head_seq = $4, head_hash = $5,
            event_count = event_count + $6, outcome_count = outcome_count + $7,

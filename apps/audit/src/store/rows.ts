@@ -31,7 +31,14 @@ export const ENTRY_COLUMNS = [
 ] as const;
 
 export function entryValues(e: Omit<StoredEntry, 'id'>): unknown[] {
-  return [
+  const values: unknown[] = [];
+  pushEntryValues(values, e);
+  return values;
+}
+
+/** Appends an entry's values, in the order of ENTRY_COLUMNS, to a flat list (multi-row inserts). */
+export function pushEntryValues(values: unknown[], e: Omit<StoredEntry, 'id'>): void {
+  values.push(
     e.chain,
     e.seq,
     e.prevHash,
@@ -56,7 +63,7 @@ export function entryValues(e: Omit<StoredEntry, 'id'>): unknown[] {
     e.anomalyReason,
     e.anomalyDetail,
     e.recordedAt,
-  ];
+  );
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -93,8 +100,45 @@ export function toEntry(row: Record<string, unknown>): StoredEntry {
   };
 }
 
+/** The columns `toEntryOfValues` reads, in its order: the row id, then ENTRY_COLUMNS. */
+export const ROW_COLUMNS = ['id', ...ENTRY_COLUMNS].join(', ');
+
+/**
+ * A row read as a list of values in the order of ROW_COLUMNS (SQLite's raw mode: no object with
+ * named keys per row) back to an entry, with the conversions of `toEntry`.
+ */
+export function toEntryOfValues(r: readonly unknown[]): StoredEntry {
+  return {
+    id: Number(r[0]),
+    chain: String(r[1]),
+    seq: Number(r[2]),
+    prevHash: String(r[3]),
+    hash: String(r[4]),
+    kind: String(r[5]) as EntryKind,
+    topic: String(r[6]),
+    partition: Number(r[7]),
+    offset: String(r[8]),
+    kafkaTimestamp: String(r[9]),
+    key: str(r[10]),
+    raw: str(r[11]),
+    payload: str(r[12]),
+    schemaSubject: str(r[13]),
+    schemaVersion: num(r[14]),
+    schemaId: num(r[15]),
+    accountId: str(r[16]),
+    eventType: str(r[17]),
+    accountVersion: num(r[18]),
+    amount: num(r[19]),
+    currency: str(r[20]),
+    occurredAt: num(r[21]),
+    anomalyReason: str(r[22]),
+    anomalyDetail: str(r[23]),
+    recordedAt: Number(r[24]),
+  };
+}
+
 /** How many entries of each kind a batch adds (the counters kept with the offsets). */
-export function countsOf(contents: readonly { readonly kind: EntryKind }[]) {
+export function countsOf(contents: Iterable<{ readonly kind: EntryKind }>) {
   let events = 0;
   let outcomes = 0;
   let anomalies = 0;

@@ -1,10 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
+import { MultiRowInsert } from '@tally/service';
+import {
+  chainEntries,
+  chainId,
+  GENESIS_HASH,
+  type ChainHead,
+  type EntryContent,
+} from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
-import { countsOf, ENTRY_COLUMNS, entryValues, toEntry, toSignedDigest } from './rows.js';
+import {
+  countsOf,
+  ENTRY_COLUMNS,
+  pushEntryValues,
+  ROW_COLUMNS,
+  toEntry,
+  toEntryOfValues,
+  toSignedDigest,
+} from './rows.js';
 import type {
   AppendBatch,
   AppendResult,
@@ -21,6 +36,9 @@ interface OffsetRow {
   head_seq: number;
   head_hash: string;
 }
+
+/** Rows per INSERT statement (24 values each). */
+const ROWS_PER_INSERT = 32;
 
 const TRANSFER_TYPES = `('TransferDebited', 'TransferCredited', 'TransferCompleted', 'TransferReversed')`;
 
@@ -51,14 +69,25 @@ function migrate(db: Database.Database, mode: MigrateMode): void {
 /** The audit log in one SQLite file (WAL). Triggers refuse UPDATE and DELETE of entries. */
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
-  private readonly insert: Database.Statement;
+  private readonly insert: MultiRowInsert;
+  private readonly scanChainRows: Database.Statement<[string, number, number, number], unknown[]>;
   private readonly appendTx: (batch: AppendBatch) => AppendResult;
   private readonly saveDigestTx: (digest: SignedDigest) => void;
 
   private constructor(readonly db: Database.Database) {
-    this.insert = db.prepare(
-      `INSERT INTO audit_entries (${ENTRY_COLUMNS.join(', ')}) VALUES (${ENTRY_COLUMNS.map(() => '?').join(', ')})`,
+    // Many rows per statement: one call into SQLite per row cost about as much as the row.
+    this.insert = new MultiRowInsert(
+      (sql) => db.prepare(sql),
+      `INSERT INTO audit_entries (${ENTRY_COLUMNS.join(', ')}) VALUES`,
+      ENTRY_COLUMNS.length,
+      ROWS_PER_INSERT,
     );
+    this.scanChainRows = db
+      .prepare<[string, number, number, number], unknown[]>(
+        `SELECT ${ROW_COLUMNS} FROM audit_entries WHERE chain = ? AND seq > ? AND seq <= ?
+         ORDER BY seq LIMIT ?`,
+      )
+      .raw(true);
     const readOffset = db.prepare<[string, number], OffsetRow>(
       'SELECT next_offset, head_seq, head_hash FROM audit_offsets WHERE topic = ? AND partition = ?',
     );
@@ -75,12 +104,33 @@ export class SqliteAuditStore implements AuditStore {
       const row = readOffset.get(batch.topic, batch.partition);
       if (String(row?.next_offset ?? 0) !== batch.fromOffset) return { kind: 'stale' };
       const chain = chainId(batch.topic, batch.partition);
-      const { entries, head } = chainEntries(
-        { chain, seq: row?.head_seq ?? 0, hash: row?.head_hash ?? GENESIS_HASH },
-        batch.contents,
-      );
-      for (const entry of entries) this.insert.run(entryValues(entry));
-      const added = countsOf(batch.contents);
+      let head: ChainHead = {
+        chain,
+        seq: row?.head_seq ?? 0,
+        hash: row?.head_hash ?? GENESIS_HASH,
+      };
+      // Chained and inserted a statement's rows at a time, as the contents are read: the
+      // contents, their chained copies and values die young instead of living, all of them,
+      // until the batch is written.
+      const added = { events: 0, outcomes: 0, anomalies: 0 };
+      let part: EntryContent[] = [];
+      const insertPart = () => {
+        const chained = chainEntries(head, part);
+        const values: unknown[] = [];
+        for (const entry of chained.entries) pushEntryValues(values, entry);
+        this.insert.run(values);
+        const counted = countsOf(part);
+        added.events += counted.events;
+        added.outcomes += counted.outcomes;
+        added.anomalies += counted.anomalies;
+        head = chained.head;
+        part = [];
+      };
+      for (const content of batch.contents) {
+        part.push(content);
+        if (part.length === ROWS_PER_INSERT) insertPart();
+      }
+      if (part.length > 0) insertPart();
       writeOffset.run(
         batch.topic,
         batch.partition,
@@ -126,7 +176,7 @@ export class SqliteAuditStore implements AuditStore {
       db.pragma('busy_timeout = 5000');
       // Four indexes take inserts all over their key ranges (by account, by time); the 2 MiB
       // default page cache makes each batch re-read their pages.
-      db.pragma('cache_size = -131072'); // 128 MiB
+      db.pragma('cache_size = -32768'); // 32 MiB
       migrate(db, options.migrate ?? 'auto');
     } catch (error) {
       db.close();
@@ -181,12 +231,8 @@ export class SqliteAuditStore implements AuditStore {
     limit: number,
     toSeq = Number.MAX_SAFE_INTEGER,
   ): Promise<StoredEntry[]> {
-    return this.db
-      .prepare(
-        `SELECT * FROM audit_entries WHERE chain = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
-      )
-      .all(chain, afterSeq, toSeq, limit)
-      .map((r) => toEntry(r as Record<string, unknown>));
+    // Raw rows (value lists): verification and the witness read every entry this way.
+    return this.scanChainRows.all(chain, afterSeq, toSeq, limit).map(toEntryOfValues);
   }
 
   async accountEntries(

@@ -13,7 +13,12 @@ export interface AppendBatch {
   readonly fromOffset: string;
   /** Stored as the partition's next offset in the same transaction as the entries. */
   readonly nextOffset: string;
-  readonly contents: readonly EntryContent[];
+  /**
+   * The entries' contents in offset order, read once, inside the write: a generator lets the
+   * store take a statement's rows at a time, so a batch's entries never all live at once. An
+   * error it throws aborts the append (nothing written).
+   */
+  readonly contents: Iterable<EntryContent>;
 }
 
 export interface AppendResult {
