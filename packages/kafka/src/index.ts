@@ -37,6 +37,14 @@ export {
   type TopicHalt,
   type TopicLag,
 } from './read-model.js';
+export {
+  checkAnchor,
+  findAnchor,
+  type AnchorCheck,
+  type OffsetAtTimestamp,
+  type TopicAnchor,
+  type TopicAnchorStore,
+} from './topic-anchor.js';
 export { TopicFollower, type PartitionOffset, type TopicFollowerOptions } from './follower.js';
 export {
   readTopicSnapshot,

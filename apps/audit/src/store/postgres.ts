@@ -1,4 +1,5 @@
 import { inTransaction } from '@tally/service';
+import type { TopicAnchor } from '@tally/kafka';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
@@ -118,6 +119,32 @@ export class PostgresAuditStore implements AuditStore {
       [topic],
     );
     return new Map(rows.map((r) => [r.partition, String(r.next_offset)]));
+  }
+
+  async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
+    const { rows } = await this.pool.query<{
+      partition: number;
+      start_offset: string;
+      first_timestamp: string;
+    }>(
+      'SELECT partition, start_offset, first_timestamp FROM audit.topic_anchors WHERE topic = $1',
+      [topic],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.partition,
+        { offset: String(r.start_offset), timestamp: Number(r.first_timestamp) },
+      ]),
+    );
+  }
+
+  async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO audit.topic_anchors VALUES ($1, $2, $3, $4)
+       ON CONFLICT (topic, partition) DO UPDATE
+       SET start_offset = excluded.start_offset, first_timestamp = excluded.first_timestamp`,
+      [topic, partition, anchor.offset, anchor.timestamp],
+    );
   }
 
   async append(batch: AppendBatch): Promise<AppendResult> {

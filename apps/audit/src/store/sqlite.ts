@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { TopicAnchor } from '@tally/kafka';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
@@ -142,6 +143,23 @@ export class SqliteAuditStore implements AuditStore {
       )
       .all(topic);
     return new Map(rows.map((r) => [r.partition, String(r.next_offset)]));
+  }
+
+  async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
+    const rows = this.db
+      .prepare<[string], { partition: number; start_offset: string; first_timestamp: number }>(
+        'SELECT partition, start_offset, first_timestamp FROM audit_topic_anchors WHERE topic = ?',
+      )
+      .all(topic);
+    return new Map(
+      rows.map((r) => [r.partition, { offset: r.start_offset, timestamp: r.first_timestamp }]),
+    );
+  }
+
+  async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO audit_topic_anchors VALUES (?, ?, ?, ?)')
+      .run(topic, partition, anchor.offset, anchor.timestamp);
   }
 
   async append(batch: AppendBatch): Promise<AppendResult> {
