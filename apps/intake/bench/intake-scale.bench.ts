@@ -2,7 +2,7 @@
  * `pnpm bench:intake-scale`: an intake on a large history. For each scale (env BENCH_SCALES,
  * default 100000,1000000 accounts; two commands each, so twice as many outcomes) it preloads the
  * history straight into fresh topics (see scale-preload.ts), then measures on intake processes of
- * their own (src/main.ts):
+ * their own, run as the image runs them (dist/main.js, its V8 flags and environment):
  * - a fresh instance with an empty disk: time to ready on every partition, the CPU time it took
  *   (load-independent, unlike the wall time on a shared host), RSS when ready;
  * - RSS after BENCH_LOAD_SECONDS (60) of deposits and withdrawals over the preloaded accounts;
@@ -45,6 +45,17 @@ const NODE_FLAGS = (
 )
   .split(' ')
   .filter((flag) => flag !== '');
+/**
+ * The rest of the image's environment (Dockerfile): glibc's malloc arenas bounded, so memory
+ * freed by the restore thread and the libuv pool goes back to a shared arena rather than staying
+ * in one arena per thread. BENCH_MALLOC_ARENA_MAX= (empty) measures glibc's default.
+ */
+const DEPLOYED_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  ...(process.env['BENCH_MALLOC_ARENA_MAX'] === ''
+    ? {}
+    : { MALLOC_ARENA_MAX: process.env['BENCH_MALLOC_ARENA_MAX'] ?? '2' }),
+};
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stdout.write(line);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -98,12 +109,14 @@ async function startInstance(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...NODE_FLAGS, '--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
+    // As deployed: the build (`pnpm bench:intake-scale` builds it first), the image's command.
+    [...NODE_FLAGS, '--import', '@tally/telemetry/register', 'dist/main.js'],
     {
       cwd: appDir,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        ...DEPLOYED_ENV,
         PORT: String(port),
         LOG_LEVEL: 'warn',
         KAFKA_CLIENT_ID: name,
