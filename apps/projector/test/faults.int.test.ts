@@ -21,17 +21,21 @@ async function setUp(factory: (typeof storeFactories)[number]) {
   const { store, cleanup } = await factory.create();
   cleanups.push(cleanup);
   const failures: unknown[] = [];
-  const model: ReadModelService = balancesReadModel({
-    kafka: topic.kafka,
-    topic: topic.topic,
-    groupId: uniqueName('projector-faults'),
-    store,
-    serde: topic.serde,
-    pollMs: 200,
-    onFailure: (error) => failures.push(error),
-  });
-  cleanups.push(() => model.stop());
-  return { topic, store, model, failures };
+  /** A read model on the topic and the store (a new one: a restart). */
+  const start = (): ReadModelService => {
+    const model = balancesReadModel({
+      kafka: topic.kafka,
+      topic: topic.topic,
+      groupId: uniqueName('projector-faults'),
+      store,
+      serde: topic.serde,
+      pollMs: 200,
+      onFailure: (error) => failures.push(error),
+    });
+    cleanups.push(() => model.stop());
+    return model;
+  };
+  return { topic, store, model: start(), failures, start };
 }
 
 const postgres = storeFactories.filter((f) => f.name === 'postgres');
@@ -87,7 +91,7 @@ describe.each(storeFactories)('stored offsets beyond the end of the topic ($name
 
 describe.each(storeFactories)('a topic deleted and created again ($name)', (factory) => {
   it('is refused once it grew past the stored offsets, with the reason', async () => {
-    const { topic, store, model, failures } = await setUp(factory);
+    const { topic, store, model, failures, start } = await setUp(factory);
     await topic.send([opened('a'), deposited('a', 2, 10)]);
     await model.start();
     await waitUntil('caught up', async () => (await store.getAccount('a'))?.balance === 10);
@@ -116,16 +120,7 @@ describe.each(storeFactories)('a topic deleted and created again ($name)', (fact
       messages: events.map((e) => ({ key: e.accountId, value: topic.serde.encode(e) })),
     });
 
-    const again: ReadModelService = balancesReadModel({
-      kafka: topic.kafka,
-      topic: topic.topic,
-      groupId: uniqueName('projector-faults'),
-      store,
-      serde: topic.serde,
-      pollMs: 200,
-      onFailure: (error) => failures.push(error),
-    });
-    cleanups.push(() => again.stop());
+    const again = start();
     await again.start();
     await waitUntil('the failure', () => failures.length > 0, 60_000, 50);
     expect(String(failures[0])).toMatch(

@@ -38,9 +38,11 @@ export {
   type TopicLag,
 } from './read-model.js';
 export {
+  anchorsOfRows,
   checkAnchor,
   findAnchor,
   type AnchorCheck,
+  type AnchorRow,
   type OffsetAtTimestamp,
   type TopicAnchor,
   type TopicAnchorStore,

@@ -23,6 +23,23 @@ export interface TopicAnchorStore {
   saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void>;
 }
 
+/** A stored anchor as its table holds it (SQLite and PostgreSQL return numbers or strings). */
+export interface AnchorRow {
+  readonly partition: number;
+  readonly start_offset: string | number;
+  readonly first_timestamp: string | number;
+}
+
+/** The anchors of a topic from its rows. */
+export function anchorsOfRows(rows: readonly AnchorRow[]): Map<number, TopicAnchor> {
+  return new Map(
+    rows.map((r) => [
+      r.partition,
+      { offset: String(r.start_offset), timestamp: Number(r.first_timestamp) },
+    ]),
+  );
+}
+
 /** The first offset whose timestamp is at or after `timestamp` (the end offset if none is). */
 export type OffsetAtTimestamp = (timestamp: number) => Promise<bigint>;
 

@@ -1,5 +1,5 @@
 import { inTransaction } from '@tally/service';
-import type { TopicAnchor } from '@tally/kafka';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
@@ -122,20 +122,8 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const { rows } = await this.pool.query<{
-      partition: number;
-      start_offset: string;
-      first_timestamp: string;
-    }>(
-      'SELECT partition, start_offset, first_timestamp FROM audit.topic_anchors WHERE topic = $1',
-      [topic],
-    );
-    return new Map(
-      rows.map((r) => [
-        r.partition,
-        { offset: String(r.start_offset), timestamp: Number(r.first_timestamp) },
-      ]),
-    );
+    const select = 'SELECT * FROM audit.topic_anchors WHERE topic = $1';
+    return anchorsOfRows((await this.pool.query<AnchorRow>(select, [topic])).rows);
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { TopicAnchor } from '@tally/kafka';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
@@ -146,14 +146,8 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const rows = this.db
-      .prepare<[string], { partition: number; start_offset: string; first_timestamp: number }>(
-        'SELECT partition, start_offset, first_timestamp FROM audit_topic_anchors WHERE topic = ?',
-      )
-      .all(topic);
-    return new Map(
-      rows.map((r) => [r.partition, { offset: r.start_offset, timestamp: r.first_timestamp }]),
-    );
+    const select = 'SELECT * FROM audit_topic_anchors WHERE topic = ?';
+    return anchorsOfRows(this.db.prepare<[string], AnchorRow>(select).all(topic));
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
 import * as row from './rows.js';
-import type { TopicAnchor } from '@tally/kafka';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 const INT8 = 20;
@@ -235,20 +235,8 @@ export class PostgresStore implements ReadModelStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const { rows } = await this.pool.query<{
-      partition: number;
-      start_offset: number;
-      first_timestamp: number;
-    }>(
-      'SELECT partition, start_offset, first_timestamp FROM projector.topic_anchors WHERE topic = $1',
-      [topic],
-    );
-    return new Map(
-      rows.map((r) => [
-        r.partition,
-        { offset: String(r.start_offset), timestamp: r.first_timestamp },
-      ]),
-    );
+    const select = 'SELECT * FROM projector.topic_anchors WHERE topic = $1';
+    return anchorsOfRows((await this.pool.query<AnchorRow>(select, [topic])).rows);
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {

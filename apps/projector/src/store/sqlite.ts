@@ -13,7 +13,7 @@ import {
   type AccountRecord,
   type HistoryRecord,
 } from './rows.js';
-import type { TopicAnchor } from '@tally/kafka';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 type Db = Database.Database;
@@ -272,14 +272,8 @@ export class SqliteStore implements ReadModelStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const rows = this.db
-      .prepare(
-        'SELECT partition, start_offset, first_timestamp FROM projector_topic_anchors WHERE topic = ?',
-      )
-      .all(topic) as { partition: number; start_offset: string; first_timestamp: number }[];
-    return new Map(
-      rows.map((r) => [r.partition, { offset: r.start_offset, timestamp: r.first_timestamp }]),
-    );
+    const select = 'SELECT * FROM projector_topic_anchors WHERE topic = ?';
+    return anchorsOfRows(this.db.prepare(select).all(topic) as AnchorRow[]);
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
