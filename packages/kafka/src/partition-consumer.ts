@@ -134,6 +134,8 @@ export class PartitionConsumer {
   private joined = false;
   private state: State = 'idle';
   private crash: unknown;
+  /** The check of the stored offsets and anchors after the latest assignment. */
+  private verifying: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PartitionConsumerOptions) {
     this.consumer = kafkajsOf(options.kafka).consumer({
@@ -187,6 +189,10 @@ export class PartitionConsumer {
     heartbeat,
   }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale()) return;
+    // Nothing is applied before the assignment's check: a topic created again and grown past the
+    // stored offsets would otherwise have records past them applied while the check runs.
+    await this.verifying;
+    if (this.state !== 'running' || !isRunning() || isStale()) return;
     const { topic } = this.options;
     const partition = batch.partition;
     if (this.halts.has(partition)) {
@@ -346,7 +352,7 @@ export class PartitionConsumer {
     }
     this.assigned = partitions;
     this.joined = true;
-    void this.reload().catch((error: unknown) =>
+    this.verifying = this.reload().catch((error: unknown) =>
       this.options.logger?.error({ err: error, topic }, 'reading the stored offsets failed'),
     );
     this.options.onEvent?.({ type: 'assigned', partitions });
