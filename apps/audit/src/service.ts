@@ -54,6 +54,7 @@ export class AuditService {
         topic: options.eventsTopic,
         groupId: options.groupId,
         store: AuditIngestor.events(store, serde, metrics),
+        anchors: store,
         operation: 'append',
       },
     ];
@@ -70,6 +71,7 @@ export class AuditService {
         topic: outcomesTopic,
         groupId: `${options.groupId}-outcomes`,
         store: AuditIngestor.outcomes(store, metrics),
+        anchors: store,
         operation: 'append',
       });
     }

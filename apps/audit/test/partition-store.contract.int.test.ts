@@ -55,6 +55,7 @@ describe.each(storeFactories)('audit ingestors on $name: PartitionStore contract
       return {
         store:
           kind === 'events' ? AuditIngestor.events(store, serde) : AuditIngestor.outcomes(store),
+        anchors: store,
         records: async (partition, first, count) =>
           Array.from({ length: count }, (_, i) =>
             record(first + i, value(`contract-${partition}-${first + i}`)),

@@ -2,7 +2,7 @@
  * `pnpm bench:intake-scale`: an intake on a large history. For each scale (env BENCH_SCALES,
  * default 100000,1000000 accounts; two commands each, so twice as many outcomes) it preloads the
  * history straight into fresh topics (see scale-preload.ts), then measures on intake processes of
- * their own (src/main.ts):
+ * their own, run as the image runs them (dist/main.js, its V8 flags and environment):
  * - a fresh instance with an empty disk: time to ready on every partition, the CPU time it took
  *   (load-independent, unlike the wall time on a shared host), RSS when ready;
  * - RSS after BENCH_LOAD_SECONDS (60) of deposits and withdrawals over the preloaded accounts;
@@ -45,6 +45,16 @@ const NODE_FLAGS = (
 )
   .split(' ')
   .filter((flag) => flag !== '');
+/**
+ * The rest of the image's environment (Dockerfile). BENCH_MALLOC_ARENA_MAX=N bounds glibc's malloc
+ * arenas, to compare: the image keeps glibc's default (2 was larger at 100,000 accounts, ADR 0012).
+ */
+const DEPLOYED_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  ...(process.env['BENCH_MALLOC_ARENA_MAX']
+    ? { MALLOC_ARENA_MAX: process.env['BENCH_MALLOC_ARENA_MAX'] }
+    : {}),
+};
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stdout.write(line);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -68,6 +78,29 @@ async function heapOf(url: string): Promise<string> {
 function rssOf(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/**
+ * Where the RSS is: mapped files (mostly the node binary's code, shared and clean), malloc's main
+ * heap (SQLite, kafkajs' native buffers, the restore's packed rows) and the other anonymous memory
+ * (V8's heap, thread stacks, the other malloc arenas).
+ */
+function rssSplitOf(child: ChildProcess): string {
+  let files = 0;
+  let brk = 0;
+  let anonymous = 0;
+  let mapping = '';
+  for (const line of readFileSync(`/proc/${child.pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+(?:\s+(.*))?$/.exec(line);
+    if (header) mapping = header[1] ?? '';
+    else if (line.startsWith('Rss:')) {
+      const bytes = Number(line.split(/\s+/)[1]) * 1024;
+      if (mapping.startsWith('/')) files += bytes;
+      else if (mapping === '[heap]') brk += bytes;
+      else anonymous += bytes;
+    }
+  }
+  return `files ${mb(files)}, malloc main heap ${mb(brk)}, other anonymous ${mb(anonymous)}`;
 }
 
 /** CPU seconds the process used so far (all its threads): a figure the host's load does not blur. */
@@ -98,12 +131,14 @@ async function startInstance(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...NODE_FLAGS, '--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
+    // As deployed: the build (`pnpm bench:intake-scale` builds it first), the image's command.
+    [...NODE_FLAGS, '--import', '@tally/telemetry/register', 'dist/main.js'],
     {
       cwd: appDir,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        ...DEPLOYED_ENV,
         PORT: String(port),
         LOG_LEVEL: 'warn',
         KAFKA_CLIENT_ID: name,
@@ -239,7 +274,8 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
     row['RSS ready'] = mb(rssOf(fresh.instance.child));
     log(
       `  fresh instance ready in ${row['fresh → ready']} (CPU ${row['CPU to ready']}, load ` +
-        `average ${loadAverage()}), RSS ${row['RSS ready']} (${await heapOf(fresh.instance.url)})\n`,
+        `average ${loadAverage()}), RSS ${row['RSS ready']} (${rssSplitOf(fresh.instance.child)}; ` +
+        `${await heapOf(fresh.instance.url)})\n`,
     );
 
     log(`  load: ${connections} connections, ${loadSeconds} s\n`);
@@ -250,7 +286,7 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
     log(
       `  ${row['load accepted/s']} accepted/s, p50 ${loaded.p50} ms, p99 ${loaded.p99} ms, ` +
         `non-2xx ${loaded.non2xx}, errors ${loaded.errors}; RSS ${row['RSS after load']} ` +
-        `(${await heapOf(fresh.instance.url)})\n`,
+        `(${rssSplitOf(fresh.instance.child)}; ${await heapOf(fresh.instance.url)})\n`,
     );
 
     fresh.instance.child.kill('SIGTERM');
@@ -294,10 +330,12 @@ async function benchScale(accounts: number): Promise<Record<string, string>> {
     );
     row['failover'] = seconds(performance.now() - killedAt);
     row['RSS after failover'] = mb(rssOf(restarted.instance.child));
+    const failoverSplit = rssSplitOf(restarted.instance.child);
     log(
       `  failover: b owned ${JSON.stringify(bOwns)}; a command on partition ` +
         `${partitionOf(benchAccountId(probe))} answered ${answer.status} ${row['failover']} after the kill ` +
-        `(session timeout ${seconds(sessionTimeoutMs)}); RSS of a ${row['RSS after failover']}\n`,
+        `(session timeout ${seconds(sessionTimeoutMs)}); RSS of a ${row['RSS after failover']} ` +
+        `(${failoverSplit})\n`,
     );
     if (answer.status !== 201) throw new Error(`failover probe answered ${answer.status}`);
     return row;

@@ -71,7 +71,11 @@ export async function startIntake(
     topics,
     config.TALLY_TOPIC_PARTITIONS,
     config.TALLY_TOPIC_REPLICATION,
-  );
+  ).catch(async (error: unknown) => {
+    // Refused (a topic of the wrong shape, or missing beside history): nothing else is open yet.
+    await admin.disconnect();
+    throw error;
+  });
   const serde = await AccountEventSerde.connect({
     ...registryOptions(config),
     topic: topics.events,

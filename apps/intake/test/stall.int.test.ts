@@ -1,11 +1,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MissingBesideHistoryError } from '@tally/events';
 import { freePort, testKafka, waitUntil } from '@tally/kafka/testing';
 import { scratchDir } from '@tally/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   exitCode,
   ownsAll,
+  post,
   spawnInstance,
   startInstance,
   testTopics,
@@ -96,5 +98,40 @@ describe('no silent stall', () => {
     await producer.disconnect();
     await waitUntil('the reader failed', () => instance.fatal.length > 0);
     expect(await readyz(instance.url)).toBe(503);
+  });
+
+  it('refuses to start when the state changelog is missing beside events with records', async () => {
+    // Topics of its own: the changelog is deleted.
+    const own = await testTopics('stall-changelog');
+    const first = await startInstance(own);
+    const open = await post(
+      first.url,
+      '/accounts',
+      { accountId: 'acc-1', owner: 'Ada', currency: 'EUR' },
+      { 'idempotency-key': 'open-acc-1' },
+    );
+    expect(open.status).toBe(201);
+    await first.stop();
+    const admin = testKafka('stall-changelog').admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [own.changelog] });
+      await waitUntil(
+        'the changelog is gone',
+        async () => !(await admin.listTopics()).includes(own.changelog),
+      );
+
+      // Restored from a changelog created again empty, every account would be unknown.
+      const attempt = startInstance(own, {}, { waitReady: false });
+      await expect(attempt).rejects.toThrow(MissingBesideHistoryError);
+      await expect(attempt).rejects.toThrow(
+        `topic(s) ${own.changelog} missing while ${own.events} holds`,
+      );
+      const child = await spawnInstance(own, await freePort(), { waitReady: false });
+      expect(await exitCode(child)).toBe(1);
+      expect(await admin.listTopics()).not.toContain(own.changelog);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -54,6 +54,7 @@ export class BalancesReadModel extends ReadModelService {
           topic: balances.topic,
           groupId: balances.groupId,
           store: new BalancesProjection(store, balances.serde, metrics, balances.commits),
+          anchors: store,
           operation: 'apply',
         },
       ],

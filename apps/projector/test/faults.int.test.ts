@@ -1,7 +1,8 @@
 // The read model against faults that retrying cannot heal: data its database refuses for good, and
 // stored offsets that do not fit the topic (deleted and created again). Real broker, registry and
 // databases; each case on a topic and store of its own.
-import { uniqueName, waitUntil } from '@tally/kafka/testing';
+import { ensureAccountEventsTopic } from '@tally/events';
+import { testKafka, uniqueName, waitUntil } from '@tally/kafka/testing';
 import type { ReadModelService } from '@tally/kafka';
 import { inTransaction, runReadinessChecks } from '@tally/service';
 import pg from 'pg';
@@ -20,17 +21,21 @@ async function setUp(factory: (typeof storeFactories)[number]) {
   const { store, cleanup } = await factory.create();
   cleanups.push(cleanup);
   const failures: unknown[] = [];
-  const model: ReadModelService = balancesReadModel({
-    kafka: topic.kafka,
-    topic: topic.topic,
-    groupId: uniqueName('projector-faults'),
-    store,
-    serde: topic.serde,
-    pollMs: 200,
-    onFailure: (error) => failures.push(error),
-  });
-  cleanups.push(() => model.stop());
-  return { topic, store, model, failures };
+  /** A read model on the topic and the store (a new one: a restart). */
+  const start = (): ReadModelService => {
+    const model = balancesReadModel({
+      kafka: topic.kafka,
+      topic: topic.topic,
+      groupId: uniqueName('projector-faults'),
+      store,
+      serde: topic.serde,
+      pollMs: 200,
+      onFailure: (error) => failures.push(error),
+    });
+    cleanups.push(() => model.stop());
+    return model;
+  };
+  return { topic, store, model: start(), failures, start };
 }
 
 const postgres = storeFactories.filter((f) => f.name === 'postgres');
@@ -81,6 +86,51 @@ describe.each(storeFactories)('stored offsets beyond the end of the topic ($name
     expect(ready).toBe(false);
     expect(checks['consumers']).toMatch(/consumer crashed: .*beyond its end/);
     expect(await store.getAccount('a')).toBeUndefined();
+  });
+});
+
+describe.each(storeFactories)('a topic deleted and created again ($name)', (factory) => {
+  it('is refused once it grew past the stored offsets, with the reason', async () => {
+    const { topic, store, model, failures, start } = await setUp(factory);
+    await topic.send([opened('a'), deposited('a', 2, 10)]);
+    await model.start();
+    await waitUntil('caught up', async () => (await store.getAccount('a'))?.balance === 10);
+    await model.stop();
+
+    // Same name, new incarnation, more records than the model read of the old one.
+    const admin = topic.kafka.admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    await admin.deleteTopics({ topics: [topic.topic] });
+    await waitUntil(
+      'the topic is gone',
+      async () => !(await admin.listTopics()).includes(topic.topic),
+    );
+    await waitUntil('the topic is created again', async () =>
+      ensureAccountEventsTopic(admin, { topic: topic.topic, partitions: 1, replicationFactor: 1 })
+        .then((result) => result === 'created')
+        .catch(() => false),
+    );
+    const producer = testKafka('projector-recreated').producer();
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    // Records past the stored offset (2) that would apply cleanly: none may be applied.
+    const events = [opened('b'), opened('c'), opened('d'), opened('e')];
+    await producer.send({
+      topic: topic.topic,
+      messages: events.map((e) => ({ key: e.accountId, value: topic.serde.encode(e) })),
+    });
+
+    const again = start();
+    await again.start();
+    await waitUntil('the failure', () => failures.length > 0, 60_000, 50);
+    expect(String(failures[0])).toMatch(
+      /is not the topic this read model was built from: partition 0: its first record \(offset 0\) is not the one stamped/,
+    );
+    const { ready, checks } = await runReadinessChecks(again.readiness());
+    expect(ready).toBe(false);
+    expect(checks['consumers']).toMatch(/consumer crashed: .*its first record/);
+    for (const id of ['b', 'c', 'd', 'e']) expect(await store.getAccount(id)).toBeUndefined();
   });
 });
 

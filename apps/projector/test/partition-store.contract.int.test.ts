@@ -17,6 +17,7 @@ describe.each(storeFactories)('BalancesProjection on $name: PartitionStore contr
     const { store, cleanup } = await factory.create();
     return {
       store: new BalancesProjection(store, serde),
+      anchors: store,
       // Each record opens an account of its own: always the next version.
       records: async (partition, first, count) =>
         Array.from({ length: count }, (_, i) => ({

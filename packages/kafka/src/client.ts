@@ -120,6 +120,9 @@ class RetryingAdmin implements KafkaAdmin {
   fetchTopicOffsets(topic: string) {
     return retryingRetriable(() => this.admin.fetchTopicOffsets(topic));
   }
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp: number) {
+    return retryingRetriable(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
+  }
 }
 
 const javaPartitioner = Partitioners.DefaultPartitioner();

@@ -37,6 +37,16 @@ export {
   type TopicHalt,
   type TopicLag,
 } from './read-model.js';
+export {
+  anchorsOfRows,
+  checkAnchor,
+  findAnchor,
+  type AnchorCheck,
+  type AnchorRow,
+  type OffsetAtTimestamp,
+  type TopicAnchor,
+  type TopicAnchorStore,
+} from './topic-anchor.js';
 export { TopicFollower, type PartitionOffset, type TopicFollowerOptions } from './follower.js';
 export {
   readTopicSnapshot,

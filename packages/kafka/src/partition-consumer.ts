@@ -1,6 +1,12 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import {
+  checkAnchor,
+  findAnchor,
+  offsetAtTimestamp,
+  type TopicAnchorStore,
+} from './topic-anchor.js';
 import { traceFetchedBatch, type RecordScopes } from './tracing.js';
 /** An error that says itself that retrying cannot help (e.g. the database refused the data). */
 function refusedForGood(error: unknown): boolean {
@@ -75,6 +81,11 @@ export interface PartitionConsumerOptions {
   readonly topic: string;
   readonly groupId: string;
   readonly store: PartitionStore;
+  /**
+   * Where the store keeps each partition's anchor (topic-anchor.ts). With it, a topic deleted and
+   * created again is refused even once it grew past the stored offsets.
+   */
+  readonly anchors?: TopicAnchorStore | undefined;
   readonly logger?: Logger | undefined;
   /** Called after each applied batch, halt, assignment and crash (metrics, readiness). */
   readonly onEvent?: ((event: PartitionConsumerEvent) => void) | undefined;
@@ -123,6 +134,8 @@ export class PartitionConsumer {
   private joined = false;
   private state: State = 'idle';
   private crash: unknown;
+  /** The check of the stored offsets and anchors after the latest assignment. */
+  private verifying: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PartitionConsumerOptions) {
     this.consumer = kafkajsOf(options.kafka).consumer({
@@ -176,6 +189,10 @@ export class PartitionConsumer {
     heartbeat,
   }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale()) return;
+    // Nothing is applied before the assignment's check: a topic created again and grown past the
+    // stored offsets would otherwise have records past them applied while the check runs.
+    await this.verifying;
+    if (this.state !== 'running' || !isRunning() || isStale()) return;
     const { topic } = this.options;
     const partition = batch.partition;
     if (this.halts.has(partition)) {
@@ -335,7 +352,7 @@ export class PartitionConsumer {
     }
     this.assigned = partitions;
     this.joined = true;
-    void this.reload().catch((error: unknown) =>
+    this.verifying = this.reload().catch((error: unknown) =>
       this.options.logger?.error({ err: error, topic }, 'reading the stored offsets failed'),
     );
     this.options.onEvent?.({ type: 'assigned', partitions });
@@ -377,6 +394,7 @@ export class PartitionConsumer {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       mismatches = await this.offsetsOutsideTheLog();
     }
+    if (mismatches.length === 0) mismatches = await this.anchorsThatDiffer();
     if (mismatches.length === 0 || this.state !== 'running') return;
     const error = new Error(
       `${this.options.topic} is not the topic this read model was built from: ${mismatches.join('; ')}. ` +
@@ -390,6 +408,33 @@ export class PartitionConsumer {
       'stored offsets do not fit the topic',
     );
     this.options.onEvent?.({ type: 'crashed', error });
+  }
+
+  /**
+   * Checks each owned partition against its anchor (the first record the model's topic had). A
+   * partition the model holds nothing of, or whose anchor is missing (a store older than
+   * anchors) or expired (retention), is anchored now.
+   */
+  private async anchorsThatDiffer(): Promise<string[]> {
+    const { anchors } = this.options;
+    if (anchors === undefined || this.assigned.length === 0) return [];
+    const { topic } = this.options;
+    const stored = await anchors.loadAnchors(topic);
+    const differ: string[] = [];
+    for (const { partition, low, high } of await this.admin.fetchTopicOffsets(topic)) {
+      if (!this.assigned.includes(partition) || low === high) continue;
+      const offsetAt = offsetAtTimestamp(this.admin, topic, partition);
+      const anchor = stored.get(partition);
+      const next = this.next.get(partition) ?? '0';
+      if (anchor !== undefined && next !== '0') {
+        const check = await checkAnchor(anchor, BigInt(low), offsetAt);
+        if (check.kind === 'different') differ.push(`partition ${partition}: ${check.reason}`);
+        if (check.kind !== 'expired') continue;
+      }
+      const found = await findAnchor(BigInt(low), offsetAt);
+      if (found !== undefined) await anchors.saveAnchor(topic, partition, found);
+    }
+    return differ;
   }
 
   private async offsetsOutsideTheLog(): Promise<string[]> {

@@ -6,6 +6,7 @@ import {
   type PartitionLag,
   type PartitionStore,
 } from './partition-consumer.js';
+import type { TopicAnchorStore } from './topic-anchor.js';
 import type { KafkaClient } from './types.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ReadModelSource {
   readonly groupId: string;
   /** The app's fold and store: applies a batch and stores its next offset in one transaction. */
   readonly store: PartitionStore;
+  /** Where each partition's anchor is kept: a topic created again is then refused. */
+  readonly anchors?: TopicAnchorStore;
   /** What applying a batch is called in its spans (`apply`, `append`); default `process`. */
   readonly operation?: string;
 }
@@ -69,13 +72,14 @@ export class ReadModelService {
   private failed = false;
 
   constructor(private readonly options: ReadModelOptions) {
-    this.consumers = options.sources.map(({ topic, groupId, store, operation }) => ({
+    this.consumers = options.sources.map(({ topic, groupId, store, anchors, operation }) => ({
       topic,
       consumer: new PartitionConsumer({
         kafka: options.kafka,
         topic,
         groupId,
         store,
+        anchors,
         operation,
         recordSpans: options.recordSpans,
         logger: options.logger,

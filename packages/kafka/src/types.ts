@@ -80,6 +80,14 @@ export interface KafkaAdmin {
   disconnect(): Promise<void>;
   listTopics(): Promise<string[]>;
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * Per partition, the first offset whose record timestamp is at or after `timestamp` (the end
+   * offset when there is none).
+   */
+  fetchTopicOffsetsByTimestamp(
+    topic: string,
+    timestamp: number,
+  ): Promise<{ partition: number; offset: string }[]>;
   deleteTopics(options: { topics: string[] }): Promise<void>;
   /** The members of a consumer group and the partitions each was assigned. */
   groupMembers(groupId: string): Promise<GroupMember[]>;

@@ -41,6 +41,15 @@ const app = createHttpApp({
     router.get('/broker-down', async () => {
       throw new Error('gave up after 5 retries', { cause: await refusedConnection() });
     });
+    // A client that gave up on an error it calls retriable (kafkajs: a leader election under way).
+    router.get('/leader-election', () => {
+      const election = Object.assign(new Error('no leader: a leadership election is under way'), {
+        retriable: true,
+      });
+      throw Object.assign(new Error('gave up after 5 retries', { cause: election }), {
+        retriable: false,
+      });
+    });
     router.get('/bug', () => {
       throw new Error('secret internals');
     });
@@ -94,7 +103,7 @@ describe('createHttpApp', () => {
     expect(JSON.stringify(res.body)).not.toContain('secret');
   });
 
-  it.each(['/store-down', '/broker-down'])(
+  it.each(['/store-down', '/broker-down', '/leader-election'])(
     'answers 503 with Retry-After, not 500, while a dependency does not answer (%s)',
     async (path) => {
       const res = await fetch(`${base}${path}`);

@@ -72,13 +72,22 @@ function fromFrameworkError(error: unknown): HttpProblem | undefined {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 
-/** The error, or one of its causes (a client's retries gave up on it), says nobody answered. */
+/**
+ * The error, or one of its causes (a client's retries gave up on it), says nobody answered, or
+ * says itself that it is retriable (kafkajs: a leader election or a broker restart under way).
+ */
 function unavailable(error: unknown, depth: number): boolean {
-  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  const e = error as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    retriable?: unknown;
+  } | null;
   if (typeof e !== 'object' || e === null || depth > 5) return false;
   const code = typeof e.code === 'string' ? e.code : '';
   return (
     UNREACHABLE.has(code) ||
+    e.retriable === true ||
     code.startsWith('08') ||
     /^57P0[123]$/.test(code) ||
     /Connection terminated/i.test(String(e.message)) ||

@@ -163,6 +163,20 @@ CREATE INDEX entries_transfer ON audit.entries (((payload::jsonb) ->> 'transferI
   WHERE event_type IN ('TransferDebited', 'TransferCredited', 'TransferCompleted', 'TransferReversed');
 `,
   },
+  {
+    version: 5,
+    name: 'topic anchors: which incarnation of each topic the offsets belong to',
+    sqlite: `
+CREATE TABLE audit_topic_anchors (
+  topic TEXT NOT NULL, partition INTEGER NOT NULL, start_offset TEXT NOT NULL,
+  first_timestamp INTEGER NOT NULL, PRIMARY KEY (topic, partition));
+`,
+    postgres: `
+CREATE TABLE audit.topic_anchors (
+  topic text NOT NULL, partition integer NOT NULL, start_offset bigint NOT NULL,
+  first_timestamp bigint NOT NULL, PRIMARY KEY (topic, partition));
+`,
+  },
 ];
 
 /**
@@ -178,7 +192,7 @@ export function runtimeGrants(role: string): string {
 GRANT USAGE ON SCHEMA audit TO ${r};
 GRANT SELECT ON audit.schema_migrations TO ${r};
 GRANT SELECT, INSERT ON audit.entries, audit.digests, audit.signed_digests, audit.digest_ranges TO ${r};
-GRANT SELECT, INSERT, UPDATE ON audit.offsets TO ${r};
+GRANT SELECT, INSERT, UPDATE ON audit.offsets, audit.topic_anchors TO ${r};
 GRANT USAGE ON SEQUENCE audit.entries_id_seq, audit.digests_id_seq TO ${r};
 `;
 }

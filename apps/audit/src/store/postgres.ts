@@ -1,4 +1,5 @@
 import { inTransaction } from '@tally/service';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
@@ -118,6 +119,20 @@ export class PostgresAuditStore implements AuditStore {
       [topic],
     );
     return new Map(rows.map((r) => [r.partition, String(r.next_offset)]));
+  }
+
+  async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
+    const select = 'SELECT * FROM audit.topic_anchors WHERE topic = $1';
+    return anchorsOfRows((await this.pool.query<AnchorRow>(select, [topic])).rows);
+  }
+
+  async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO audit.topic_anchors VALUES ($1, $2, $3, $4)
+       ON CONFLICT (topic, partition) DO UPDATE
+       SET start_offset = excluded.start_offset, first_timestamp = excluded.first_timestamp`,
+      [topic, partition, anchor.offset, anchor.timestamp],
+    );
   }
 
   async append(batch: AppendBatch): Promise<AppendResult> {

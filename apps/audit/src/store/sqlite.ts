@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import { MultiRowInsert } from '@tally/service';
 import {
   chainEntries,
@@ -192,6 +193,17 @@ export class SqliteAuditStore implements AuditStore {
       )
       .all(topic);
     return new Map(rows.map((r) => [r.partition, String(r.next_offset)]));
+  }
+
+  async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
+    const select = 'SELECT * FROM audit_topic_anchors WHERE topic = ?';
+    return anchorsOfRows(this.db.prepare<[string], AnchorRow>(select).all(topic));
+  }
+
+  async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO audit_topic_anchors VALUES (?, ?, ?, ?)')
+      .run(topic, partition, anchor.offset, anchor.timestamp);
   }
 
   async append(batch: AppendBatch): Promise<AppendResult> {

@@ -1,3 +1,4 @@
+import type { TopicAnchorStore } from '@tally/kafka';
 import type { ChainedEntry, ChainHead, EntryContent } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 
@@ -58,7 +59,7 @@ export interface TransferEntry {
  * (exactly once in effect). UPDATE and DELETE of entries and digests are refused by the database
  * itself. The schema comes from versioned migrations (`migrations.ts`).
  */
-export interface AuditStore {
+export interface AuditStore extends TopicAnchorStore {
   readonly kind: 'sqlite' | 'postgres';
   loadOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
   append(batch: AppendBatch): Promise<AppendResult>;

@@ -1,4 +1,4 @@
-import { ensureLedgerTopics, type LedgerTopics } from '@tally/events';
+import { ensureLedgerTopics, refuseMissingBesideHistory, type LedgerTopics } from '@tally/events';
 import { ensureTopic, type KafkaAdmin, type KafkaRecord, type OutgoingRecord } from '@tally/kafka';
 import type { StateChange } from './partition-store.js';
 
@@ -16,7 +16,9 @@ export interface IntakeTopics extends LedgerTopics {
  * Creates or verifies the ledger topics and the changelog with one partition count: an account's
  * commands, events, outcomes and state entries share a partition number, so one owner decides
  * alone and restores a partition's state from one changelog partition. Compaction keeps the
- * latest value of each entry, so a restore reads live entries only.
+ * latest value of each entry, so a restore reads live entries only. A changelog missing beside an
+ * events topic with records is refused (MissingBesideHistoryError), never created again empty:
+ * restored from it, every account would be unknown and every idempotency key new.
  */
 export async function ensureIntakeTopics(
   admin: KafkaAdmin,
@@ -24,6 +26,7 @@ export async function ensureIntakeTopics(
   partitions: number,
   replicationFactor: number,
 ): Promise<void> {
+  await refuseMissingBesideHistory(admin, topics.events, [topics.outcomes, topics.changelog]);
   await ensureLedgerTopics(admin, topics, partitions, replicationFactor);
   await ensureTopic(admin, {
     topic: topics.changelog,

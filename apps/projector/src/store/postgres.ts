@@ -2,6 +2,7 @@ import pg from 'pg';
 import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
 import * as row from './rows.js';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 const INT8 = 20;
@@ -117,6 +118,7 @@ async function grantRuntime(client: pg.PoolClient, role: string): Promise<void> 
     GRANT USAGE ON SCHEMA projector TO ${r};
     GRANT SELECT, UPDATE (value) ON projector.meta TO ${r};
     GRANT SELECT, INSERT ON projector.skips TO ${r};
+    GRANT SELECT, INSERT, UPDATE ON projector.topic_anchors TO ${r};
     GRANT SELECT ON projector.accounts, projector.balance_history, projector.consumer_offsets TO ${r};
     ${rows.map(({ nspname }) => `GRANT USAGE ON SCHEMA ${nspname} TO ${r}; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${nspname} TO ${r};`).join('\n')}
     ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO ${r};
@@ -133,6 +135,11 @@ async function verifySchema(pool: pg.Pool): Promise<void> {
       throw error;
     });
   if (rowCount !== 1) throw new SchemaNotReadyError();
+  // Added later (topic anchors): a schema migrated by an older build lacks it.
+  await pool.query('SELECT 1 FROM projector.topic_anchors LIMIT 0').catch((error: unknown) => {
+    if ((error as { code?: string }).code === '42P01') throw new SchemaNotReadyError();
+    throw error;
+  });
 }
 
 async function readActive(client: pg.PoolClient | pg.Pool, lock = ''): Promise<number> {
@@ -154,7 +161,10 @@ async function createSchema(pool: pg.Pool, runtimeRole: string | undefined): Pro
       CREATE TABLE IF NOT EXISTS projector.skips (
         topic text NOT NULL, partition integer NOT NULL, "offset" bigint NOT NULL,
         reason text NOT NULL, operator text NOT NULL, created_at bigint NOT NULL,
-        PRIMARY KEY (topic, partition, "offset"));`);
+        PRIMARY KEY (topic, partition, "offset"));
+      CREATE TABLE IF NOT EXISTS projector.topic_anchors (
+        topic text NOT NULL, partition integer NOT NULL, start_offset bigint NOT NULL,
+        first_timestamp bigint NOT NULL, PRIMARY KEY (topic, partition));`);
       const { rowCount } = await client.query(
         `SELECT 1 FROM projector.meta WHERE key = 'active_generation'`,
       );
@@ -222,6 +232,20 @@ export class PostgresStore implements ReadModelStore {
       [topic],
     );
     return new Map(rows.map((r) => [r.partition, String(r.next_offset)]));
+  }
+
+  async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
+    const select = 'SELECT * FROM projector.topic_anchors WHERE topic = $1';
+    return anchorsOfRows((await this.pool.query<AnchorRow>(select, [topic])).rows);
+  }
+
+  async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO projector.topic_anchors VALUES ($1, $2, $3, $4)
+       ON CONFLICT (topic, partition) DO UPDATE
+       SET start_offset = excluded.start_offset, first_timestamp = excluded.first_timestamp`,
+      [topic, partition, anchor.offset, anchor.timestamp],
+    );
   }
 
   async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {

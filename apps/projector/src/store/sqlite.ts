@@ -13,6 +13,7 @@ import {
   type AccountRecord,
   type HistoryRecord,
 } from './rows.js';
+import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 type Db = Database.Database;
@@ -36,6 +37,11 @@ function init(db: Db): void {
       topic TEXT NOT NULL, partition INTEGER NOT NULL, "offset" TEXT NOT NULL,
       reason TEXT NOT NULL, operator TEXT NOT NULL, created_at INTEGER NOT NULL,
       PRIMARY KEY (topic, partition, "offset"));
+    -- Which incarnation of the topic the model reads (@tally/kafka topic-anchor), shared by every
+    -- generation: a rebuild starts from nothing and anchors anew.
+    CREATE TABLE IF NOT EXISTS projector_topic_anchors (
+      topic TEXT NOT NULL, partition INTEGER NOT NULL, start_offset TEXT NOT NULL,
+      first_timestamp INTEGER NOT NULL, PRIMARY KEY (topic, partition));
   `);
   db.transaction(() => {
     const active = db
@@ -263,6 +269,17 @@ export class SqliteStore implements ReadModelStore {
   async loadOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     const rows = this.statements.offsets.all(topic) as { partition: number; next_offset: string }[];
     return new Map(rows.map((r) => [r.partition, r.next_offset]));
+  }
+
+  async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
+    const select = 'SELECT * FROM projector_topic_anchors WHERE topic = ?';
+    return anchorsOfRows(this.db.prepare(select).all(topic) as AnchorRow[]);
+  }
+
+  async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO projector_topic_anchors VALUES (?, ?, ?, ?)')
+      .run(topic, partition, anchor.offset, anchor.timestamp);
   }
 
   async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {

@@ -1,3 +1,4 @@
+import type { TopicAnchorStore } from '@tally/kafka';
 import type { AccountRow, HistoryRow } from '../projection.js';
 
 /** One batch of one partition: rows and the offset fence, committed in one transaction. */
@@ -33,7 +34,7 @@ export interface Page<T> {
  * The read model. Writes go to one generation's tables (`generation`); queries read the views of
  * the active generation, which a rebuild swaps atomically.
  */
-export interface ReadModelStore {
+export interface ReadModelStore extends TopicAnchorStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The generation this handle writes. */
   readonly generation: number;

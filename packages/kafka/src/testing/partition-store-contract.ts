@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PartitionStore } from '../partition-consumer.js';
+import type { TopicAnchorStore } from '../topic-anchor.js';
 import { plainRecordScopes } from '../tracing.js';
 import type { KafkaRecord } from '../types.js';
 
@@ -7,6 +8,8 @@ import type { KafkaRecord } from '../types.js';
 export interface PartitionStoreFixture {
   /** A store over an empty database. */
   readonly store: PartitionStore;
+  /** Where the same database keeps each partition's topic anchor. */
+  readonly anchors: TopicAnchorStore;
   /** `count` consecutive records the store applies, at offsets from `firstOffset`. */
   records(partition: number, firstOffset: number, count: number): Promise<KafkaRecord[]>;
   /** A record the store cannot read, at `offset`. */
@@ -104,6 +107,25 @@ export function partitionStoreContract(open: () => Promise<PartitionStoreFixture
           ]),
         );
         assert.deepEqual(await f.store.loadOffsets('contract.other'), new Map([[0, '3']]));
+      }),
+    },
+    {
+      name: "keeps each partition's topic anchor per topic, the latest one saved",
+      run: withFixture(async (f) => {
+        assert.deepEqual(await f.anchors.loadAnchors(TOPIC), new Map());
+        const firstRecordAt = Date.parse('2026-11-30T20:45:17.248Z');
+        await f.anchors.saveAnchor(TOPIC, 0, { offset: '0', timestamp: firstRecordAt });
+        await f.anchors.saveAnchor(TOPIC, 1, { offset: '5', timestamp: firstRecordAt + 1 });
+        await f.anchors.saveAnchor('contract.other', 0, { offset: '7', timestamp: 1 });
+        // Taken again (retention moved the start, or the model starts from nothing).
+        await f.anchors.saveAnchor(TOPIC, 0, { offset: '3', timestamp: firstRecordAt + 9 });
+        assert.deepEqual(
+          await f.anchors.loadAnchors(TOPIC),
+          new Map([
+            [0, { offset: '3', timestamp: firstRecordAt + 9 }],
+            [1, { offset: '5', timestamp: firstRecordAt + 1 }],
+          ]),
+        );
       }),
     },
     {
