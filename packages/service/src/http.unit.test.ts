@@ -41,6 +41,16 @@ const app = createHttpApp({
     router.get('/broker-down', async () => {
       throw new Error('gave up after 5 retries', { cause: await refusedConnection() });
     });
+    // A client that gave up while the cluster had no leader: the cause says to try again later.
+    router.get('/no-leader', () => {
+      const noLeader = Object.assign(new Error('no leader: a leadership election'), {
+        type: 'LEADER_NOT_AVAILABLE',
+        retriable: true,
+      });
+      throw Object.assign(new Error('gave up after 8 retries', { cause: noLeader }), {
+        retriable: false,
+      });
+    });
     router.get('/bug', () => {
       throw new Error('secret internals');
     });
@@ -94,7 +104,7 @@ describe('createHttpApp', () => {
     expect(JSON.stringify(res.body)).not.toContain('secret');
   });
 
-  it.each(['/store-down', '/broker-down'])(
+  it.each(['/store-down', '/broker-down', '/no-leader'])(
     'answers 503 with Retry-After, not 500, while a dependency does not answer (%s)',
     async (path) => {
       const res = await fetch(`${base}${path}`);

@@ -72,12 +72,22 @@ function fromFrameworkError(error: unknown): HttpProblem | undefined {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 
-/** The error, or one of its causes (a client's retries gave up on it), says nobody answered. */
+/**
+ * The error, or one of its causes (a client's retries gave up on it), says nobody answered, or
+ * says by its client's own mark (`retriable`, as kafkajs and this repository's errors set it)
+ * that the same request may succeed later (e.g. no partition leader during an election).
+ */
 function unavailable(error: unknown, depth: number): boolean {
-  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  const e = error as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    retriable?: unknown;
+  } | null;
   if (typeof e !== 'object' || e === null || depth > 5) return false;
   const code = typeof e.code === 'string' ? e.code : '';
   return (
+    e.retriable === true ||
     UNREACHABLE.has(code) ||
     code.startsWith('08') ||
     /^57P0[123]$/.test(code) ||
