@@ -14,6 +14,7 @@
 # pid files: $STATE_DIR/demo/<app>.pid; SQLite files: $STATE_DIR/demo/data. Tracing: the caller's
 # OTEL_* variables, else the local trace viewer while it runs (see tracing_env);
 # $STATE_DIR/demo/trace-viewer names the viewer's URL.
+# TALLY_CPU_PROFILE_DIR: each service writes a V8 CPU profile (--cpu-prof) there when it stops.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$STACK_ROOT"
 
@@ -112,8 +113,14 @@ start_one() {
   (
     cd "$DEPLOY_DIR/$app"
     mapfile -t vars < <(env_of "$app")
+    # TALLY_CPU_PROFILE_DIR: each service writes a V8 CPU profile there when it exits (benchmarks).
+    local profile=()
+    if [[ -n "${TALLY_CPU_PROFILE_DIR:-}" ]]; then
+      mkdir -p "$TALLY_CPU_PROFILE_DIR"
+      profile=(--cpu-prof "--cpu-prof-dir=$TALLY_CPU_PROFILE_DIR" "--cpu-prof-name=$app-$(date +%s).cpuprofile")
+    fi
     # The tracing bootstrap loads first: it must hook express and pg before the app imports them.
-    setsid env -i "${vars[@]}" "$(command -v node)" --import @tally/telemetry/register dist/main.js \
+    setsid env -i "${vars[@]}" "$(command -v node)" "${profile[@]}" --import @tally/telemetry/register dist/main.js \
       </dev/null >>"$logfile" 2>&1 &
     echo $! >"$pidfile"
   )

@@ -71,15 +71,20 @@ export async function fundAccounts(
   console.log(`opening ${accounts} accounts with 1,000,000.00 EUR each...`);
   for (let i = 0; i < accounts; i++) {
     const headers = { 'content-type': 'application/json', authorization };
-    await fetch(`${url}/accounts`, {
+    const opened = await fetch(`${url}/accounts`, {
       method: 'POST',
       headers: { ...headers, 'idempotency-key': `open-${i}` },
       body: JSON.stringify({ accountId: `bench-${i}`, owner: `owner ${i}`, currency: 'EUR' }),
     });
-    await fetch(`${url}/accounts/bench-${i}/deposits`, {
+    const funded = await fetch(`${url}/accounts/bench-${i}/deposits`, {
       method: 'POST',
       headers: { ...headers, 'idempotency-key': `fund-${i}` },
       body: JSON.stringify({ amount: 100_000_000, currency: 'EUR' }),
     });
+    for (const reply of [opened, funded]) {
+      if (reply.status !== 201) {
+        throw new Error(`funding bench-${i}: ${reply.status} ${await reply.text()}`);
+      }
+    }
   }
 }

@@ -1,19 +1,26 @@
 /**
  * `pnpm bench:intake`: the same HTTP load through the full intake path (HTTP -> commands topic ->
- * processor transaction -> events + outcome read back), against a bare express endpoint, and
- * against the bare endpoint behind the kit's token verification (the cost of authentication).
+ * processor transaction -> events + outcome read back) with one intake and with two (one
+ * processor group, the partitions split between them, the load spread over both), against a bare
+ * express endpoint and the same endpoint behind the kit's token verification. Every server runs
+ * in a process of its own, the intake as deployed (`node dist/main.js`: run `pnpm build` first),
+ * so the CPU each spends per accepted command is its own (/proc), apart from the load generator's.
  * Every request carries a bearer token (EdDSA); the per-caller rate limit is off.
- * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100); BENCH_RESULT_FILE: write
- * the figures there as JSON too.
+ * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100), BENCH_INSTANCES
+ * ("1,2": the intake counts to run), BENCH_BROKER_PID (the broker's CPU per command),
+ * BENCH_CPU_PROFILE_DIR (write each server's --cpu-prof there); BENCH_RESULT_FILE: write the
+ * figures there as JSON too.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { authenticate, createLogger, SCOPES } from '@tally/service';
+import { writeFileSync } from 'node:fs';
+import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
+import { processCpuMs, uniqueName } from '@tally/kafka/testing';
+import { SCOPES } from '@tally/service';
 import { testIssuer } from '@tally/service/testing';
+import { registryUrl } from '@tally/testing';
 import autocannon from 'autocannon';
-import express, { type Express } from 'express';
-import { fundAccounts, startBenchIntake } from './bench-intake.js';
+import { fundAccounts } from './bench-intake.js';
+import { startBareServer, startDeployedIntake, type BenchProcess } from './intake-process.js';
+import { freshIntakeTopics } from './scale-preload.js';
 
 const issuer = await testIssuer();
 const authorization = `Bearer ${await issuer.token({
@@ -24,29 +31,28 @@ const authorization = `Bearer ${await issuer.token({
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 100);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 15);
 const accounts = Number(process.env['BENCH_ACCOUNTS'] ?? 100);
+const instanceCounts = (process.env['BENCH_INSTANCES'] ?? '1,2').split(',').map(Number);
 /** The broker's pid, to report its CPU per accepted command (optional). */
 const brokerPid = process.env['BENCH_BROKER_PID'];
 
-/** CPU ms the broker process used so far (user + system, from /proc), or 0 without a pid. */
-function brokerCpuMs(): number {
-  if (brokerPid === undefined) return 0;
-  const fields = readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+interface Result {
+  readonly accepted: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  /** CPU ms per accepted request of the servers under test, of the load generator, of the broker. */
+  readonly serverCpuMs: number;
+  readonly loadCpuMs: number;
+  readonly brokerCpuMs: number;
 }
 
-function listen(app: Express): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    );
-  });
-}
-
-async function load(title: string, url: string) {
+async function load(title: string, servers: readonly BenchProcess[]): Promise<Result> {
   let n = 0;
   const options: autocannon.Options = {
-    url,
+    // Several URLs: the connections are spread over them.
+    url: servers.map((s) => s.url) as unknown as string,
     connections,
     duration: seconds,
     requests: [
@@ -70,9 +76,13 @@ async function load(title: string, url: string) {
     ],
   };
   console.log(`\n== ${title}: ${connections} connections, ${seconds} s, ${accounts} accounts`);
-  // CPU of this process (server and load generator) per accepted request: steadier than
-  // throughput when other work shares the machine.
-  const cpuBefore = process.cpuUsage();
+  const serverCpu = () => servers.reduce((sum, s) => sum + processCpuMs(s.pid), 0);
+  const brokerCpu = () => (brokerPid === undefined ? NaN : processCpuMs(Number(brokerPid)));
+  const selfCpu = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const before = { server: serverCpu(), broker: brokerCpu(), self: selfCpu() };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (error, done) => (error ? reject(error) : resolve(done)));
     autocannon.track(instance, { renderResultsTable: false, renderLatencyTable: false });
@@ -86,81 +96,109 @@ async function load(title: string, url: string) {
     });
   });
   const accepted = result['2xx'];
-  const cpu = process.cpuUsage(cpuBefore);
+  const per = (ms: number) => ms / Math.max(accepted, 1);
   return {
-    cpuMs: (cpu.user + cpu.system) / 1000 / Math.max(accepted, 1),
     accepted,
     perSecond: accepted / (result.duration || seconds),
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    serverCpuMs: per(serverCpu() - before.server),
+    loadCpuMs: per(selfCpu() - before.self),
+    brokerCpuMs: per(brokerCpu() - before.broker),
   };
 }
 
-function print(title: string, r: Awaited<ReturnType<typeof load>>) {
+/** One, or several, intakes on fresh topics in one processor group; loaded, then stopped. */
+async function runIntakes(count: number): Promise<Result> {
+  const topics = freshIntakeTopics('bench');
+  await registerSchemas(new RegistryClient(registryUrl), topics.events, loadSchemas());
+  const shared = {
+    TALLY_EVENTS_TOPIC: topics.events,
+    TALLY_COMMANDS_TOPIC: topics.commands,
+    TALLY_OUTCOMES_TOPIC: topics.outcomes,
+    TALLY_INTAKE_CHANGELOG_TOPIC: topics.changelog,
+    INTAKE_PROCESSOR_GROUP: uniqueName('bench.processor'),
+    INTAKE_TRANSACTIONAL_ID_PREFIX: uniqueName('bench.tx'),
+  };
+  console.log(`\nstarting ${count} intake(s) as deployed on fresh bench topics...`);
+  const intakes: BenchProcess[] = [];
+  try {
+    // The first creates the topics; the others join its group.
+    intakes.push(await startDeployedIntake('intake-1', shared, issuer.env));
+    for (let k = 2; k <= count; k++) {
+      intakes.push(await startDeployedIntake(`intake-${k}`, shared, issuer.env));
+    }
+    // A join moves partitions: every instance must be ready again (taken over) before the load.
+    for (const intake of intakes) {
+      while (!(await fetch(`${intake.url}/readyz`)).ok)
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    await fundAccounts(intakes[0]?.url ?? '', authorization, accounts);
+    return await load(`${count} intake${count > 1 ? 's' : ''} (intake -> Kafka)`, intakes);
+  } finally {
+    await Promise.all(intakes.map((i) => i.stop()));
+  }
+}
+
+async function runBare(auth: boolean): Promise<Result> {
+  const server = await startBareServer(issuer.env, auth);
+  try {
+    return await load(auth ? 'bare express behind authenticate' : 'bare express', [server]);
+  } finally {
+    await server.stop();
+  }
+}
+
+const intakeResults = new Map<number, Result>();
+for (const count of instanceCounts) intakeResults.set(count, await runIntakes(count));
+const bare = await runBare(false);
+const withAuth = await runBare(true);
+
+const ms = (n: number) => (Number.isNaN(n) ? '    -' : n.toFixed(3));
+function print(title: string, r: Result) {
   console.log(
-    `${title.padEnd(8)} accepted ${r.accepted} (${r.perSecond.toFixed(0)}/s)  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}  cpu ${r.cpuMs.toFixed(3)} ms/request`,
+    `${title.padEnd(10)} accepted ${r.accepted} (${r.perSecond.toFixed(0)}/s)  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}  ` +
+      `cpu ms/request: server ${ms(r.serverCpuMs)}, load generator ${ms(r.loadCpuMs)}, broker ${ms(r.brokerCpuMs)}`,
   );
 }
 
-const logger = createLogger('intake-bench', process.env['LOG_LEVEL'] ?? 'warn');
-const intake = await startBenchIntake(issuer.env, logger);
-await fundAccounts(intake.url, authorization, accounts);
-
-const brokerBefore = brokerCpuMs();
-const full = await load('full path (intake -> Kafka)', intake.url);
-const brokerMs = brokerCpuMs() - brokerBefore;
-
-function bareApp(verify: boolean): Express {
-  const bare = express();
-  bare.use(express.json({ limit: '64kb' }));
-  if (verify) bare.use(authenticate(verifier));
-  bare.post('/accounts/:id/:kind', (req, res) => {
-    res.status(201).json({ accountId: req.params.id, version: 1, balance: 0, body: req.body });
-  });
-  return bare;
-}
-const verifier = await issuer.verifier();
-const bareServer = await listen(bareApp(false));
-const baseline = await load('bare express', bareServer.url);
-const authServer = await listen(bareApp(true));
-const withAuth = await load('bare express behind authenticate', authServer.url);
-
-console.log('\nresults');
-print('intake', full);
-print('bare', baseline);
+console.log(
+  '\nresults (CPU per accepted request, from /proc; the broker counts other work on it too)',
+);
+for (const [count, r] of intakeResults) print(`intake x${count}`, r);
+print('bare', bare);
 print('auth', withAuth);
-console.log(
-  `ratio    intake/bare throughput ${(full.perSecond / baseline.perSecond).toFixed(3)}, ` +
-    `p99 ${(full.p99 / Math.max(baseline.p99, 1)).toFixed(1)}x`,
-);
-console.log(
-  `ratio    bare+auth/bare throughput ${(withAuth.perSecond / baseline.perSecond).toFixed(3)}, ` +
-    `CPU per request ${(withAuth.cpuMs / baseline.cpuMs).toFixed(3)} ` +
-    `(+${(withAuth.cpuMs - baseline.cpuMs).toFixed(3)} ms: verifying the bearer token)`,
-);
-console.log(
-  `cpu      ${full.cpuMs.toFixed(3)} ms of this process per accepted command (intake + autocannon)`,
-);
-if (brokerPid !== undefined) {
+for (const [count, r] of intakeResults) {
   console.log(
-    `broker   ${(brokerMs / Math.max(full.accepted, 1)).toFixed(3)} ms of broker CPU per accepted command (BENCH_BROKER_PID ${brokerPid}; other work on the broker counts too)`,
+    `ratio      intake x${count}/bare throughput ${(r.perSecond / bare.perSecond).toFixed(3)}, ` +
+      `p99 ${(r.p99 / Math.max(bare.p99, 1)).toFixed(1)}x`,
+  );
+}
+const one = intakeResults.get(1);
+const two = intakeResults.get(2);
+if (one !== undefined && two !== undefined) {
+  console.log(
+    `scaling    two intakes/one throughput ${(two.perSecond / one.perSecond).toFixed(3)}`,
   );
 }
 console.log(
-  `target   >= 1000 accepted/s: ${full.perSecond >= 1000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${full.p99 <= 100 ? 'met' : 'NOT met'}`,
+  `ratio      bare+auth/bare throughput ${(withAuth.perSecond / bare.perSecond).toFixed(3)}, ` +
+    `server CPU per request +${(withAuth.serverCpuMs - bare.serverCpuMs).toFixed(3)} ms (verifying the bearer token)`,
 );
+if (one !== undefined) {
+  console.log(
+    `target     one intake >= 2000 accepted/s: ${one.perSecond >= 2000 ? 'met' : 'NOT met'}; p99 <= 100 ms: ${one.p99 <= 100 ? 'met' : 'NOT met'}`,
+  );
+}
 
 // For a driver that compares runs (bench/tracing.bench.ts).
 const resultFile = process.env['BENCH_RESULT_FILE'];
-if (resultFile !== undefined) {
+const first = one ?? [...intakeResults.values()][0];
+if (resultFile !== undefined && first !== undefined) {
   writeFileSync(
     resultFile,
-    JSON.stringify({ intake: full, bare: baseline, cpuMsPerCommand: full.cpuMs }),
+    JSON.stringify({ intake: first, bare, cpuMsPerCommand: first.serverCpuMs }),
   );
 }
-
-await new Promise((r) => bareServer.server.close(r));
-await new Promise((r) => authServer.server.close(r));
-await intake.stop();

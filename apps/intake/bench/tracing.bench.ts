@@ -49,7 +49,11 @@ function run(tracing: boolean, round: number): Promise<Result> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')),
   );
-  const env: NodeJS.ProcessEnv = { ...inherited, BENCH_RESULT_FILE: resultFile };
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    BENCH_RESULT_FILE: resultFile,
+    BENCH_INSTANCES: '1',
+  };
   if (tracing) {
     env['OTEL_EXPORTER_OTLP_ENDPOINT'] = endpoint;
     env['OTEL_SERVICE_NAME'] = 'tally-intake-bench';

@@ -12,7 +12,14 @@ import {
 import { kafkaConnection, kafkaEnv, type KafkaConfig } from './config.js';
 import { isRetriable } from './errors.js';
 import { tracedMessages } from './tracing.js';
-import type { GroupMember, KafkaAdmin, KafkaClient, KafkaProducer, TopicRecords } from './types.js';
+import type {
+  GroupMember,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  PartitionLeaders,
+  TopicRecords,
+} from './types.js';
 
 const pinoLevel = {
   [logLevel.NOTHING]: 'silent',
@@ -122,6 +129,17 @@ class RetryingAdmin implements KafkaAdmin {
   }
   fetchTopicOffsetsByTimestamp(topic: string, timestamp: number) {
     return retryingRetriable(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
+  }
+  async partitionLeaders(topics: readonly string[]): Promise<PartitionLeaders> {
+    const { topics: metadata } = await retryingRetriable(() =>
+      this.admin.fetchTopicMetadata({ topics: [...topics] }),
+    );
+    return new Map(
+      metadata.map(({ name, partitions }) => [
+        name,
+        new Map(partitions.map((p) => [p.partitionId, p.leader])),
+      ]),
+    );
   }
 }
 

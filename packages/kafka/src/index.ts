@@ -13,6 +13,7 @@ export type {
   KafkaRecord,
   OutgoingHeaders,
   OutgoingRecord,
+  PartitionLeaders,
   PartitionOffsets,
   RecordHeaders,
   RecordMetadata,

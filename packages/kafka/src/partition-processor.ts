@@ -1,16 +1,23 @@
 import type { Logger } from '@tally/service';
 import { NO_TRACE } from '@tally/telemetry';
-import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Message, Producer } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import { byLeader } from './leader-groups.js';
 import type { PartitionConsumerEvent, PartitionLag } from './partition-consumer.js';
 import { traceFetchedBatch, tracedMessages, type RecordScopes } from './tracing.js';
 import type {
   KafkaAdmin,
   KafkaClient,
   KafkaRecord,
+  PartitionLeaders,
   RecordMetadata,
   TopicRecords,
 } from './types.js';
+
+/** How long the partition leaders read from the metadata are used before they are read again. */
+const LEADERS_MAX_AGE_MS = 10_000;
+
+type Transaction = Awaited<ReturnType<Producer['transaction']>>;
 
 /** What a batch of input records turns into, written in the same transaction as its offsets. */
 export interface BatchOutput {
@@ -107,6 +114,8 @@ export class PartitionProcessor {
   private stopping = false;
   private fatal: unknown;
   private failedTakeovers = 0;
+  /** Partition leaders of the output topics, read when needed, forgotten when a send fails. */
+  private leaders: { readonly map: PartitionLeaders; readonly readAt: number } | undefined;
 
   constructor(private readonly options: PartitionProcessorOptions) {
     this.consumer = kafkajsOf(options.kafka).consumer({
@@ -228,22 +237,20 @@ export class PartitionProcessor {
         output?.committed([]);
         return 'idle';
       }
-      let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+      let transaction: Transaction | undefined;
       let written: RecordMetadata[];
       // Owner-started work serves no request: its records go untraced.
       const sends = topicMessages.map((t) => tracedMessages(t.topic, t.messages, NO_TRACE));
       try {
         transaction = await producer.transaction();
-        written = await transaction.sendBatch({
-          topicMessages: topicMessages.map((t, i) => ({
-            topic: t.topic,
-            messages: sends[i]?.messages ?? [],
-          })),
-          acks: -1,
-        });
+        written = await this.sendByLeader(
+          transaction,
+          topicMessages.map((t, i) => ({ topic: t.topic, messages: sends[i]?.messages ?? [] })),
+        );
         await transaction.commit();
         for (const send of sends) send.end();
       } catch (error) {
+        this.leaders = undefined;
         for (const send of sends) send.end(error);
         output.aborted();
         await transaction?.abort().catch(() => undefined);
@@ -362,6 +369,50 @@ export class PartitionProcessor {
     await ownership.producer?.disconnect().catch(() => undefined);
   }
 
+  /**
+   * Sends a transaction's records one leader at a time: one request (AddPartitionsToTxn, then
+   * Produce) per leader, the next after the previous answered. A send that spans several leaders
+   * makes kafkajs add partitions to the transaction concurrently (CONCURRENT_TRANSACTIONS) and,
+   * when one leader fails, send again to all of them: the leaders that had written get the records
+   * a second time in the same transaction (seen with a broker killed, ADR 0013). On one leader
+   * (a single broker, or partitions that share a leader) the batch's events, outcomes and changelog
+   * go in one round trip instead of one per topic-partition.
+   */
+  private async sendByLeader(
+    transaction: Transaction,
+    topicMessages: readonly { topic: string; messages: Message[] }[],
+  ): Promise<RecordMetadata[]> {
+    const leaders = await this.leadersOf(topicMessages.map((t) => t.topic));
+    let written: RecordMetadata[] = [];
+    for (const group of byLeader(topicMessages, leaders)) {
+      written = [...written, ...(await transaction.sendBatch({ topicMessages: group, acks: -1 }))];
+    }
+    return written;
+  }
+
+  /** The output topics' partition leaders; none (one request per partition) when unreadable. */
+  private async leadersOf(topics: readonly string[]): Promise<PartitionLeaders> {
+    const cached = this.leaders;
+    const fresh =
+      cached !== undefined &&
+      performance.now() - cached.readAt < LEADERS_MAX_AGE_MS &&
+      topics.every((topic) => cached.map.has(topic));
+    if (fresh) return cached.map;
+    try {
+      // The topics known so far too: batches and owner-started work write different sets.
+      const wanted = new Set([...(cached?.map.keys() ?? []), ...topics]);
+      const map = await this.admin.partitionLeaders([...wanted]);
+      this.leaders = { map, readAt: performance.now() };
+      return map;
+    } catch (error) {
+      this.options.logger?.warn(
+        { err: error },
+        'partition leaders unknown; one request per partition',
+      );
+      return new Map();
+    }
+  }
+
   private async eachBatch({
     batch,
     resolveOffset,
@@ -404,7 +455,7 @@ export class PartitionProcessor {
     const last = batch.messages[batch.messages.length - 1] as KafkaRecord;
     let output: BatchOutput | undefined;
     let written: RecordMetadata[] = [];
-    let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+    let transaction: Transaction | undefined;
     const started = performance.now();
     let withOffsets = false;
     // A `decide` span per traced command, in its request's trace; the outputs' `send` spans end
@@ -431,13 +482,7 @@ export class PartitionProcessor {
           sends.push(traceable);
           return { topic: t.topic, messages: traceable.messages };
         });
-      // One send per topic-partition, one after the other. A send that spans several leaders
-      // makes kafkajs add partitions to the transaction concurrently (CONCURRENT_TRANSACTIONS) and,
-      // when one leader fails, send again to all of them: the leaders that had written get the
-      // records a second time in the same transaction (seen with a broker killed, ADR 0013).
-      for (const records of byPartition(topicMessages)) {
-        written = [...written, ...(await transaction.send({ ...records, acks: -1 }))];
-      }
+      written = await this.sendByLeader(transaction, topicMessages);
       const interval = this.options.offsetCommitIntervalMs ?? 0;
       withOffsets =
         interval <= 0 ||
@@ -459,6 +504,7 @@ export class PartitionProcessor {
       }
       await transaction.commit();
     } catch (error) {
+      this.leaders = undefined;
       for (const traceable of sends) traceable.end(error);
       traced.end({ error });
       output?.aborted();
@@ -487,22 +533,6 @@ export class PartitionProcessor {
     });
     await heartbeat();
   }
-}
-
-/** The records grouped by topic and partition (records without a partition: one group per topic). */
-function byPartition<M extends { readonly partition?: number | undefined }>(
-  topics: readonly { readonly topic: string; readonly messages: readonly M[] }[],
-): { topic: string; messages: M[] }[] {
-  const groups = new Map<string, { topic: string; messages: M[] }>();
-  for (const { topic, messages } of topics) {
-    for (const message of messages) {
-      const key = `${topic}\u0000${message.partition ?? ''}`;
-      const group = groups.get(key) ?? { topic, messages: [] };
-      group.messages.push(message);
-      groups.set(key, group);
-    }
-  }
-  return [...groups.values()];
 }
 
 /** Rejects after ms unless the work settled first (the work itself is not cancelled). */

@@ -91,12 +91,17 @@ export interface KafkaAdmin {
   deleteTopics(options: { topics: string[] }): Promise<void>;
   /** The members of a consumer group and the partitions each was assigned. */
   groupMembers(groupId: string): Promise<GroupMember[]>;
+  /** The leader (broker node id) of each partition of each topic, as the cluster's metadata says. */
+  partitionLeaders(topics: readonly string[]): Promise<PartitionLeaders>;
   /** A consumer group's committed offsets ('-1': none). */
   fetchOffsets(options: {
     groupId: string;
     topics: string[];
   }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
 }
+
+/** Topic -> partition -> the broker node id that leads it. */
+export type PartitionLeaders = ReadonlyMap<string, ReadonlyMap<number, number>>;
 
 /** A member of a consumer group, as the group coordinator describes it. */
 export interface GroupMember {

@@ -113,4 +113,23 @@ describe('transactional producer with sendOffsets', () => {
     expect(uncommittedReader).toContain('aborted-1');
     expect(await committedSourceOffset()).toBe('1');
   });
+
+  it('looks the transaction coordinator up once, not before every request (kafkajs patch)', async () => {
+    const producer = await transactionalProducer();
+    const apis: string[] = [];
+    producer.on(producer.events.REQUEST, ({ payload }) => apis.push(payload.apiName));
+    for (let i = 0; i < 5; i++) {
+      const transaction = await producer.transaction();
+      await transaction.send({ topic, messages: [{ value: `coordinator-${i}` }], acks: -1 });
+      await transaction.commit();
+    }
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, messages: [{ value: 'coordinator-aborted' }], acks: -1 });
+    await aborted.abort();
+    // Six or more: the broker may answer CONCURRENT_TRANSACTIONS right after a commit (retried).
+    expect(apis.filter((api) => api === 'AddPartitionsToTxn').length).toBeGreaterThanOrEqual(6);
+    expect(apis.filter((api) => api === 'EndTxn')).toHaveLength(6);
+    // The one from connect (InitProducerId) is the only one.
+    expect(apis.filter((api) => api === 'FindCoordinator').length).toBeLessThanOrEqual(1);
+  });
 });

@@ -1,4 +1,5 @@
-import { errors, jwtVerify } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { ReadinessCheck } from '../readiness.js';
 import { KeysUnavailableError, type VerificationKeys } from './keys.js';
 import {
@@ -38,6 +39,12 @@ export interface TokenVerifierOptions {
   /** Clock skew allowed on `exp` and `nbf`, in seconds. */
   readonly clockToleranceSeconds?: number;
   readonly accountsClaim?: string;
+  /**
+   * Verified tokens remembered (0: none), so that a client's repeated token costs no signature
+   * check: an entry is used only until the token's expiry and while the key set still resolves
+   * the same key for it (a removed or replaced key makes the next request verify in full).
+   */
+  readonly verifiedCacheSize?: number;
   /** For tests: the verifier's clock, epoch ms. */
   readonly now?: () => number;
 }
@@ -103,6 +110,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     algorithms = DEFAULT_ALGORITHMS,
     clockToleranceSeconds = 30,
     accountsClaim = DEFAULT_ACCOUNTS_CLAIM,
+    verifiedCacheSize = 10_000,
     now,
   } = options;
   if (audience.length === 0) throw new Error('a token verifier needs at least one audience');
@@ -114,11 +122,47 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     requiredClaims: ['exp', 'sub'],
   };
 
+  const verified =
+    verifiedCacheSize > 0
+      ? new LRUCache<string, { principal: Principal; key: unknown }>({ max: verifiedCacheSize })
+      : undefined;
+  /** The key the key set resolves for the token now; undefined when it resolves none. */
+  const currentKey = async (token: string): Promise<unknown> => {
+    const [protectedHeader = '', payload = '', signature = ''] = token.split('.');
+    try {
+      const header = decodeProtectedHeader(token) as Parameters<JWTVerifyGetKey>[0];
+      return await keys.resolve(header, {
+        protected: protectedHeader,
+        payload,
+        signature,
+      });
+    } catch {
+      return undefined;
+    }
+  };
+  // jose's own check: expired when exp <= now - tolerance, in whole seconds.
+  const unexpired = (principal: Principal) =>
+    principal.expiresAt > Math.floor((now?.() ?? Date.now()) / 1000) - clockToleranceSeconds;
+
   return {
     async verify(token) {
+      const cached = verified?.get(token);
+      if (
+        cached !== undefined &&
+        cached.key !== undefined &&
+        unexpired(cached.principal) &&
+        (await currentKey(token)) === cached.key
+      ) {
+        return cached.principal;
+      }
       let payload: Record<string, unknown>;
+      let usedKey: unknown;
+      const resolve: JWTVerifyGetKey = async (header, input) => {
+        usedKey = await keys.resolve(header, input);
+        return usedKey as Awaited<ReturnType<JWTVerifyGetKey>>;
+      };
       try {
-        ({ payload } = await jwtVerify(token, keys.resolve, {
+        ({ payload } = await jwtVerify(token, resolve, {
           ...verifyOptions,
           ...(now === undefined ? {} : { currentDate: new Date(now()) }),
         }));
@@ -126,12 +170,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         if (error instanceof KeysUnavailableError) throw error;
         throw new TokenRejectedError(describeRejection(error), { cause: error });
       }
+      let principal: Principal;
       try {
-        return principalFromClaims(payload, accountsClaim);
+        principal = principalFromClaims(payload, accountsClaim);
       } catch (error) {
         if (error instanceof ClaimsError) throw new TokenRejectedError(error.description);
         throw error;
       }
+      verified?.set(token, { principal, key: usedKey });
+      return principal;
     },
     readiness: { name: 'auth-keys', check: keys.check },
   };

@@ -84,6 +84,35 @@ describe('createTokenVerifier', () => {
     expect((await verifier.verify(justExpired)).subject).toBe('test-user');
   });
 
+  it('answers a repeated token from its cache only until the token expires', async () => {
+    let clock = NOW;
+    const cached = createTokenVerifier({
+      issuer: issuer.issuer,
+      audience: [issuer.audience],
+      keys: await inlineKeys(issuer.env['AUTH_PUBLIC_KEYS']!),
+      clockToleranceSeconds: 30,
+      now: () => clock,
+    });
+    const token = await issuer.token({ ttlSeconds: 60, now: NOW });
+    expect((await cached.verify(token)).subject).toBe('test-user');
+    expect((await cached.verify(token)).subject).toBe('test-user');
+    clock = NOW + 89_000;
+    expect((await cached.verify(token)).subject).toBe('test-user');
+    clock = NOW + 90_000;
+    expect(await rejection(token, cached)).toBe('the token expired');
+  });
+
+  it('never takes a token for a cached one it differs from, even in the signature alone', async () => {
+    const token = await issuer.token({ now: NOW });
+    expect((await verifier.verify(token)).subject).toBe('test-user');
+    const [header, payload, signature = ''] = token.split('.');
+    const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    expect(await rejection(`${header}.${payload}.${flipped}`)).toBe(
+      "the token's signature does not verify",
+    );
+    expect(await rejection(`${header}.${payload}.`)).toBe("the token's signature does not verify");
+  });
+
   it('rejects a token that is not valid yet, beyond the clock tolerance', async () => {
     const future = await issuer.token({ now: NOW + 120_000 });
     expect(await rejection(future)).toBe('the token is not valid yet');
