@@ -96,6 +96,8 @@ async function projectorRate(name: string, store: ReadModelStore): Promise<numbe
 
 /** Extra node flags for the service runs (BENCH_NODE_ARGS, space-separated), e.g. a heap profile. */
 const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+/** The V8 flags the projector's image is deployed with (infra/docker-compose.yml), unless given. */
+const serviceNodeOptions = process.env['BENCH_NODE_OPTIONS'] ?? '';
 
 interface ServiceRun {
   readonly rate: number;
@@ -108,7 +110,7 @@ interface ServiceRun {
   readonly replayRss: number;
 }
 
-const appliedPattern = /^projector_events_applied_total(?:\{[^}]*\})? (\d+)/gm;
+const appliedPattern = /^tally_events_applied_total(?:\{[^}]*\})? (\d+)/gm;
 
 /** Applied events so far, from the service's /metrics (0 while it starts). */
 async function appliedOf(url: string): Promise<number> {
@@ -129,13 +131,15 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
+    // As the image runs it (Dockerfile CMD): the built dist/, not the sources under tsx.
+    [...nodeArgs, '--import', '@tally/telemetry/register', 'dist/main.js'],
     {
       cwd: new URL('..', import.meta.url),
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         PATH: process.env['PATH'] ?? '',
         NODE_ENV: 'production',
+        NODE_OPTIONS: serviceNodeOptions,
         LOG_LEVEL: 'warn',
         PORT: String(port),
         KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',

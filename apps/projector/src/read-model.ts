@@ -38,6 +38,13 @@ export interface BalancesReadModelOptions {
 const DEFAULT_FETCH_BYTES = 1 << 20;
 
 /**
+ * A fetched partition batch (1 MiB, about 10,000 events) is applied whole, not in slices of 1,000:
+ * each account's row is then loaded and written once per 10,000 events instead of about once per
+ * 1,000, and the store commits once per fetch (ADR 0015).
+ */
+const RECORDS_PER_APPLY = 20_000;
+
+/**
  * The balances fold on the shared read-model skeleton; an operator's skip resumes a halt. Once the
  * owned partitions are caught up (lag within readyMaxLag) it builds the store's query indexes,
  * which a new generation lacks while it replays (ADR 0015); until then it is not ready.
@@ -64,6 +71,7 @@ export class BalancesReadModel extends ReadModelService {
       ...(balances.readyMaxLag === undefined ? {} : { readyMaxLag: balances.readyMaxLag }),
       sessionTimeout: balances.sessionTimeout,
       maxBytesPerPartition: balances.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES,
+      maxRecordsPerApply: RECORDS_PER_APPLY,
       ...(balances.recordSpans === undefined ? {} : { recordSpans: balances.recordSpans }),
       onEvent: (event) => {
         metrics?.observe(event);

@@ -13,6 +13,7 @@ import {
   type AccountRecord,
   type HistoryRecord,
 } from './rows.js';
+import { CommitGroup } from './commit-group.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 type Db = Database.Database;
@@ -181,6 +182,9 @@ export class SqliteStore implements ReadModelStore {
   readonly kind = 'sqlite';
   private statements!: ReturnType<SqliteStore['prepare']>;
   private readonly queries: ReturnType<SqliteStore['prepareQueries']>;
+  private readonly group = new CommitGroup((batches: readonly BatchCommit[]) =>
+    this.commitAll(batches),
+  );
 
   private constructor(
     private readonly db: Db,
@@ -273,9 +277,9 @@ export class SqliteStore implements ReadModelStore {
     return found;
   }
 
-  private readonly commitTx = (batch: BatchCommit): 'committed' | 'stale' => {
+  /** One batch's rows and offset, inside the group's transaction; nothing when it is stale. */
+  private commitOne(batch: BatchCommit): 'committed' | 'stale' {
     const s = this.statements;
-    if (this.followsActive && readActive(this.db) !== this.gen) return 'stale';
     const stored = s.offset.get(batch.topic, batch.partition) as
       { next_offset: string } | undefined;
     if ((stored?.next_offset ?? '0') !== batch.fromOffset) return 'stale';
@@ -298,10 +302,20 @@ export class SqliteStore implements ReadModelStore {
     if (stored === undefined) s.insertOffset.run(batch.topic, batch.partition, batch.nextOffset);
     else s.updateOffset.run(batch.nextOffset, batch.topic, batch.partition);
     return 'committed';
+  }
+
+  private readonly commitAllTx = (batches: readonly BatchCommit[]): ('committed' | 'stale')[] => {
+    if (this.followsActive && readActive(this.db) !== this.gen) return batches.map(() => 'stale');
+    return batches.map((batch) => this.commitOne(batch));
   };
 
+  /** Grouped with the other partitions' batches of the same fetch (CommitGroup). */
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
-    return this.db.transaction(this.commitTx).immediate(batch);
+    return this.group.commit(batch);
+  }
+
+  async commitAll(batches: readonly BatchCommit[]): Promise<('committed' | 'stale')[]> {
+    return this.db.transaction(this.commitAllTx).immediate(batches);
   }
 
   async refreshGeneration(): Promise<number> {
