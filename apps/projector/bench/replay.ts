@@ -42,11 +42,19 @@ const log = (line: string) => process.stderr.write(line);
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
+/** CPU per event of the raw consumer (this process does nothing else meanwhile). */
+let rawCpuUs = NaN;
+
 async function rawRate(): Promise<number> {
+  const cpu = process.cpuUsage();
   const rate = await rawReadRate(kafka, topic, EVENTS, (read) =>
     log(`\rraw kafkajs: ${read}/${EVENTS}   `),
   );
-  log(`\rraw kafkajs consumer: ${Math.round(rate)} events/s\n`);
+  const used = process.cpuUsage(cpu);
+  rawCpuUs = (used.user + used.system) / EVENTS;
+  log(
+    `\rraw kafkajs consumer: ${Math.round(rate)} events/s, ${rawCpuUs.toFixed(1)} µs CPU/event\n`,
+  );
   return rate;
 }
 
@@ -97,7 +105,8 @@ async function projectorRate(name: string, store: ReadModelStore): Promise<numbe
 /** Extra node flags for the service runs (BENCH_NODE_ARGS, space-separated), e.g. a heap profile. */
 const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 /** The V8 flags the projector's image is deployed with (infra/docker-compose.yml), unless given. */
-const serviceNodeOptions = process.env['BENCH_NODE_OPTIONS'] ?? '';
+const serviceNodeOptions =
+  process.env['BENCH_NODE_OPTIONS'] ?? '--max-old-space-size=128 --max-semi-space-size=16';
 
 interface ServiceRun {
   readonly rate: number;
@@ -149,6 +158,13 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         AUTH_ISSUER: LOCAL_ISSUER,
         AUTH_AUDIENCE: LOCAL_AUDIENCE,
         AUTH_JWKS_FILE: localAuthPaths(localStateDir()).jwks,
+        // Tuning under test (e.g. PROJECTOR_MAX_BYTES_PER_PARTITION) reaches the service.
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(
+            (entry): entry is [string, string] =>
+              entry[0].startsWith('PROJECTOR_') && entry[1] !== undefined,
+          ),
+        ),
         ...storeEnv,
       },
     },
@@ -261,12 +277,12 @@ const serviceLine = (name: string, target: string) => {
   const run = services.get(name);
   return run === undefined
     ? 'not measured (BENCH_STORES, BENCH_SERVICE)'
-    : `${fmt(run.rate)} events/s  (${(run.rate / raw).toFixed(2)} × raw; target ${target}), ${run.cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${fmt(run.peakRss / 2 ** 20)} MiB (target ≤ 256 MB; ${fmt(run.startRss / 2 ** 20)} MiB at start)`;
+    : `${fmt(run.rate)} events/s  (${(run.rate / raw).toFixed(2)} × raw; target ${target}), ${run.cpuUsPerEvent.toFixed(1)} µs CPU/event (raw's CPU/event ÷ this: ${(rawCpuUs / run.cpuUsPerEvent).toFixed(2)}), peak RSS ${fmt(run.peakRss / 2 ** 20)} MiB (target ≤ 256 MB; ${fmt(run.startRss / 2 ** 20)} MiB at start)`;
 };
 console.log(`
 events               ${fmt(EVENTS)} over ${fmt(ACCOUNTS)} accounts, 6 partitions (topic ${topic})
 Kafka ConsumerPerformance ${java ? `${fmt(java.recordsPerSecond)} records/s (fetch ${fmt(java.fetchRecordsPerSecond)}/s): the ceiling` : 'not run (BENCH_JAVA=0)'}
-raw kafkajs consumer ${fmt(raw)} events/s${java ? `  (${(raw / java.recordsPerSecond).toFixed(2)} × Java)` : ''}
+raw kafkajs consumer ${fmt(raw)} events/s, ${rawCpuUs.toFixed(1)} µs CPU/event${java ? `  (${(raw / java.recordsPerSecond).toFixed(2)} × Java)` : ''}
 projector → SQLite   ${storeLine(sqliteRate, '; target ≥ 0.5')}   (in this process)
 projector → Postgres ${storeLine(pgRate, '; target ≥ 0.35')}   (in this process)
 service → SQLite     ${serviceLine('sqlite', '≥ 0.5')}

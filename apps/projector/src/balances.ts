@@ -1,5 +1,11 @@
 import type { AccountEventSerde } from '@tally/events';
-import { isPoison, type ApplyResult, type PartitionBatch, type PartitionStore } from '@tally/kafka';
+import {
+  isPoison,
+  type ApplyResult,
+  type KafkaRecord,
+  type PartitionBatch,
+  type PartitionStore,
+} from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
 import type { CommitSignal } from './commit-signal.js';
 import type { ProjectorMetrics } from './metrics.js';
@@ -31,7 +37,7 @@ export class BalancesProjection implements PartitionStore {
     const skips = new Set((await store.skips(batch.topic, batch.partition)).map((s) => s.offset));
 
     // 1. decode, up to the first record that is not an account event
-    const events: { offset: string; event: AccountEvent }[] = [];
+    const events: { offset: string; event: AccountEvent; message: KafkaRecord }[] = [];
     let undecodable: FoldHalt | undefined;
     let skipped = 0;
     for (const message of batch.messages) {
@@ -42,8 +48,7 @@ export class BalancesProjection implements PartitionStore {
       try {
         // Synchronous once the writer schema id is known (every record but the first per id).
         const event = serde.decodeCached(message.value) ?? (await serde.decode(message.value));
-        batch.scopes.correlate(message, event.correlationId);
-        events.push({ offset: message.offset, event });
+        events.push({ offset: message.offset, event, message });
       } catch (error) {
         // The registry unreachable is not poison: thrown, the batch is retried.
         if (!isPoison(error)) throw error;
@@ -62,6 +67,10 @@ export class BalancesProjection implements PartitionStore {
       events,
     );
     const halt = fold.halt ?? undecodable;
+    // Only a halted record logs (its halt): its log lines name its correlation id. Not done for
+    // every record, which made a log scope per record on every batch of a replay.
+    const halted = fold.halt && events.find((e) => e.offset === fold.halt?.offset);
+    if (halted) batch.scopes.correlate(halted.message, halted.event.correlationId);
 
     // 3. rows and offset in one transaction
     const nextOffset = halt ? halt.offset : batch.nextOffset;

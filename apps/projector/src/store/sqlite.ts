@@ -26,9 +26,10 @@ function init(db: Db): void {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   // Replay appends history and updates one small accounts table; the indexes that take inserts
-  // all over their key range come after catch-up (createQueryIndexes). 32 MiB of page cache then
-  // holds the hot pages; 256 MiB here alone used the process's whole memory budget (ADR 0015).
-  db.pragma('cache_size = -32768'); // 32 MiB
+  // all over their key range come after catch-up (createQueryIndexes). 16 MiB of page cache then
+  // holds the hot pages (16 MiB: also the in-memory limit of the sort that builds the indexes,
+  // which went past the memory budget with 32 MiB); 256 MiB alone used the whole budget (ADR 0015).
+  db.pragma('cache_size = -16384'); // 16 MiB
   // Checkpoint every 64 MiB of WAL instead of 4 MiB: hot pages are copied back far less often.
   db.pragma('wal_autocheckpoint = 16384');
   db.exec(`
