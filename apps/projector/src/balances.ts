@@ -1,16 +1,12 @@
 import type { AccountEventSerde } from '@tally/events';
-import {
-  isPoison,
-  type ApplyResult,
-  type KafkaRecord,
-  type PartitionBatch,
-  type PartitionStore,
-} from '@tally/kafka';
+import { isPoison, type ApplyResult, type PartitionBatch, type PartitionStore } from '@tally/kafka';
 import type { AccountEvent } from '@tally/ledger';
 import type { CommitSignal } from './commit-signal.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { foldBatch, type FoldHalt } from './projection.js';
 import type { ReadModelStore } from './store/types.js';
+
+type Fetched = PartitionBatch['messages'][number];
 
 /**
  * The shell around the pure fold, driven by the read-model service: decodes a batch, folds it onto
@@ -37,7 +33,7 @@ export class BalancesProjection implements PartitionStore {
     const skips = new Set((await store.skips(batch.topic, batch.partition)).map((s) => s.offset));
 
     // 1. decode, up to the first record that is not an account event
-    const events: { offset: string; event: AccountEvent; message: KafkaRecord }[] = [];
+    const events: { offset: string; event: AccountEvent; message: Fetched }[] = [];
     let undecodable: FoldHalt | undefined;
     let skipped = 0;
     for (const message of batch.messages) {

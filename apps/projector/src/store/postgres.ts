@@ -314,19 +314,14 @@ export class PostgresStore implements ReadModelStore {
       }
       const h = fresh.flatMap((b) => b.history);
       if (h.length > 0) {
+        // One JSON text, not seven arrays: JSON.stringify is native, while pg builds an array
+        // literal element by element in JavaScript (a third of the client's CPU per event).
         await client.query(
           `INSERT INTO ${s}.balance_history (${row.HISTORY_COLS})
-           SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::bigint[],
-             $6::bigint[], $7::bigint[])`,
-          [
-            h.map((r) => r.accountId),
-            h.map((r) => r.version),
-            h.map((r) => r.eventId),
-            h.map((r) => r.eventType),
-            h.map((r) => r.amount),
-            h.map((r) => r.balanceAfter),
-            h.map((r) => r.occurredAt),
-          ],
+           SELECT * FROM json_to_recordset($1::json) AS h("accountId" text, version int,
+             "eventId" uuid, "eventType" text, amount bigint, "balanceAfter" bigint,
+             "occurredAt" bigint)`,
+          [JSON.stringify(h satisfies readonly HistoryRow[])],
         );
       }
       await client.query(
