@@ -1,13 +1,14 @@
 /**
  * pnpm bench:replay — replay rate of the projector into SQLite and PostgreSQL against a raw kafkajs
  * consumer reading the same topic (no decoding, no storing), with Kafka's own ConsumerPerformance
- * as the ceiling. Then the projector service itself (src/main.ts as its own process, as `pnpm
- * start` runs it) replays the topic into each store: its rate, CPU per event and peak RSS (VmHWM)
- * are of that process alone. Not a test.
+ * as the ceiling. Then the projector service itself (dist/main.js with the image's V8 flags, as
+ * the image runs it; the root script builds it first) replays the topic into each store: its rate, CPU per event
+ * and peak RSS (VmHWM) are of that process alone. Not a test.
  * Preloads BENCH_EVENTS (1,000,000) events over BENCH_ACCOUNTS (10,000) accounts into a fixed topic,
  * reused when it already holds exactly that many records.
  * Env: BENCH_STORES (sqlite,postgres), BENCH_SERVICE (1; 0 skips the service runs), BENCH_INPROCESS
- * (1; 0 skips the in-process runs), BENCH_JAVA (1; 0 skips ConsumerPerformance).
+ * (1; 0 skips the in-process runs), BENCH_JAVA (1; 0 skips ConsumerPerformance), BENCH_NODE_ARGS
+ * (node flags of the service), BENCH_NODE_OPTIONS (replaces the image's V8 flags).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -113,7 +114,7 @@ interface ServiceRun {
   readonly cpuUsPerEvent: number;
   /** VmHWM: the process's peak resident memory over the whole run. */
   readonly peakRss: number;
-  /** Resident memory once started, before its first batch (the runtime, tsx and the modules). */
+  /** Resident memory at the last sample before its first applied batch (may hold the first fetch). */
   readonly startRss: number;
   /** Peak until every event was applied (before the query indexes are built). */
   readonly replayRss: number;
