@@ -1,13 +1,14 @@
 /**
  * pnpm bench:replay — replay rate of the projector into SQLite and PostgreSQL against a raw kafkajs
  * consumer reading the same topic (no decoding, no storing), with Kafka's own ConsumerPerformance
- * as the ceiling. Then the projector service itself (src/main.ts as its own process, as `pnpm
- * start` runs it) replays the topic into each store: its rate, CPU per event and peak RSS (VmHWM)
- * are of that process alone. Not a test.
+ * as the ceiling. Then the projector service itself (dist/main.js with the image's V8 flags, as
+ * the image runs it; the root script builds it first) replays the topic into each store: its rate, CPU per event
+ * and peak RSS (VmHWM) are of that process alone. Not a test.
  * Preloads BENCH_EVENTS (1,000,000) events over BENCH_ACCOUNTS (10,000) accounts into a fixed topic,
  * reused when it already holds exactly that many records.
  * Env: BENCH_STORES (sqlite,postgres), BENCH_SERVICE (1; 0 skips the service runs), BENCH_INPROCESS
- * (1; 0 skips the in-process runs), BENCH_JAVA (1; 0 skips ConsumerPerformance).
+ * (1; 0 skips the in-process runs), BENCH_JAVA (1; 0 skips ConsumerPerformance), BENCH_NODE_ARGS
+ * (node flags of the service), BENCH_NODE_OPTIONS (replaces the image's V8 flags).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,23 +41,34 @@ const log = (line: string) => process.stderr.write(line);
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
+/** CPU per event of the raw consumer (this process does nothing else meanwhile). */
+let rawCpuUs = NaN;
+
 async function rawRate(): Promise<number> {
+  const cpu = process.cpuUsage();
   const rate = await rawReadRate(kafka, topic, EVENTS, (read) =>
     log(`\rraw kafkajs: ${read}/${EVENTS}   `),
   );
-  log(`\rraw kafkajs consumer: ${Math.round(rate)} events/s\n`);
+  const used = process.cpuUsage(cpu);
+  rawCpuUs = (used.user + used.system) / EVENTS;
+  log(
+    `\rraw kafkajs consumer: ${Math.round(rate)} events/s, ${rawCpuUs.toFixed(1)} µs CPU/event\n`,
+  );
   return rate;
 }
 
 /** Extra node flags for the service runs (BENCH_NODE_ARGS, space-separated), e.g. a heap profile. */
 const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+/** The V8 flags the projector's image is deployed with (infra/docker-compose.yml), unless given. */
+const serviceNodeOptions =
+  process.env['BENCH_NODE_OPTIONS'] ?? '--max-old-space-size=128 --max-semi-space-size=16';
 
 interface ServiceRun {
   readonly rate: number;
   readonly cpuUsPerEvent: number;
   /** VmHWM: the process's peak resident memory over the whole run. */
   readonly peakRss: number;
-  /** Resident memory once started, before its first batch (the runtime, tsx and the modules). */
+  /** Resident memory at the last sample before its first applied batch (may hold the first fetch). */
   readonly startRss: number;
   /** Peak until every event was applied (before the query indexes are built). */
   readonly replayRss: number;
@@ -71,13 +83,15 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', '--conditions=@tally/source', 'src/main.ts'],
+    // As the image runs it (Dockerfile CMD): the built dist/, not the sources under tsx.
+    [...nodeArgs, '--import', '@tally/telemetry/register', 'dist/main.js'],
     {
       cwd: new URL('..', import.meta.url),
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         PATH: process.env['PATH'] ?? '',
         NODE_ENV: 'production',
+        NODE_OPTIONS: serviceNodeOptions,
         LOG_LEVEL: 'warn',
         PORT: String(port),
         KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
@@ -87,6 +101,13 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         AUTH_ISSUER: LOCAL_ISSUER,
         AUTH_AUDIENCE: LOCAL_AUDIENCE,
         AUTH_JWKS_FILE: localAuthPaths(localStateDir()).jwks,
+        // Tuning under test (e.g. PROJECTOR_MAX_BYTES_PER_PARTITION) reaches the service.
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(
+            (entry): entry is [string, string] =>
+              entry[0].startsWith('PROJECTOR_') && entry[1] !== undefined,
+          ),
+        ),
         ...storeEnv,
       },
     },
@@ -109,7 +130,7 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
         const memory = processRss(pid);
         peak = Math.max(peak, memory.peak || 0);
         // 0 also while /metrics does not answer (SQLite builds the indexes on the event loop).
-        applied = await scrapeCounter(url, 'projector_events_applied_total');
+        applied = await scrapeCounter(url, 'tally_events_applied_total');
         if (firstAt === 0) startRss = memory.rss;
         // Peak until every event is applied, before the query indexes are built.
         if (applied >= EVENTS) allApplied = true;
@@ -213,12 +234,12 @@ const serviceLine = (name: string, target: string) => {
   const run = services.get(name);
   return run === undefined
     ? 'not measured (BENCH_STORES, BENCH_SERVICE)'
-    : `${fmt(run.rate)} events/s  (${(run.rate / raw).toFixed(2)} × raw; target ${target}), ${run.cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${fmt(run.peakRss / 2 ** 20)} MiB (target ≤ 256 MB; ${fmt(run.startRss / 2 ** 20)} MiB at start)`;
+    : `${fmt(run.rate)} events/s  (${(run.rate / raw).toFixed(2)} × raw; target ${target}), ${run.cpuUsPerEvent.toFixed(1)} µs CPU/event (raw's CPU/event ÷ this: ${(rawCpuUs / run.cpuUsPerEvent).toFixed(2)}), peak RSS ${fmt(run.peakRss / 2 ** 20)} MiB (target ≤ 256 MB; ${fmt(run.startRss / 2 ** 20)} MiB at start)`;
 };
 console.log(`
 events               ${fmt(EVENTS)} over ${fmt(ACCOUNTS)} accounts, 6 partitions (topic ${topic})
 Kafka ConsumerPerformance ${java ? `${fmt(java.recordsPerSecond)} records/s (fetch ${fmt(java.fetchRecordsPerSecond)}/s): the ceiling` : 'not run (BENCH_JAVA=0)'}
-raw kafkajs consumer ${fmt(raw)} events/s${java ? `  (${(raw / java.recordsPerSecond).toFixed(2)} × Java)` : ''}
+raw kafkajs consumer ${fmt(raw)} events/s, ${rawCpuUs.toFixed(1)} µs CPU/event${java ? `  (${(raw / java.recordsPerSecond).toFixed(2)} × Java)` : ''}
 projector → SQLite   ${storeLine(sqliteRate, '; target ≥ 0.5')}   (in this process)
 projector → Postgres ${storeLine(pgRate, '; target ≥ 0.35')}   (in this process)
 service → SQLite     ${serviceLine('sqlite', '≥ 0.5')}

@@ -6,6 +6,8 @@ import type { ProjectorMetrics } from './metrics.js';
 import { foldBatch, type FoldHalt } from './projection.js';
 import type { ReadModelStore } from './store/types.js';
 
+type Fetched = PartitionBatch['messages'][number];
+
 /**
  * The shell around the pure fold, driven by the read-model service: decodes a batch, folds it onto
  * the stored rows and commits rows and the partition's next offset in one transaction. Halts a
@@ -31,7 +33,7 @@ export class BalancesProjection implements PartitionStore {
     const skips = new Set((await store.skips(batch.topic, batch.partition)).map((s) => s.offset));
 
     // 1. decode, up to the first record that is not an account event
-    const events: { offset: string; event: AccountEvent }[] = [];
+    const events: { offset: string; event: AccountEvent; message: Fetched }[] = [];
     let undecodable: FoldHalt | undefined;
     let skipped = 0;
     for (const message of batch.messages) {
@@ -42,8 +44,7 @@ export class BalancesProjection implements PartitionStore {
       try {
         // Synchronous once the writer schema id is known (every record but the first per id).
         const event = serde.decodeCached(message.value) ?? (await serde.decode(message.value));
-        batch.scopes.correlate(message, event.correlationId);
-        events.push({ offset: message.offset, event });
+        events.push({ offset: message.offset, event, message });
       } catch (error) {
         // The registry unreachable is not poison: thrown, the batch is retried.
         if (!isPoison(error)) throw error;
@@ -62,6 +63,10 @@ export class BalancesProjection implements PartitionStore {
       events,
     );
     const halt = fold.halt ?? undecodable;
+    // Only a halted record logs (its halt): its log lines name its correlation id. Not done for
+    // every record, which made a log scope per record on every batch of a replay.
+    const halted = fold.halt && events.find((e) => e.offset === fold.halt?.offset);
+    if (halted) batch.scopes.correlate(halted.message, halted.event.correlationId);
 
     // 3. rows and offset in one transaction
     const nextOffset = halt ? halt.offset : batch.nextOffset;

@@ -49,6 +49,47 @@ describe.each(storeFactories)('read model store contract: $name', (factory) => {
     expect((await store.loadAccounts(['acc-1', 'nope'])).get('acc-1')?.balance).toBe(70);
   });
 
+  it('commits batches of several partitions handed in together, each fenced by its own offset', async () => {
+    const store = await fresh();
+    const acc1 = model.accounts.get('acc-1')!;
+    const acc2 = model.accounts.get('acc-2')!;
+    const history = (id: string) => model.history.filter((h) => h.accountId === id);
+    const part = (partition: number, fromOffset: string, id: string) => ({
+      ...batch(fromOffset, '3'),
+      partition,
+      accounts: [id === 'acc-1' ? acc1 : acc2],
+      history: history(id),
+    });
+    expect(await store.commit(part(1, '0', 'acc-2'))).toBe('committed');
+    // Partition 1 is already at 3: its batch from 0 is a redelivery; partition 0's is new.
+    const answers = await Promise.all([
+      store.commit(part(0, '0', 'acc-1')),
+      store.commit({ ...part(1, '0', 'acc-2'), accounts: [{ ...acc2, balance: 999 }] }),
+    ]);
+    expect(answers).toEqual(['committed', 'stale']);
+    expect(await store.loadOffsets('T')).toEqual(
+      new Map([
+        [0, '3'],
+        [1, '3'],
+      ]),
+    );
+    const dump = await store.dump();
+    expect(dump.accounts.map((a) => [a.accountId, a.balance])).toEqual([
+      ['acc-1', 70],
+      ['acc-2', 0],
+    ]);
+    expect(dump.history).toHaveLength(4);
+    // One transaction, batch after batch: a partition's second batch continues from its first.
+    expect(
+      await store.commitAll([
+        { ...part(2, '0', 'acc-1'), accounts: [], history: [] },
+        { ...part(2, '3', 'acc-1'), nextOffset: '5', accounts: [], history: [] },
+        { ...part(2, '0', 'acc-1'), accounts: [], history: [] },
+      ]),
+    ).toEqual(['committed', 'committed', 'stale']);
+    expect((await store.loadOffsets('T')).get(2)).toBe('5');
+  });
+
   it('keeps an account’s live holds and unsettled transfers (ADR 0007)', async () => {
     const store = await fresh();
     const row = model.accounts.get('acc-1')!;

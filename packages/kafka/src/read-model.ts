@@ -54,6 +54,8 @@ export interface ReadModelOptions {
   readonly readyMaxLag?: number;
   readonly sessionTimeout?: number | undefined;
   readonly maxBytesPerPartition?: number | undefined;
+  /** Most records per store transaction (PartitionConsumer's default unless given). */
+  readonly maxRecordsPerApply?: number | undefined;
   /** false: batch spans only, no span per record (a rebuild must not join old traces). */
   readonly recordSpans?: boolean;
   readonly onEvent?: (event: ReadModelEvent) => void;
@@ -85,6 +87,7 @@ export class ReadModelService {
         logger: options.logger,
         sessionTimeout: options.sessionTimeout,
         maxBytesPerPartition: options.maxBytesPerPartition,
+        maxRecordsPerApply: options.maxRecordsPerApply,
         onEvent: (event) => this.observe(topic, event),
       }),
     }));

@@ -3,6 +3,7 @@ import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
 import * as row from './rows.js';
 import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
+import { CommitGroup } from './commit-group.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 const INT8 = 20;
@@ -191,6 +192,10 @@ async function createSchema(pool: pg.Pool, runtimeRole: string | undefined): Pro
 export class PostgresStore implements ReadModelStore {
   readonly kind = 'postgres';
 
+  private readonly group = new CommitGroup((batches: readonly BatchCommit[]) =>
+    this.commitAll(batches),
+  );
+
   private constructor(
     private readonly pool: pg.Pool,
     private gen: number,
@@ -256,22 +261,53 @@ export class PostgresStore implements ReadModelStore {
     return new Map(rows.map((r) => [r.account_id as string, row.toAccount(r)]));
   }
 
+  /** Grouped with the other partitions' batches of the same fetch (CommitGroup). */
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
+    return this.group.commit(batch);
+  }
+
+  /**
+   * The batches in one transaction with a fixed number of round trips whatever their count: one
+   * fence read for all their partitions, one upsert of all their accounts, one insert of all their
+   * history, one write of all their offsets.
+   */
+  async commitAll(batches: readonly BatchCommit[]): Promise<('committed' | 'stale')[]> {
     const s = schemaOf(this.gen);
-    const work = async (client: pg.PoolClient): Promise<'committed' | 'stale'> => {
+    const work = async (client: pg.PoolClient): Promise<('committed' | 'stale')[]> => {
       // Like SQLite's synchronous = NORMAL: the commit stays atomic (rows and offsets together or
       // neither); a server crash may lose the last few, whose offsets are lost with them, so they
       // are read again from Kafka. Replay no longer waits for a WAL flush per batch.
       await client.query('SET LOCAL synchronous_commit = off');
       // FOR SHARE: a swap (UPDATE of this row) waits until this batch is committed.
       const active = await readActive(client, 'FOR SHARE');
-      if (this.followsActive && active !== this.gen) return 'stale';
-      const { rows } = await client.query<{ next_offset: number }>(
-        `SELECT next_offset FROM ${s}.offsets WHERE topic = $1 AND partition = $2 FOR UPDATE`,
-        [batch.topic, batch.partition],
+      if (this.followsActive && active !== this.gen) return batches.map(() => 'stale');
+      const { rows } = await client.query<{
+        topic: string;
+        partition: number;
+        next_offset: number;
+      }>(
+        `SELECT topic, partition, next_offset FROM ${s}.offsets
+         WHERE (topic, partition) IN (SELECT * FROM unnest($1::text[], $2::int[])) FOR UPDATE`,
+        [batches.map((b) => b.topic), batches.map((b) => b.partition)],
       );
-      if (String(rows[0]?.next_offset ?? '0') !== batch.fromOffset) return 'stale';
-      const a = batch.accounts;
+      const stored = new Map(rows.map((r) => [`${r.partition}\u0000${r.topic}`, r.next_offset]));
+      // In order, as one after the other would be: a later batch of a partition continues from
+      // the offset an earlier one in the group stores.
+      const results = batches.map((b) => {
+        const key = `${b.partition}\u0000${b.topic}`;
+        if (String(stored.get(key) ?? '0') !== b.fromOffset) return 'stale' as const;
+        stored.set(key, Number(b.nextOffset));
+        return 'committed' as const;
+      });
+      const fresh = batches.filter((_, i) => results[i] === 'committed');
+      if (fresh.length === 0) return results;
+      // One row per account and per partition, the last state: an upsert may not touch a row twice.
+      const a = [
+        ...new Map(fresh.flatMap((b) => b.accounts.map((r) => [r.accountId, r]))).values(),
+      ];
+      const offsets = [
+        ...new Map(fresh.map((b) => [`${b.partition}\u0000${b.topic}`, b])).values(),
+      ];
       if (a.length > 0) {
         await client.query(
           `INSERT INTO ${s}.accounts (${row.ACCOUNT_COLS})
@@ -300,34 +336,34 @@ export class PostgresStore implements ReadModelStore {
           ],
         );
       }
-      const h = batch.history;
+      const h = fresh.flatMap((b) => b.history);
       if (h.length > 0) {
+        // One JSON text, not seven arrays: JSON.stringify is native, while pg builds an array
+        // literal element by element in JavaScript (a third of the client's CPU per event).
         await client.query(
           `INSERT INTO ${s}.balance_history (${row.HISTORY_COLS})
-           SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::bigint[],
-             $6::bigint[], $7::bigint[])`,
-          [
-            h.map((r) => r.accountId),
-            h.map((r) => r.version),
-            h.map((r) => r.eventId),
-            h.map((r) => r.eventType),
-            h.map((r) => r.amount),
-            h.map((r) => r.balanceAfter),
-            h.map((r) => r.occurredAt),
-          ],
+           SELECT * FROM json_to_recordset($1::json) AS h("accountId" text, version int,
+             "eventId" uuid, "eventType" text, amount bigint, "balanceAfter" bigint,
+             "occurredAt" bigint)`,
+          [JSON.stringify(h satisfies readonly HistoryRow[])],
         );
       }
       await client.query(
-        `INSERT INTO ${s}.offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+        `INSERT INTO ${s}.offsets (topic, partition, next_offset)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
          ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
-        [batch.topic, batch.partition, batch.nextOffset],
+        [
+          offsets.map((b) => b.topic),
+          offsets.map((b) => b.partition),
+          offsets.map((b) => b.nextOffset),
+        ],
       );
-      return 'committed';
+      return results;
     };
     return inTransaction(
       () => this.pool.connect(),
       work,
-      (result) => result === 'committed',
+      (results) => results.includes('committed'),
     );
   }
 

@@ -14,6 +14,7 @@ import {
   type HistoryRecord,
 } from './rows.js';
 import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
+import { CommitGroup } from './commit-group.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 type Db = Database.Database;
@@ -26,9 +27,10 @@ function init(db: Db): void {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   // Replay appends history and updates one small accounts table; the indexes that take inserts
-  // all over their key range come after catch-up (createQueryIndexes). 32 MiB of page cache then
-  // holds the hot pages; 256 MiB here alone used the process's whole memory budget (ADR 0015).
-  db.pragma('cache_size = -32768'); // 32 MiB
+  // all over their key range come after catch-up (createQueryIndexes). 16 MiB of page cache then
+  // holds the hot pages (16 MiB: also the in-memory limit of the sort that builds the indexes,
+  // which went past the memory budget with 32 MiB); 256 MiB alone used the whole budget (ADR 0015).
+  db.pragma('cache_size = -16384'); // 16 MiB
   // Checkpoint every 64 MiB of WAL instead of 4 MiB: hot pages are copied back far less often.
   db.pragma('wal_autocheckpoint = 16384');
   db.exec(`
@@ -187,6 +189,9 @@ export class SqliteStore implements ReadModelStore {
   readonly kind = 'sqlite';
   private statements!: ReturnType<SqliteStore['prepare']>;
   private readonly queries: ReturnType<SqliteStore['prepareQueries']>;
+  private readonly group = new CommitGroup((batches: readonly BatchCommit[]) =>
+    this.commitAll(batches),
+  );
 
   private constructor(
     private readonly db: Db,
@@ -290,9 +295,9 @@ export class SqliteStore implements ReadModelStore {
     return found;
   }
 
-  private readonly commitTx = (batch: BatchCommit): 'committed' | 'stale' => {
+  /** One batch's rows and offset, inside the group's transaction; nothing when it is stale. */
+  private commitOne(batch: BatchCommit): 'committed' | 'stale' {
     const s = this.statements;
-    if (this.followsActive && readActive(this.db) !== this.gen) return 'stale';
     const stored = s.offset.get(batch.topic, batch.partition) as
       { next_offset: string } | undefined;
     if ((stored?.next_offset ?? '0') !== batch.fromOffset) return 'stale';
@@ -315,10 +320,20 @@ export class SqliteStore implements ReadModelStore {
     if (stored === undefined) s.insertOffset.run(batch.topic, batch.partition, batch.nextOffset);
     else s.updateOffset.run(batch.nextOffset, batch.topic, batch.partition);
     return 'committed';
+  }
+
+  private readonly commitAllTx = (batches: readonly BatchCommit[]): ('committed' | 'stale')[] => {
+    if (this.followsActive && readActive(this.db) !== this.gen) return batches.map(() => 'stale');
+    return batches.map((batch) => this.commitOne(batch));
   };
 
+  /** Grouped with the other partitions' batches of the same fetch (CommitGroup). */
   async commit(batch: BatchCommit): Promise<'committed' | 'stale'> {
-    return this.db.transaction(this.commitTx).immediate(batch);
+    return this.group.commit(batch);
+  }
+
+  async commitAll(batches: readonly BatchCommit[]): Promise<('committed' | 'stale')[]> {
+    return this.db.transaction(this.commitAllTx).immediate(batches);
   }
 
   async refreshGeneration(): Promise<number> {

@@ -46,6 +46,11 @@ export interface ReadModelStore extends TopicAnchorStore {
    * not `fromOffset` or, for a handle following the active generation, the generation was swapped.
    */
   commit(batch: BatchCommit): Promise<'committed' | 'stale'>;
+  /**
+   * Several batches (of different partitions) in ONE transaction, each fenced by its own offset:
+   * the answers in their order. `commit` groups the batches handed in together into one of these.
+   */
+  commitAll(batches: readonly BatchCommit[]): Promise<('committed' | 'stale')[]>;
   /** Re-binds a handle that follows the active generation to the current one. */
   refreshGeneration(): Promise<number>;
 

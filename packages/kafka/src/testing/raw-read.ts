@@ -21,13 +21,16 @@ export async function rawReadRate(
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let read = 0;
+  // From the first fetch request, not the first batch: a small topic comes in one fetch.
   let started = 0;
+  consumer.on(consumer.events.FETCH_START, () => {
+    if (started === 0) started = Date.now();
+  });
   const done = new Promise<void>((resolve) => {
     void consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 6,
       eachBatch: async ({ batch }) => {
-        if (started === 0) started = Date.now();
         read += batch.messages.length;
         if (read >= count) resolve();
       },
