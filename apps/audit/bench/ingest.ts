@@ -18,7 +18,6 @@
  * service (`--cpu-prof --cpu-prof-dir=…`, `--heap-prof`), BENCH_NODE_OPTIONS replaces its
  * NODE_OPTIONS (empty: V8's defaults).
  */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +25,6 @@ import { join } from 'node:path';
 import { kafkaFromEnv } from '@tally/kafka';
 import {
   consumerPerformance,
-  freePort,
   processCpuMs,
   processRss,
   rawReadRate,
@@ -35,7 +33,7 @@ import {
 import { SqliteStore } from '@tally/projector';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localAuthPaths, localStateDir } from '@tally/service';
 import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
-import { registryUrl, scratchDatabase, scrapeCounter } from '@tally/testing';
+import { registryUrl, scratchDatabase, scrapeCounter, startServiceProcess } from '@tally/testing';
 import { projectorRate } from '../../projector/bench/replay-rate.js';
 import { DigestSigner } from '../src/digests.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
@@ -71,47 +69,36 @@ interface ServiceRun {
 
 /** The audit service as its own process, from an empty log to the whole topic. */
 async function auditService(name: string, storeEnv: Record<string, string>): Promise<ServiceRun> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const auth = localAuthPaths(localStateDir());
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', '@tally/telemetry/register', 'dist/main.js'],
-    {
-      cwd: new URL('..', import.meta.url),
-      stdio: ['ignore', 'ignore', 'inherit'],
-      // What a deployment sets, nothing inherited but PATH (infra/local/services.sh does the same).
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        NODE_ENV: 'production',
-        NODE_OPTIONS: nodeOptions,
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        KAFKA_BROKERS: brokers,
-        SCHEMA_REGISTRY_URL: registryUrl,
-        TALLY_EVENTS_TOPIC: topic,
-        AUDIT_INGEST_OUTCOMES: 'false',
-        AUDIT_GROUP_ID: `bench-audit-${Date.now()}`,
-        // Digests are off without a key; no scheduled witness check during the run.
-        AUDIT_WITNESS_INTERVAL_MS: '0',
-        AUTH_ISSUER: LOCAL_ISSUER,
-        AUTH_AUDIENCE: LOCAL_AUDIENCE,
-        AUTH_JWKS_FILE: auth.jwks,
-        AUTH_CLIENT_AUDIENCE: LOCAL_AUDIENCE,
-        AUTH_CLIENT_SIGNING_KEY_FILE: auth.signingKey,
-        ...storeEnv,
-      },
+  const service = await startServiceProcess({
+    appDir: new URL('..', import.meta.url),
+    nodeArgs,
+    env: {
+      NODE_OPTIONS: nodeOptions,
+      KAFKA_BROKERS: brokers,
+      SCHEMA_REGISTRY_URL: registryUrl,
+      TALLY_EVENTS_TOPIC: topic,
+      AUDIT_INGEST_OUTCOMES: 'false',
+      AUDIT_GROUP_ID: `bench-audit-${Date.now()}`,
+      // Digests are off without a key; no scheduled witness check during the run.
+      AUDIT_WITNESS_INTERVAL_MS: '0',
+      AUTH_ISSUER: LOCAL_ISSUER,
+      AUTH_AUDIENCE: LOCAL_AUDIENCE,
+      AUTH_JWKS_FILE: auth.jwks,
+      AUTH_CLIENT_AUDIENCE: LOCAL_AUDIENCE,
+      AUTH_CLIENT_SIGNING_KEY_FILE: auth.signingKey,
+      ...storeEnv,
     },
-  );
-  const pid = child.pid ?? 0;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  });
+  const { url, pid } = service;
   let first = { at: 0, entries: 0, cpuMs: 0 };
   let startRss = 0;
   try {
     await waitUntil(
       `the audit service (${name}) to log ${EVENTS} entries`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`the audit service exited ${child.exitCode}`);
+        if (service.exitCode() !== null)
+          throw new Error(`the audit service exited ${service.exitCode()}`);
         const entries = await scrapeCounter(url, 'tally_audit_log_entries_total');
         if (first.at === 0) {
           startRss = processRss(pid).rss;
@@ -134,8 +121,7 @@ async function auditService(name: string, storeEnv: Record<string, string>): Pro
     );
     return { rate, cpuUsPerEvent, peakRss, startRss };
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await service.stop();
   }
 }
 

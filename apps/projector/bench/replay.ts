@@ -10,14 +10,12 @@
  * (1; 0 skips the in-process runs), BENCH_JAVA (1; 0 skips ConsumerPerformance), BENCH_NODE_ARGS
  * (node flags of the service), BENCH_NODE_OPTIONS (replaces the image's V8 flags).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafkaFromEnv } from '@tally/kafka';
 import {
   consumerPerformance,
-  freePort,
   processCpuMs,
   processRss,
   rawReadRate,
@@ -25,7 +23,7 @@ import {
 } from '@tally/kafka/testing';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localAuthPaths, localStateDir } from '@tally/service';
 import { benchTopicName, preloadBenchTopic } from '@tally/events/testing';
-import { registryUrl, scrapeCounter } from '@tally/testing';
+import { registryUrl, scrapeCounter, startServiceProcess } from '@tally/testing';
 import { PostgresStore } from '../src/store/postgres.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { pgDatabase } from '../test/support.js';
@@ -79,41 +77,29 @@ interface ServiceRun {
  * first applied batch to the last, its CPU per event and its peak RSS (VmHWM, /proc).
  */
 async function serviceRate(name: string, storeEnv: Record<string, string>): Promise<ServiceRun> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    // As the image runs it (Dockerfile CMD): the built dist/, not the sources under tsx.
-    [...nodeArgs, '--import', '@tally/telemetry/register', 'dist/main.js'],
-    {
-      cwd: new URL('..', import.meta.url),
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        NODE_ENV: 'production',
-        NODE_OPTIONS: serviceNodeOptions,
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
-        SCHEMA_REGISTRY_URL: registryUrl,
-        TALLY_EVENTS_TOPIC: topic,
-        PROJECTOR_GROUP_ID: `bench-service-${name}-${Date.now()}`,
-        AUTH_ISSUER: LOCAL_ISSUER,
-        AUTH_AUDIENCE: LOCAL_AUDIENCE,
-        AUTH_JWKS_FILE: localAuthPaths(localStateDir()).jwks,
-        // Tuning under test (e.g. PROJECTOR_MAX_BYTES_PER_PARTITION) reaches the service.
-        ...Object.fromEntries(
-          Object.entries(process.env).filter(
-            (entry): entry is [string, string] =>
-              entry[0].startsWith('PROJECTOR_') && entry[1] !== undefined,
-          ),
+  const service = await startServiceProcess({
+    appDir: new URL('..', import.meta.url),
+    nodeArgs,
+    env: {
+      NODE_OPTIONS: serviceNodeOptions,
+      KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
+      SCHEMA_REGISTRY_URL: registryUrl,
+      TALLY_EVENTS_TOPIC: topic,
+      PROJECTOR_GROUP_ID: `bench-service-${name}-${Date.now()}`,
+      AUTH_ISSUER: LOCAL_ISSUER,
+      AUTH_AUDIENCE: LOCAL_AUDIENCE,
+      AUTH_JWKS_FILE: localAuthPaths(localStateDir()).jwks,
+      // Tuning under test (e.g. PROJECTOR_MAX_BYTES_PER_PARTITION) reaches the service.
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          (entry): entry is [string, string] =>
+            entry[0].startsWith('PROJECTOR_') && entry[1] !== undefined,
         ),
-        ...storeEnv,
-      },
+      ),
+      ...storeEnv,
     },
-  );
-  const pid = child.pid ?? 0;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  });
+  const { url, pid } = service;
   let applied = 0;
   let firstAt = 0;
   let firstApplied = 0;
@@ -125,8 +111,8 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
     await waitUntil(
       `the ${name} service to apply ${EVENTS} events`,
       async () => {
-        if (child.exitCode !== null)
-          throw new Error(`the ${name} service exited ${child.exitCode}`);
+        if (service.exitCode() !== null)
+          throw new Error(`the ${name} service exited ${service.exitCode()}`);
         const memory = processRss(pid);
         peak = Math.max(peak, memory.peak || 0);
         // 0 also while /metrics does not answer (SQLite builds the indexes on the event loop).
@@ -162,8 +148,7 @@ async function serviceRate(name: string, storeEnv: Record<string, string>): Prom
     );
     return { rate, cpuUsPerEvent, peakRss: peak, startRss, replayRss };
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await service.stop();
   }
 }
 

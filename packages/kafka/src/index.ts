@@ -39,11 +39,13 @@ export {
   type TopicLag,
 } from './read-model.js';
 export {
+  anchorTable,
   anchorsOfRows,
   checkAnchor,
   findAnchor,
   type AnchorCheck,
   type AnchorRow,
+  type AnchorTable,
   type OffsetAtTimestamp,
   type TopicAnchor,
   type TopicAnchorStore,

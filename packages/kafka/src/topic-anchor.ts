@@ -40,6 +40,33 @@ export function anchorsOfRows(rows: readonly AnchorRow[]): Map<number, TopicAnch
   );
 }
 
+/** How a store keeps a topic's anchors in one table of its own. */
+export interface AnchorTable {
+  /** Its anchors of a topic; parameter: the topic. */
+  readonly select: string;
+  /** Inserts or replaces one partition's anchor; parameters: `valuesOf`. */
+  readonly upsert: string;
+  valuesOf(topic: string, partition: number, anchor: TopicAnchor): [string, number, string, number];
+  fromRows(rows: readonly AnchorRow[]): Map<number, TopicAnchor>;
+}
+
+/**
+ * The anchors' statements for `table` (columns topic, partition, start_offset, first_timestamp;
+ * key topic and partition), with SQLite's or PostgreSQL's placeholders.
+ */
+export function anchorTable(table: string, placeholders: 'sqlite' | 'postgres'): AnchorTable {
+  const p = placeholders === 'sqlite' ? ['?', '?', '?', '?'] : ['$1', '$2', '$3', '$4'];
+  return {
+    select: `SELECT * FROM ${table} WHERE topic = ${p[0]}`,
+    upsert:
+      `INSERT INTO ${table} VALUES (${p.join(', ')}) ` +
+      'ON CONFLICT (topic, partition) DO UPDATE ' +
+      'SET start_offset = excluded.start_offset, first_timestamp = excluded.first_timestamp',
+    valuesOf: (topic, partition, anchor) => [topic, partition, anchor.offset, anchor.timestamp],
+    fromRows: anchorsOfRows,
+  };
+}
+
 /** The first offset whose timestamp is at or after `timestamp` (the end offset if none is). */
 export type OffsetAtTimestamp = (timestamp: number) => Promise<bigint>;
 

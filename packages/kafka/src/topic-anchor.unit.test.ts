@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAnchor, findAnchor, type OffsetAtTimestamp } from './topic-anchor.js';
+import { anchorTable, checkAnchor, findAnchor, type OffsetAtTimestamp } from './topic-anchor.js';
 
 /** ListOffsets by timestamp over a partition that starts at `start` and holds these timestamps. */
 function partition(start: number, timestamps: readonly number[]): OffsetAtTimestamp {
@@ -43,5 +43,25 @@ describe('a topic anchor', () => {
       reason: 'it starts at 0, before its old start 10',
     });
     expect(await checkAnchor(anchor, 12n, partition(12, [NOW]))).toEqual({ kind: 'expired' });
+  });
+});
+
+describe('anchorTable', () => {
+  it('binds topic, partition, offset and timestamp in the placeholders of each database', () => {
+    const sqlite = anchorTable('t_anchors', 'sqlite');
+    const postgres = anchorTable('s.anchors', 'postgres');
+    expect(sqlite.select).toBe('SELECT * FROM t_anchors WHERE topic = ?');
+    expect(sqlite.upsert).toContain('INSERT INTO t_anchors VALUES (?, ?, ?, ?)');
+    expect(postgres.select).toBe('SELECT * FROM s.anchors WHERE topic = $1');
+    expect(postgres.upsert).toContain('INSERT INTO s.anchors VALUES ($1, $2, $3, $4)');
+    for (const upsert of [sqlite.upsert, postgres.upsert]) {
+      expect(upsert).toContain('ON CONFLICT (topic, partition) DO UPDATE');
+    }
+    expect(sqlite.valuesOf('events', 3, { offset: '42', timestamp: NOW })).toEqual([
+      'events',
+      3,
+      '42',
+      NOW,
+    ]);
   });
 });

@@ -22,3 +22,8 @@ export {
 } from './scratch.js';
 export { scratchStores, type ScratchStore, type ScratchStoreFactory } from './scratch-stores.js';
 export { scrapeCounter } from './metrics.js';
+export {
+  startServiceProcess,
+  type ServiceProcess,
+  type ServiceProcessOptions,
+} from './service-process.js';

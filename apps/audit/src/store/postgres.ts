@@ -1,5 +1,5 @@
 import { inTransaction } from '@tally/service';
-import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
+import { anchorTable, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import pg from 'pg';
 import { chainEntries, chainId, GENESIS_HASH, type ChainHead } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
@@ -20,6 +20,9 @@ import type {
   StreamCursor,
   TransferEntry,
 } from './types.js';
+
+/** Where this store keeps the anchors of the topics it reads (ADR 0013). */
+const ANCHORS = anchorTable('audit.topic_anchors', 'postgres');
 
 const LOCK_ID = 7_340_003;
 
@@ -122,17 +125,11 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const select = 'SELECT * FROM audit.topic_anchors WHERE topic = $1';
-    return anchorsOfRows((await this.pool.query<AnchorRow>(select, [topic])).rows);
+    return ANCHORS.fromRows((await this.pool.query<AnchorRow>(ANCHORS.select, [topic])).rows);
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO audit.topic_anchors VALUES ($1, $2, $3, $4)
-       ON CONFLICT (topic, partition) DO UPDATE
-       SET start_offset = excluded.start_offset, first_timestamp = excluded.first_timestamp`,
-      [topic, partition, anchor.offset, anchor.timestamp],
-    );
+    await this.pool.query(ANCHORS.upsert, ANCHORS.valuesOf(topic, partition, anchor));
   }
 
   async append(batch: AppendBatch): Promise<AppendResult> {

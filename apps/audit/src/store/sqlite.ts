@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
+import { anchorTable, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import { MultiRowInsert } from '@tally/service';
 import {
   chainEntries,
@@ -31,6 +31,9 @@ import type {
   StreamCursor,
   TransferEntry,
 } from './types.js';
+
+/** Where this store keeps the anchors of the topics it reads (ADR 0013). */
+const ANCHORS = anchorTable('audit_topic_anchors', 'sqlite');
 
 interface OffsetRow {
   next_offset: number;
@@ -196,14 +199,11 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const select = 'SELECT * FROM audit_topic_anchors WHERE topic = ?';
-    return anchorsOfRows(this.db.prepare<[string], AnchorRow>(select).all(topic));
+    return ANCHORS.fromRows(this.db.prepare<[string], AnchorRow>(ANCHORS.select).all(topic));
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO audit_topic_anchors VALUES (?, ?, ?, ?)')
-      .run(topic, partition, anchor.offset, anchor.timestamp);
+    this.db.prepare(ANCHORS.upsert).run(...ANCHORS.valuesOf(topic, partition, anchor));
   }
 
   async append(batch: AppendBatch): Promise<AppendResult> {

@@ -2,9 +2,12 @@ import pg from 'pg';
 import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
 import * as row from './rows.js';
-import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
+import { anchorTable, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import { CommitGroup } from './commit-group.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
+
+/** Where this store keeps the anchors of the topics it reads (ADR 0013). */
+const ANCHORS = anchorTable('projector.topic_anchors', 'postgres');
 
 const INT8 = 20;
 const LOCK_ID = 7_340_001;
@@ -240,17 +243,11 @@ export class PostgresStore implements ReadModelStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const select = 'SELECT * FROM projector.topic_anchors WHERE topic = $1';
-    return anchorsOfRows((await this.pool.query<AnchorRow>(select, [topic])).rows);
+    return ANCHORS.fromRows((await this.pool.query<AnchorRow>(ANCHORS.select, [topic])).rows);
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO projector.topic_anchors VALUES ($1, $2, $3, $4)
-       ON CONFLICT (topic, partition) DO UPDATE
-       SET start_offset = excluded.start_offset, first_timestamp = excluded.first_timestamp`,
-      [topic, partition, anchor.offset, anchor.timestamp],
-    );
+    await this.pool.query(ANCHORS.upsert, ANCHORS.valuesOf(topic, partition, anchor));
   }
 
   async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {

@@ -13,9 +13,12 @@ import {
   type AccountRecord,
   type HistoryRecord,
 } from './rows.js';
-import { anchorsOfRows, type AnchorRow, type TopicAnchor } from '@tally/kafka';
+import { anchorTable, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import { CommitGroup } from './commit-group.js';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
+
+/** Where this store keeps the anchors of the topics it reads (ADR 0013). */
+const ANCHORS = anchorTable('projector_topic_anchors', 'sqlite');
 
 type Db = Database.Database;
 
@@ -277,14 +280,11 @@ export class SqliteStore implements ReadModelStore {
   }
 
   async loadAnchors(topic: string): Promise<ReadonlyMap<number, TopicAnchor>> {
-    const select = 'SELECT * FROM projector_topic_anchors WHERE topic = ?';
-    return anchorsOfRows(this.db.prepare(select).all(topic) as AnchorRow[]);
+    return ANCHORS.fromRows(this.db.prepare(ANCHORS.select).all(topic) as AnchorRow[]);
   }
 
   async saveAnchor(topic: string, partition: number, anchor: TopicAnchor): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO projector_topic_anchors VALUES (?, ?, ?, ?)')
-      .run(topic, partition, anchor.offset, anchor.timestamp);
+    this.db.prepare(ANCHORS.upsert).run(...ANCHORS.valuesOf(topic, partition, anchor));
   }
 
   async loadAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, AccountRow>> {
