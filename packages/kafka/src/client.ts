@@ -29,12 +29,31 @@ const pinoLevel = {
   [logLevel.DEBUG]: 'debug',
 } as const;
 
+/**
+ * Conditions kafkajs logs as errors although it retries them itself: the transaction coordinator
+ * still completing the previous transaction when the next one adds its partitions
+ * (CONCURRENT_TRANSACTIONS, routine under load). If the retries run out, the send fails and its
+ * caller logs that; each retried attempt is only worth a debug line.
+ */
+const RETRIED_BY_KAFKAJS = /another concurrent operation on the same transaction was ongoing/;
+
+/** The logger level of a kafkajs log line. */
+export function kafkajsLogLevel(
+  level: logLevel,
+  log: { readonly message?: unknown; readonly error?: unknown },
+): (typeof pinoLevel)[keyof typeof pinoLevel] {
+  const retried =
+    RETRIED_BY_KAFKAJS.test(String(log.error ?? '')) ||
+    RETRIED_BY_KAFKAJS.test(String(log.message ?? ''));
+  return retried && level !== logLevel.NOTHING ? 'debug' : pinoLevel[level];
+}
+
 /** Routes kafkajs' own log lines into the service's structured logger. */
 function kafkajsLogCreator(logger: Logger) {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, ...context } = log;
-      const method = pinoLevel[level];
+      const method = kafkajsLogLevel(level, log);
       if (method === 'silent') return;
       logger[method]({ kafkajs: namespace, ...context }, message);
     };
