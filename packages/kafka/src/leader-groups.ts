@@ -35,3 +35,41 @@ export function byLeader<M extends Outgoing>(
   }
   return [...groups.values()].map((group) => [...group.values()]);
 }
+
+/** What a produce answer says of one topic-partition (kafkajs' RecordMetadata has more). */
+interface Answered {
+  readonly topicName: string;
+  readonly partition: number;
+}
+
+/**
+ * Why a send's answer cannot be trusted, or undefined when every topic-partition of the group
+ * answered exactly once. A kafkajs send that ended up spanning several leaders (the leaders moved
+ * since they were read) and retried after one of them failed may have written a partition twice,
+ * or skipped one that moved to a leader that had already answered (ADR 0013): the transaction must
+ * then abort instead of committing duplicates or losing records. Records without a partition are
+ * only required to be answered on some partition of their topic.
+ */
+export function unevenAnswer<M extends Outgoing>(
+  group: LeaderGroup<M>,
+  answers: readonly Answered[],
+): string | undefined {
+  const counts = new Map<string, number>();
+  for (const { topicName, partition } of answers) {
+    const key = `${topicName}[${partition}]`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const twice = [...counts].filter(([, n]) => n > 1).map(([key]) => key);
+  if (twice.length > 0) return `answered more than once: ${twice.join(', ')}`;
+  const missing = new Set<string>();
+  for (const { topic, messages } of group) {
+    for (const { partition } of messages) {
+      const answered =
+        partition === undefined
+          ? answers.some((a) => a.topicName === topic)
+          : counts.has(`${topic}[${partition}]`);
+      if (!answered) missing.add(partition === undefined ? topic : `${topic}[${partition}]`);
+    }
+  }
+  return missing.size > 0 ? `not answered: ${[...missing].join(', ')}` : undefined;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byLeader } from './leader-groups.js';
+import { byLeader, unevenAnswer } from './leader-groups.js';
 
 const record = (partition: number | undefined, value: string) => ({ partition, value });
 
@@ -66,5 +66,42 @@ describe('byLeader', () => {
       [{ topic: 'events', messages: [record(0, 'a'), record(0, 'c')] }],
       [{ topic: 'events', messages: [record(1, 'b')] }],
     ]);
+  });
+});
+
+describe('unevenAnswer', () => {
+  const group = [
+    { topic: 'events', messages: [record(0, 'e0'), record(1, 'e1')] },
+    { topic: 'changelog', messages: [record(0, 'c0')] },
+  ];
+  const answer = (topicName: string, partition: number) => ({ topicName, partition });
+
+  it('trusts an answer naming every topic-partition of the group once', () => {
+    expect(
+      unevenAnswer(group, [answer('events', 0), answer('events', 1), answer('changelog', 0)]),
+    ).toBeUndefined();
+  });
+
+  it('refuses an answer naming a partition twice: a retried request wrote it again', () => {
+    expect(
+      unevenAnswer(group, [
+        answer('events', 0),
+        answer('events', 1),
+        answer('changelog', 0),
+        answer('events', 1),
+      ]),
+    ).toBe('answered more than once: events[1]');
+  });
+
+  it('refuses an answer missing a partition: its records were never written', () => {
+    expect(unevenAnswer(group, [answer('events', 0), answer('changelog', 0)])).toBe(
+      'not answered: events[1]',
+    );
+  });
+
+  it('asks of records without a partition only that their topic answered', () => {
+    const loose = [{ topic: 'outcomes', messages: [record(undefined, 'o')] }];
+    expect(unevenAnswer(loose, [answer('outcomes', 3)])).toBeUndefined();
+    expect(unevenAnswer(loose, [])).toBe('not answered: outcomes');
   });
 });

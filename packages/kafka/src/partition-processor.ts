@@ -2,7 +2,7 @@ import type { Logger } from '@tally/service';
 import { NO_TRACE } from '@tally/telemetry';
 import type { Consumer, EachBatchPayload, Message, Producer } from 'kafkajs';
 import { kafkajsOf } from './client.js';
-import { byLeader } from './leader-groups.js';
+import { byLeader, unevenAnswer } from './leader-groups.js';
 import type { PartitionConsumerEvent, PartitionLag } from './partition-consumer.js';
 import { traceFetchedBatch, tracedMessages, type RecordScopes } from './tracing.js';
 import type {
@@ -376,7 +376,8 @@ export class PartitionProcessor {
    * when one leader fails, send again to all of them: the leaders that had written get the records
    * a second time in the same transaction (seen with a broker killed, ADR 0013). On one leader
    * (a single broker, or partitions that share a leader) the batch's events, outcomes and changelog
-   * go in one round trip instead of one per topic-partition.
+   * go in one round trip instead of one per topic-partition. Leaders read a moment ago may have
+   * moved: an answer that names a partition twice or misses one aborts the transaction.
    */
   private async sendByLeader(
     transaction: Transaction,
@@ -385,7 +386,11 @@ export class PartitionProcessor {
     const leaders = await this.leadersOf(topicMessages.map((t) => t.topic));
     let written: RecordMetadata[] = [];
     for (const group of byLeader(topicMessages, leaders)) {
-      written = [...written, ...(await transaction.sendBatch({ topicMessages: group, acks: -1 }))];
+      const answers = await transaction.sendBatch({ topicMessages: group, acks: -1 });
+      const uneven = unevenAnswer(group, answers);
+      // Thrown inside the transaction: it aborts, and the batch is decided again.
+      if (uneven !== undefined) throw new Error(`transactional send not trusted: ${uneven}`);
+      written = [...written, ...answers];
     }
     return written;
   }
