@@ -3,6 +3,7 @@ export { createKafka, kafkaFromEnv, partitionFor, type KafkaClientOptions } from
 export { kafkaConnection, kafkaEnv, type KafkaConfig, type KafkaConnection } from './config.js';
 export { isPoison, isRetriable, PoisonRecordError, TallyError } from './errors.js';
 export { describeTopicConfigs, ensureTopic, TopicMismatchError, type TopicSpec } from './topics.js';
+export { CommitGroup } from './commit-group.js';
 export { consumerMetrics, type ConsumerMetrics } from './metrics.js';
 export { plainRecordScopes, type RecordScopes } from './tracing.js';
 export type {

@@ -2,8 +2,7 @@ import pg from 'pg';
 import { inTransaction } from '@tally/service';
 import type { AccountRow, HistoryRow } from '../projection.js';
 import * as row from './rows.js';
-import { anchorTable, type AnchorRow, type TopicAnchor } from '@tally/kafka';
-import { CommitGroup } from './commit-group.js';
+import { anchorTable, CommitGroup, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 /** Where this store keeps the anchors of the topics it reads (ADR 0013). */

@@ -13,8 +13,7 @@ import {
   type AccountRecord,
   type HistoryRecord,
 } from './rows.js';
-import { anchorTable, type AnchorRow, type TopicAnchor } from '@tally/kafka';
-import { CommitGroup } from './commit-group.js';
+import { anchorTable, CommitGroup, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import type { BatchCommit, Page, ReadModelStore, Skip } from './types.js';
 
 /** Where this store keeps the anchors of the topics it reads (ADR 0013). */

@@ -4,7 +4,9 @@
  * the batches of all partitions of one fetch over at once, so replay commits once per fetch
  * instead of once per partition (ADR 0015); each batch keeps its own answer (committed or stale).
  * A group that fails is tried again batch by batch, each in a transaction of its own, so one
- * partition's refused batch never fails (or halts) another partition.
+ * partition's refused batch never fails (or halts) another partition: a batch must therefore be
+ * one that can be written twice (a lazily read batch must read its records again). Shared by the
+ * projector's and the audit's stores.
  */
 export class CommitGroup<Batch, Result> {
   private waiting: Pending<Batch, Result>[] = [];
