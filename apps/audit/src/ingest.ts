@@ -207,7 +207,13 @@ export class AuditIngestor implements PartitionStore {
     const awaited = new Map<KafkaRecord, Facts>();
     for (;;) {
       const kinds = new Map<string, number>();
-      const contents = this.contents(batch, recordedAt, awaited, kinds);
+      // Read again, from the start, when the store writes the batch again (its group failed).
+      const contents = {
+        [Symbol.iterator]: () => {
+          kinds.clear();
+          return this.contents(batch, recordedAt, awaited, kinds);
+        },
+      };
       let result: AppendResult;
       try {
         result = await this.store.append({

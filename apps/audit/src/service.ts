@@ -31,6 +31,14 @@ export interface AuditServiceOptions {
 }
 
 /**
+ * SQLite: a fetched partition batch is appended whole, not in slices of 1,000, and the store
+ * commits the batches of one fetch in one transaction, so the pages of the entry table's indexes
+ * are written once per fetch instead of once per 1,000 entries (ADR 0015). PostgreSQL keeps the
+ * default slices: its store reads a batch's contents into memory before its transaction.
+ */
+const SQLITE_RECORDS_PER_APPLY = 20_000;
+
+/**
  * The ingesting side: the audit log's chain on the shared read-model skeleton, one source per
  * audited topic, offsets kept in the audit store. Digests and the witness check run on their own
  * schedule (evidence.ts).
@@ -82,6 +90,7 @@ export class AuditService {
       pollMs: 5_000,
       readyMaxLag: options.readyMaxLag ?? 10_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      ...(store.kind === 'sqlite' ? { maxRecordsPerApply: SQLITE_RECORDS_PER_APPLY } : {}),
       onEvent: (event) => {
         metrics.consumer.observe(event);
         options.onEvent?.(event);

@@ -148,7 +148,7 @@ describe.each([
         partition: 0,
         fromOffset: '12',
         nextOffset: '53',
-        contents: failing(),
+        contents: { [Symbol.iterator]: failing },
       }),
     ).rejects.toThrow(/registry went away/);
     expect(await store.counts()).toEqual(before.counts);
@@ -157,9 +157,79 @@ describe.each([
     expect(await store.scanChain('events/0', 12, 100)).toEqual([]);
   });
 
+  it('appends batches handed in together, each on its own; one that fails fails only itself', async () => {
+    const before = await store.counts();
+    function* failing() {
+      yield content(1, 12, 1);
+      throw new Error('the registry went away');
+    }
+    // A fetch's batches arrive together (the SQLite store writes them in one transaction).
+    const results = await Promise.allSettled([
+      store.append({
+        topic: 'events',
+        partition: 0,
+        fromOffset: '12',
+        nextOffset: '15',
+        contents: [content(0, 12, 1), content(0, 13, 1), content(0, 14, 1)],
+      }),
+      store.append({
+        topic: 'events',
+        partition: 1,
+        fromOffset: '12',
+        nextOffset: '14',
+        contents: { [Symbol.iterator]: failing },
+      }),
+      store.append({
+        topic: 'events',
+        partition: 1,
+        fromOffset: '8',
+        nextOffset: '9',
+        contents: [content(1, 8, 2)],
+      }),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.kind : 'failed'))).toEqual([
+      'appended',
+      'failed',
+      'stale',
+    ]);
+    expect(results[1]).toMatchObject({ reason: new Error('the registry went away') });
+    expect(await store.counts()).toEqual({
+      ...before,
+      entries: before.entries + 3,
+      events: before.events + 3,
+    });
+    expect(await store.loadOffsets('events')).toEqual(
+      new Map([
+        [0, '15'],
+        [1, '12'],
+      ]),
+    );
+    expect((await store.scanChain('events/0', 12, 100)).map((e) => e.offset)).toEqual([
+      '12',
+      '13',
+      '14',
+    ]);
+    expect(await store.scanChain('events/1', 12, 100)).toEqual([]);
+  });
+
+  it('refuses contents that read only once', async () => {
+    function* once() {
+      yield content(1, 12, 1);
+    }
+    await expect(
+      store.append({
+        topic: 'events',
+        partition: 1,
+        fromOffset: '12',
+        nextOffset: '13',
+        contents: once(),
+      }),
+    ).rejects.toThrow(/readable again/);
+  });
+
   it('verifies the intact log', async () => {
     const report = await verifyLog(store);
-    expect(report).toMatchObject({ ok: true, entries: 24, firstFailure: null });
+    expect(report).toMatchObject({ ok: true, entries: 27, firstFailure: null });
     expect(report.chains.map((c) => c.chain)).toEqual(['events/0', 'events/1']);
   });
 

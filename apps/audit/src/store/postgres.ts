@@ -9,7 +9,14 @@ import {
   SchemaOutdatedError,
   type MigrateMode,
 } from './migrations.js';
-import { countsOf, ENTRY_COLUMNS, entryValues, toEntry, toSignedDigest } from './rows.js';
+import {
+  assertReadableAgain,
+  countsOf,
+  ENTRY_COLUMNS,
+  entryValues,
+  toEntry,
+  toSignedDigest,
+} from './rows.js';
 import type {
   AppendBatch,
   AppendResult,
@@ -133,6 +140,7 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async append(batch: AppendBatch): Promise<AppendResult> {
+    assertReadableAgain(batch.contents);
     const chain = chainId(batch.topic, batch.partition);
     // Read before the transaction: an error reading them opens none.
     const contents = [...batch.contents];

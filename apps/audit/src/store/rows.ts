@@ -151,6 +151,16 @@ export function countsOf(contents: Iterable<{ readonly kind: EntryKind }>) {
 }
 
 /**
+ * Refuses a batch's contents that can be read only once (an iterator, a generator object): a
+ * store may read them again (AppendBatch.contents), and an iterator read again is empty.
+ */
+export function assertReadableAgain(contents: Iterable<unknown>): void {
+  if (typeof (contents as Partial<Iterator<unknown>>).next === 'function') {
+    throw new TypeError('a batch’s contents must be readable again, not an iterator');
+  }
+}
+
+/**
  * A stored digest back to its object. The database is not trusted with it: the shape is checked
  * here, the signature by whoever relies on it (the signer checks the previous one before it links
  * the next one to it).

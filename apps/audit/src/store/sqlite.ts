@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { anchorTable, type AnchorRow, type TopicAnchor } from '@tally/kafka';
+import { anchorTable, CommitGroup, type AnchorRow, type TopicAnchor } from '@tally/kafka';
 import { MultiRowInsert } from '@tally/service';
 import {
   chainEntries,
@@ -13,6 +13,7 @@ import {
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
 import {
+  assertReadableAgain,
   countsOf,
   ENTRY_COLUMNS,
   pushEntryValues,
@@ -75,7 +76,14 @@ export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
   private readonly insert: MultiRowInsert;
   private readonly scanChainRows: Database.Statement<[string, number, number, number], unknown[]>;
-  private readonly appendTx: (batch: AppendBatch) => AppendResult;
+  private readonly appendAllTx: (batches: readonly AppendBatch[]) => AppendResult[];
+  /**
+   * The batches of one fetch (every partition's, handed in together) in one transaction: one
+   * commit per fetch instead of one per batch (ADR 0015).
+   */
+  private readonly group = new CommitGroup((batches: readonly AppendBatch[]) =>
+    this.appendAll(batches),
+  );
   private readonly saveDigestTx: (digest: SignedDigest) => void;
 
   private constructor(readonly db: Database.Database) {
@@ -104,7 +112,8 @@ export class SqliteAuditStore implements AuditStore {
        outcome_count = outcome_count + excluded.outcome_count,
        anomaly_count = anomaly_count + excluded.anomaly_count`,
     );
-    this.appendTx = db.transaction((batch: AppendBatch): AppendResult => {
+    // One batch's entries, offset, head and counters, inside the group's transaction.
+    const appendOne = (batch: AppendBatch): AppendResult => {
       const row = readOffset.get(batch.topic, batch.partition);
       if (String(row?.next_offset ?? 0) !== batch.fromOffset) return { kind: 'stale' };
       const chain = chainId(batch.topic, batch.partition);
@@ -147,7 +156,10 @@ export class SqliteAuditStore implements AuditStore {
         added.anomalies,
       );
       return { kind: 'appended', head };
-    });
+    };
+    // Each batch is fenced by its stored offset, in order: a partition's second batch in a group
+    // continues from its first. Rows, offsets, heads and counters of the group commit together.
+    this.appendAllTx = db.transaction((batches: readonly AppendBatch[]) => batches.map(appendOne));
     const latest = db.prepare<[], { sequence: number }>(
       'SELECT max(sequence) AS sequence FROM audit_signed_digests',
     );
@@ -206,8 +218,15 @@ export class SqliteAuditStore implements AuditStore {
     this.db.prepare(ANCHORS.upsert).run(...ANCHORS.valuesOf(topic, partition, anchor));
   }
 
+  /** Grouped with the other batches handed in during the same turn (CommitGroup). */
   async append(batch: AppendBatch): Promise<AppendResult> {
-    return this.appendTx(batch);
+    assertReadableAgain(batch.contents);
+    return this.group.commit(batch);
+  }
+
+  /** Appends the batches in one transaction, each with its own answer; nothing if one throws. */
+  async appendAll(batches: readonly AppendBatch[]): Promise<AppendResult[]> {
+    return this.appendAllTx(batches);
   }
 
   async heads(): Promise<ChainHead[]> {

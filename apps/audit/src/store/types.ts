@@ -15,9 +15,11 @@ export interface AppendBatch {
   /** Stored as the partition's next offset in the same transaction as the entries. */
   readonly nextOffset: string;
   /**
-   * The entries' contents in offset order, read once, inside the write: a generator lets the
-   * store take a statement's rows at a time, so a batch's entries never all live at once. An
-   * error it throws aborts the append (nothing written).
+   * The entries' contents in offset order, read inside the write: a generator lets the store
+   * take a statement's rows at a time, so a batch's entries never all live at once. An error it
+   * throws aborts the append (nothing written). A store that writes several batches in one
+   * transaction writes them again one by one when that transaction fails, so an iterable read
+   * twice must give the same contents (a generator function behind `[Symbol.iterator]`).
    */
   readonly contents: Iterable<EntryContent>;
 }
