@@ -227,6 +227,20 @@ describe.each([
     ).rejects.toThrow(/readable again/);
   });
 
+  it('answers reports the same before and after the report indexes are built', async () => {
+    const reports = async () => ({
+      account: await store.accountEntries('acc-0', 0, 100),
+      byAccount: await store.eventsByAccount(null, 100),
+      payloads: await store.eventPayloadsBetween(0, Number.MAX_SAFE_INTEGER),
+      transfers: await store.transferEvents(null, 100),
+    });
+    const before = await reports();
+    expect(before.account.items.length).toBeGreaterThan(0);
+    await store.buildReportIndexes();
+    await store.buildReportIndexes();
+    expect(await reports()).toEqual(before);
+  });
+
   it('verifies the intact log', async () => {
     const report = await verifyLog(store);
     expect(report).toMatchObject({ ok: true, entries: 27, firstFailure: null });
@@ -303,6 +317,34 @@ describe.each([
       ]);
     } finally {
       await attacker.close();
+    }
+  });
+});
+
+describe('audit store on SQLite: report indexes', () => {
+  it('appends without the report indexes until they are built, once caught up', async () => {
+    const scratch = scratchDir();
+    const store = SqliteAuditStore.open(join(scratch.dir, 'audit.sqlite'));
+    try {
+      const indexes = () =>
+        store.db
+          .prepare<[], { name: string }>(
+            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entries'
+             AND sql IS NOT NULL ORDER BY name`,
+          )
+          .all()
+          .map((r) => r.name);
+      expect(indexes()).toEqual([]);
+      await store.buildReportIndexes();
+      expect(indexes()).toEqual([
+        'audit_entries_account',
+        'audit_entries_account_events',
+        'audit_entries_occurred',
+        'audit_entries_transfer',
+      ]);
+    } finally {
+      await store.close();
+      scratch.remove();
     }
   });
 });

@@ -229,6 +229,9 @@ export class PostgresAuditStore implements AuditStore {
     );
   }
 
+  /** Made by the migrations (the service's role may not build them). */
+  async buildReportIndexes(): Promise<void> {}
+
   async heads(): Promise<ChainHead[]> {
     const { rows } = await this.pool.query<{ chain: string; seq: string; hash: string }>(
       'SELECT chain, head_seq AS seq, head_hash AS hash FROM audit.offsets ORDER BY chain',

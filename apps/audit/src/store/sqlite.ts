@@ -11,7 +11,12 @@ import {
   type EntryContent,
 } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
-import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
+import {
+  pendingMigrations,
+  SchemaOutdatedError,
+  SQLITE_REPORT_INDEXES,
+  type MigrateMode,
+} from './migrations.js';
 import {
   assertReadableAgain,
   countsOf,
@@ -227,6 +232,11 @@ export class SqliteAuditStore implements AuditStore {
   /** Appends the batches in one transaction, each with its own answer; nothing if one throws. */
   async appendAll(batches: readonly AppendBatch[]): Promise<AppendResult[]> {
     return this.appendAllTx(batches);
+  }
+
+  async buildReportIndexes(): Promise<void> {
+    // IF NOT EXISTS: a no-op for a log that has them (made before, or built at an earlier start).
+    this.db.exec(SQLITE_REPORT_INDEXES);
   }
 
   async heads(): Promise<ChainHead[]> {

@@ -86,6 +86,11 @@ export interface AuditStore extends TopicAnchorStore {
   eventsByAccount(after: StreamCursor | null, limit: number): Promise<StoredEntry[]>;
   /** Transfer event entries by transfer id in UTF-8 byte order, then row id. */
   transferEvents(after: StreamCursor | null, limit: number): Promise<TransferEntry[]>;
+  /**
+   * Builds the indexes reports read, if missing (SQLite builds them once caught up; PostgreSQL's
+   * migrations made them). Reports give the same answers without them, more slowly.
+   */
+  buildReportIndexes(): Promise<void>;
   /** Kept by every append: readiness and metrics read these instead of counting. */
   counts(): Promise<EntryCounts>;
   anomalies(limit: number): Promise<StoredEntry[]>;
