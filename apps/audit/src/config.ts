@@ -65,7 +65,7 @@ export const auditEnv = {
   /** /readyz fails while more records than this are not yet in the log. */
   AUDIT_READY_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
   /** kafkajs fetch size per partition (bytes); small values mean small transactions. */
-  AUDIT_MAX_BYTES_PER_PARTITION: env.positiveInt().default(1_048_576),
+  AUDIT_MAX_BYTES_PER_PARTITION: env.positiveInt().default(524_288),
   AUDIT_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };
 

@@ -97,7 +97,7 @@ export class AuditService {
       logger,
       pollMs: 5_000,
       readyMaxLag: options.readyMaxLag ?? 10_000,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 524_288,
       ...(store.kind === 'sqlite' ? { maxRecordsPerApply: SQLITE_RECORDS_PER_APPLY } : {}),
       onEvent: (event) => {
         metrics.consumer.observe(event);
