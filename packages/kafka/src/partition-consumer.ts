@@ -359,6 +359,8 @@ export class PartitionConsumer {
       await previous;
       throw error;
     }
+    // Handled below once the previous batch settled; not an unhandled rejection meanwhile.
+    committed.catch(() => undefined);
     this.handed.set(partition, batch.nextOffset);
     // Resolving only moves kafkajs' in-memory fetch position (autoCommit is off).
     resolve();
