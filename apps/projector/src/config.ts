@@ -31,7 +31,7 @@ export const projectorEnv = {
    * kafkajs fetch size per partition (bytes): bounds one batch (one transaction) and, times the
    * partitions, the memory a replay holds; larger replays faster, smaller stays leaner (ADR 0015).
    */
-  PROJECTOR_MAX_BYTES_PER_PARTITION: env.positiveInt().default(524_288),
+  PROJECTOR_MAX_BYTES_PER_PARTITION: env.positiveInt().default(262_144),
   /** After SIGTERM, the process exits 1 if the graceful stop takes longer than this. */
   PROJECTOR_SHUTDOWN_TIMEOUT_MS: env.positiveInt().default(30_000),
 };

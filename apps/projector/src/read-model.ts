@@ -21,7 +21,7 @@ export interface BalancesReadModelOptions {
   readonly readyMaxLag?: number;
   /**
    * Fetch size per partition: bounds one batch (one transaction) and, times the partitions, the
-   * memory replay holds (default 512 KiB; ADR 0015).
+   * memory replay holds (default 256 KiB; ADR 0015).
    */
   readonly maxBytesPerPartition?: number;
   /** false: batch spans only, no span per record (a rebuild must not join old traces). */
@@ -31,12 +31,12 @@ export interface BalancesReadModelOptions {
 }
 
 /**
- * 512 KiB per partition: about 5,000 events per batch, and one fetch of six partitions (about
- * 30,000 events, committed in one transaction) keeps the projector within 256 MB with a heap of
- * 128 MiB; 1 MiB peaked near 285 MiB and spent more CPU per event in the garbage collector
- * (ADR 0015).
+ * 256 KiB per partition: about 2,500 events per batch, one fetch of six partitions about 15,000
+ * events. Replay holds two fetches (one written while the next is folded), as much as one fetch of
+ * 512 KiB held before; the projector stays within 256 MB with a heap of 128 MiB. 1 MiB peaked near
+ * 285 MiB and spent more CPU per event in the garbage collector (ADR 0015).
  */
-const DEFAULT_FETCH_BYTES = 1 << 19;
+const DEFAULT_FETCH_BYTES = 1 << 18;
 
 /**
  * A fetched partition batch is applied whole, not in slices of 1,000: each account's row is then

@@ -25,6 +25,7 @@ export {
   PartitionConsumer,
   type ApplyResult,
   type Halt,
+  type HandedOver,
   type PartitionBatch,
   type PartitionConsumerEvent,
   type PartitionConsumerOptions,

@@ -7,7 +7,7 @@ import {
   offsetAtTimestamp,
   type TopicAnchorStore,
 } from './topic-anchor.js';
-import { traceFetchedBatch, type RecordScopes } from './tracing.js';
+import { traceFetchedBatch, type FetchedBatchTrace, type RecordScopes } from './tracing.js';
 /** An error that says itself that retrying cannot help (e.g. the database refused the data). */
 function refusedForGood(error: unknown): boolean {
   return (error as { retriable?: unknown } | null)?.retriable === false;
@@ -32,6 +32,18 @@ export interface PartitionStore {
    * refuses a value for good) halts the partition at the record it refuses.
    */
   applyBatch(batch: PartitionBatch): Promise<ApplyResult>;
+  /**
+   * Optional pipelining: prepares the batch (decode, fold) and hands its transaction to the store,
+   * resolving once handed over, so the consumer fetches and prepares the next batch while this one
+   * is written. `committed` settles as applyBatch would. The next batch of the partition is handed
+   * over with this one's next offset as its fence: it never commits unless this one did.
+   */
+  handOver?(batch: PartitionBatch): Promise<HandedOver>;
+}
+
+/** A batch handed to the store's transaction; `committed` settles when it is written. */
+export interface HandedOver {
+  readonly committed: Promise<ApplyResult>;
 }
 
 export interface PartitionBatch {
@@ -136,6 +148,12 @@ export class PartitionConsumer {
   private crash: unknown;
   /** The check of the stored offsets and anchors after the latest assignment. */
   private verifying: Promise<void> = Promise.resolve();
+  /** The next offset after the latest batch handed over (handOver) and not yet settled. */
+  private readonly handed = new Map<number, string>();
+  /** Per partition: the settling of the batches handed over, in order (never rejects). */
+  private readonly inFlight = new Map<number, Promise<void>>();
+  /** A handed-over batch that failed: thrown by the partition's next batch, as an apply throws. */
+  private readonly commitFailures = new Map<number, unknown>();
 
   constructor(private readonly options: PartitionConsumerOptions) {
     this.consumer = kafkajsOf(options.kafka).consumer({
@@ -193,14 +211,21 @@ export class PartitionConsumer {
     // stored offsets would otherwise have records past them applied while the check runs.
     await this.verifying;
     if (this.state !== 'running' || !isRunning() || isStale()) return;
-    const { topic } = this.options;
+    const { topic, store } = this.options;
     const partition = batch.partition;
+    const slice = this.options.maxRecordsPerApply ?? 1_000;
+    const pipelined = store.handOver !== undefined && batch.messages.length <= slice;
+    // Applying in place: the batches handed over before settle first.
+    if (!pipelined) await this.inFlight.get(partition);
+    const failure = this.commitFailures.get(partition);
+    if (this.commitFailures.delete(partition)) throw failure;
     if (this.halts.has(partition)) {
       // Also after kafkajs restarted the consumer, which forgets what was paused.
       pause();
       return;
     }
-    const fromOffset = this.next.get(partition) ?? '0';
+    const fromOffset =
+      (pipelined ? this.handed.get(partition) : undefined) ?? this.next.get(partition) ?? '0';
     const from = BigInt(fromOffset);
     // The group's fetch position may be behind the database (a seek not yet applied). Offsets
     // ascend within a batch: when the first is not behind, none is (no BigInt per record).
@@ -215,7 +240,6 @@ export class PartitionConsumer {
       resolveOffset(batch.lastOffset());
       return;
     }
-    const slice = this.options.maxRecordsPerApply ?? 1_000;
     // One batch span over the whole fetch; each slice is applied inside it.
     const { traced, scopes } = traceFetchedBatch(this.options.operation ?? 'process', {
       topic,
@@ -224,6 +248,15 @@ export class PartitionConsumer {
       messages,
       recordSpans: this.options.recordSpans,
     });
+    if (pipelined) {
+      await this.handOverBatch(
+        { topic, partition, fromOffset, messages, nextOffset, scopes },
+        traced,
+        () => resolveOffset(batch.lastOffset()),
+      );
+      await heartbeat();
+      return;
+    }
     let at = 0;
     let applyFrom = fromOffset;
     do {
@@ -300,6 +333,122 @@ export class PartitionConsumer {
   }
 
   /**
+   * Hands the batch to the store's transaction and returns once the previous batch of its
+   * partition settled: kafkajs fetches and prepares the next batch while this one is written, and
+   * at most one batch per partition waits behind the one being written (memory stays bounded).
+   * The outcome is handled as applyBatch's would be, in order per partition; an error leaves the
+   * partition at its stored offset and is thrown by its next batch (as an apply's error is).
+   */
+  private async handOverBatch(
+    batch: PartitionBatch,
+    traced: FetchedBatchTrace['traced'],
+    resolve: () => void,
+  ): Promise<void> {
+    const { partition } = batch;
+    const previous = this.inFlight.get(partition) ?? Promise.resolve();
+    const started = performance.now();
+    let committed: Promise<ApplyResult>;
+    try {
+      ({ committed } = await traced.runBatch(async () => {
+        const handOver = this.options.store.handOver;
+        if (handOver === undefined) throw new Error('the store does not hand batches over');
+        return handOver.call(this.options.store, batch);
+      }));
+    } catch (error) {
+      traced.end({ error });
+      await previous;
+      throw error;
+    }
+    // Handled below once the previous batch settled; not an unhandled rejection meanwhile.
+    committed.catch(() => undefined);
+    this.handed.set(partition, batch.nextOffset);
+    // Resolving only moves kafkajs' in-memory fetch position (autoCommit is off).
+    resolve();
+    const settled = previous.then(() =>
+      committed
+        // Refused for good: locate the record (applyOrLocate applies it again, then one by one).
+        .catch((error: unknown) => {
+          if (!refusedForGood(error)) throw error;
+          return this.applyOrLocate(batch);
+        })
+        .then(
+          (result) => this.settle(batch, result, traced, started),
+          (error: unknown) => {
+            traced.end({ error });
+            this.commitFailed(partition, error);
+          },
+        ),
+    );
+    this.inFlight.set(partition, settled);
+    await previous;
+  }
+
+  /** The outcome of a handed-over batch, as eachBatch handles an applied one. */
+  private async settle(
+    batch: PartitionBatch,
+    result: ApplyResult,
+    traced: FetchedBatchTrace['traced'],
+    started: number,
+  ): Promise<void> {
+    const { topic } = this.options;
+    const { partition } = batch;
+    if (result.kind !== 'applied' || this.handed.get(partition) === batch.nextOffset) {
+      this.handed.delete(partition);
+    }
+    if (result.kind === 'applied') {
+      this.next.set(partition, result.nextOffset);
+      this.options.onEvent?.({
+        type: 'applied',
+        partition,
+        applied: result.applied,
+        nextOffset: result.nextOffset,
+        ms: performance.now() - started,
+      });
+      traced.end({});
+    } else if (result.kind === 'halted') {
+      traced.end({ haltedAt: { offset: result.offset, reason: result.reason } });
+      this.next.set(partition, result.offset);
+      const halt: Halt = {
+        partition,
+        offset: result.offset,
+        reason: result.reason,
+        detail: result.detail,
+      };
+      this.halts.set(partition, halt);
+      if (this.state === 'running') {
+        this.consumer.pause([{ topic, partitions: [partition] }]);
+        this.consumer.seek({ topic, partition, offset: result.offset });
+      }
+      const record = batch.messages.find((m) => m.offset === result.offset);
+      const logHalt = () =>
+        this.options.logger?.error(
+          { topic, ...halt },
+          `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+        );
+      if (record === undefined) logHalt();
+      else batch.scopes.run(record, logHalt);
+      this.options.onEvent?.({ type: 'halted', ...halt });
+    } else {
+      traced.end({ error: 'not applied: the stored offsets changed (fenced or swapped)' });
+      await this.reload().catch((error: unknown) =>
+        this.options.logger?.error({ err: error, topic }, 'reading the stored offsets failed'),
+      );
+    }
+  }
+
+  /**
+   * A handed-over batch failed: the partition goes back to its stored offset (a later batch handed
+   * over is fenced by this one's offset and does not commit), and its next batch throws the error.
+   */
+  private commitFailed(partition: number, error: unknown): void {
+    const { topic } = this.options;
+    this.handed.delete(partition);
+    this.commitFailures.set(partition, error);
+    if (this.state !== 'running' || this.halts.has(partition)) return;
+    this.consumer.seek({ topic, partition, offset: this.next.get(partition) ?? '0' });
+  }
+
+  /**
    * Applies a slice; when the store refuses it for good (an error with `retriable: false`), applies
    * its records one at a time and halts at the one refused, with the store's reason.
    */
@@ -371,6 +520,8 @@ export class PartitionConsumer {
    */
   async reload(): Promise<void> {
     await this.loadOffsets();
+    // Every partition is read again from its stored offset: batches handed over are not followed.
+    this.handed.clear();
     if (this.state !== 'running') return;
     await this.verifyStoredOffsets();
     if (this.state !== 'running') return;
@@ -522,6 +673,8 @@ export class PartitionConsumer {
     }
     this.state = 'stopped';
     await this.consumer.disconnect();
+    // The batches handed over commit before the store may be closed.
+    await Promise.all(this.inFlight.values());
     await this.admin.disconnect();
   }
 }

@@ -305,30 +305,37 @@ export class PostgresStore implements ReadModelStore {
         ...new Map(fresh.map((b) => [`${b.partition}\u0000${b.topic}`, b])).values(),
       ];
       if (a.length > 0) {
+        // One JSON text, not thirteen arrays, as for the history below: pg's array literals
+        // escaped each element in JavaScript.
         await client.query(
           `INSERT INTO ${s}.accounts (${row.ACCOUNT_COLS})
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-             $6::int[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],
-             $12::bigint[], $13::text[])
+           SELECT * FROM json_to_recordset($1::json) AS a("accountId" text, owner text,
+             currency text, "overdraftLimit" bigint, balance bigint, version int, status text,
+             "openedAt" bigint, "updatedAt" bigint, "closedAt" bigint, held bigint,
+             unsettled bigint, reservations text)
            ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance,
              version = excluded.version, status = excluded.status,
              updated_at = excluded.updated_at, closed_at = excluded.closed_at,
              held = excluded.held, unsettled = excluded.unsettled,
              reservations = excluded.reservations`,
           [
-            a.map((r) => r.accountId),
-            a.map((r) => r.owner),
-            a.map((r) => r.currency),
-            a.map((r) => r.overdraftLimit),
-            a.map((r) => r.balance),
-            a.map((r) => r.version),
-            a.map((r) => r.status),
-            a.map((r) => r.openedAt),
-            a.map((r) => r.updatedAt),
-            a.map((r) => r.closedAt),
-            a.map((r) => r.held),
-            a.map((r) => r.unsettled),
-            a.map(row.reservationsOf),
+            JSON.stringify(
+              a.map((r) => ({
+                accountId: r.accountId,
+                owner: r.owner,
+                currency: r.currency,
+                overdraftLimit: r.overdraftLimit,
+                balance: r.balance,
+                version: r.version,
+                status: r.status,
+                openedAt: r.openedAt,
+                updatedAt: r.updatedAt,
+                closedAt: r.closedAt,
+                held: r.held,
+                unsettled: r.unsettled,
+                reservations: row.reservationsOf(r),
+              })),
+            ),
           ],
         );
       }
