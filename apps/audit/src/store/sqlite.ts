@@ -26,6 +26,7 @@ import type {
   AppendResult,
   AuditStore,
   EntryCounts,
+  LogLocation,
   Page,
   StoredEntry,
   StreamCursor,
@@ -187,6 +188,20 @@ export class SqliteAuditStore implements AuditStore {
       throw error;
     }
     return new SqliteAuditStore(db);
+  }
+
+  /**
+   * A read-only connection to a log another connection opened (and migrated): for a thread that
+   * only reads it, such as a verification worker.
+   */
+  static openReadOnly(path: string): SqliteAuditStore {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return new SqliteAuditStore(db);
+  }
+
+  readOnlyLocation(): LogLocation | undefined {
+    return this.db.memory ? undefined : { kind: 'sqlite', path: this.db.name };
   }
 
   async loadOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
