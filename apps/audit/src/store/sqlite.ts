@@ -11,16 +11,9 @@ import {
   type EntryContent,
 } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
+import { prepareChainScan } from './sqlite-chains.js';
 import { pendingMigrations, SchemaOutdatedError, type MigrateMode } from './migrations.js';
-import {
-  countsOf,
-  ENTRY_COLUMNS,
-  pushEntryValues,
-  ROW_COLUMNS,
-  toEntry,
-  toEntryOfValues,
-  toSignedDigest,
-} from './rows.js';
+import { countsOf, ENTRY_COLUMNS, pushEntryValues, toEntry, toSignedDigest } from './rows.js';
 import type {
   AppendBatch,
   AppendResult,
@@ -75,7 +68,7 @@ function migrate(db: Database.Database, mode: MigrateMode): void {
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
   private readonly insert: MultiRowInsert;
-  private readonly scanChainRows: Database.Statement<[string, number, number, number], unknown[]>;
+  readonly scanChain: AuditStore['scanChain'];
   private readonly appendTx: (batch: AppendBatch) => AppendResult;
   private readonly saveDigestTx: (digest: SignedDigest) => void;
 
@@ -87,12 +80,7 @@ export class SqliteAuditStore implements AuditStore {
       ENTRY_COLUMNS.length,
       ROWS_PER_INSERT,
     );
-    this.scanChainRows = db
-      .prepare<[string, number, number, number], unknown[]>(
-        `SELECT ${ROW_COLUMNS} FROM audit_entries WHERE chain = ? AND seq > ? AND seq <= ?
-         ORDER BY seq LIMIT ?`,
-      )
-      .raw(true);
+    this.scanChain = prepareChainScan(db);
     const readOffset = db.prepare<[string, number], OffsetRow>(
       'SELECT next_offset, head_seq, head_hash FROM audit_offsets WHERE topic = ? AND partition = ?',
     );
@@ -190,16 +178,6 @@ export class SqliteAuditStore implements AuditStore {
     return new SqliteAuditStore(db);
   }
 
-  /**
-   * A read-only connection to a log another connection opened (and migrated): for a thread that
-   * only reads it, such as a verification worker.
-   */
-  static openReadOnly(path: string): SqliteAuditStore {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
-    return new SqliteAuditStore(db);
-  }
-
   readOnlyLocation(): LogLocation | undefined {
     return this.db.memory ? undefined : { kind: 'sqlite', path: this.db.name };
   }
@@ -250,16 +228,6 @@ export class SqliteAuditStore implements AuditStore {
       )
       .all();
     return rows.map((r) => r.chain).sort();
-  }
-
-  async scanChain(
-    chain: string,
-    afterSeq: number,
-    limit: number,
-    toSeq = Number.MAX_SAFE_INTEGER,
-  ): Promise<StoredEntry[]> {
-    // Raw rows (value lists): verification and the witness read every entry this way.
-    return this.scanChainRows.all(chain, afterSeq, toSeq, limit).map(toEntryOfValues);
   }
 
   async accountEntries(
