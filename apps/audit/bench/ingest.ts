@@ -16,10 +16,12 @@
  * BENCH_AUDIT_PG=1 adds a run of the service on PostgreSQL, BENCH_EVIDENCE=1 times the readiness
  * counters and one Ed25519 digest over the whole log, BENCH_NODE_ARGS adds node flags to the
  * service (`--cpu-prof --cpu-prof-dir=…`, `--heap-prof`), BENCH_NODE_OPTIONS replaces its
- * NODE_OPTIONS (empty: V8's defaults).
+ * NODE_OPTIONS (empty: V8's defaults), BENCH_AUDIT_LOG=<file> keeps the SQLite log there: a log
+ * that already holds the whole topic is only verified (nothing else runs), BENCH_VERIFY_THREADS the
+ * threads verification may use (default: the cores available).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafkaFromEnv } from '@tally/kafka';
@@ -39,7 +41,7 @@ import { DigestSigner } from '../src/digests.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import type { AuditStore } from '../src/store/types.js';
-import { verifyLog } from '../src/verify.js';
+import type * as Verify from '../src/verify.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
@@ -56,6 +58,13 @@ const nodeOptions =
   )?.[1] ??
   '';
 const MiB = 2 ** 20;
+/**
+ * Verification as the service and the CLI run it: the build (made before the bench starts), whose
+ * worker threads load compiled JavaScript rather than TypeScript through tsx.
+ */
+const { verifyLog } = (await import(
+  new URL('../dist/verify.js', import.meta.url).href
+)) as typeof Verify;
 
 interface ServiceRun {
   readonly rate: number;
@@ -148,18 +157,23 @@ async function auditService(name: string, storeEnv: Record<string, string>): Pro
 
 interface VerifyRun {
   readonly rate: number;
+  /** Of the whole process: its worker threads included. */
   readonly cpuUsPerEntry: number;
-  readonly peakHeap: number;
+  readonly peakRss: number;
 }
+
+/** BENCH_VERIFY_THREADS: the threads verification may use (default: verifyLog's). */
+const verifyThreads = process.env['BENCH_VERIFY_THREADS'];
 
 /** Verifies the whole log in this process: entries/s and CPU per entry. */
 async function verifyRate(store: AuditStore): Promise<VerifyRun> {
-  let peakHeap = 0;
+  let peakRss = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
   const report = await verifyLog(store, {
+    ...(verifyThreads ? { threads: Number(verifyThreads) } : {}),
     onProgress: (checked) => {
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
       log(`\rverify: ${checked}/${EVENTS}   `);
     },
   });
@@ -175,7 +189,7 @@ async function verifyRate(store: AuditStore): Promise<VerifyRun> {
   log(
     `\rverify: ${EVENTS} entries in ${report.chains.length} chains, ${seconds.toFixed(1)} s, ${Math.round(rate)} entries/s, ${cpuUsPerEntry.toFixed(2)} µs CPU/entry\n`,
   );
-  return { rate, cpuUsPerEntry, peakHeap };
+  return { rate, cpuUsPerEntry, peakRss };
 }
 
 /** Mean ms of the counters /readyz reads, and of the full count it read before. */
@@ -199,6 +213,22 @@ async function countsTimes(store: SqliteAuditStore): Promise<{ counters: number;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const lines: string[] = [];
+const verifyLine = (run: VerifyRun) =>
+  `verify the whole log       ${fmt(run.rate)} entries/s (target ≥ 500,000), ${run.cpuUsPerEntry.toFixed(2)} µs CPU/entry, bench process peak RSS ${fmt(run.peakRss / MiB)} MiB (threads: ${verifyThreads ?? 'default'})`;
+
+/** BENCH_AUDIT_LOG: a kept log that holds the whole topic is only verified. */
+const keptLog = process.env['BENCH_AUDIT_LOG'];
+if (keptLog && existsSync(keptLog)) {
+  const kept = SqliteAuditStore.open(keptLog, { migrate: 'verify' });
+  if ((await kept.counts()).entries === EVENTS) {
+    const verified = await verifyRate(kept);
+    await kept.close();
+    process.stdout.write(`\nlog ${keptLog}: ${fmt(EVENTS)} entries\n${verifyLine(verified)}\n`);
+    process.exit(0);
+  }
+  await kept.close();
+  rmSync(keptLog, { force: true });
+}
 
 await preloadBenchTopic(kafka, EVENTS, ACCOUNTS);
 const java =
@@ -223,7 +253,7 @@ if (process.env['BENCH_SKIP_PROJECTOR'] !== '1') {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
-const path = join(dir, 'audit.sqlite');
+const path = keptLog ?? join(dir, 'audit.sqlite');
 const service = await auditService('sqlite', { AUDIT_SQLITE_PATH: path });
 const sqlite = SqliteAuditStore.open(path);
 const verified = await verifyRate(sqlite);
@@ -236,7 +266,7 @@ lines.push(
   `projector replay → SQLite  ${projector === undefined ? 'skipped (BENCH_SKIP_PROJECTOR=1)' : `${fmt(projector)} events/s (${ofRaw(projector)}), in the bench process`}`,
   `audit service → SQLite     NODE_OPTIONS=${nodeOptions || '(none)'}: ${fmt(service.rate)} events/s (${ofRaw(service.rate)}${ratio(service.rate, projector)}; target ≥ 0.8 × projector), ${service.cpuUsPerEvent.toFixed(1)} µs CPU/event, peak RSS ${fmt(service.peakRss / MiB)} MiB (target ≤ 256 MB; ${fmt(service.startRss / MiB)} MiB at start)`,
   `  … to report indexes built ${fmt(service.readyRate)} events/s${ratio(service.readyRate, projector)} (the projector's figure includes its index build), ${service.readyCpuUsPerEvent.toFixed(1)} µs CPU/event`,
-  `verify the whole log       ${fmt(verified.rate)} entries/s (target ≥ 500,000), ${verified.cpuUsPerEntry.toFixed(2)} µs CPU/entry, peak heap ${fmt(verified.peakHeap / MiB)} MiB`,
+  verifyLine(verified),
 );
 
 if (process.env['BENCH_EVIDENCE'] === '1') {

@@ -1,5 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { ChainVerifier, type ChainFailure, type ChainSummary } from './core/chain.js';
+import { availableParallelism } from 'node:os';
+import {
+  ChainVerifier,
+  type ChainFailure,
+  type ChainHead,
+  type ChainSummary,
+} from './core/chain.js';
 import {
   DigestChecker,
   verifyDigestSignature,
@@ -8,6 +14,7 @@ import {
   type SignedDigest,
 } from './core/signed-digest.js';
 import type { AuditStore } from './store/types.js';
+import { verifyChainsInWorkers } from './verify-workers.js';
 
 export interface DigestCheckReport {
   readonly sequence: number;
@@ -38,6 +45,50 @@ export interface VerifyOptions {
   readonly digest?: { readonly digest: SignedDigest; readonly publicKey: KeyObject };
   readonly pageSize?: number;
   readonly onProgress?: (checked: number) => void;
+  /**
+   * Worker threads that verify chains side by side, one chain per task. By default the cores
+   * available for a log of PARALLEL_FROM entries or more, else one: starting a thread costs more
+   * than a small log. One thread, a single chain, a log other threads cannot open or a signed
+   * digest (whose Merkle root spans the chains in order) verify in this thread.
+   */
+  readonly threads?: number;
+}
+
+/** Entries from which a log is verified on several threads by default. */
+export const PARALLEL_FROM = 100_000;
+
+/** One chain's outcome: its summary, or its first bad entry. */
+export type ChainResult = ReturnType<ChainVerifier['result']>;
+
+/**
+ * Verifies one chain page by page from its first entry, and its end against the head recorded
+ * with the offsets. The digest check, when given, sees every entry, also past a chain failure: it
+ * names its own.
+ */
+export async function verifyChain(
+  store: Pick<AuditStore, 'scanChain'>,
+  chain: string,
+  recorded: ChainHead | undefined,
+  pageSize: number,
+  onPage: (entries: number) => void,
+  checker?: DigestChecker,
+): Promise<ChainResult> {
+  const verifier = new ChainVerifier(chain);
+  let after = 0;
+  let going = true;
+  for (;;) {
+    const page = await store.scanChain(chain, after, pageSize);
+    for (const entry of page) {
+      checker?.push(entry);
+      if (going) going = verifier.push(entry);
+    }
+    onPage(page.length);
+    // Past a failure only the digest check needs the rest of the chain.
+    if (page.length < pageSize || (!going && checker === undefined)) break;
+    after = page[page.length - 1]?.seq ?? after;
+  }
+  if (recorded) verifier.expectAtLeast(recorded.seq, recorded.hash);
+  return verifier.result();
 }
 
 /**
@@ -62,28 +113,27 @@ export async function verifyLog(
     ...new Set([...(await store.chains()), ...(signed?.heads ?? []).map((h) => h.chain)]),
   ].sort();
 
+  let checked = 0;
+  const onPage = (entries: number) => {
+    checked += entries;
+    options.onProgress?.(checked);
+  };
+  const threads = Math.min(
+    options.threads ??
+      ((await store.counts()).entries >= PARALLEL_FROM ? availableParallelism() : 1),
+    chainIds.length,
+  );
+  const location = store.readOnlyLocation();
+  const results =
+    checker === undefined && threads > 1 && location !== undefined
+      ? await verifyChainsInWorkers(location, chainIds, recorded, { pageSize, threads, onPage })
+      : new Map<string, ChainResult>();
   const summaries: ChainSummary[] = [];
   const failures: ChainFailure[] = [];
-  let checked = 0;
   for (const chain of chainIds) {
-    const verifier = new ChainVerifier(chain);
-    let after = 0;
-    let going = true;
-    for (;;) {
-      const page = await store.scanChain(chain, after, pageSize);
-      for (const entry of page) {
-        // The digest check sees every entry, also past a chain failure: it names its own.
-        checker?.push(entry);
-        if (going) going = verifier.push(entry);
-      }
-      checked += page.length;
-      options.onProgress?.(checked);
-      if (page.length < pageSize) break;
-      after = page[page.length - 1]?.seq ?? after;
-    }
-    const head = recorded.get(chain);
-    if (head) verifier.expectAtLeast(head.seq, head.hash);
-    const result = verifier.result();
+    const result =
+      results.get(chain) ??
+      (await verifyChain(store, chain, recorded.get(chain), pageSize, onPage, checker));
     if (result.ok) summaries.push(result.summary);
     else failures.push(result.failure);
   }

@@ -8,7 +8,8 @@ import { DigestSigner } from '../src/digests.js';
 import { PostgresAuditStore } from '../src/store/postgres.js';
 import { SqliteAuditStore } from '../src/store/sqlite.js';
 import type { AuditStore } from '../src/store/types.js';
-import { verifyLog } from '../src/verify.js';
+import { verifyLog, type VerifyReport } from '../src/verify.js';
+import { verifyChainsInWorkers } from '../src/verify-workers.js';
 import { scratchDatabase, scratchDir } from './support.js';
 
 const content = (partition: number, offset: number, amount: number): EntryContent => ({
@@ -241,10 +242,39 @@ describe.each([
     expect(await reports()).toEqual(before);
   });
 
+  /**
+   * One thread, or the chains side by side on worker threads (each with its own read-only
+   * connection; SQLite files), give the same report.
+   */
+  async function expectSameReportOnThreads(report: VerifyReport): Promise<void> {
+    const same = { ...report, durationMs: expect.any(Number) as unknown };
+    expect(await verifyLog(store, { threads: 1 })).toEqual(same);
+    expect(await verifyLog(store, { threads: 2 })).toEqual(same);
+    const location = store.readOnlyLocation();
+    if (location) {
+      // The workers themselves (small pages), not a fallback to this thread.
+      const chains = await store.chains();
+      const recorded = new Map((await store.headsWithOffsets()).map((h) => [h.chain, h]));
+      const results = await verifyChainsInWorkers(location, chains, recorded, {
+        pageSize: 5,
+        threads: 2,
+        onPage: () => undefined,
+      });
+      const failures = chains.flatMap((c) => {
+        const result = results.get(c);
+        return result && !result.ok ? [result.failure] : [];
+      });
+      expect(failures).toEqual(report.failures);
+      expect(results.size).toBe(chains.length);
+    }
+  }
+
   it('verifies the intact log', async () => {
     const report = await verifyLog(store);
     expect(report).toMatchObject({ ok: true, entries: 27, firstFailure: null });
     expect(report.chains.map((c) => c.chain)).toEqual(['events/0', 'events/1']);
+    await expectSameReportOnThreads(report);
+    if (store.kind === 'sqlite') expect(store.readOnlyLocation()).toBeDefined();
   });
 
   it('refuses UPDATE and DELETE of entries in the database itself', async () => {
@@ -303,6 +333,7 @@ describe.each([
         problem: 'HASH_MISMATCH',
         entryId: row,
       });
+      await expectSameReportOnThreads(report);
 
       await attacker.exec(`DELETE FROM ${fixture.table} WHERE chain = 'events/0' AND seq = 5`);
       report = await verifyLog(store);
@@ -315,6 +346,7 @@ describe.each([
         ['events/0', 5],
         ['events/1', 7],
       ]);
+      await expectSameReportOnThreads(report);
     } finally {
       await attacker.close();
     }

@@ -1,5 +1,6 @@
 import { hash as sha256 } from 'node:crypto';
-import { canonicalJson } from '@tally/events';
+// The module alone, not the package's index (Avro, the registry): a verification thread loads this.
+import { canonicalJson } from '@tally/events/canonical-json';
 
 /**
  * The hash chain. One chain per Kafka partition of each audited topic (`<topic>/<partition>`):

@@ -7,7 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from '@tally/events';
+import { canonicalJson } from '@tally/events/canonical-json';
 import { hashEntry, type ChainedEntry } from './chain.js';
 import { entryLeafHash, MerkleRootBuilder } from './merkle.js';
 

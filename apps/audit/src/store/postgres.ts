@@ -262,6 +262,11 @@ export class PostgresAuditStore implements AuditStore {
     return rows.map((r) => r.chain).sort();
   }
 
+  readOnlyLocation(): undefined {
+    // Each worker would need its own pool and role; PostgreSQL's chains are verified in turn.
+    return undefined;
+  }
+
   async scanChain(
     chain: string,
     afterSeq: number,

@@ -11,6 +11,7 @@ import {
   type EntryContent,
 } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
+import { prepareChainScan } from './sqlite-chains.js';
 import {
   pendingMigrations,
   SchemaOutdatedError,
@@ -22,9 +23,7 @@ import {
   countsOf,
   ENTRY_COLUMNS,
   pushEntryValues,
-  ROW_COLUMNS,
   toEntry,
-  toEntryOfValues,
   toSignedDigest,
 } from './rows.js';
 import type {
@@ -32,6 +31,7 @@ import type {
   AppendResult,
   AuditStore,
   EntryCounts,
+  LogLocation,
   Page,
   StoredEntry,
   StreamCursor,
@@ -83,7 +83,7 @@ function migrate(db: Database.Database, mode: MigrateMode): void {
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
   private readonly insert: MultiRowInsert;
-  private readonly scanChainRows: Database.Statement<[string, number, number, number], unknown[]>;
+  readonly scanChain: AuditStore['scanChain'];
   private readonly appendAllTx: (batches: readonly AppendBatch[]) => AppendResult[];
   /**
    * The batches of one fetch (every partition's, handed in together) in one transaction: one
@@ -102,12 +102,7 @@ export class SqliteAuditStore implements AuditStore {
       ENTRY_COLUMNS.length,
       ROWS_PER_INSERT,
     );
-    this.scanChainRows = db
-      .prepare<[string, number, number, number], unknown[]>(
-        `SELECT ${ROW_COLUMNS} FROM audit_entries WHERE chain = ? AND seq > ? AND seq <= ?
-         ORDER BY seq LIMIT ?`,
-      )
-      .raw(true);
+    this.scanChain = prepareChainScan(db);
     const readOffset = db.prepare<[string, number], OffsetRow>(
       'SELECT next_offset, head_seq, head_hash FROM audit_offsets WHERE topic = ? AND partition = ?',
     );
@@ -209,6 +204,10 @@ export class SqliteAuditStore implements AuditStore {
     return new SqliteAuditStore(db);
   }
 
+  readOnlyLocation(): LogLocation | undefined {
+    return this.db.memory ? undefined : { kind: 'sqlite', path: this.db.name };
+  }
+
   async loadOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     const rows = this.db
       .prepare<[string], { partition: number; next_offset: number }>(
@@ -276,16 +275,6 @@ export class SqliteAuditStore implements AuditStore {
       )
       .all();
     return rows.map((r) => r.chain).sort();
-  }
-
-  async scanChain(
-    chain: string,
-    afterSeq: number,
-    limit: number,
-    toSeq = Number.MAX_SAFE_INTEGER,
-  ): Promise<StoredEntry[]> {
-    // Raw rows (value lists): verification and the witness read every entry this way.
-    return this.scanChainRows.all(chain, afterSeq, toSeq, limit).map(toEntryOfValues);
   }
 
   async accountEntries(

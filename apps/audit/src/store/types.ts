@@ -2,6 +2,12 @@ import type { TopicAnchorStore } from '@tally/kafka';
 import type { ChainedEntry, ChainHead, EntryContent } from '../core/chain.js';
 import type { HeadWithOffset, SignedDigest } from '../core/signed-digest.js';
 
+/** A log another thread can open read-only: a SQLite file. */
+export interface LogLocation {
+  readonly kind: 'sqlite';
+  readonly path: string;
+}
+
 /** An entry as stored: the chained entry plus its row id (global insertion order). */
 export interface StoredEntry extends ChainedEntry {
   readonly id: number;
@@ -71,6 +77,11 @@ export interface AuditStore extends TopicAnchorStore {
   headsWithOffsets(): Promise<HeadWithOffset[]>;
   /** Every chain that has entries, sorted. */
   chains(): Promise<string[]>;
+  /**
+   * Where another thread opens its own read-only view of this log (verification across cores),
+   * or undefined when it cannot.
+   */
+  readOnlyLocation(): LogLocation | undefined;
   /** Entries of one chain with afterSeq < seq <= toSeq (default: no bound), in seq order. */
   scanChain(chain: string, afterSeq: number, limit: number, toSeq?: number): Promise<StoredEntry[]>;
   /** Entries about one account, by row id. */
