@@ -23,6 +23,8 @@ export interface AuditServiceOptions {
   readonly outcomesTopic?: string | undefined;
   readonly groupId: string;
   readonly maxBytesPerPartition?: number;
+  /** Least ms between fetch starts while records flow (KAFKA_FETCH_INTERVAL_MS). */
+  readonly fetchIntervalMs?: number;
   readonly acknowledgedAnomalies?: number;
   readonly readyMaxLag?: number;
   readonly onEvent?: (event: ReadModelEvent) => void;
@@ -82,6 +84,7 @@ export class AuditService {
       pollMs: 5_000,
       readyMaxLag: options.readyMaxLag ?? 10_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      fetchIntervalMs: options.fetchIntervalMs,
       onEvent: (event) => {
         metrics.consumer.observe(event);
         options.onEvent?.(event);
