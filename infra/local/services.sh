@@ -49,6 +49,8 @@ env_of() {
   printf '%s\n' "PATH=$PATH" "HOME=$HOME" "NODE_ENV=production" "LOG_LEVEL=${LOG_LEVEL:-info}" \
     "PORT=$(port_of "$app")" "KAFKA_BROKERS=$KAFKA_BROKERS" "SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
   tracing_env
+  # Fetch pacing (ADR 0015): the caller's KAFKA_FETCH_INTERVAL_MS, if set.
+  env | grep -E '^KAFKA_FETCH_INTERVAL_MS=' || true
   local_auth_env
   case "$app" in
     intake) echo "INTAKE_STATE_DIR=$DEMO_DIR/data/intake-state" ;;

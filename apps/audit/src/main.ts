@@ -35,6 +35,7 @@ const service = await AuditService.create({
   outcomesTopic: config.AUDIT_INGEST_OUTCOMES ? config.TALLY_OUTCOMES_TOPIC : undefined,
   groupId: config.AUDIT_GROUP_ID,
   maxBytesPerPartition: config.AUDIT_MAX_BYTES_PER_PARTITION,
+  fetchIntervalMs: config.KAFKA_FETCH_INTERVAL_MS,
   acknowledgedAnomalies: config.AUDIT_ACKNOWLEDGED_ANOMALIES,
   readyMaxLag: config.AUDIT_READY_MAX_LAG,
   onFailure: (error) => void running?.shutdown(error),

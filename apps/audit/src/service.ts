@@ -23,6 +23,8 @@ export interface AuditServiceOptions {
   readonly outcomesTopic?: string | undefined;
   readonly groupId: string;
   readonly maxBytesPerPartition?: number;
+  /** Least ms between fetch starts while records flow (KAFKA_FETCH_INTERVAL_MS). */
+  readonly fetchIntervalMs?: number;
   readonly acknowledgedAnomalies?: number;
   readonly readyMaxLag?: number;
   readonly onEvent?: (event: ReadModelEvent) => void;
@@ -99,6 +101,7 @@ export class AuditService {
       readyMaxLag: options.readyMaxLag ?? 10_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 524_288,
       ...(store.kind === 'sqlite' ? { maxRecordsPerApply: SQLITE_RECORDS_PER_APPLY } : {}),
+      fetchIntervalMs: options.fetchIntervalMs,
       onEvent: (event) => {
         metrics.consumer.observe(event);
         if (event.type === 'lag') {

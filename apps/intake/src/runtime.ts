@@ -81,6 +81,8 @@ export async function startIntake(
     topic: topics.events,
   });
   const instanceId = randomUUID();
+  // The processor's and the reply reader's fetches are on every command's path (ADR 0015).
+  const fetchIntervalMs = config.KAFKA_FETCH_INTERVAL_MS;
 
   // The HTTP side: answers come from tailing the topics from now on, never from history.
   const feed = new ReplyFeed({ windowMs: config.INTAKE_IDEMPOTENCY_WINDOW });
@@ -97,6 +99,7 @@ export async function startIntake(
     topics: [topics.changelog, topics.events],
     groupId: `${config.INTAKE_PROCESSOR_GROUP}-replies-${instanceId}`,
     startAt: 'end',
+    fetchIntervalMs,
     logger,
     onFatal,
     onMessage: async (topic, _partition, message) => {
@@ -173,6 +176,7 @@ export async function startIntake(
     transactionalIdPrefix: config.INTAKE_TRANSACTIONAL_ID_PREFIX,
     sessionTimeoutMs: config.INTAKE_SESSION_TIMEOUT_MS,
     takeoverAttempts: config.INTAKE_TAKEOVER_ATTEMPTS,
+    fetchIntervalMs,
     // Re-delivered commands are no-ops (their answers are in the store before the partition is
     // decided on), so command offsets need not ride in every transaction: once a second per
     // partition saves two of the five round trips of most transactions.

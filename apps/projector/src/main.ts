@@ -38,6 +38,7 @@ const readModel = balancesReadModel({
   sessionTimeout: config.PROJECTOR_SESSION_TIMEOUT_MS,
   readyMaxLag: config.PROJECTOR_READY_MAX_LAG,
   maxBytesPerPartition: config.PROJECTOR_MAX_BYTES_PER_PARTITION,
+  fetchIntervalMs: config.KAFKA_FETCH_INTERVAL_MS,
   onFailure: (error) => void running?.shutdown(error),
 });
 const app = createApp({

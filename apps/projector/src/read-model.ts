@@ -24,6 +24,8 @@ export interface BalancesReadModelOptions {
    * memory replay holds (default 256 KiB; ADR 0015).
    */
   readonly maxBytesPerPartition?: number;
+  /** Least ms between fetch starts while events flow (KAFKA_FETCH_INTERVAL_MS). */
+  readonly fetchIntervalMs?: number;
   /** false: batch spans only, no span per record (a rebuild must not join old traces). */
   readonly recordSpans?: boolean;
   readonly onEvent?: ReadModelOptions['onEvent'];
@@ -73,6 +75,7 @@ export class BalancesReadModel extends ReadModelService {
       ...(balances.readyMaxLag === undefined ? {} : { readyMaxLag: balances.readyMaxLag }),
       sessionTimeout: balances.sessionTimeout,
       maxBytesPerPartition: balances.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES,
+      fetchIntervalMs: balances.fetchIntervalMs,
       maxRecordsPerApply: RECORDS_PER_APPLY,
       ...(balances.recordSpans === undefined ? {} : { recordSpans: balances.recordSpans }),
       onEvent: (event) => {

@@ -24,6 +24,13 @@ export const kafkaEnv = {
   KAFKA_SSL: z.enum(['true', 'false']).default('false'),
   /** PEM file of the CA that signed the brokers' certificates; unset = the system's CAs. */
   KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Fetches of the consumers on every command's path (the intake's processor and reply reader,
+   * the projector, the audit) start at least this many ms apart while records flow (see
+   * pacedBatches): each hop may read a record up to this much later, for fewer requests on the
+   * client and the broker. 0 = fetch again as soon as a fetch was handled (ADR 0015).
+   */
+  KAFKA_FETCH_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(0),
 };
 
 /** What a client needs of the loaded config. */

@@ -1,6 +1,7 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import { pacedBatches } from './fetch-pacing.js';
 import { isPoison, isRetriable } from './errors.js';
 import type { KafkaAdmin, KafkaClient, KafkaRecord } from './types.js';
 
@@ -21,6 +22,8 @@ export interface TopicFollowerOptions {
    */
   readonly maxWaitTimeInMs?: number;
   readonly minBytes?: number;
+  /** Least ms between fetch starts while records flow (pacedBatches); default 0. */
+  readonly fetchIntervalMs?: number;
   /** Called when reading stopped for good (a record cannot be applied, the consumer crashed). */
   readonly onFatal?: (error: unknown) => void;
   /** Called for each committed record, in offset order per partition. */
@@ -95,7 +98,9 @@ export class TopicFollower {
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: pacedBatches(this.consumer, this.options.fetchIntervalMs ?? 0, (payload) =>
+        this.eachBatch(payload),
+      ),
     });
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '@tally/service';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import { pacedBatches } from './fetch-pacing.js';
 import {
   checkAnchor,
   findAnchor,
@@ -106,6 +107,8 @@ export interface PartitionConsumerOptions {
   /** kafkajs fetch tuning; defaults suit replay (large fetches). */
   readonly maxBytesPerPartition?: number | undefined;
   readonly maxBytes?: number | undefined;
+  /** Least ms between fetch starts while records flow (pacedBatches); default 0. */
+  readonly fetchIntervalMs?: number | undefined;
   /** A crashed member holds its partitions this long before a rebalance (kafkajs default 30 s). */
   readonly sessionTimeout?: number | undefined;
   /**
@@ -194,7 +197,9 @@ export class PartitionConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 64,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: pacedBatches(this.consumer, this.options.fetchIntervalMs ?? 0, (payload) =>
+        this.eachBatch(payload),
+      ),
     });
   }
 

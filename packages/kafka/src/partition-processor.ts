@@ -2,6 +2,7 @@ import type { Logger } from '@tally/service';
 import { NO_TRACE } from '@tally/telemetry';
 import type { Consumer, EachBatchPayload, Message, Producer } from 'kafkajs';
 import { kafkajsOf } from './client.js';
+import { pacedBatches } from './fetch-pacing.js';
 import { byLeader, unevenAnswer } from './leader-groups.js';
 import type { PartitionConsumerEvent, PartitionLag } from './partition-consumer.js';
 import { traceFetchedBatch, tracedMessages, type RecordScopes } from './tracing.js';
@@ -64,6 +65,8 @@ export interface PartitionProcessorOptions {
   readonly onFatal: (error: unknown) => void;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
+  /** Least ms between fetch starts while commands flow (pacedBatches); default 0. */
+  readonly fetchIntervalMs?: number | undefined;
   /**
    * 0 (default): every transaction commits the batch's input offsets. Above 0: a transaction
    * commits them only if this long passed since the partition's last offset commit (or it has no
@@ -146,7 +149,9 @@ export class PartitionProcessor {
       eachBatchAutoResolve: false,
       // Partitions have their own producers, so their transactions can run side by side.
       partitionsConsumedConcurrently: 16,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: pacedBatches(this.consumer, this.options.fetchIntervalMs ?? 0, (payload) =>
+        this.eachBatch(payload),
+      ),
     });
   }
 

@@ -54,6 +54,8 @@ export interface ReadModelOptions {
   readonly readyMaxLag?: number;
   readonly sessionTimeout?: number | undefined;
   readonly maxBytesPerPartition?: number | undefined;
+  /** Least ms between fetch starts while records flow (KAFKA_FETCH_INTERVAL_MS). */
+  readonly fetchIntervalMs?: number | undefined;
   /** Most records per store transaction (PartitionConsumer's default unless given). */
   readonly maxRecordsPerApply?: number | undefined;
   /** false: batch spans only, no span per record (a rebuild must not join old traces). */
@@ -87,6 +89,7 @@ export class ReadModelService {
         logger: options.logger,
         sessionTimeout: options.sessionTimeout,
         maxBytesPerPartition: options.maxBytesPerPartition,
+        fetchIntervalMs: options.fetchIntervalMs,
         maxRecordsPerApply: options.maxRecordsPerApply,
         onEvent: (event) => this.observe(topic, event),
       }),
