@@ -309,25 +309,7 @@ export class PartitionConsumer {
         if (!last) await new Promise((resolve) => setImmediate(resolve));
       } else if (result.kind === 'halted') {
         traced.end({ haltedAt: { offset: result.offset, reason: result.reason } });
-        this.next.set(partition, result.offset);
-        const halt: Halt = {
-          partition,
-          offset: result.offset,
-          reason: result.reason,
-          detail: result.detail,
-        };
-        this.halts.set(partition, halt);
-        pause();
-        this.consumer.seek({ topic, partition, offset: result.offset });
-        const record = messages.find((m) => m.offset === result.offset);
-        const logHalt = () =>
-          this.options.logger?.error(
-            { topic, ...halt },
-            `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
-          );
-        if (record === undefined) logHalt();
-        else scopes.run(record, logHalt);
-        this.options.onEvent?.({ type: 'halted', ...halt });
+        this.haltAt(partition, result, { messages, scopes });
         return;
       } else {
         traced.end({ error: 'not applied: the stored offsets changed (fenced or swapped)' });
@@ -412,33 +394,47 @@ export class PartitionConsumer {
       traced.end({});
     } else if (result.kind === 'halted') {
       traced.end({ haltedAt: { offset: result.offset, reason: result.reason } });
-      this.next.set(partition, result.offset);
-      const halt: Halt = {
-        partition,
-        offset: result.offset,
-        reason: result.reason,
-        detail: result.detail,
-      };
-      this.halts.set(partition, halt);
-      if (this.state === 'running') {
-        this.consumer.pause([{ topic, partitions: [partition] }]);
-        this.consumer.seek({ topic, partition, offset: result.offset });
-      }
-      const record = batch.messages.find((m) => m.offset === result.offset);
-      const logHalt = () =>
-        this.options.logger?.error(
-          { topic, ...halt },
-          `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
-        );
-      if (record === undefined) logHalt();
-      else batch.scopes.run(record, logHalt);
-      this.options.onEvent?.({ type: 'halted', ...halt });
+      this.haltAt(partition, result, batch);
     } else {
       traced.end({ error: 'not applied: the stored offsets changed (fenced or swapped)' });
       await this.reload().catch((error: unknown) =>
         this.options.logger?.error({ err: error, topic }, 'reading the stored offsets failed'),
       );
     }
+  }
+
+  /**
+   * The partition stops at the record the store could not apply: the halt is kept until an
+   * operator's skip, the partition is paused and sought back to the record, and the halt is logged
+   * in the record's trace.
+   */
+  private haltAt(
+    partition: number,
+    result: Extract<ApplyResult, { kind: 'halted' }>,
+    batch: Pick<PartitionBatch, 'messages' | 'scopes'>,
+  ): void {
+    const { topic } = this.options;
+    this.next.set(partition, result.offset);
+    const halt: Halt = {
+      partition,
+      offset: result.offset,
+      reason: result.reason,
+      detail: result.detail,
+    };
+    this.halts.set(partition, halt);
+    if (this.state === 'running') {
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+      this.consumer.seek({ topic, partition, offset: result.offset });
+    }
+    const record = batch.messages.find((m) => m.offset === result.offset);
+    const logHalt = () =>
+      this.options.logger?.error(
+        { topic, ...halt },
+        `partition ${partition} halted at offset ${result.offset}: ${result.reason}`,
+      );
+    if (record === undefined) logHalt();
+    else batch.scopes.run(record, logHalt);
+    this.options.onEvent?.({ type: 'halted', ...halt });
   }
 
   /**
