@@ -8,12 +8,18 @@
  * Every request carries a bearer token (EdDSA); the per-caller rate limit is off.
  * Env: BENCH_CONNECTIONS (100), BENCH_SECONDS (15), BENCH_ACCOUNTS (100), BENCH_INSTANCES
  * ("1,2": the intake counts to run), BENCH_BROKER_PID (the broker's CPU per command),
- * BENCH_CPU_PROFILE_DIR (write each server's --cpu-prof there); BENCH_RESULT_FILE: write the
- * figures there as JSON too.
+ * BENCH_CPU_PROFILE_DIR (write each server's --cpu-prof there), BENCH_JAVA (1; 0 skips Kafka's
+ * ProducerPerformance, the broker's ceiling); BENCH_RESULT_FILE: write the figures there as JSON too.
  */
 import { writeFileSync } from 'node:fs';
 import { loadSchemas, registerSchemas, RegistryClient } from '@tally/events';
-import { processCpuMs, uniqueName } from '@tally/kafka/testing';
+import {
+  processCpuMs,
+  producerPerformance,
+  testKafka,
+  testTopic,
+  uniqueName,
+} from '@tally/kafka/testing';
 import { SCOPES } from '@tally/service';
 import { testIssuer } from '@tally/service/testing';
 import { registryUrl } from '@tally/testing';
@@ -156,6 +162,24 @@ for (const count of instanceCounts) intakeResults.set(count, await runIntakes(co
 const bare = await runBare(false);
 const withAuth = await runBare(true);
 
+/**
+ * The broker's own ceiling for the records a command writes: Kafka's ProducerPerformance (acks=all,
+ * records of about an event's size) into a topic with the events topic's six partitions.
+ */
+async function brokerCeiling(): Promise<Awaited<ReturnType<typeof producerPerformance>>> {
+  const topic = await testTopic(testKafka('bench-producer-perf'), 'bench.producer-perf', 6);
+  try {
+    return await producerPerformance(
+      process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
+      topic.topic,
+      500_000,
+    );
+  } finally {
+    await topic.close();
+  }
+}
+const ceiling = process.env['BENCH_JAVA'] === '0' ? undefined : await brokerCeiling();
+
 const ms = (n: number) => (Number.isNaN(n) ? '    -' : n.toFixed(3));
 function print(title: string, r: Result) {
   console.log(
@@ -170,10 +194,18 @@ console.log(
 for (const [count, r] of intakeResults) print(`intake x${count}`, r);
 print('bare', bare);
 print('auth', withAuth);
+console.log(
+  ceiling === undefined
+    ? 'kafka      ProducerPerformance not run (BENCH_JAVA=0)'
+    : `kafka      ProducerPerformance (acks=all, 200-byte records, 6 partitions) ${ceiling.recordsPerSecond.toFixed(0)} records/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms: the broker's ceiling`,
+);
 for (const [count, r] of intakeResults) {
   console.log(
     `ratio      intake x${count}/bare throughput ${(r.perSecond / bare.perSecond).toFixed(3)}, ` +
-      `p99 ${(r.p99 / Math.max(bare.p99, 1)).toFixed(1)}x`,
+      `p99 ${(r.p99 / Math.max(bare.p99, 1)).toFixed(1)}x` +
+      (ceiling === undefined
+        ? ''
+        : `; /ProducerPerformance ${(r.perSecond / ceiling.recordsPerSecond).toFixed(4)}`),
   );
 }
 const one = intakeResults.get(1);

@@ -114,5 +114,6 @@ export {
   kafkaLibsDir,
   processCpuMs,
   processRss,
+  producerPerformance,
   runKafkaTool,
 } from './kafka-tools.js';

@@ -66,6 +66,40 @@ export async function consumerPerformance(
 }
 
 /**
+ * ProducerPerformance: `records` records of `size` bytes as fast as the broker takes them (acks=all,
+ * idempotent as Kafka's producer is by default), into an existing topic; resolves with records/s
+ * and the tool's send latencies in ms.
+ */
+export async function producerPerformance(
+  brokers: string,
+  topic: string,
+  records: number,
+  size = 200,
+): Promise<{ recordsPerSecond: number; p50: number; p99: number }> {
+  const out = await runKafkaTool('org.apache.kafka.tools.ProducerPerformance', [
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(size),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${brokers}`,
+    'acks=all',
+  ]);
+  // The last line: "N records sent, R records/sec (M MB/sec), A ms avg latency, …, P ms 50th, …".
+  const summary = out.trim().split('\n').at(-1) ?? '';
+  const number = (pattern: RegExp) => Number(pattern.exec(summary)?.[1] ?? NaN);
+  return {
+    recordsPerSecond: number(/([\d.]+) records\/sec/),
+    p50: number(/([\d.]+) ms 50th/),
+    p99: number(/([\d.]+) ms 99th/),
+  };
+}
+
+/**
  * EndToEndLatency: produces `messages` records one at a time (acks=all) and consumes each before
  * the next; resolves with the tool's percentiles in ms. The topic is created by the tool.
  */
