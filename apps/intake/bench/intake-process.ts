@@ -1,11 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '@tally/kafka/testing';
-import { scratchDir } from '@tally/testing';
+import { scratchDir, startServiceProcess } from '@tally/testing';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
+const appDir = new URL('..', import.meta.url);
 
 export interface BenchProcess {
   readonly name: string;
@@ -15,19 +10,15 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-/** Only what a deployment sets, as `infra/local/services.sh` starts the services: no inherited env. */
-function deployedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const otel = Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_'));
-  return {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'],
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
-    SCHEMA_REGISTRY_URL: process.env['SCHEMA_REGISTRY_URL'],
-    ...Object.fromEntries(otel),
-    ...extra,
-  };
+/** What a deployment sets beside the service's own settings, as `infra/local/services.sh` does. */
+function deployedEnv(extra: Record<string, string>): Record<string, string> {
+  const passed = Object.entries(process.env).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined &&
+      (entry[0].startsWith('OTEL_') ||
+        ['HOME', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL'].includes(entry[0])),
+  );
+  return { LOG_LEVEL: 'info', ...Object.fromEntries(passed), ...extra };
 }
 
 /** `--cpu-prof` into BENCH_CPU_PROFILE_DIR when it is set: where each process spends its CPU. */
@@ -38,42 +29,33 @@ function profileArgs(name: string): string[] {
     : ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
 }
 
+/** Starts the process and resolves once its /readyz answers 200. */
 async function startProcess(
   name: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  port: number,
+  env: Record<string, string>,
+  entry?: readonly string[],
 ): Promise<BenchProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...profileArgs(name), ...args], {
-    cwd: appDir,
+  const service = await startServiceProcess({
+    appDir,
     env,
-    // Its log goes nowhere but is still written, as in a deployment.
-    stdio: ['ignore', 'ignore', 'inherit'],
+    nodeArgs: profileArgs(name),
+    ...(entry === undefined ? {} : { entry }),
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (gone) throw new Error(`${name} exited during start-up`);
-    if (Date.now() > deadline) throw new Error(`${name} not ready after 120 s`);
-    const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+    if (service.exitCode() !== null) throw new Error(`${name} exited during start-up`);
+    if (Date.now() > deadline) {
+      await service.stop();
+      throw new Error(`${name} not ready after 120 s`);
+    }
+    const ok = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
       (res) => res.ok,
       () => false,
     );
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return {
-    name,
-    url,
-    pid: child.pid ?? NaN,
-    stop: async () => {
-      if (!gone) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { name, url: service.url, pid: service.pid, stop: () => service.stop() };
 }
 
 export interface IntakeTopicsEnv {
@@ -94,24 +76,17 @@ export async function startDeployedIntake(
   topics: IntakeTopicsEnv,
   issuerEnv: Record<string, string>,
 ): Promise<BenchProcess> {
-  if (!existsSync(join(appDir, 'dist', 'main.js'))) {
-    throw new Error('apps/intake/dist/main.js is missing: run pnpm build first');
-  }
-  const port = await freePort();
   const state = scratchDir(`intake-bench-${name}`);
   const env = deployedEnv({
     ...issuerEnv,
     ...topics,
-    PORT: String(port),
     RATE_LIMIT_COMMANDS: '0',
     INTAKE_STATE_DIR: state.dir,
   });
-  const running = await startProcess(
-    name,
-    ['--import', '@tally/telemetry/register', 'dist/main.js'],
-    env,
-    port,
-  );
+  const running = await startProcess(name, env).catch((error: unknown) => {
+    state.remove();
+    throw error;
+  });
   return {
     ...running,
     stop: async () => {
@@ -126,12 +101,11 @@ export async function startBareServer(
   issuerEnv: Record<string, string>,
   auth: boolean,
 ): Promise<BenchProcess> {
-  const port = await freePort();
-  const env = deployedEnv({ ...issuerEnv, PORT: String(port), BARE_AUTH: auth ? '1' : '0' });
-  return startProcess(
-    auth ? 'bare-auth' : 'bare',
-    ['--import', 'tsx', '--conditions=@tally/source', 'bench/bare-server.ts'],
-    env,
-    port,
-  );
+  const env = deployedEnv({ ...issuerEnv, BARE_AUTH: auth ? '1' : '0' });
+  return startProcess(auth ? 'bare-auth' : 'bare', env, [
+    '--import',
+    'tsx',
+    '--conditions=@tally/source',
+    'bench/bare-server.ts',
+  ]);
 }

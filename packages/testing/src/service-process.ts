@@ -21,7 +21,14 @@ export interface ServiceProcessOptions {
   readonly env: Record<string, string>;
   /** Node flags before the entry point (for example `--cpu-prof`). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * What node runs, relative to `appDir`: the image's CMD (`--import @tally/telemetry/register
+   * dist/main.js`) unless a benchmark runs something else (a baseline server of its own).
+   */
+  readonly entry?: readonly string[];
 }
+
+const DEPLOYED_ENTRY = ['--import', '@tally/telemetry/register', 'dist/main.js'];
 
 /**
  * Starts a service as the Dockerfile's CMD does (`node --import @tally/telemetry/register
@@ -31,13 +38,13 @@ export interface ServiceProcessOptions {
  */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const cwd = typeof options.appDir === 'string' ? options.appDir : fileURLToPath(options.appDir);
-  if (!existsSync(join(cwd, 'dist', 'main.js'))) {
+  if (options.entry === undefined && !existsSync(join(cwd, 'dist', 'main.js'))) {
     throw new Error(`${join(cwd, 'dist', 'main.js')} is missing: run pnpm build first`);
   }
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', '@tally/telemetry/register', 'dist/main.js'],
+    [...(options.nodeArgs ?? []), ...(options.entry ?? DEPLOYED_ENTRY)],
     {
       cwd,
       // Its log goes nowhere but is still written, as in a deployment; errors reach the bench.
