@@ -46,16 +46,11 @@ const SQLITE_RECORDS_PER_APPLY = 20_000;
  * schedule (evidence.ts).
  */
 export class AuditService {
-  private readonly reportIndexes: ReportIndexes;
-
   private constructor(
     private readonly options: AuditServiceOptions,
     readonly readModel: ReadModelService,
     private readonly missingTopic: string | undefined,
-    lags: ReadonlyMap<string, number>,
-  ) {
-    this.reportIndexes = new ReportIndexes(options, lags);
-  }
+  ) {}
 
   static async create(options: AuditServiceOptions): Promise<AuditService> {
     const { kafka, store, metrics, logger, outcomesTopic } = options;
@@ -90,9 +85,6 @@ export class AuditService {
         operation: 'append',
       });
     }
-    // The latest lag of each audited topic, for the report indexes (built once caught up).
-    const lags = new Map<string, number>();
-    let service: AuditService | undefined;
     const readModel = new ReadModelService({
       kafka,
       sources,
@@ -104,19 +96,17 @@ export class AuditService {
       fetchIntervalMs: options.fetchIntervalMs,
       onEvent: (event) => {
         metrics.consumer.observe(event);
-        if (event.type === 'lag') {
-          lags.set(
-            event.topic,
-            event.lags.reduce((sum, l) => sum + l.lag, 0),
-          );
-          service?.reportIndexes.caughtUp(sources.length);
-        }
         options.onEvent?.(event);
       },
       ...(options.onFailure ? { onFailure: options.onFailure } : {}),
+      // SQLite appends without the indexes only reports read during catch-up (ADR 0015).
+      afterCatchUp: {
+        name: 'report-indexes',
+        label: 'report indexes',
+        run: () => store.buildReportIndexes(),
+      },
     });
-    service = new AuditService(options, readModel, missingTopic, lags);
-    return service;
+    return new AuditService(options, readModel, missingTopic);
   }
 
   /** Starts consuming; resolves once every consumer joined its group. */
@@ -136,11 +126,6 @@ export class AuditService {
           `topic ${this.missingTopic} does not exist; restart once the intake created it`,
       },
       {
-        name: 'report-indexes',
-        check: () =>
-          this.reportIndexes.state === 'built' || `report indexes ${this.reportIndexes.state}`,
-      },
-      {
         name: 'anomalies',
         check: async () => {
           const { anomalies } = await store.counts();
@@ -156,34 +141,6 @@ export class AuditService {
   /** Stops fetching; the batch in flight commits; disconnects. */
   async stop(): Promise<void> {
     await this.readModel.stop();
-  }
-}
-
-/**
- * The store's report indexes, built once every audited topic is within the readiness lag (SQLite
- * appends without them during catch-up; ADR 0015). A failed build is logged and tried again at
- * the next lag reading; until one succeeds the service is not ready.
- */
-class ReportIndexes {
-  state: 'missing' | 'building' | 'built' = 'missing';
-
-  constructor(
-    private readonly options: AuditServiceOptions,
-    private readonly lags: ReadonlyMap<string, number>,
-  ) {}
-
-  caughtUp(topics: number): void {
-    if (this.state !== 'missing' || this.lags.size < topics) return;
-    const lag = [...this.lags.values()].reduce((sum, l) => sum + l, 0);
-    if (lag > (this.options.readyMaxLag ?? 10_000)) return;
-    this.state = 'building';
-    this.options.store.buildReportIndexes().then(
-      () => (this.state = 'built'),
-      (error: unknown) => {
-        this.state = 'missing';
-        this.options.logger.warn({ err: error }, 'building the report indexes failed; retrying');
-      },
-    );
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AccountEventSerde } from '@tally/events';
 import { ReadModelService, type KafkaClient, type ReadModelOptions } from '@tally/kafka';
-import type { Logger, ReadinessCheck } from '@tally/service';
+import type { Logger } from '@tally/service';
 import { BalancesProjection } from './balances.js';
 import type { CommitSignal } from './commit-signal.js';
 import type { ProjectorMetrics } from './metrics.js';
@@ -53,9 +53,7 @@ const RECORDS_PER_APPLY = 20_000;
  * which a new generation lacks while it replays (ADR 0015); until then it is not ready.
  */
 export class BalancesReadModel extends ReadModelService {
-  private indexes: 'missing' | 'building' | 'built' = 'missing';
-
-  constructor(private readonly balances: BalancesReadModelOptions) {
+  constructor(balances: BalancesReadModelOptions) {
     const { store, metrics } = balances;
     super({
       kafka: balances.kafka,
@@ -80,34 +78,15 @@ export class BalancesReadModel extends ReadModelService {
       ...(balances.recordSpans === undefined ? {} : { recordSpans: balances.recordSpans }),
       onEvent: (event) => {
         metrics?.observe(event);
-        if (event.type === 'lag') this.caughtUp(event.lags.reduce((sum, l) => sum + l.lag, 0));
         balances.onEvent?.(event);
       },
       ...(balances.onFailure ? { onFailure: balances.onFailure } : {}),
-    });
-  }
-
-  override readiness(): ReadinessCheck[] {
-    return [
-      ...super.readiness(),
-      {
+      afterCatchUp: {
         name: 'query-indexes',
-        check: () => this.indexes === 'built' || `query indexes ${this.indexes}`,
+        label: 'query indexes',
+        run: () => store.buildQueryIndexes(),
       },
-    ];
-  }
-
-  /** Builds the query indexes once the lag is small; a failure is retried at the next poll. */
-  private caughtUp(lag: number): void {
-    if (this.indexes !== 'missing' || lag > (this.balances.readyMaxLag ?? 10_000)) return;
-    this.indexes = 'building';
-    this.balances.store.buildQueryIndexes().then(
-      () => (this.indexes = 'built'),
-      (error: unknown) => {
-        this.indexes = 'missing';
-        this.balances.logger?.warn({ err: error }, 'building the query indexes failed; retrying');
-      },
-    );
+    });
   }
 }
 

@@ -297,13 +297,7 @@ export class PartitionConsumer {
         const lastOfPart = part.at(-1)?.offset;
         resolveOffset(last || lastOfPart === undefined ? batch.lastOffset() : lastOfPart);
         // Reported before the heartbeat: a heartbeat that fails on a rebalance does not undo it.
-        this.options.onEvent?.({
-          type: 'applied',
-          partition,
-          applied: result.applied,
-          nextOffset: result.nextOffset,
-          ms: performance.now() - started,
-        });
+        this.reportApplied(partition, result, started);
         if (last) traced.end({});
         await heartbeat();
         if (!last) await new Promise((resolve) => setImmediate(resolve));
@@ -384,13 +378,7 @@ export class PartitionConsumer {
     }
     if (result.kind === 'applied') {
       this.next.set(partition, result.nextOffset);
-      this.options.onEvent?.({
-        type: 'applied',
-        partition,
-        applied: result.applied,
-        nextOffset: result.nextOffset,
-        ms: performance.now() - started,
-      });
+      this.reportApplied(partition, result, started);
       traced.end({});
     } else if (result.kind === 'halted') {
       traced.end({ haltedAt: { offset: result.offset, reason: result.reason } });
@@ -401,6 +389,20 @@ export class PartitionConsumer {
         this.options.logger?.error({ err: error, topic }, 'reading the stored offsets failed'),
       );
     }
+  }
+
+  private reportApplied(
+    partition: number,
+    result: Extract<ApplyResult, { kind: 'applied' }>,
+    started: number,
+  ): void {
+    this.options.onEvent?.({
+      type: 'applied',
+      partition,
+      applied: result.applied,
+      nextOffset: result.nextOffset,
+      ms: performance.now() - started,
+    });
   }
 
   /**

@@ -63,6 +63,22 @@ export interface ReadModelOptions {
   readonly onEvent?: (event: ReadModelEvent) => void;
   /** Called once when a consumer crashed for good; the service shuts down with a failure. */
   readonly onFailure?: (error: unknown) => void;
+  /** Work left for when the model has caught up, such as indexes not kept during catch-up. */
+  readonly afterCatchUp?: AfterCatchUp;
+}
+
+/**
+ * Run once, the first time the lag of the owned partitions is within `readyMaxLag` (a store appends
+ * faster during catch-up without indexes that only queries read, and sorts them once at the end;
+ * ADR 0015). Until it succeeds /readyz names it (`<label> missing|building`); a failure is logged
+ * and run again at the next poll.
+ */
+export interface AfterCatchUp {
+  /** The readiness check's name, e.g. `query-indexes`. */
+  readonly name: string;
+  /** What it is, in the check's answer, e.g. `query indexes`. */
+  readonly label: string;
+  readonly run: () => Promise<void>;
 }
 
 export class ReadModelService {
@@ -74,6 +90,7 @@ export class ReadModelService {
   private lagError: unknown;
   private ticking = false;
   private failed = false;
+  private afterCatchUpState: 'missing' | 'building' | 'built' = 'missing';
 
   constructor(private readonly options: ReadModelOptions) {
     this.consumers = options.sources.map(({ topic, groupId, store, anchors, operation }) => ({
@@ -192,7 +209,33 @@ export class ReadModelService {
           return lag <= max || `${lag} records behind (max ${max})`;
         },
       },
+      ...(this.options.afterCatchUp === undefined
+        ? []
+        : [
+            {
+              name: this.options.afterCatchUp.name,
+              check: () =>
+                this.afterCatchUpState === 'built' ||
+                `${this.options.afterCatchUp?.label} ${this.afterCatchUpState}`,
+            },
+          ]),
     ];
+  }
+
+  /** Runs the work left for after catch-up once the lag just read is within readyMaxLag. */
+  private caughtUp(lags: readonly TopicLag[]): void {
+    const task = this.options.afterCatchUp;
+    if (task === undefined || this.afterCatchUpState !== 'missing') return;
+    const lag = lags.reduce((sum, l) => sum + l.lag, 0);
+    if (lag > (this.options.readyMaxLag ?? 10_000)) return;
+    this.afterCatchUpState = 'building';
+    task.run().then(
+      () => (this.afterCatchUpState = 'built'),
+      (error: unknown) => {
+        this.afterCatchUpState = 'missing';
+        this.options.logger?.warn({ err: error }, `${task.label}: failed after catch-up; retrying`);
+      },
+    );
   }
 
   /** How old the last lag reading may be before readiness calls it unknown. */
@@ -212,6 +255,7 @@ export class ReadModelService {
       for (const { topic } of this.consumers) {
         this.options.onEvent?.({ type: 'lag', topic, lags: lag.filter((l) => l.topic === topic) });
       }
+      this.caughtUp(lag);
       const skipRecorded = this.options.skipRecorded;
       if (skipRecorded === undefined) return;
       for (const { topic, consumer } of this.consumers) {
